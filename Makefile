@@ -1,0 +1,67 @@
+# partnerkit — the commands a new user runs. `make test` and `make demo` install what is missing,
+# configure, build with -j2 and run.
+SHELL := /bin/bash
+BUILD ?= build
+JOBS ?= 2
+GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
+CMAKE_LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+# Debian bookworm packages the build, tests and benchmarks need.
+PACKAGES := g++ cmake ninja-build ccache make pkg-config \
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev \
+  libssl-dev openssl googletest libgtest-dev libgmock-dev libbenchmark-dev clang-format
+BENCH_PACKAGES := wrk nginx-light
+
+.PHONY: setup configure build test demo bench soak sanitize tsan format format-check install clean
+
+setup:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "setup: installing $$missing"; \
+	  SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+configure: setup
+	cmake -S . -B $(BUILD) -G "$(GENERATOR)" $(CMAKE_LAUNCHER) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) --timeout 600 $(CTEST_ARGS)
+
+demo: build
+	./scripts/demo.sh $(BUILD)
+
+bench: build
+	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	./scripts/bench.sh $(BUILD)
+
+soak: build
+	./scripts/soak.sh $(BUILD)
+
+# ASan + UBSan over the whole test suite.
+sanitize: setup
+	cmake -S . -B build-asan -G "$(GENERATOR)" $(CMAKE_LAUNCHER) -DCMAKE_BUILD_TYPE=Debug -DPARTNERKIT_SANITIZE=address,undefined -DPARTNERKIT_BUILD_BENCH=OFF
+	cmake --build build-asan -j$(JOBS)
+	ctest --test-dir build-asan --output-on-failure -j$(JOBS) --timeout 900 $(CTEST_ARGS)
+
+# ThreadSanitizer over the concurrent parts (tests labelled "concurrent").
+tsan: setup
+	cmake -S . -B build-tsan -G "$(GENERATOR)" $(CMAKE_LAUNCHER) -DCMAKE_BUILD_TYPE=Debug -DPARTNERKIT_SANITIZE=thread -DPARTNERKIT_BUILD_BENCH=OFF
+	cmake --build build-tsan -j$(JOBS)
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j$(JOBS) -L concurrent --timeout 900
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+format-check:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+
+install: build
+	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan

@@ -1,0 +1,79 @@
+// Client options: per-vendor credentials and endpoints, retry/backoff, rate limits, hooks.
+#pragma once
+
+#include <partnerkit/adapter.hpp>
+#include <partnerkit/http.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace partnerkit {
+
+// When to give up retrying. Only codes the taxonomy marks retryable are retried.
+struct RetryPolicy {
+  int max_attempts = 5;                            // requests per call, the first included
+  std::chrono::milliseconds max_elapsed{120'000};  // no retry would start after this
+};
+
+// Exponential backoff with full jitter: wait = uniform(0, min(max, initial * multiplier^n)).
+// A vendor's Retry-After / X-RateLimit-Reset overrides it when longer (never retry early).
+struct BackoffPolicy {
+  std::chrono::milliseconds initial{100};
+  std::chrono::milliseconds max{10'000};
+  double multiplier = 2.0;
+};
+
+// A token bucket per (vendor, credential). requests_per_second == 0 means no local limit.
+struct RateLimit {
+  double requests_per_second = 0;
+  double burst = 1;  // tokens the bucket holds; 1 spreads requests evenly
+};
+
+struct VendorOptions {
+  VendorConfig config;
+  // Empty: the adapter's declared default (Capabilities::default_requests_per_second).
+  std::optional<RateLimit> rate_limit;
+};
+
+// What hooks see on a retry. Requests handed to hooks are redacted (no credentials).
+struct RetryEvent {
+  std::string vendor;
+  int attempt = 0;  // the attempt that failed (1-based)
+  std::string code;  // errc name of the failure
+  std::optional<int> http_status;
+  std::chrono::milliseconds delay{0};  // the wait before the next attempt
+};
+
+struct Hooks {
+  std::function<void(const HttpRequest& redacted_request)> before_send;
+  std::function<void(const HttpRequest& redacted_request, const HttpResponse& response,
+                     std::chrono::microseconds elapsed)>
+      after_response;
+  std::function<void(const RetryEvent&)> on_retry;
+};
+
+struct ClientOptions {
+  std::map<std::string, VendorOptions, std::less<>> vendors;
+  RetryPolicy retry;
+  BackoffPolicy backoff;
+  // An overall deadline per call (all attempts and waits). Zero: none beyond retry.max_elapsed.
+  std::chrono::milliseconds call_timeout{0};
+  std::chrono::seconds clock_skew{60};
+  Hooks hooks;
+  std::uint64_t jitter_seed = 0;  // 0: seeded from std::random_device
+
+  // Vendors configured from the environment: DUB_API_KEY, PARTNERO_API_KEY, JOURNEYBEE_API_KEY;
+  // base URLs from PARTNERKIT_<VENDOR>_BASE_URL, else each vendor's public endpoint.
+  static ClientOptions from_env();
+};
+
+// The public endpoints of the built-in vendors.
+inline constexpr const char* dub_default_base_url = "https://api.dub.co";
+inline constexpr const char* partnero_default_base_url = "https://api.partnero.com";
+inline constexpr const char* journeybee_default_base_url = "https://app.journeybee.io";
+
+}  // namespace partnerkit

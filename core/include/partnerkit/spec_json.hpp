@@ -1,0 +1,25 @@
+// PartnerSpec and Partner to and from JSON (snake_case names of DESIGN.md).
+#pragma once
+
+#include <partnerkit/error.hpp>
+#include <partnerkit/partner.hpp>
+#include <partnerkit/partner_spec.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <string_view>
+
+namespace partnerkit {
+
+// Parses a spec. An unknown field, a wrong type or bad JSON is invalid_input naming the field.
+// JSON null is taken as absent.
+Result<PartnerSpec> spec_from_json(const boost::json::value& v);
+Result<PartnerSpec> spec_from_json(std::string_view text);
+
+// The spec as JSON; the password is written only when include_secrets is true.
+boost::json::value to_json(const PartnerSpec& spec, bool include_secrets = false);
+
+boost::json::value to_json(const Partner& partner);
+boost::json::value to_json(const Error& error);
+
+}  // namespace partnerkit
