@@ -1,0 +1,377 @@
+#include <partnerkit/http_errors.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace partnerkit {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds max_wait = std::chrono::hours(24);
+
+// Numbers below this are delta-seconds (1e9 s is 2001-09-09 as an epoch, 31 years as a delay).
+constexpr std::uint64_t epoch_seconds_floor = 1'000'000'000ULL;
+// Numbers from this on are epoch milliseconds (1e11 s would be the year 5138; 1e11 ms is 1973).
+constexpr std::uint64_t epoch_millis_floor = 100'000'000'000ULL;
+
+bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+bool is_leap(std::int64_t y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned days_in_month(std::int64_t y, unsigned m) noexcept {
+  constexpr std::array<unsigned, 12> days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+// A tiny cursor over a header value.
+struct Cursor {
+  std::string_view s;
+  std::size_t i = 0;
+
+  bool done() const noexcept { return i >= s.size(); }
+  bool eat(char c) noexcept {
+    if (i < s.size() && s[i] == c) return ++i, true;
+    return false;
+  }
+  bool spaces(bool required) noexcept {
+    std::size_t start = i;
+    while (i < s.size() && s[i] == ' ') ++i;
+    return !required || i > start;
+  }
+  // Exactly n digits (n == 0: 1 or 2 digits).
+  bool digits(int n, int& out) noexcept {
+    int count = 0;
+    out = 0;
+    const int max = n == 0 ? 2 : n;
+    while (count < max && i < s.size() && is_digit(s[i])) {
+      out = out * 10 + (s[i] - '0');
+      ++i;
+      ++count;
+    }
+    return n == 0 ? count >= 1 : count == n;
+  }
+  std::string_view word() noexcept {
+    std::size_t start = i;
+    while (i < s.size() && is_alpha(s[i])) ++i;
+    return s.substr(start, i - start);
+  }
+};
+
+bool weekday_ok(std::string_view w) noexcept {
+  static constexpr std::array<std::string_view, 7> shortn{"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  static constexpr std::array<std::string_view, 7> longn{"monday", "tuesday",  "wednesday", "thursday",
+                                                         "friday", "saturday", "sunday"};
+  for (auto n : shortn)
+    if (iequals(w, n)) return true;
+  for (auto n : longn)
+    if (iequals(w, n)) return true;
+  return false;
+}
+
+unsigned month_from(std::string_view w) noexcept {
+  static constexpr std::array<std::string_view, 12> names{"jan", "feb", "mar", "apr", "may", "jun",
+                                                          "jul", "aug", "sep", "oct", "nov", "dec"};
+  for (unsigned m = 0; m < names.size(); ++m)
+    if (iequals(w, names[m])) return m + 1;
+  return 0;
+}
+
+bool time_of_day(Cursor& c, int& hh, int& mm, int& ss) noexcept {
+  return c.digits(2, hh) && c.eat(':') && c.digits(2, mm) && c.eat(':') && c.digits(2, ss) && hh < 24 &&
+         mm < 60 && ss <= 60;  // 60: a leap second, taken as the next second's start
+}
+
+// IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT",
+// asctime "Sun Nov  6 08:49:37 1994". Returns milliseconds since the Unix epoch.
+std::optional<std::int64_t> parse_http_date(std::string_view value) noexcept {
+  Cursor c{value};
+  std::string_view wd = c.word();
+  if (!weekday_ok(wd)) return std::nullopt;
+  int day = 0, year = 0, hh = 0, mm = 0, ss = 0;
+  unsigned month = 0;
+  if (c.eat(',')) {
+    if (!c.spaces(true)) return std::nullopt;
+    if (!c.digits(2, day)) return std::nullopt;
+    if (c.eat('-')) {  // RFC 850
+      month = month_from(c.word());
+      if (!c.eat('-') || !c.digits(2, year)) return std::nullopt;
+      year += year < 70 ? 2000 : 1900;
+    } else {  // IMF-fixdate
+      if (!c.spaces(true)) return std::nullopt;
+      month = month_from(c.word());
+      if (!c.spaces(true) || !c.digits(4, year)) return std::nullopt;
+    }
+    if (!c.spaces(true) || !time_of_day(c, hh, mm, ss) || !c.spaces(true)) return std::nullopt;
+    std::string_view zone = c.word();
+    if (!iequals(zone, "GMT") && !iequals(zone, "UTC")) return std::nullopt;
+  } else {  // asctime
+    if (!c.spaces(true)) return std::nullopt;
+    month = month_from(c.word());
+    if (!c.spaces(true) || !c.digits(0, day) || !c.spaces(true) || !time_of_day(c, hh, mm, ss) ||
+        !c.spaces(true) || !c.digits(4, year))
+      return std::nullopt;
+  }
+  c.spaces(false);
+  if (!c.done() || month == 0 || day < 1 || static_cast<unsigned>(day) > days_in_month(year, month))
+    return std::nullopt;
+  const std::int64_t days = days_from_civil(year, month, static_cast<unsigned>(day));
+  return ((days * 24 + hh) * 60 + mm) * 60 * 1000 + std::int64_t{ss} * 1000;
+}
+
+// A non-negative decimal number, to millisecond precision: integral part (saturating) and
+// fractional milliseconds. nullopt unless the whole value is one.
+struct Number {
+  std::uint64_t whole = 0;
+  std::uint64_t frac_ms = 0;
+  bool saturated = false;
+};
+
+std::optional<Number> parse_number(std::string_view s) noexcept {
+  Number n;
+  std::size_t i = 0;
+  if (i < s.size() && s[i] == '+') ++i;
+  std::size_t start = i;
+  for (; i < s.size() && is_digit(s[i]); ++i) {
+    const auto d = static_cast<std::uint64_t>(s[i] - '0');
+    if (n.whole > (UINT64_MAX - d) / 10)
+      n.saturated = true;
+    else if (!n.saturated)
+      n.whole = n.whole * 10 + d;
+  }
+  if (i == start) return std::nullopt;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    std::size_t fstart = i;
+    std::uint64_t scale = 100;
+    for (; i < s.size() && is_digit(s[i]); ++i) {
+      n.frac_ms += static_cast<std::uint64_t>(s[i] - '0') * scale;
+      scale /= 10;
+    }
+    if (i == fstart) return std::nullopt;
+  }
+  if (i != s.size()) return std::nullopt;
+  return n;
+}
+
+milliseconds clamp_wait(std::int64_t ms) noexcept {
+  if (ms <= 0) return milliseconds(0);
+  if (ms >= max_wait.count()) return max_wait;
+  return milliseconds(ms);
+}
+
+// Key names whose values never leave the process: passwords, tokens, keys, secrets.
+bool is_secret_key(std::string_view key) noexcept {
+  std::string k;
+  k.reserve(key.size());
+  for (char ch : key)
+    if (ch != '_' && ch != '-') k.push_back(lower(ch));
+  for (std::string_view needle : {"password", "passwd", "secret", "token", "apikey", "authorization"})
+    if (k.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+void redact_json(boost::json::value& v) {
+  if (auto* o = v.if_object()) {
+    for (auto& kv : *o) {
+      if (is_secret_key(kv.key()))
+        kv.value() = "REDACTED";
+      else
+        redact_json(kv.value());
+    }
+  } else if (auto* a = v.if_array()) {
+    for (auto& e : *a) redact_json(e);
+  }
+}
+
+// For text that is not valid JSON (cut, malformed, form-encoded): replace the value after every
+// secret key `"key" : value` or `key=value` by REDACTED, as far as the value's end can be told.
+std::string redact_text(std::string_view body) {
+  std::string out;
+  out.reserve(body.size());
+  std::size_t i = 0;
+  while (i < body.size()) {
+    // A candidate key: a run of [A-Za-z0-9_-], optionally quoted.
+    const bool quoted = body[i] == '"';
+    std::size_t ks = quoted ? i + 1 : i;
+    std::size_t ke = ks;
+    while (ke < body.size() &&
+           (is_alpha(body[ke]) || is_digit(body[ke]) || body[ke] == '_' || body[ke] == '-'))
+      ++ke;
+    if (ke == ks) {
+      out.push_back(body[i++]);
+      continue;
+    }
+    std::size_t j = ke;
+    if (quoted) {
+      if (j >= body.size() || body[j] != '"') {
+        out.append(body.substr(i, j - i));
+        i = j;
+        continue;
+      }
+      ++j;
+    }
+    std::size_t sep = j;
+    while (sep < body.size() && is_space(body[sep])) ++sep;
+    const bool has_sep = sep < body.size() && (body[sep] == ':' || body[sep] == '=');
+    if (!has_sep || !is_secret_key(body.substr(ks, ke - ks))) {
+      out.append(body.substr(i, j - i));
+      i = j;
+      continue;
+    }
+    std::size_t vs = sep + 1;
+    while (vs < body.size() && is_space(body[vs])) ++vs;
+    out.append(body.substr(i, vs - i));
+    std::size_t ve = vs;
+    if (vs < body.size() && body[vs] == '"') {
+      ve = vs + 1;
+      while (ve < body.size() && body[ve] != '"') ve += body[ve] == '\\' ? 2 : 1;
+      ve = ve < body.size() ? ve + 1 : body.size();
+      out.append("\"REDACTED\"");
+    } else {
+      while (ve < body.size() && body[ve] != '&' && body[ve] != ',' && body[ve] != '}' && body[ve] != ']' &&
+             !is_space(body[ve]))
+        ++ve;
+      out.append("REDACTED");
+    }
+    i = ve;
+  }
+  return out;
+}
+
+// The longest prefix of s of at most max bytes that does not end inside a UTF-8 sequence.
+std::string_view utf8_prefix(std::string_view s, std::size_t max) noexcept {
+  if (s.size() <= max) return s;
+  std::size_t cut = max;
+  // Step back over continuation bytes (at most 3: the longest sequence is 4 bytes).
+  for (int k = 0; k < 3 && cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80; ++k) --cut;
+  return s.substr(0, cut);
+}
+
+// Bodies bigger than this are not parsed as JSON; they are scrubbed as text.
+constexpr std::size_t max_parsed_body = 1 << 20;
+
+}  // namespace
+
+errc errc_from_http_status(int status) noexcept {
+  switch (status) {
+    case 400:
+      return errc::rejected;
+    case 401:
+      return errc::unauthenticated;
+    case 403:
+      return errc::permission_denied;
+    case 404:
+      return errc::not_found;
+    case 409:
+      return errc::already_exists;
+    case 410:
+      return errc::invite_expired;
+    case 422:
+      return errc::rejected;
+    case 429:
+      return errc::rate_limited;
+    default:
+      break;
+  }
+  if (status >= 400 && status <= 499) return errc::rejected;
+  if (status >= 500 && status <= 599) return errc::vendor_unavailable;
+  return errc::protocol;
+}
+
+std::optional<milliseconds> parse_retry_after(std::string_view value,
+                                              std::chrono::system_clock::time_point now) {
+  value = trim(value);
+  if (value.empty()) return std::nullopt;
+  const std::int64_t now_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
+  if (is_digit(value.front()) || value.front() == '+') {
+    auto n = parse_number(value);
+    if (!n) return std::nullopt;
+    if (n->saturated) return max_wait;  // a number beyond 64 bits: far future whichever unit
+    if (n->whole < epoch_seconds_floor) {
+      const std::uint64_t ms = n->whole * 1000 + n->frac_ms;  // < 1e12: no overflow
+      return clamp_wait(static_cast<std::int64_t>(ms));
+    }
+    if (n->whole < epoch_millis_floor)
+      return clamp_wait(static_cast<std::int64_t>(n->whole * 1000 + n->frac_ms) - now_ms);
+    if (n->whole > static_cast<std::uint64_t>(INT64_MAX / 2)) return max_wait;
+    return clamp_wait(static_cast<std::int64_t>(n->whole) - now_ms);
+  }
+  auto at = parse_http_date(value);
+  if (!at) return std::nullopt;
+  return clamp_wait(*at - now_ms);
+}
+
+std::optional<milliseconds> retry_after_from_headers(const HttpHeaders& headers,
+                                                     std::chrono::system_clock::time_point now) {
+  for (std::string_view name : {"Retry-After", "X-RateLimit-Reset", "RateLimit-Reset"}) {
+    for (const auto& [k, v] : headers) {
+      if (!iequals(k, name)) continue;
+      if (auto wait = parse_retry_after(v, now)) return wait;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string sanitized_body(std::string_view body) {
+  if (body.empty()) return {};
+  std::string text;
+  bool parsed = false;
+  if (body.size() <= max_parsed_body) {
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(body, ec);
+    if (!ec) {
+      redact_json(v);
+      text = boost::json::serialize(v);
+      parsed = true;
+    }
+  }
+  if (!parsed) text = redact_text(body);
+  if (text.size() > max_raw_body_bytes) text.resize(utf8_prefix(text, max_raw_body_bytes).size());
+  return text;
+}
+
+Error error_from_response(const HttpResponse& response, std::chrono::system_clock::time_point now) {
+  Error e = Error::make(errc_from_http_status(response.status), "HTTP " + std::to_string(response.status));
+  e.http_status = response.status;
+  // On a 429 the rate-limit reset headers say when to come back. On other statuses they describe
+  // the window, not a wait (Dub sends them on every error), so only Retry-After counts there.
+  if (response.status == 429)
+    e.retry_after = retry_after_from_headers(response.headers, now);
+  else if (auto v = response.header("Retry-After"); !v.empty())
+    e.retry_after = parse_retry_after(v, now);
+  e.raw_body = sanitized_body(response.body);
+  return e;
+}
+
+}  // namespace partnerkit
