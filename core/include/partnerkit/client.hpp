@@ -17,6 +17,9 @@
 #include <string>
 
 namespace partnerkit {
+namespace detail {
+struct ClientState;
+}
 
 struct ProvisionOptions {
   // An earlier attempt, e.g. one a killed batch journaled as started, may have been applied:
@@ -60,7 +63,8 @@ class Client {
 
   template <class Token = boost::asio::deferred_t>
   auto async_provision(std::string vendor, PartnerSpec spec, Token&& token = {}) {
-    return async_provision(std::move(vendor), std::move(spec), ProvisionOptions{}, std::forward<Token>(token));
+    return async_provision(std::move(vendor), std::move(spec), ProvisionOptions{},
+                           std::forward<Token>(token));
   }
 
   // Blocking convenience for simple programs. The executor must be run by another thread
@@ -68,10 +72,10 @@ class Client {
   Result<Partner> provision(std::string vendor, PartnerSpec spec, ProvisionOptions options = {});
 
  private:
-  void start_provision(std::string vendor, PartnerSpec spec, ProvisionOptions options, provision_handler handler);
+  void start_provision(std::string vendor, PartnerSpec spec, ProvisionOptions options,
+                       provision_handler handler);
 
-  struct State;
-  std::shared_ptr<State> state_;
+  std::shared_ptr<detail::ClientState> state_;
 };
 
 }  // namespace partnerkit

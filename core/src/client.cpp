@@ -1,0 +1,368 @@
+#include <partnerkit/client.hpp>
+#include <partnerkit/http_errors.hpp>
+#include <partnerkit/policy/retry_loop.hpp>
+#include <partnerkit/policy/token_bucket.hpp>
+#include <partnerkit/transport_errors.hpp>
+#include <partnerkit/validation.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <charconv>
+#include <mutex>
+#include <random>
+#include <unordered_map>
+
+namespace partnerkit {
+namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
+
+namespace {
+class ProvisionOp;
+}
+
+struct detail::ClientState {
+  Client::executor_type executor;
+  std::shared_ptr<const AdapterRegistry> registry;
+  std::shared_ptr<Transport> transport;
+  ClientOptions options;
+
+  std::mutex mutex;                                                            // guards everything below
+  std::map<std::pair<std::string, std::string>, policy::TokenBucket> buckets;  // (vendor, api key)
+  std::mt19937_64 seeder;
+  std::unordered_map<const void*, std::weak_ptr<ProvisionOp>> live;
+  bool closed = false;
+
+  std::uint64_t next_seed() {
+    std::lock_guard lock(mutex);
+    return seeder();
+  }
+};
+
+namespace {
+
+// One provisioning call: validate, encode, then attempts (rate-limit wait, send, decode) until a
+// result. All state changes run on the op's strand; timers and the transport are cancelled
+// through it, so the handler completes exactly once.
+class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
+ public:
+  ProvisionOp(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec spec,
+              ProvisionOptions options, Client::provision_handler handler)
+      : state_(std::move(state)),
+        strand_(asio::make_strand(state_->executor)),
+        vendor_(std::move(vendor)),
+        spec_(std::move(spec)),
+        maybe_applied_(options.may_have_been_applied),
+        handler_(std::move(handler)),
+        timer_(strand_),
+        deadline_timer_(strand_),
+        loop_(state_->options.retry, state_->options.backoff, state_->next_seed(), steady::now(),
+              state_->options.call_timeout.count() > 0
+                  ? std::optional<steady::time_point>(steady::now() + state_->options.call_timeout)
+                  : std::nullopt) {}
+
+  void start() {
+    asio::post(strand_, [self = shared_from_this()] { self->begin(); });
+  }
+
+  // From any thread: ends the op with `code` (cancelled, or timeout for the call deadline).
+  void cancel(errc code) {
+    asio::post(strand_, [self = shared_from_this(), code] { self->stop_with(code); });
+  }
+
+ private:
+  void begin() {
+    {
+      std::lock_guard lock(state_->mutex);
+      if (state_->closed) return finish(Error::make(errc::cancelled, "the client was destroyed"));
+      state_->live.emplace(this, weak_from_this());
+    }
+    auto slot = asio::get_associated_cancellation_slot(handler_);
+    if (slot.is_connected()) {
+      slot.assign([weak = weak_from_this()](asio::cancellation_type type) {
+        if ((type & (asio::cancellation_type::terminal | asio::cancellation_type::partial |
+                     asio::cancellation_type::total)) != asio::cancellation_type::none)
+          if (auto self = weak.lock()) self->cancel(errc::cancelled);
+      });
+    }
+
+    adapter_ = state_->registry->find(vendor_);
+    if (!adapter_)
+      return finish(Error::make(errc::invalid_input, "no adapter is registered for vendor '" + vendor_ + "'",
+                                "vendor"));
+    auto vo = state_->options.vendors.find(vendor_);
+    if (vo == state_->options.vendors.end())
+      return finish(Error::make(errc::invalid_input,
+                                "vendor '" + vendor_ + "' is not configured (no base URL or API key)",
+                                "vendor"));
+    config_ = &vo->second.config;
+    capabilities_ = adapter_->capabilities();
+
+    auto valid = validated(std::move(spec_));
+    if (!valid) return finish(std::move(valid.error()));
+    spec_ = std::move(*valid);
+
+    auto encoded = adapter_->encode(spec_, *config_);
+    if (!encoded) return finish(std::move(encoded.error()));
+    encoded_ = std::move(*encoded);
+    if (state_->options.hooks.before_send || state_->options.hooks.after_response)
+      redacted_ = redacted(encoded_.request);
+
+    RateLimit limit = vo->second.rate_limit.value_or(RateLimit{capabilities_.default_requests_per_second, 1});
+    {
+      std::lock_guard lock(state_->mutex);
+      auto key = std::make_pair(vendor_, config_->api_key);
+      auto it = state_->buckets.find(key);
+      if (it == state_->buckets.end())
+        it = state_->buckets.emplace(key, policy::TokenBucket(limit, steady::now())).first;
+      bucket_ = &it->second;  // std::map nodes are stable
+    }
+
+    if (state_->options.call_timeout.count() > 0) {
+      deadline_timer_.expires_after(state_->options.call_timeout);
+      deadline_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec) self->stop_with(errc::timeout);
+      });
+    }
+    next_attempt();
+  }
+
+  void next_attempt() {
+    steady::duration wait;
+    {
+      std::lock_guard lock(state_->mutex);
+      wait = bucket_->reserve(steady::now());
+    }
+    if (wait <= steady::duration::zero()) return send();
+    timer_.expires_after(wait);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (self->done_) return;
+      if (ec) return self->stop_with(self->stop_code_);
+      self->send();
+    });
+  }
+
+  void send() {
+    if (stopping_) return stop_with(stop_code_);
+    ++attempt_;
+    if (state_->options.hooks.before_send) state_->options.hooks.before_send(redacted_);
+    sent_at_ = std::chrono::system_clock::now();
+    sent_steady_ = steady::now();
+    in_flight_ = true;
+    state_->transport->async_send(
+        encoded_.request, asio::bind_cancellation_slot(
+                              transport_cancel_.slot(),
+                              asio::bind_executor(strand_, [self = shared_from_this()](
+                                                               boost::system::error_code ec, SendResult r) {
+                                self->on_sent(ec, std::move(r));
+                              })));
+  }
+
+  void on_sent(boost::system::error_code ec, SendResult r) {
+    in_flight_ = false;
+    if (done_) return;
+    if (stopping_) {
+      if (r.request_written) maybe_applied_ = true;
+      return stop_with(stop_code_);
+    }
+    const auto now = steady::now();
+    Result<Partner> result = Error{};
+    if (ec) {
+      Error err = error_from_transport(ec, r.request_written);
+      if (policy::may_have_been_applied(err, r.request_written)) maybe_applied_ = true;
+      result = std::move(err);
+    } else {
+      if (state_->options.hooks.after_response)
+        state_->options.hooks.after_response(
+            redacted_, r.response, std::chrono::duration_cast<std::chrono::microseconds>(now - sent_steady_));
+      DecodeContext context;
+      context.spec = &spec_;
+      context.config = config_;
+      context.sent_at = sent_at_;
+      context.clock_skew = state_->options.clock_skew;
+      result = adapter_->decode(r.response, context);
+      learn_rate_limit(r.response, result, now);
+    }
+
+    if (result) {
+      result->attempts = attempt_;
+      for (auto& w : encoded_.warnings) result->warnings.push_back(w);
+      return finish(std::move(result));
+    }
+    Error err = std::move(result.error());
+    err.attempts = attempt_;
+
+    // The idempotency rule: a create that may already have been applied and now answers
+    // "already exists" was applied by us (or before us): the partner is there, once.
+    if (err.code == errc::already_exists && maybe_applied_ && capabilities_.create == CreateSemantics::create)
+      return finish(existing_partner(err));
+
+    auto decision = loop_.on_failure(err, attempt_, now);
+    if (!decision.retry) {
+      err.stopped = decision.reason;
+      if (decision.reason == stop_reason::deadline && err.code != errc::rate_limited && !err.message.empty())
+        err.message += " (no time left to retry)";
+      return finish(std::move(err));
+    }
+    if (state_->options.hooks.on_retry)
+      state_->options.hooks.on_retry(
+          RetryEvent{vendor_, attempt_, std::string(to_string(err.code)), err.http_status, decision.delay});
+    last_error_ = std::move(err);
+    timer_.expires_after(decision.delay);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (self->done_) return;
+      if (ec) return self->stop_with(self->stop_code_);
+      self->next_attempt();
+    });
+  }
+
+  // 429s and exhausted windows slow the shared bucket; other answers let it recover.
+  void learn_rate_limit(const HttpResponse& response, const Result<Partner>& result, steady::time_point now) {
+    std::lock_guard lock(state_->mutex);
+    if (!result && result.error().code == errc::rate_limited) {
+      auto wait = result.error().retry_after.value_or(std::chrono::milliseconds(1000));
+      bucket_->on_throttled(now, now + wait);
+      return;
+    }
+    auto remaining = response.header("X-RateLimit-Remaining");
+    if (remaining == "0") {
+      if (auto wait = parse_retry_after(response.header("X-RateLimit-Reset"), sent_at_))
+        bucket_->pause_until(now + *wait);
+      return;
+    }
+    bucket_->on_success();
+  }
+
+  Partner existing_partner(const Error& err) const {
+    Partner p;
+    p.vendor = vendor_;
+    p.email = spec_.email;
+    if (spec_.name)
+      p.name = *spec_.name;
+    else if (spec_.first_name || spec_.last_name)
+      p.name = spec_.first_name.value_or("") + (spec_.first_name && spec_.last_name ? " " : "") +
+               spec_.last_name.value_or("");
+    p.outcome = Outcome::existing;
+    p.attempts = attempt_;
+    p.warnings = encoded_.warnings;
+    p.warnings.push_back("an earlier attempt may have been applied and " + vendor_ +
+                         " now reports the partner exists (" +
+                         (err.message.empty() ? std::string("already_exists") : err.message) + ")");
+    return p;
+  }
+
+  void stop_with(errc code) {
+    if (done_) return;
+    if (!stopping_) {
+      stopping_ = true;
+      stop_code_ = code;
+    }
+    timer_.cancel();
+    if (in_flight_) {
+      transport_cancel_.emit(asio::cancellation_type::terminal);
+      return;  // on_sent finishes
+    }
+    Error err = Error::make(
+        stop_code_, stop_code_ == errc::timeout ? "the call deadline passed" : "cancelled by the caller");
+    if (stop_code_ == errc::timeout && last_error_) {
+      err.message += "; last failure: " + std::string(to_string(last_error_->code)) +
+                     (last_error_->message.empty() ? "" : " (" + last_error_->message + ")");
+      err.http_status = last_error_->http_status;
+    }
+    if (maybe_applied_) err.message += "; an attempt may have been applied by the vendor";
+    err.attempts = attempt_;
+    err.stopped = stop_code_ == errc::timeout ? stop_reason::deadline : stop_reason::cancelled;
+    finish(std::move(err));
+  }
+
+  void finish(Result<Partner> result) {
+    if (done_) return;
+    done_ = true;
+    deadline_timer_.cancel();
+    timer_.cancel();
+    {
+      std::lock_guard lock(state_->mutex);
+      state_->live.erase(this);
+    }
+    auto slot = asio::get_associated_cancellation_slot(handler_);
+    if (slot.is_connected()) slot.clear();
+    // Post first (never inline), then dispatch onto the handler's own executor.
+    auto ex = asio::get_associated_executor(handler_, state_->executor);
+    asio::post(state_->executor, [ex, h = std::move(handler_), r = std::move(result)]() mutable {
+      asio::dispatch(ex, [h = std::move(h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+    });
+  }
+
+  std::shared_ptr<detail::ClientState> state_;
+  asio::strand<asio::any_io_executor> strand_;
+  std::string vendor_;
+  PartnerSpec spec_;
+  bool maybe_applied_;
+  Client::provision_handler handler_;
+  asio::steady_timer timer_;
+  asio::steady_timer deadline_timer_;
+  asio::cancellation_signal transport_cancel_;
+  policy::RetryLoop loop_;
+
+  std::shared_ptr<const Adapter> adapter_;
+  const VendorConfig* config_ = nullptr;
+  Capabilities capabilities_;
+  EncodedRequest encoded_;
+  HttpRequest redacted_;
+  policy::TokenBucket* bucket_ = nullptr;
+  std::optional<Error> last_error_;
+
+  int attempt_ = 0;
+  std::chrono::system_clock::time_point sent_at_;
+  steady::time_point sent_steady_;
+  bool in_flight_ = false;
+  bool stopping_ = false;
+  errc stop_code_ = errc::cancelled;
+  bool done_ = false;
+};
+
+}  // namespace
+
+Client::Client(executor_type executor, std::shared_ptr<const AdapterRegistry> registry,
+               std::shared_ptr<Transport> transport, ClientOptions options)
+    : state_(std::make_shared<detail::ClientState>()) {
+  if (!registry) throw std::invalid_argument("partnerkit::Client: null registry");
+  if (!transport) throw std::invalid_argument("partnerkit::Client: null transport");
+  state_->executor = std::move(executor);
+  state_->registry = std::move(registry);
+  state_->transport = std::move(transport);
+  state_->options = std::move(options);
+  state_->seeder.seed(state_->options.jitter_seed ? state_->options.jitter_seed : std::random_device{}());
+}
+
+Client::~Client() {
+  std::vector<std::shared_ptr<ProvisionOp>> ops;
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->closed = true;
+    for (auto& [_, weak] : state_->live)
+      if (auto op = weak.lock()) ops.push_back(std::move(op));
+  }
+  for (auto& op : ops) op->cancel(errc::cancelled);
+}
+
+Client::executor_type Client::get_executor() const noexcept { return state_->executor; }
+const ClientOptions& Client::options() const noexcept { return state_->options; }
+
+void Client::start_provision(std::string vendor, PartnerSpec spec, ProvisionOptions options,
+                             provision_handler handler) {
+  std::make_shared<ProvisionOp>(state_, std::move(vendor), std::move(spec), options, std::move(handler))
+      ->start();
+}
+
+Result<Partner> Client::provision(std::string vendor, PartnerSpec spec, ProvisionOptions options) {
+  return async_provision(std::move(vendor), std::move(spec), options, asio::use_future).get();
+}
+
+}  // namespace partnerkit
