@@ -1,0 +1,458 @@
+// Local validation of a PartnerSpec. The rules come from the vendor documents (vendor-docs/002 for
+// Dub's lengths and email pattern, 001 for the country list, 003 for Partnero's password rule,
+// 004 for JourneyBee's custom field types) and vendor-docs/README.md (Dub's username rules, UTF-16
+// lengths, name trimmed before its length check). A spec that passes encodes to a valid body for every
+// built-in vendor.
+//
+// Choices not dictated by a vendor document:
+// - company: at most 190 UTF-16 units (Dub's companyName limit; JourneyBee documents none).
+// - A present but blank name, first_name, last_name, company, referral_key, external_id, group, tag,
+//   referrer member or vendor_overrides key is a mistake, not "absent": it is reported.
+// - Every string must be valid UTF-8 (the vendors take JSON, which is UTF-8).
+// - Password classes (lower, upper, digit) are ASCII; its length counts code points.
+// - custom date values must start with a valid YYYY-MM-DD (JourneyBee: "ISO format").
+#include <partnerkit/validation.hpp>
+
+#include "detail/countries.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/scheme.hpp>
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace partnerkit {
+namespace {
+
+constexpr std::size_t max_name = 100;          // Dub name (after trim), username
+constexpr std::size_t max_email = 190;         // Dub email
+constexpr std::size_t max_company = 190;       // our choice, see above
+constexpr std::size_t max_description = 5000;  // Dub description
+constexpr std::size_t max_link_id = 255;       // Dub linkProps.externalId / tenantId
+constexpr std::int64_t min_key_length = 3;     // Dub linkProps.keyLength
+constexpr std::int64_t max_key_length = 190;
+constexpr std::size_t min_password = 8;  // Partnero
+
+bool is_alpha(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_alnum(char c) noexcept { return is_alpha(c) || is_digit(c); }
+char upper(char c) noexcept { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+
+// One decoded UTF-8 sequence: its code point and length, or len 0 for a bad byte.
+struct Decoded {
+  char32_t cp = 0;
+  std::size_t len = 0;
+};
+
+Decoded decode(std::string_view s, std::size_t i) noexcept {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) return {b0, 1};
+  auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    if (i + k >= s.size()) return false;
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    return b >= lo && b <= hi;
+  };
+  auto bits = [&](std::size_t k) {
+    return static_cast<char32_t>(static_cast<unsigned char>(s[i + k]) & 0x3F);
+  };
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    if (!cont(1)) return {};
+    return {(static_cast<char32_t>(b0 & 0x1F) << 6) | bits(1), 2};
+  }
+  if (b0 >= 0xE0 && b0 <= 0xEF) {
+    const unsigned char lo = b0 == 0xE0 ? 0xA0 : 0x80;
+    const unsigned char hi = b0 == 0xED ? 0x9F : 0xBF;  // no surrogates
+    if (!cont(1, lo, hi) || !cont(2)) return {};
+    return {(static_cast<char32_t>(b0 & 0x0F) << 12) | (bits(1) << 6) | bits(2), 3};
+  }
+  if (b0 >= 0xF0 && b0 <= 0xF4) {
+    const unsigned char lo = b0 == 0xF0 ? 0x90 : 0x80;
+    const unsigned char hi = b0 == 0xF4 ? 0x8F : 0xBF;
+    if (!cont(1, lo, hi) || !cont(2) || !cont(3)) return {};
+    return {(static_cast<char32_t>(b0 & 0x07) << 18) | (bits(1) << 12) | (bits(2) << 6) | bits(3), 4};
+  }
+  return {};
+}
+
+bool is_valid_utf8(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const Decoded d = decode(s, i);
+    if (d.len == 0) return false;
+    i += d.len;
+  }
+  return true;
+}
+
+std::size_t code_points(std::string_view s) noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size(); ++n) {
+    const Decoded d = decode(s, i);
+    i += d.len ? d.len : 1;
+  }
+  return n;
+}
+
+// JavaScript's String.prototype.trim white space (what zod's .trim() removes).
+bool is_js_space(char32_t c) noexcept {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+         c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
+}
+
+std::string_view js_trim(std::string_view s) noexcept {
+  // Leading.
+  std::size_t b = 0;
+  while (b < s.size()) {
+    const Decoded d = decode(s, b);
+    if (d.len == 0 || !is_js_space(d.cp)) break;
+    b += d.len;
+  }
+  s.remove_prefix(b);
+  // Trailing: find the start of the last code point, check it, repeat.
+  while (!s.empty()) {
+    std::size_t start = s.size() - 1;
+    int back = 0;
+    while (start > 0 && back < 3 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start, ++back;
+    const Decoded d = decode(s, start);
+    if (d.len == 0 || start + d.len != s.size() || !is_js_space(d.cp)) break;
+    s.remove_suffix(d.len);
+  }
+  return s;
+}
+
+bool is_blank(std::string_view s) noexcept { return js_trim(s).empty(); }
+
+bool email_local_char(char c) noexcept {
+  return is_alnum(c) || c == '_' || c == '\'' || c == '+' || c == '-' || c == '.';
+}
+
+// ^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$
+bool matches_dub_email_pattern(std::string_view s) noexcept {
+  if (s.empty() || s.front() == '.') return false;
+  const std::size_t at = s.find('@');
+  if (at == std::string_view::npos || at == 0) return false;
+  // Local part: [A-Za-z0-9_'+\-.]* then one of [A-Za-z0-9_+-]; no "..".
+  for (std::size_t i = 0; i < at; ++i) {
+    const char c = s[i];
+    if (!email_local_char(c)) return false;
+    if (c == '.' && i + 1 < s.size() && s[i + 1] == '.') return false;
+  }
+  const char last = s[at - 1];
+  if (last == '.' || last == '\'') return false;
+  // Domain: one or more "label." then a TLD of 2+ letters. Labels start alphanumeric, then [A-Za-z0-9-].
+  std::string_view domain = s.substr(at + 1);
+  const std::size_t dot = domain.rfind('.');
+  if (dot == std::string_view::npos) return false;
+  std::string_view tld = domain.substr(dot + 1);
+  if (tld.size() < 2) return false;
+  for (char c : tld)
+    if (!is_alpha(c)) return false;
+  std::string_view labels = domain.substr(0, dot + 1);  // each label keeps its trailing dot
+  std::size_t i = 0;
+  while (i < labels.size()) {
+    if (!is_alnum(labels[i])) return false;  // also rejects an empty label (a dot) and a second '@'
+    ++i;
+    while (i < labels.size() && labels[i] != '.') {
+      if (!is_alnum(labels[i]) && labels[i] != '-') return false;
+      ++i;
+    }
+    ++i;  // the dot
+  }
+  return true;
+}
+
+bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (upper(a[i]) != upper(b[i])) return false;
+  return true;
+}
+
+bool iends_with(std::string_view s, std::string_view suffix) noexcept {
+  return s.size() >= suffix.size() && iequals_ascii(s.substr(s.size() - suffix.size()), suffix);
+}
+
+bool is_http_url(std::string_view s) noexcept {
+  auto r = boost::urls::parse_uri(s);  // an absolute URI: a scheme is required; a fragment is allowed
+  if (!r) return false;
+  const auto scheme = r->scheme_id();
+  if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) return false;
+  return r->has_authority() && !r->encoded_host().empty();
+}
+
+bool is_valid_date_prefix(std::string_view s) noexcept {
+  if (s.size() < 10) return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (!is_digit(s[i])) return false;
+  if (s[4] != '-' || s[7] != '-') return false;
+  const int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+  const int m = (s[5] - '0') * 10 + (s[6] - '0');
+  const int d = (s[8] - '0') * 10 + (s[9] - '0');
+  constexpr std::array<int, 12> days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12 || d < 1) return false;
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > days[static_cast<std::size_t>(m - 1)] + (m == 2 && leap ? 1 : 0)) return false;
+  return s.size() == 10 || s[10] == 'T' || s[10] == ' ';
+}
+
+bool is_integer(const boost::json::value& v) noexcept { return v.is_int64() || v.is_uint64(); }
+
+class Checker {
+ public:
+  std::vector<FieldIssue> issues;
+
+  void add(std::string field, std::string message) {
+    issues.push_back({std::move(field), std::move(message)});
+  }
+
+  // A string field: valid UTF-8, optionally non-blank, at most max UTF-16 units (0: no limit).
+  // Returns whether it passed.
+  bool text(const std::string& field, std::string_view value, std::size_t max, bool non_blank,
+            bool trimmed = false) {
+    if (!is_valid_utf8(value)) {
+      add(field, field + " is not valid UTF-8");
+      return false;
+    }
+    bool ok = true;
+    if (non_blank && is_blank(value)) {
+      add(field, field + " must not be empty");
+      ok = false;
+    }
+    if (max) {
+      const std::size_t n = utf16_length(trimmed ? js_trim(value) : value);
+      if (n > max) {
+        add(field, field + " must be at most " + std::to_string(max) + " characters (UTF-16 code units" +
+                       (trimmed ? ", after trimming" : "") + "), got " + std::to_string(n));
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  void email(const std::string& field, std::string_view value, bool required) {
+    if (value.empty()) {
+      if (required) add(field, field + " is required");
+      return;
+    }
+    if (!is_valid_utf8(value)) {
+      add(field, field + " is not valid UTF-8");
+      return;
+    }
+    const std::size_t n = utf16_length(value);
+    if (n > max_email)
+      add(field,
+          field + " must be at most " + std::to_string(max_email) + " characters, got " + std::to_string(n));
+    if (!matches_dub_email_pattern(value)) add(field, field + " is not a valid email address");
+  }
+};
+
+void check_referral_key(Checker& c, std::string_view key) {
+  const std::string field = "referral_key";
+  c.text(field, key, max_name, true);
+  if (key.empty() || !is_valid_utf8(key)) return;
+  for (char ch : key) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (u >= 0x80 || is_alnum(ch) || ch == '_' || ch == '/' || ch == '-' || ch == '.') continue;
+    c.add(field, "referral_key may hold only letters, digits, '_', '/', '-', '.' and non-ASCII characters");
+    break;
+  }
+  if (key.front() == '_') c.add(field, "referral_key must not start with '_'");
+  if (iequals_ascii(key, ".well-known") ||
+      (key.size() > 11 && iequals_ascii(key.substr(0, 12), ".well-known/")))
+    c.add(field, "referral_key must not be \".well-known\"");
+  if (iends_with(key, ".php")) c.add(field, "referral_key must not end in \".php\"");
+}
+
+void check_password(Checker& c, std::string_view pw) {
+  // Never echo the value, not even its length.
+  const std::string field = "password";
+  if (!is_valid_utf8(pw)) {
+    c.add(field, "password is not valid UTF-8");
+    return;
+  }
+  bool lower = false, upper_ = false, digit = false;
+  for (char ch : pw) {
+    lower |= ch >= 'a' && ch <= 'z';
+    upper_ |= ch >= 'A' && ch <= 'Z';
+    digit |= is_digit(ch);
+  }
+  if (code_points(pw) < min_password) c.add(field, "password must be at least 8 characters");
+  if (!lower) c.add(field, "password must contain a lower-case letter");
+  if (!upper_) c.add(field, "password must contain an upper-case letter");
+  if (!digit) c.add(field, "password must contain a digit");
+}
+
+void check_custom_field(Checker& c, std::size_t i, const CustomField& f) {
+  const std::string base = "custom_fields[" + std::to_string(i) + "]";
+  if (f.id <= 0) c.add(base + ".id", base + ".id must be a positive integer");
+  const std::string vf = base + ".value";
+  const auto& v = f.value;
+  const std::string_view t = f.type;
+  if (t == "text" || t == "textarea") {
+    if (!v.is_string())
+      c.add(vf, vf + " must be a string for type " + f.type);
+    else
+      c.text(vf, v.get_string(), 0, false);
+  } else if (t == "date") {
+    if (!v.is_string() || !is_valid_date_prefix(v.get_string()))
+      c.add(vf, vf + " must be an ISO 8601 date string (YYYY-MM-DD) for type date");
+  } else if (t == "number") {
+    if (!v.is_number()) c.add(vf, vf + " must be a number for type number");
+  } else if (t == "boolean") {
+    if (!v.is_bool()) c.add(vf, vf + " must be true or false for type boolean");
+  } else if (t == "select") {
+    if (!is_integer(v)) c.add(vf, vf + " must be an integer option id for type select");
+  } else if (t == "multi_select") {
+    bool ok = v.is_array();
+    if (ok)
+      for (const auto& e : v.get_array()) ok = ok && is_integer(e);
+    if (!ok) c.add(vf, vf + " must be an array of integer option ids for type multi_select");
+  } else {
+    c.add(base + ".type",
+          base + ".type must be one of text, textarea, number, date, boolean, select, multi_select");
+  }
+}
+
+}  // namespace
+
+std::size_t utf16_length(std::string_view s) noexcept {
+  std::size_t n = 0;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      ++n;
+      ++i;
+      continue;
+    }
+    const Decoded d = decode(s, i);
+    if (d.len == 0) {
+      ++n;  // a bad byte counts as one unit
+      ++i;
+    } else {
+      n += d.len == 4 ? 2 : 1;  // outside the BMP: a surrogate pair
+      i += d.len;
+    }
+  }
+  return n;
+}
+
+bool is_valid_email(std::string_view email) noexcept {
+  return email.size() <= max_email && matches_dub_email_pattern(email);  // ASCII only: bytes == units
+}
+
+bool is_iso_country(std::string_view code) noexcept { return detail::is_listed_country(code); }
+
+std::vector<FieldIssue> validate(const PartnerSpec& spec) {
+  Checker c;
+  c.email("email", spec.email, true);
+
+  if (spec.name) c.text("name", *spec.name, max_name, true, true);
+  const bool first_ok = spec.first_name && c.text("first_name", *spec.first_name, max_name, true, true);
+  const bool last_ok = spec.last_name && c.text("last_name", *spec.last_name, max_name, true, true);
+  if (first_ok && last_ok) {
+    // Dub gets "first last" when it gets no name: that must fit its 100 too.
+    const std::size_t joined =
+        utf16_length(js_trim(*spec.first_name)) + 1 + utf16_length(js_trim(*spec.last_name));
+    if (joined > max_name)
+      c.add("last_name",
+            "first_name and last_name joined (\"first last\") must be at most 100 characters "
+            "(UTF-16 code units), got " +
+                std::to_string(joined));
+  }
+  if (spec.company) c.text("company", *spec.company, max_company, true);
+  if (spec.referral_key) check_referral_key(c, *spec.referral_key);
+  if (spec.external_id) c.text("external_id", *spec.external_id, 0, true);
+  if (spec.image && c.text("image", *spec.image, 0, false) && !is_http_url(*spec.image))
+    c.add("image", "image must be an absolute http or https URL");
+  if (spec.country) {
+    const std::string& cc = *spec.country;
+    const bool ok = cc.size() == 2 && is_iso_country(std::string{upper(cc[0]), upper(cc[1])});
+    if (!ok) {
+      // Echo the value only when it is short and printable: it is user input.
+      bool printable = cc.size() <= 8;
+      for (char ch : cc) printable = printable && ch >= 0x20 && ch < 0x7F;
+      c.add("country", "country " + (printable ? "\"" + cc + "\" " : std::string()) +
+                           "is not an ISO 3166-1 alpha-2 country code");
+    }
+  }
+  if (spec.description) c.text("description", *spec.description, max_description, false);
+  for (std::size_t i = 0; i < spec.tags.size(); ++i)
+    c.text("tags[" + std::to_string(i) + "]", spec.tags[i], 0, true);
+  if (spec.group) c.text("group", *spec.group, 0, true);
+
+  if (spec.referrer) {
+    const Referrer& r = *spec.referrer;
+    if (!r.id && !r.key && !r.email) c.add("referrer", "referrer must have at least one of id, key, email");
+    if (r.id) c.text("referrer.id", *r.id, 0, true);
+    if (r.key) c.text("referrer.key", *r.key, 0, true);
+    if (r.email) {
+      if (r.email->empty())
+        c.add("referrer.email", "referrer.email must not be empty");
+      else
+        c.email("referrer.email", *r.email, false);
+    }
+  }
+
+  for (std::size_t i = 0; i < spec.contacts.size(); ++i) {
+    const Contact& ct = spec.contacts[i];
+    const std::string base = "contacts[" + std::to_string(i) + "]";
+    c.email(base + ".email", ct.email, true);
+    if (ct.first_name) c.text(base + ".first_name", *ct.first_name, max_name, false, true);
+    if (ct.last_name) c.text(base + ".last_name", *ct.last_name, max_name, false, true);
+  }
+
+  if (spec.password) check_password(c, *spec.password);
+
+  if (spec.link) {
+    const LinkOptions& l = *spec.link;
+    if (l.external_id) {
+      if (l.external_id->empty())
+        c.add("link.external_id", "link.external_id must not be empty");
+      else
+        c.text("link.external_id", *l.external_id, max_link_id, false);
+    }
+    if (l.tenant_id) c.text("link.tenant_id", *l.tenant_id, max_link_id, false);
+    if (l.prefix) c.text("link.prefix", *l.prefix, 0, false);
+    if (l.comments) c.text("link.comments", *l.comments, 0, false);
+    if (l.key_length && (*l.key_length < min_key_length || *l.key_length > max_key_length))
+      c.add("link.key_length",
+            "link.key_length must be between 3 and 190, got " + std::to_string(*l.key_length));
+    for (std::size_t i = 0; i < l.tag_ids.size(); ++i)
+      c.text("link.tag_ids[" + std::to_string(i) + "]", l.tag_ids[i], 0, true);
+  }
+
+  for (std::size_t i = 0; i < spec.custom_fields.size(); ++i) check_custom_field(c, i, spec.custom_fields[i]);
+
+  for (const auto& [vendor, _] : spec.vendor_overrides)
+    if (vendor.empty()) c.add("vendor_overrides", "vendor_overrides keys must be non-empty vendor names");
+
+  return std::move(c.issues);
+}
+
+Result<PartnerSpec> validated(PartnerSpec spec) {
+  auto trim_in_place = [](std::optional<std::string>& s) {
+    if (!s) return;
+    std::string_view t = js_trim(*s);
+    if (t.size() != s->size()) *s = std::string(t);
+  };
+  trim_in_place(spec.name);
+  trim_in_place(spec.first_name);
+  trim_in_place(spec.last_name);
+  if (spec.country)
+    for (char& ch : *spec.country) ch = upper(ch);
+
+  std::vector<FieldIssue> issues = validate(spec);
+  if (issues.empty()) return spec;
+  Error e = Error::make(errc::invalid_input,
+                        std::to_string(issues.size()) + " problem(s): " + issues.front().message,
+                        issues.front().field);
+  e.issues = std::move(issues);
+  return e;
+}
+
+}  // namespace partnerkit
