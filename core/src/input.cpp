@@ -1,0 +1,520 @@
+#include <partnerkit/input.hpp>
+#include <partnerkit/spec_json.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <streambuf>
+#include <string>
+#include <vector>
+
+namespace partnerkit {
+
+std::optional<InputFormat> input_format_from_string(std::string_view name) noexcept {
+  if (name == "auto" || name == "automatic") return InputFormat::automatic;
+  if (name == "jsonl" || name == "json" || name == "ndjson") return InputFormat::jsonl;
+  if (name == "csv") return InputFormat::csv;
+  return std::nullopt;
+}
+
+std::string_view to_string(InputFormat f) noexcept {
+  switch (f) {
+    case InputFormat::automatic:
+      return "auto";
+    case InputFormat::jsonl:
+      return "jsonl";
+    case InputFormat::csv:
+      return "csv";
+  }
+  return "auto";
+}
+
+namespace {
+
+bool is_blank_char(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+bool is_blank(std::string_view s) noexcept { return std::all_of(s.begin(), s.end(), is_blank_char); }
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && is_blank_char(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_blank_char(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Error line_error(std::size_t line, std::string_view message, std::string field = {}) {
+  Error e = Error::make(errc::invalid_input, "line " + std::to_string(line) + ": " + std::string(message),
+                        std::move(field));
+  if (!e.field.empty()) e.issues.push_back({e.field, std::string(message)});
+  return e;
+}
+
+// How a CSV cell becomes JSON.
+enum class CellKind {
+  string,       // the text
+  boolean,      // true/false, 1/0, yes/no
+  integer,      // a signed 64-bit integer
+  list,         // ';'-separated strings -> array
+  json_array,   // JSON text of an array
+  json_object,  // JSON text of an object
+};
+
+struct Column {
+  std::string name;    // as in the header (lower-cased)
+  std::string parent;  // "referrer", "link", "vendor_overrides" for dotted names; empty otherwise
+  std::string key;     // the member name inside parent (or at top level)
+  CellKind kind = CellKind::string;
+};
+
+struct KnownField {
+  std::string_view name;
+  CellKind kind;
+};
+
+constexpr std::array<KnownField, 29> known_fields{{
+    {"email", CellKind::string},
+    {"name", CellKind::string},
+    {"first_name", CellKind::string},
+    {"last_name", CellKind::string},
+    {"company", CellKind::string},
+    {"referral_key", CellKind::string},
+    {"external_id", CellKind::string},
+    {"image", CellKind::string},
+    {"country", CellKind::string},
+    {"description", CellKind::string},
+    {"tags", CellKind::list},
+    {"group", CellKind::string},
+    {"partner_type", CellKind::string},
+    {"referrer", CellKind::json_object},
+    {"referrer.id", CellKind::string},
+    {"referrer.key", CellKind::string},
+    {"referrer.email", CellKind::string},
+    {"contacts", CellKind::json_array},
+    {"invite", CellKind::boolean},
+    {"password", CellKind::string},
+    {"link", CellKind::json_object},
+    {"link.external_id", CellKind::string},
+    {"link.tenant_id", CellKind::string},
+    {"link.prefix", CellKind::string},
+    {"link.key_length", CellKind::integer},
+    {"link.tag_ids", CellKind::list},
+    {"link.comments", CellKind::string},
+    {"link.archived", CellKind::boolean},
+    {"custom_fields", CellKind::json_array},
+}};
+
+// The column for a header name, or an error message.
+std::optional<Column> make_column(std::string_view raw, std::string& why) {
+  std::string name = lower(trim(raw));
+  if (name.empty()) {
+    why = "empty column name";
+    return std::nullopt;
+  }
+  Column col;
+  col.name = name;
+  if (name == "vendor_overrides") {
+    col.key = name;
+    col.kind = CellKind::json_object;
+    return col;
+  }
+  if (name.starts_with("vendor_overrides.")) {
+    col.parent = "vendor_overrides";
+    col.key = name.substr(std::string_view("vendor_overrides.").size());
+    col.kind = CellKind::json_object;
+    if (col.key.empty() || col.key.find('.') != std::string::npos) {
+      why = "bad column name '" + name + "' (expected vendor_overrides.<vendor>)";
+      return std::nullopt;
+    }
+    return col;
+  }
+  for (const auto& f : known_fields) {
+    if (f.name != name) continue;
+    col.kind = f.kind;
+    if (auto dot = name.find('.'); dot != std::string::npos) {
+      col.parent = name.substr(0, dot);
+      col.key = name.substr(dot + 1);
+    } else {
+      col.key = name;
+    }
+    return col;
+  }
+  why = "unknown column '" + std::string(trim(raw)) + "'";
+  return std::nullopt;
+}
+
+std::optional<bool> parse_bool(std::string_view s) {
+  std::string v = lower(s);
+  if (v == "true" || v == "1" || v == "yes") return true;
+  if (v == "false" || v == "0" || v == "no") return false;
+  return std::nullopt;
+}
+
+}  // namespace
+
+struct SpecReader::Impl {
+  enum class LineStatus { ok, too_long, eof };
+
+  std::istream* in;
+  SpecReaderOptions options;
+  InputFormat format;
+  std::optional<Error> error;
+  std::string line;
+  std::size_t line_no = 0;
+  std::size_t next_index = 0;
+  bool started = false;
+  bool finished = false;
+  // A line read ahead (format detection) and not yet consumed.
+  bool have_pending = false;
+  LineStatus pending_status = LineStatus::ok;
+  // CSV state.
+  bool header_done = false;
+  std::vector<Column> columns;
+  std::vector<std::string> cells;
+  std::size_t ncells = 0;
+
+  Impl(std::istream& s, SpecReaderOptions o) : in(&s), options(o), format(o.format) {}
+
+  // One physical line into `out` (without its end of line), at most `limit` bytes kept.
+  LineStatus read_line(std::string& out, std::size_t limit) {
+    out.clear();
+    std::streambuf* sb = in->rdbuf();
+    if (sb == nullptr) return LineStatus::eof;
+    bool any = false;
+    bool too_long = false;
+    for (;;) {
+      const int c = sb->sbumpc();
+      if (c == std::char_traits<char>::eof()) {
+        in->setstate(std::ios::eofbit);
+        if (!any) return LineStatus::eof;
+        break;
+      }
+      any = true;
+      if (c == '\n') break;
+      if (out.size() < limit)
+        out.push_back(static_cast<char>(c));
+      else
+        too_long = true;
+    }
+    ++line_no;
+    if (line_no == 1 && out.starts_with("\xEF\xBB\xBF")) out.erase(0, 3);
+    if (!out.empty() && out.back() == '\r') out.pop_back();
+    return too_long ? LineStatus::too_long : LineStatus::ok;
+  }
+
+  // The next line: the pending one if any.
+  LineStatus take_line(std::size_t limit) {
+    if (have_pending) {
+      have_pending = false;
+      return pending_status;
+    }
+    return read_line(line, limit);
+  }
+
+  void start() {
+    started = true;
+    if (!*in && !in->eof()) {
+      error = Error::make(errc::invalid_input, "the input stream is not readable");
+      finished = true;
+      return;
+    }
+    if (format != InputFormat::automatic) return;
+    // Detect from the first non-blank line, which stays pending for the parser.
+    for (;;) {
+      LineStatus st = read_line(line, options.max_record_bytes);
+      if (st == LineStatus::eof) {
+        format = InputFormat::jsonl;  // empty input: no records either way
+        return;
+      }
+      if (st == LineStatus::ok && is_blank(line)) continue;
+      std::string_view t = trim(line);
+      format = (!t.empty() && t.front() == '{') ? InputFormat::jsonl : InputFormat::csv;
+      have_pending = true;
+      pending_status = st;
+      return;
+    }
+  }
+
+  std::string too_long_message() const {
+    return "record longer than " + std::to_string(options.max_record_bytes) + " bytes";
+  }
+
+  InputItem make_item(std::size_t start_line, Result<PartnerSpec> spec) {
+    InputItem item;
+    item.index = next_index++;
+    item.line = start_line;
+    item.spec = std::move(spec);
+    return item;
+  }
+
+  Result<PartnerSpec> parse_object(std::size_t at, const boost::json::value& v) {
+    auto spec = spec_from_json(v);
+    if (spec) return spec;
+    Error e = spec.error();
+    e.message = "line " + std::to_string(at) + ": " + e.message;
+    return e;
+  }
+
+  // ---- JSON lines ----
+  std::optional<InputItem> next_jsonl() {
+    for (;;) {
+      LineStatus st = take_line(options.max_record_bytes);
+      if (st == LineStatus::eof) return std::nullopt;
+      if (st == LineStatus::ok && is_blank(line)) continue;
+      const std::size_t at = line_no;
+      if (st == LineStatus::too_long) return make_item(at, line_error(at, too_long_message()));
+      boost::system::error_code ec;
+      boost::json::value v = boost::json::parse(line, ec);
+      if (ec) return make_item(at, line_error(at, "not valid JSON (" + ec.message() + ")"));
+      if (!v.is_object()) return make_item(at, line_error(at, "expected a JSON object"));
+      return make_item(at, parse_object(at, v));
+    }
+  }
+
+  // ---- CSV ----
+  // Reads one record's cells into cells[0..ncells). Returns nullopt at the end of input, else the
+  // starting line and an error message (empty when the record is well formed).
+  struct RawRecord {
+    std::size_t line = 0;
+    std::string problem;
+  };
+
+  std::string& cell(std::size_t i) {
+    if (cells.size() <= i) cells.resize(i + 1);
+    return cells[i];
+  }
+
+  std::optional<RawRecord> read_record() {
+    std::size_t budget = options.max_record_bytes;
+    LineStatus st;
+    for (;;) {
+      st = take_line(budget);
+      if (st == LineStatus::eof) return std::nullopt;
+      if (st == LineStatus::ok && is_blank(line)) continue;
+      break;
+    }
+    RawRecord rec;
+    rec.line = line_no;
+    if (st == LineStatus::too_long) {
+      rec.problem = too_long_message();
+      return rec;
+    }
+    ncells = 1;
+    cell(0).clear();
+    enum class State { field_start, unquoted, quoted, quote_in_quoted } state = State::field_start;
+    for (;;) {
+      budget -= std::min(budget, line.size() + 1);
+      for (char c : line) {
+        std::string& cur = cells[ncells - 1];
+        switch (state) {
+          case State::field_start:
+            if (c == '"') {
+              state = State::quoted;
+              break;
+            }
+            state = State::unquoted;
+            [[fallthrough]];
+          case State::unquoted:
+            if (c == ',') {
+              cell(ncells++).clear();
+              state = State::field_start;
+            } else if (c == '"') {
+              rec.problem = "a quote inside the unquoted field " + std::to_string(ncells) +
+                            " (quote the whole field and double the quote)";
+              return rec;
+            } else {
+              cur.push_back(c);
+            }
+            break;
+          case State::quoted:
+            if (c == '"')
+              state = State::quote_in_quoted;
+            else
+              cur.push_back(c);
+            break;
+          case State::quote_in_quoted:
+            if (c == '"') {
+              cur.push_back('"');
+              state = State::quoted;
+            } else if (c == ',') {
+              cell(ncells++).clear();
+              state = State::field_start;
+            } else {
+              rec.problem = "text after the closing quote of field " + std::to_string(ncells);
+              return rec;
+            }
+            break;
+        }
+      }
+      if (state != State::quoted) return rec;
+      // A quoted field goes on on the next line.
+      cells[ncells - 1].push_back('\n');
+      st = read_line(line, budget);
+      if (st == LineStatus::eof) {
+        rec.problem = "a quoted field starting here is never closed";
+        return rec;
+      }
+      if (st == LineStatus::too_long || budget == 0) {
+        rec.problem = too_long_message();
+        return rec;
+      }
+    }
+  }
+
+  bool read_header() {
+    header_done = true;
+    auto rec = read_record();
+    if (!rec) return false;  // empty input
+    if (!rec->problem.empty()) {
+      error = Error::make(errc::invalid_input,
+                          "line " + std::to_string(rec->line) + ": CSV header: " + rec->problem);
+      return false;
+    }
+    for (std::size_t i = 0; i < ncells; ++i) {
+      std::string why;
+      auto col = make_column(cells[i], why);
+      if (!col) {
+        error = Error::make(errc::invalid_input, "line " + std::to_string(rec->line) + ": CSV header: " + why,
+                            std::string(trim(cells[i])));
+        return false;
+      }
+      for (const auto& other : columns) {
+        if (other.name == col->name) {
+          error = Error::make(
+              errc::invalid_input,
+              "line " + std::to_string(rec->line) + ": CSV header: column '" + col->name + "' appears twice",
+              col->name);
+          return false;
+        }
+      }
+      columns.push_back(std::move(*col));
+    }
+    return true;
+  }
+
+  // One cell as JSON, or an error item message.
+  std::optional<boost::json::value> cell_value(const Column& col, std::string_view text, std::string& why) {
+    switch (col.kind) {
+      case CellKind::string:
+        return boost::json::value(text);
+      case CellKind::boolean:
+        if (auto b = parse_bool(trim(text))) return boost::json::value(*b);
+        why = "expected true or false";
+        return std::nullopt;
+      case CellKind::integer: {
+        std::string_view t = trim(text);
+        std::int64_t n = 0;
+        auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+        if (ec == std::errc{} && p == t.data() + t.size()) return boost::json::value(n);
+        why = "expected an integer";
+        return std::nullopt;
+      }
+      case CellKind::list: {
+        boost::json::array arr;
+        std::string_view rest = text;
+        for (;;) {
+          auto semi = rest.find(';');
+          std::string_view part = trim(rest.substr(0, semi));
+          if (!part.empty()) arr.emplace_back(part);
+          if (semi == std::string_view::npos) break;
+          rest.remove_prefix(semi + 1);
+        }
+        return boost::json::value(std::move(arr));
+      }
+      case CellKind::json_array:
+      case CellKind::json_object: {
+        boost::system::error_code ec;
+        boost::json::value v = boost::json::parse(text, ec);
+        if (ec) {
+          why = "not valid JSON (" + ec.message() + ")";
+          return std::nullopt;
+        }
+        if (col.kind == CellKind::json_array && !v.is_array()) {
+          why = "expected a JSON array";
+          return std::nullopt;
+        }
+        if (col.kind == CellKind::json_object && !v.is_object()) {
+          why = "expected a JSON object";
+          return std::nullopt;
+        }
+        return v;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<InputItem> next_csv() {
+    if (!header_done && !read_header()) {
+      finished = true;
+      return std::nullopt;
+    }
+    auto rec = read_record();
+    if (!rec) return std::nullopt;
+    const std::size_t at = rec->line;
+    if (!rec->problem.empty()) return make_item(at, line_error(at, rec->problem));
+    if (ncells != columns.size())
+      return make_item(at, line_error(at, "expected " + std::to_string(columns.size()) +
+                                              " fields as in the header, found " + std::to_string(ncells)));
+    boost::json::object obj;
+    for (std::size_t i = 0; i < ncells; ++i) {
+      const Column& col = columns[i];
+      std::string_view text = cells[i];
+      if (is_blank(text)) continue;  // empty cell: absent
+      std::string why;
+      auto v = cell_value(col, text, why);
+      if (!v) return make_item(at, line_error(at, col.name + ": " + why, col.name));
+      if (col.parent.empty()) {
+        if (auto* existing = obj.if_contains(col.key); existing && existing->is_object() && v->is_object()) {
+          // A whole-object column ("link") next to dotted ones ("link.prefix"): merge.
+          for (auto& kv : v->as_object()) existing->as_object().insert_or_assign(kv.key(), kv.value());
+        } else {
+          obj.insert_or_assign(col.key, std::move(*v));
+        }
+      } else {
+        boost::json::value& parent = obj[col.parent];
+        if (!parent.is_object()) parent = boost::json::object{};
+        parent.as_object().insert_or_assign(col.key, std::move(*v));
+      }
+    }
+    return make_item(at, parse_object(at, boost::json::value(std::move(obj))));
+  }
+
+  std::optional<InputItem> next() {
+    if (finished) return std::nullopt;
+    if (!started) start();
+    if (finished) return std::nullopt;
+    std::optional<InputItem> item = format == InputFormat::csv ? next_csv() : next_jsonl();
+    if (!item) finished = true;
+    return item;
+  }
+};
+
+SpecReader::SpecReader(std::istream& in, InputFormat format)
+    : SpecReader(in, SpecReaderOptions{.format = format}) {}
+
+SpecReader::SpecReader(std::istream& in, SpecReaderOptions options)
+    : impl_(std::make_unique<Impl>(in, options)) {
+  if (impl_->options.max_record_bytes == 0)
+    impl_->options.max_record_bytes = SpecReaderOptions{}.max_record_bytes;
+}
+
+SpecReader::~SpecReader() = default;
+SpecReader::SpecReader(SpecReader&&) noexcept = default;
+SpecReader& SpecReader::operator=(SpecReader&&) noexcept = default;
+
+std::optional<InputItem> SpecReader::next() { return impl_->next(); }
+
+const std::optional<Error>& SpecReader::error() const noexcept { return impl_->error; }
+
+InputFormat SpecReader::format() const noexcept { return impl_->format; }
+
+std::size_t SpecReader::lines_read() const noexcept { return impl_->line_no; }
+
+}  // namespace partnerkit

@@ -1,0 +1,125 @@
+// The partnerkit command line: a small table of subcommands, each in its own file, and the
+// helpers they share (argument parsing, input, vendor configuration, JSON output).
+#pragma once
+
+#include <partnerkit/adapter.hpp>
+#include <partnerkit/adapter_registry.hpp>
+#include <partnerkit/error.hpp>
+#include <partnerkit/input.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <fstream>
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace partnerkit::cli {
+
+// Exit status of every command (DESIGN.md): 0 all ok, 1 some items failed, 2 bad usage or
+// unreadable input.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failed = 1;
+inline constexpr int exit_usage = 2;
+
+using Args = std::span<const std::string>;
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;  // one line for `partnerkit --help`
+  std::string_view help;     // the full text for `partnerkit <name> --help`
+  int (*run)(Args args);     // args exclude the command name
+};
+
+// Every subcommand, in the order `partnerkit --help` lists them (commands.cpp).
+std::span<const Command> commands();
+
+// Bad usage or unreadable input: the command prints the message and exits with exit_usage.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// ---- argument parsing ----
+struct OptionSpec {
+  std::string_view name;  // "--vendor"
+  bool takes_value = false;
+  bool repeatable = false;           // may be given more than once (values accumulate)
+  std::string_view short_name = {};  // "-h"
+};
+
+class ParsedArgs {
+ public:
+  bool has(std::string_view name) const { return values_.count(std::string(name)) != 0; }
+  // The value of a single-valued option; nullopt when absent.
+  std::optional<std::string> value(std::string_view name) const;
+  // Every value of a repeatable option (empty when absent).
+  std::vector<std::string> values(std::string_view name) const;
+
+ private:
+  friend ParsedArgs parse_args(Args, std::span<const OptionSpec>);
+  std::map<std::string, std::vector<std::string>, std::less<>> values_;
+};
+
+// --name value, --name=value, flags; "--help" is always accepted. Throws UsageError on an unknown
+// option, a missing value, a positional argument or a single-valued option given twice.
+ParsedArgs parse_args(Args args, std::span<const OptionSpec> specs);
+
+// "dub,partnero" -> {"dub","partnero"} (empty parts dropped; duplicates removed, order kept).
+std::vector<std::string> split_list(std::string_view text);
+
+// ---- input ----
+struct Input {
+  std::unique_ptr<std::ifstream> file;  // null for stdin
+  std::istream* stream = nullptr;
+  std::string name;  // the path, or "-" for stdin
+};
+// Opens FILE, or stdin for "-". Throws UsageError when the file cannot be read.
+Input open_input(const std::string& path);
+// --format auto|jsonl|csv. Throws UsageError on anything else.
+InputFormat parse_format(const std::optional<std::string>& text);
+
+// ---- vendors ----
+// The registry with the built-in adapters.
+std::shared_ptr<AdapterRegistry> registry();
+
+struct VendorSetup {
+  std::string name;
+  std::shared_ptr<const Adapter> adapter;
+  VendorConfig config;
+};
+
+struct VendorArgs {
+  std::vector<std::string> vendor_values;    // --vendor values (each may be a comma list)
+  std::vector<std::string> base_url_values;  // --base-url [VENDOR=]URL
+  std::optional<std::string> settings_file;  // --settings FILE
+  bool strict = false;
+};
+
+// Resolves vendor names against the registry and fills each VendorConfig: base URL from
+// --base-url, else PARTNERKIT_<VENDOR>_BASE_URL, else the vendor's public endpoint; API key from
+// <VENDOR>_API_KEY (e.g. DUB_API_KEY), else a placeholder (render never needs a real key, and never
+// prints one); settings from --settings FILE ({"<vendor>": {...}}). Throws UsageError for an
+// unknown vendor, a bad --base-url or an unreadable settings file.
+std::vector<VendorSetup> setup_vendors(const AdapterRegistry& registry, const VendorArgs& args);
+
+// The environment variable holding a vendor's API key: "dub" -> "DUB_API_KEY".
+std::string api_key_env_name(std::string_view vendor);
+
+// ---- output ----
+// Writes v as one line of JSON on stdout.
+void print_line(const boost::json::value& v);
+// The issues of an error: its issues, or one {field, message} built from the error itself.
+boost::json::array issues_json(const Error& e);
+
+// Runs a command, turning UsageError into a message on stderr and exit_usage.
+int run_guarded(std::string_view command, int (*body)(Args), Args args);
+
+}  // namespace partnerkit::cli

@@ -1,0 +1,15 @@
+// The command table. A new subcommand is a file defining `extern const Command <name>_command`
+// and one line here.
+#include "cli.hpp"
+
+namespace partnerkit::cli {
+
+extern const Command render_command;
+extern const Command validate_command;
+
+std::span<const Command> commands() {
+  static const Command table[] = {render_command, validate_command};
+  return table;
+}
+
+}  // namespace partnerkit::cli

@@ -1,0 +1,240 @@
+#include "cli.hpp"
+
+#include <partnerkit/adapters/builtin.hpp>
+#include <partnerkit/options.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+namespace partnerkit::cli {
+
+std::optional<std::string> ParsedArgs::value(std::string_view name) const {
+  auto it = values_.find(name);
+  if (it == values_.end() || it->second.empty()) return std::nullopt;
+  return it->second.back();
+}
+
+std::vector<std::string> ParsedArgs::values(std::string_view name) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
+}
+
+ParsedArgs parse_args(Args args, std::span<const OptionSpec> specs) {
+  static constexpr OptionSpec help{"--help", false, false, "-h"};
+  auto find = [&](std::string_view name) -> const OptionSpec* {
+    if (name == help.name || name == help.short_name) return &help;
+    for (const auto& s : specs)
+      if (s.name == name || (!s.short_name.empty() && s.short_name == name)) return &s;
+    return nullptr;
+  };
+  ParsedArgs out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.size() < 2 || arg[0] != '-' || arg == "--") throw UsageError("unexpected argument '" + arg + "'");
+    std::string_view name = arg;
+    std::optional<std::string> inline_value;
+    if (arg.starts_with("--")) {
+      if (auto eq = arg.find('='); eq != std::string::npos) {
+        name = std::string_view(arg).substr(0, eq);
+        inline_value = arg.substr(eq + 1);
+      }
+    }
+    const OptionSpec* spec = find(name);
+    if (spec == nullptr) throw UsageError("unknown option '" + std::string(name) + "'");
+    std::string value;
+    if (spec->takes_value) {
+      if (inline_value) {
+        value = *inline_value;
+      } else {
+        if (i + 1 >= args.size()) throw UsageError("option " + std::string(spec->name) + " needs a value");
+        value = args[++i];
+      }
+    } else if (inline_value) {
+      throw UsageError("option " + std::string(spec->name) + " takes no value");
+    }
+    auto& slot = out.values_[std::string(spec->name)];
+    if (!slot.empty() && !spec->repeatable && spec->takes_value)
+      throw UsageError("option " + std::string(spec->name) + " given more than once");
+    slot.push_back(std::move(value));
+  }
+  return out;
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  for (;;) {
+    auto comma = text.find(',');
+    std::string_view part = text.substr(0, comma);
+    while (!part.empty() && std::isspace(static_cast<unsigned char>(part.front()))) part.remove_prefix(1);
+    while (!part.empty() && std::isspace(static_cast<unsigned char>(part.back()))) part.remove_suffix(1);
+    if (!part.empty() && std::find(out.begin(), out.end(), part) == out.end()) out.emplace_back(part);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+Input open_input(const std::string& path) {
+  Input in;
+  in.name = path;
+  if (path == "-") {
+    in.stream = &std::cin;
+    return in;
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw UsageError("cannot read input '" + path + "': is a directory");
+  auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*file) throw UsageError("cannot read input '" + path + "': " + std::generic_category().message(errno));
+  in.stream = file.get();
+  in.file = std::move(file);
+  return in;
+}
+
+InputFormat parse_format(const std::optional<std::string>& text) {
+  if (!text) return InputFormat::automatic;
+  if (auto f = input_format_from_string(*text)) return *f;
+  throw UsageError("unknown input format '" + *text + "' (expected auto, jsonl or csv)");
+}
+
+std::shared_ptr<AdapterRegistry> registry() { return make_default_registry(); }
+
+std::string api_key_env_name(std::string_view vendor) {
+  std::string out;
+  for (char c : vendor)
+    out.push_back(std::isalnum(static_cast<unsigned char>(c))
+                      ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+                      : '_');
+  return out + "_API_KEY";
+}
+
+namespace {
+
+std::string env_or_empty(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  return v == nullptr ? std::string{} : std::string(v);
+}
+
+std::string default_base_url(std::string_view vendor) {
+  if (vendor == "dub") return dub_default_base_url;
+  if (vendor == "partnero") return partnero_default_base_url;
+  if (vendor == "journeybee") return journeybee_default_base_url;
+  return {};
+}
+
+std::string base_url_env_name(std::string_view vendor) {
+  std::string key = api_key_env_name(vendor);
+  return "PARTNERKIT_" + key.substr(0, key.size() - std::string_view("_API_KEY").size()) + "_BASE_URL";
+}
+
+boost::json::object read_settings(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw UsageError("cannot read settings file '" + path + "'");
+  std::ostringstream text;
+  text << f.rdbuf();
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text.str(), ec);
+  if (ec) throw UsageError("settings file '" + path + "' is not valid JSON (" + ec.message() + ")");
+  if (!v.is_object())
+    throw UsageError("settings file '" + path + "' must hold an object: {\"<vendor>\": {<settings>}, ...}");
+  for (const auto& kv : v.as_object())
+    if (!kv.value().is_object())
+      throw UsageError("settings file '" + path + "': the settings of '" + std::string(kv.key()) +
+                       "' must be an object");
+  return std::move(v.as_object());
+}
+
+bool looks_like_url(std::string_view s) { return s.starts_with("https://") || s.starts_with("http://"); }
+
+}  // namespace
+
+std::vector<VendorSetup> setup_vendors(const AdapterRegistry& registry, const VendorArgs& args) {
+  std::vector<std::string> names;
+  for (const auto& v : args.vendor_values)
+    for (auto& n : split_list(v))
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(std::move(n));
+  if (names.empty()) throw UsageError("--vendor names no vendor");
+
+  // --base-url URL (every vendor) or --base-url VENDOR=URL.
+  std::optional<std::string> base_all;
+  std::map<std::string, std::string, std::less<>> base_for;
+  for (const auto& b : args.base_url_values) {
+    auto eq = b.find('=');
+    if (!looks_like_url(b) && eq != std::string::npos) {
+      std::string vendor = b.substr(0, eq), url = b.substr(eq + 1);
+      if (!looks_like_url(url)) throw UsageError("--base-url " + b + ": expected an http(s) URL");
+      base_for[vendor] = url;
+    } else {
+      if (!looks_like_url(b)) throw UsageError("--base-url " + b + ": expected an http(s) URL");
+      base_all = b;
+    }
+  }
+  for (const auto& [vendor, url] : base_for)
+    if (std::find(names.begin(), names.end(), vendor) == names.end())
+      throw UsageError("--base-url names vendor '" + vendor + "', which --vendor does not");
+
+  boost::json::object settings;
+  if (args.settings_file) settings = read_settings(*args.settings_file);
+
+  std::vector<VendorSetup> out;
+  for (const auto& name : names) {
+    VendorSetup s;
+    s.name = name;
+    s.adapter = registry.find(name);
+    if (!s.adapter) {
+      std::string known;
+      for (const auto& n : registry.names()) known += (known.empty() ? "" : ", ") + n;
+      throw UsageError("unknown vendor '" + name + "' (known: " + known + ")");
+    }
+    if (auto it = base_for.find(name); it != base_for.end())
+      s.config.base_url = it->second;
+    else if (base_all)
+      s.config.base_url = *base_all;
+    else if (auto env = env_or_empty(base_url_env_name(name)); !env.empty())
+      s.config.base_url = env;
+    else
+      s.config.base_url = default_base_url(name);
+    if (s.config.base_url.empty())
+      throw UsageError("no base URL known for vendor '" + name + "': pass --base-url " + name + "=URL");
+    s.config.api_key = env_or_empty(api_key_env_name(name));
+    if (s.config.api_key.empty()) s.config.api_key = "placeholder-" + name + "-key";
+    s.config.strict = args.strict;
+    if (auto* obj = settings.if_contains(name)) s.config.settings = obj->as_object();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void print_line(const boost::json::value& v) {
+  std::string line = boost::json::serialize(v);
+  line.push_back('\n');
+  std::cout.write(line.data(), static_cast<std::streamsize>(line.size()));
+}
+
+boost::json::array issues_json(const Error& e) {
+  boost::json::array out;
+  for (const auto& i : e.issues)
+    out.push_back(boost::json::object{{"field", i.field}, {"message", i.message}});
+  if (out.empty()) out.push_back(boost::json::object{{"field", e.field}, {"message", e.message}});
+  return out;
+}
+
+int run_guarded(std::string_view command, int (*body)(Args), Args args) {
+  try {
+    return body(args);
+  } catch (const UsageError& e) {
+    std::cout.flush();
+    std::cerr << "partnerkit " << command << ": " << e.what() << "\n"
+              << "Try 'partnerkit " << command << " --help'.\n";
+    return exit_usage;
+  }
+}
+
+}  // namespace partnerkit::cli

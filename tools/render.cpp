@@ -1,0 +1,130 @@
+// partnerkit render --vendor V[,V...] --input FILE|-: the requests each vendor would get, as JSON
+// lines. No network; credentials redacted.
+#include "cli.hpp"
+
+#include <partnerkit/http.hpp>
+#include <partnerkit/spec_json.hpp>
+#include <partnerkit/validation.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include <iostream>
+
+namespace partnerkit::cli {
+namespace {
+
+constexpr std::string_view render_help =
+    "Usage: partnerkit render --vendor V[,V...] --input FILE|- [options]\n"
+    "\n"
+    "Prints the HTTP request each vendor would receive for each partner of the input, one JSON object\n"
+    "per item and vendor:\n"
+    "  {\"index\",\"vendor\",\"method\",\"url\",\"headers\",\"body\",\"warnings\"}\n"
+    "The Authorization header and any password are redacted; the body is shown as JSON. Nothing is\n"
+    "sent. An item that cannot be rendered prints {\"index\",\"line\",\"vendor\",\"error\":{...}} instead.\n"
+    "\n"
+    "Options:\n"
+    "  --vendor V[,V...]      vendors to render for (dub, partnero, journeybee); repeatable\n"
+    "  --input FILE|-         JSON lines or CSV (header row of PartnerSpec names); - for stdin\n"
+    "  --format F             auto (default: '{' first means JSON lines), jsonl or csv\n"
+    "  --base-url [V=]URL     base URL for every vendor, or for vendor V (default: the vendor's\n"
+    "                         public API, or PARTNERKIT_<VENDOR>_BASE_URL)\n"
+    "  --settings FILE        JSON {\"<vendor>\": {settings}} (e.g. JourneyBee's country_ids map)\n"
+    "  --strict               fail items using fields a vendor cannot carry (unsupported_field)\n"
+    "                         instead of dropping them with a warning\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "API keys come from DUB_API_KEY, PARTNERO_API_KEY, JOURNEYBEE_API_KEY (a placeholder when unset);\n"
+    "they are never printed.\n"
+    "Exit status: 0 every item rendered, 1 some items failed, 2 bad usage or unreadable input.\n";
+
+constexpr OptionSpec render_options[] = {
+    {"--vendor", true, true},   {"--input", true},    {"--format", true},
+    {"--base-url", true, true}, {"--settings", true}, {"--strict", false},
+};
+
+boost::json::value body_json(const std::string& body) {
+  if (body.empty()) return nullptr;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec) return boost::json::value(body);
+  return v;
+}
+
+boost::json::object error_line(const InputItem& item, std::string_view vendor, const Error& e) {
+  return boost::json::object{
+      {"index", item.index}, {"line", item.line}, {"vendor", vendor}, {"error", to_json(e)}};
+}
+
+int run_render(Args args) {
+  ParsedArgs p = parse_args(args, render_options);
+  if (!p.has("--vendor")) throw UsageError("missing --vendor");
+  if (!p.has("--input")) throw UsageError("missing --input");
+  VendorArgs va;
+  va.vendor_values = p.values("--vendor");
+  va.base_url_values = p.values("--base-url");
+  va.settings_file = p.value("--settings");
+  va.strict = p.has("--strict");
+  auto reg = registry();
+  std::vector<VendorSetup> vendors = setup_vendors(*reg, va);
+  const InputFormat format = parse_format(p.value("--format"));
+  Input input = open_input(*p.value("--input"));
+
+  SpecReader reader(*input.stream, format);
+  std::size_t items = 0, rendered = 0, failed_items = 0, warnings = 0;
+  while (auto item = reader.next()) {
+    ++items;
+    bool item_failed = false;
+    Result<PartnerSpec> spec =
+        item->spec ? validated(std::move(*item->spec)) : Result<PartnerSpec>(item->spec.error());
+    if (!spec) {
+      Error e = spec.error();
+      if (item->spec && !e.message.starts_with("line "))
+        e.message = "line " + std::to_string(item->line) + ": " + e.message;
+      for (const auto& v : vendors) print_line(error_line(*item, v.name, e));
+      ++failed_items;
+      continue;
+    }
+    for (const auto& v : vendors) {
+      Result<EncodedRequest> enc = v.adapter->encode(*spec, v.config);
+      if (!enc) {
+        print_line(error_line(*item, v.name, enc.error()));
+        item_failed = true;
+        continue;
+      }
+      HttpRequest safe = redacted(enc->request);
+      boost::json::object headers;
+      for (const auto& [k, val] : safe.headers) {
+        if (auto* existing = headers.if_contains(k))
+          *existing = std::string(existing->as_string()) + ", " + val;
+        else
+          headers[k] = val;
+      }
+      boost::json::array warns;
+      for (const auto& w : enc->warnings) warns.emplace_back(w);
+      warnings += enc->warnings.size();
+      print_line(boost::json::object{{"index", item->index},
+                                     {"vendor", v.name},
+                                     {"method", safe.method},
+                                     {"url", safe.url},
+                                     {"headers", std::move(headers)},
+                                     {"body", body_json(safe.body)},
+                                     {"warnings", std::move(warns)}});
+      ++rendered;
+    }
+    if (item_failed) ++failed_items;
+  }
+  std::cout.flush();
+  if (reader.error()) throw UsageError(input.name + ": " + reader.error()->message);
+  std::cerr << "render: " << items << " item(s), " << rendered << " request(s) rendered for "
+            << vendors.size() << " vendor(s), " << failed_items << " item(s) failed, " << warnings
+            << " warning(s)\n";
+  return failed_items == 0 ? exit_ok : exit_failed;
+}
+
+}  // namespace
+
+extern const Command render_command{"render",
+                                    "print the vendor requests for each partner as JSON lines (no network)",
+                                    render_help, run_render};
+
+}  // namespace partnerkit::cli
