@@ -1,0 +1,365 @@
+#include "test_adapter.hpp"
+
+#include <partnerkit/client.hpp>
+#include <partnerkit/testing/fake_transport.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/beast/core/error.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+using namespace std::chrono_literals;
+using namespace partnerkit;
+using partnerkit::testing::FakeReply;
+using partnerkit::testing::FakeTransport;
+namespace asio = boost::asio;
+
+namespace {
+
+PartnerSpec spec(std::string email = "ada@example.com") {
+  PartnerSpec s;
+  s.email = std::move(email);
+  s.name = "Ada Lovelace";
+  return s;
+}
+
+struct Fixture : ::testing::Test {
+  asio::io_context io;
+  std::shared_ptr<FakeTransport> transport = std::make_shared<FakeTransport>(io.get_executor());
+  std::shared_ptr<AdapterRegistry> registry = std::make_shared<AdapterRegistry>();
+
+  Fixture() {
+    registry->add(std::make_shared<test::TestAdapter>(CreateSemantics::create, "fake"));
+    registry->add(std::make_shared<test::TestAdapter>(CreateSemantics::upsert, "upsert"));
+  }
+
+  ClientOptions options() {
+    ClientOptions o;
+    for (const char* v : {"fake", "upsert"}) {
+      VendorOptions vo;
+      vo.config.base_url = "https://vendor.test";
+      vo.config.api_key = "sk_secret_key";
+      o.vendors.emplace(v, vo);
+    }
+    o.backoff = BackoffPolicy{1ms, 5ms, 2.0};
+    o.retry = RetryPolicy{4, 10s};
+    o.jitter_seed = 1;
+    return o;
+  }
+
+  Result<Partner> run(Client& client, std::string vendor, PartnerSpec s, ProvisionOptions po = {}) {
+    std::optional<Result<Partner>> out;
+    client.async_provision(std::move(vendor), std::move(s), po,
+                           [&](Result<Partner> r) { out = std::move(r); });
+    io.run();
+    io.restart();
+    EXPECT_TRUE(out.has_value());
+    return out ? std::move(*out) : Result<Partner>(Error::make(errc::protocol, "no completion"));
+  }
+};
+
+}  // namespace
+
+TEST_F(Fixture, SuccessWithACallback) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::status(201));
+  auto r = run(client, "fake", spec());
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->email, "ada@example.com");
+  EXPECT_EQ(r->attempts, 1);
+  EXPECT_EQ(r->outcome, Outcome::created);
+  ASSERT_EQ(transport->request_count(), 1u);
+  EXPECT_EQ(transport->requests()[0].url, "https://vendor.test/partners");
+}
+
+TEST_F(Fixture, NeverCompletesInline) {
+  Client client(io.get_executor(), registry, transport, options());
+  bool called = false;
+  client.async_provision("nope", spec(), [&](Result<Partner>) { called = true; });
+  EXPECT_FALSE(called);
+  io.run();
+  EXPECT_TRUE(called);
+}
+
+TEST_F(Fixture, WorksWithUseFutureAndABackgroundThread) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::status(201));
+  auto guard = asio::make_work_guard(io);
+  std::thread t([&] { io.run(); });
+  auto r = client.async_provision("fake", spec(), asio::use_future).get();
+  EXPECT_TRUE(r);
+  auto blocking = client.provision("fake", spec("b@example.com"));  // the responder default is 500: retried
+  EXPECT_FALSE(blocking);
+  EXPECT_EQ(blocking.error().code, errc::vendor_unavailable);
+  EXPECT_EQ(blocking.error().attempts, 4);
+  EXPECT_EQ(blocking.error().stopped, stop_reason::exhausted);
+  guard.reset();
+  t.join();
+}
+
+TEST_F(Fixture, WorksWithDeferredAndAwaitable) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::status(201));
+  transport->push(FakeReply::status(201));
+  std::optional<Result<Partner>> a, b;
+  auto op = client.async_provision("fake", spec(), asio::deferred);
+  std::move(op)([&](Result<Partner> r) { a = std::move(r); });
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        b = co_await client.async_provision("fake", spec("c@example.com"), asio::use_awaitable);
+      },
+      asio::detached);
+  io.run();
+  ASSERT_TRUE(a && b);
+  EXPECT_TRUE(*a);
+  EXPECT_TRUE(*b);
+}
+
+TEST_F(Fixture, InvalidSpecSendsNothing) {
+  Client client(io.get_executor(), registry, transport, options());
+  auto r = run(client, "fake", spec("not-an-email"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::invalid_input);
+  EXPECT_EQ(r.error().field, "email");
+  EXPECT_EQ(r.error().attempts, 0);
+  EXPECT_EQ(transport->request_count(), 0u);
+}
+
+TEST_F(Fixture, UnknownOrUnconfiguredVendor) {
+  Client client(io.get_executor(), registry, transport, options());
+  auto r = run(client, "nope", spec());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::invalid_input);
+  EXPECT_EQ(r.error().field, "vendor");
+  registry->add(std::make_shared<test::TestAdapter>(CreateSemantics::create, "unconfigured"));
+  r = run(client, "unconfigured", spec());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "vendor");
+}
+
+TEST_F(Fixture, RetriesServerErrorsThenSucceeds) {
+  auto o = options();
+  std::vector<RetryEvent> retries;
+  o.hooks.on_retry = [&](const RetryEvent& e) { retries.push_back(e); };
+  Client client(io.get_executor(), registry, transport, o);
+  transport->push(FakeReply::status(503));
+  transport->push(FakeReply::status(502));
+  transport->push(FakeReply::status(201));
+  auto r = run(client, "fake", spec());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->attempts, 3);
+  ASSERT_EQ(retries.size(), 2u);
+  EXPECT_EQ(retries[0].attempt, 1);
+  EXPECT_EQ(retries[0].code, "vendor_unavailable");
+  EXPECT_EQ(retries[0].http_status, 503);
+}
+
+TEST_F(Fixture, PermanentErrorIsNotRetried) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::status(422, R"({"error":"bad"})"));
+  auto r = run(client, "fake", spec());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::rejected);
+  EXPECT_EQ(r.error().attempts, 1);
+  EXPECT_EQ(r.error().stopped, stop_reason::permanent);
+  EXPECT_EQ(transport->request_count(), 1u);
+}
+
+TEST_F(Fixture, RateLimitedWaitsForRetryAfter) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::status(429, "", {{"X-Test-Retry-After-Ms", "150"}}));
+  transport->push(FakeReply::status(201));
+  auto r = run(client, "fake", spec());
+  ASSERT_TRUE(r);
+  auto times = transport->send_times();
+  ASSERT_EQ(times.size(), 2u);
+  EXPECT_GE(times[1] - times[0], 150ms);  // never early
+}
+
+TEST_F(Fixture, RateLimitedBeyondTheBudgetCarriesRetryAfter) {
+  auto o = options();
+  o.retry.max_elapsed = 1s;
+  Client client(io.get_executor(), registry, transport, o);
+  transport->push(FakeReply::status(429, "", {{"X-Test-Retry-After-Ms", "60000"}}));
+  auto r = run(client, "fake", spec());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::rate_limited);
+  EXPECT_EQ(r.error().retry_after, 60000ms);
+  EXPECT_EQ(r.error().stopped, stop_reason::deadline);
+  EXPECT_EQ(transport->request_count(), 1u);
+}
+
+TEST_F(Fixture, TimeoutAfterWriteThenAlreadyExistsIsExisting) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::failure(boost::beast::error::timeout, true));
+  transport->push(FakeReply::status(409, R"({"error":"exists"})"));
+  auto r = run(client, "fake", spec());
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->outcome, Outcome::existing);
+  EXPECT_EQ(r->attempts, 2);
+  EXPECT_FALSE(r->warnings.empty());
+}
+
+TEST_F(Fixture, ResetBeforeWriteThenAlreadyExistsIsAFailure) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::failure(asio::error::connection_refused, false));
+  transport->push(FakeReply::status(409));
+  auto r = run(client, "fake", spec());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::already_exists);
+}
+
+TEST_F(Fixture, AlreadyExistsOnFirstAttemptIsAFailure) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::status(409));
+  auto r = run(client, "fake", spec());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::already_exists);
+}
+
+TEST_F(Fixture, ResumedItemAlreadyExistsIsExisting) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::status(409));
+  auto r = run(client, "fake", spec(), ProvisionOptions{true});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->outcome, Outcome::existing);
+}
+
+TEST_F(Fixture, UpsertVendorConflictIsNotReconciled) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::failure(asio::error::connection_reset, true));
+  transport->push(FakeReply::status(409));
+  auto r = run(client, "upsert", spec());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::already_exists);
+}
+
+TEST_F(Fixture, CancellationInFlight) {
+  Client client(io.get_executor(), registry, transport, options());
+  FakeReply hang;
+  hang.hang = true;
+  transport->push(hang);
+  asio::cancellation_signal signal;
+  std::optional<Result<Partner>> out;
+  client.async_provision("fake", spec(), asio::bind_cancellation_slot(signal.slot(), [&](Result<Partner> r) {
+                           out = std::move(r);
+                         }));
+  asio::steady_timer t(io, 20ms);
+  t.async_wait([&](auto) { signal.emit(asio::cancellation_type::terminal); });
+  io.run();
+  ASSERT_TRUE(out);
+  ASSERT_FALSE(*out);
+  EXPECT_EQ(out->error().code, errc::cancelled);
+  EXPECT_EQ(out->error().stopped, stop_reason::cancelled);
+  EXPECT_NE(out->error().message.find("may have been applied"), std::string::npos);
+}
+
+TEST_F(Fixture, CallDeadline) {
+  auto o = options();
+  o.call_timeout = 50ms;
+  Client client(io.get_executor(), registry, transport, o);
+  FakeReply hang;
+  hang.hang = true;
+  transport->push(hang);
+  auto r = run(client, "fake", spec());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::timeout);
+  EXPECT_EQ(r.error().stopped, stop_reason::deadline);
+}
+
+TEST_F(Fixture, DestroyingTheClientCancelsItsWork) {
+  auto client = std::make_unique<Client>(io.get_executor(), registry, transport, options());
+  FakeReply hang;
+  hang.hang = true;
+  transport->push(hang);
+  std::optional<Result<Partner>> out;
+  client->async_provision("fake", spec(), [&](Result<Partner> r) { out = std::move(r); });
+  io.run_for(20ms);
+  client.reset();
+  io.restart();
+  io.run();
+  ASSERT_TRUE(out);
+  ASSERT_FALSE(*out);
+  EXPECT_EQ(out->error().code, errc::cancelled);
+}
+
+TEST_F(Fixture, RateLimitSpacesRequestsOfAllOperations) {
+  auto o = options();
+  o.vendors["fake"].rate_limit = RateLimit{20, 1};  // one every 50 ms
+  Client client(io.get_executor(), registry, transport, o);
+  transport->set_responder([](const HttpRequest&) { return FakeReply::status(201); });
+  int ok = 0;
+  for (int i = 0; i < 5; ++i)
+    client.async_provision("fake", spec("p" + std::to_string(i) + "@example.com"),
+                           [&](Result<Partner> r) { ok += r.has_value(); });
+  io.run();
+  EXPECT_EQ(ok, 5);
+  auto times = transport->send_times();
+  ASSERT_EQ(times.size(), 5u);
+  std::sort(times.begin(), times.end());
+  EXPECT_GE(times.back() - times.front(), 190ms);  // 4 gaps of 50 ms, minus timer slack
+}
+
+TEST_F(Fixture, HooksSeeNoSecrets) {
+  auto o = options();
+  std::vector<HttpRequest> seen;
+  o.hooks.before_send = [&](const HttpRequest& r) { seen.push_back(r); };
+  Client client(io.get_executor(), registry, transport, o);
+  transport->push(FakeReply::status(201));
+  auto s = spec();
+  s.password = "Sup3rSecret!";
+  ASSERT_TRUE(run(client, "fake", s));
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].header("Authorization"), "REDACTED");
+  EXPECT_EQ(seen[0].body.find("Sup3rSecret"), std::string::npos);
+  EXPECT_EQ(seen[0].body.find("sk_secret_key"), std::string::npos);
+  // The real request still carries them.
+  EXPECT_EQ(transport->requests()[0].header("Authorization"), "Bearer sk_secret_key");
+}
+
+TEST(ClientConcurrency, EightOperationsFromTwoThreads) {
+  asio::thread_pool pool(2);
+  auto transport = std::make_shared<FakeTransport>(pool.get_executor());
+  transport->set_responder([](const HttpRequest& r) {
+    auto reply = FakeReply::status(r.body.find("p3@") != std::string::npos ? 503 : 201);
+    reply.delay = 1ms;
+    return reply;
+  });
+  auto registry = std::make_shared<AdapterRegistry>();
+  registry->add(std::make_shared<test::TestAdapter>());
+  ClientOptions o;
+  VendorOptions vo;
+  vo.config.base_url = "https://vendor.test";
+  vo.config.api_key = "k";
+  vo.rate_limit = RateLimit{1000, 4};
+  o.vendors.emplace("fake", vo);
+  o.backoff = BackoffPolicy{1ms, 2ms, 2.0};
+  o.retry.max_attempts = 3;
+  Client client(pool.get_executor(), registry, transport, o);
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> threads;
+  std::vector<std::future<Result<Partner>>> futures(8);
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = t; i < 8; i += 2)
+        futures[i] =
+            client.async_provision("fake", spec("p" + std::to_string(i) + "@example.com"), asio::use_future);
+    });
+  for (auto& th : threads) th.join();
+  for (auto& f : futures) (f.get() ? ok : failed)++;
+  EXPECT_EQ(ok, 7);
+  EXPECT_EQ(failed, 1);
+  EXPECT_EQ(transport->request_count(), 7u + 3u);
+  pool.join();
+}
