@@ -1,0 +1,58 @@
+# cmake -P script run by the install.embed test (see CMakeLists.txt for the variables).
+cmake_minimum_required(VERSION 3.25)
+
+function(step what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "install.embed: ${what} failed (${rc})\n${out}\n${err}")
+  endif()
+  set(step_output "${out}" PARENT_SCOPE)
+endfunction()
+
+set(prefix ${WORK_DIR}/prefix)
+set(embed_build ${WORK_DIR}/embed-build)
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+# 1. Install the build tree.
+set(config_args)
+if(CONFIG)
+  set(config_args --config ${CONFIG})
+endif()
+step("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} ${config_args})
+
+# What a user gets: headers, libraries, the package config, the command line.
+foreach(f include/partnerkit/partner_spec.hpp include/partnerkit/input.hpp
+          include/partnerkit/adapters/builtin.hpp bin/partnerkit)
+  if(NOT EXISTS ${prefix}/${f})
+    message(FATAL_ERROR "install.embed: ${f} is not installed")
+  endif()
+endforeach()
+file(GLOB_RECURSE package_config ${prefix}/*/partnerkitConfig.cmake)
+if(NOT package_config)
+  message(FATAL_ERROR "install.embed: no partnerkitConfig.cmake under ${prefix}")
+endif()
+step("installed partnerkit --version" ${prefix}/bin/partnerkit --version)
+
+# 2. Configure and build examples/embed against the prefix only.
+set(configure_args -S ${EMBED_SOURCE_DIR} -B ${embed_build} -G ${GENERATOR}
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+    -DCMAKE_BUILD_TYPE=${CONFIG} -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON)
+if(CXX_LAUNCHER)
+  list(APPEND configure_args -DCMAKE_CXX_COMPILER_LAUNCHER=${CXX_LAUNCHER})
+endif()
+if(SANITIZE_FLAGS)
+  list(APPEND configure_args "-DCMAKE_CXX_FLAGS=${SANITIZE_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${SANITIZE_FLAGS}")
+endif()
+step("configuring examples/embed" ${CMAKE_COMMAND} ${configure_args})
+step("building examples/embed" ${CMAKE_COMMAND} --build ${embed_build} ${config_args})
+
+# 3. Run it.
+find_program(app embed_app PATHS ${embed_build} ${embed_build}/${CONFIG} NO_DEFAULT_PATH REQUIRED)
+step("running embed_app" ${app})
+message("${step_output}")
+if(NOT step_output MATCHES "embed: ok")
+  message(FATAL_ERROR "install.embed: embed_app did not confirm its request")
+endif()
+file(REMOVE_RECURSE ${WORK_DIR})
+message("install.embed: ok")
