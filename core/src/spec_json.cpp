@@ -1,0 +1,529 @@
+// PartnerSpec, Partner and Error to and from JSON.
+//
+// spec_from_json reports every structural problem at once (unknown fields, wrong types), like
+// validate() does for values: Error{invalid_input, field = first path, issues = all,
+// message = "<n> problem(s): <first message>"}. It checks shapes only; call validated() for values.
+#include <partnerkit/spec_json.hpp>
+
+#include <partnerkit/http_errors.hpp>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/stream_parser.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace partnerkit {
+namespace {
+
+namespace json = boost::json;
+
+// At most this many bytes of an unknown key are echoed in a message.
+constexpr std::size_t max_echoed_key = 64;
+
+std::string echo_key(std::string_view key) {
+  if (key.size() <= max_echoed_key) return std::string(key);
+  std::size_t cut = max_echoed_key;
+  while (cut > 0 && (static_cast<unsigned char>(key[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(key.substr(0, cut)) + "...";
+}
+
+std::string join(std::string_view base, std::string_view key) {
+  std::string out;
+  out.reserve(base.size() + key.size() + 1);
+  out.append(base);
+  if (!base.empty()) out.push_back('.');
+  out.append(key);
+  return out;
+}
+
+std::string index(std::string_view base, std::size_t i) {
+  return std::string(base) + "[" + std::to_string(i) + "]";
+}
+
+const char* type_name(const json::value& v) noexcept {
+  switch (v.kind()) {
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_:
+      return "a number";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
+  }
+  return "a value";
+}
+
+// An integral number as int64: integers, and doubles with no fractional part (7.0) in range.
+std::optional<std::int64_t> as_int64(const json::value& v) noexcept {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64()) {
+    if (v.get_uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      return std::nullopt;
+    return static_cast<std::int64_t>(v.get_uint64());
+  }
+  if (v.is_double()) {
+    const double d = v.get_double();
+    if (std::trunc(d) != d || d < -9.2e18 || d > 9.2e18) return std::nullopt;
+    return static_cast<std::int64_t>(d);
+  }
+  return std::nullopt;
+}
+
+class Reader {
+ public:
+  std::vector<FieldIssue> issues;
+
+  void wrong_type(const std::string& path, const char* expected, const json::value& got) {
+    issues.push_back({path, path + " must be " + expected + ", not " + type_name(got)});
+  }
+  void unknown(const std::string& path) { issues.push_back({path, "unknown field \"" + path + "\""}); }
+
+  void str(const std::string& path, const json::value& v, std::string& out) {
+    if (v.is_null()) return;
+    if (v.is_string())
+      out.assign(v.get_string().data(), v.get_string().size());
+    else
+      wrong_type(path, "a string", v);
+  }
+  void str(const std::string& path, const json::value& v, std::optional<std::string>& out) {
+    if (v.is_null()) return;
+    if (v.is_string())
+      out.emplace(v.get_string().data(), v.get_string().size());
+    else
+      wrong_type(path, "a string", v);
+  }
+  void boolean(const std::string& path, const json::value& v, std::optional<bool>& out) {
+    if (v.is_null()) return;
+    if (v.is_bool())
+      out = v.get_bool();
+    else
+      wrong_type(path, "true or false", v);
+  }
+  void integer(const std::string& path, const json::value& v, std::optional<std::int64_t>& out) {
+    if (v.is_null()) return;
+    if (auto n = as_int64(v))
+      out = *n;
+    else
+      wrong_type(path, "an integer", v);
+  }
+  void strings(const std::string& path, const json::value& v, std::vector<std::string>& out) {
+    if (v.is_null()) return;
+    const json::array* a = v.if_array();
+    if (!a) return wrong_type(path, "an array of strings", v);
+    out.reserve(a->size());
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const json::value& e = (*a)[i];
+      if (e.is_string())
+        out.emplace_back(e.get_string().data(), e.get_string().size());
+      else
+        wrong_type(index(path, i), "a string", e);
+    }
+  }
+  // The object at v, or nullptr (null: absent; anything else: a wrong type is reported).
+  const json::object* object(const std::string& path, const json::value& v) {
+    if (v.is_null()) return nullptr;
+    if (const json::object* o = v.if_object()) return o;
+    wrong_type(path, "an object", v);
+    return nullptr;
+  }
+  const json::array* array(const std::string& path, const json::value& v, const char* expected) {
+    if (v.is_null()) return nullptr;
+    if (const json::array* a = v.if_array()) return a;
+    wrong_type(path, expected, v);
+    return nullptr;
+  }
+
+  void referrer(const std::string& path, const json::value& v, std::optional<Referrer>& out) {
+    const json::object* o = object(path, v);
+    if (!o) return;
+    Referrer r;
+    for (const auto& kv : *o) {
+      const std::string_view k = kv.key();
+      const std::string p = join(path, echo_key(k));
+      if (k == "id")
+        str(p, kv.value(), r.id);
+      else if (k == "key")
+        str(p, kv.value(), r.key);
+      else if (k == "email")
+        str(p, kv.value(), r.email);
+      else
+        unknown(p);
+    }
+    out = std::move(r);
+  }
+
+  void contacts(const std::string& path, const json::value& v, std::vector<Contact>& out) {
+    const json::array* a = array(path, v, "an array of objects");
+    if (!a) return;
+    out.reserve(a->size());
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const std::string base = index(path, i);
+      const json::object* o = object(base, (*a)[i]);
+      if (!o) {
+        if ((*a)[i].is_null()) wrong_type(base, "an object", (*a)[i]);
+        continue;
+      }
+      Contact c;
+      for (const auto& kv : *o) {
+        const std::string_view k = kv.key();
+        const std::string p = join(base, echo_key(k));
+        if (k == "email")
+          str(p, kv.value(), c.email);
+        else if (k == "first_name")
+          str(p, kv.value(), c.first_name);
+        else if (k == "last_name")
+          str(p, kv.value(), c.last_name);
+        else
+          unknown(p);
+      }
+      out.push_back(std::move(c));
+    }
+  }
+
+  void link(const std::string& path, const json::value& v, std::optional<LinkOptions>& out) {
+    const json::object* o = object(path, v);
+    if (!o) return;
+    LinkOptions l;
+    for (const auto& kv : *o) {
+      const std::string_view k = kv.key();
+      const std::string p = join(path, echo_key(k));
+      if (k == "external_id")
+        str(p, kv.value(), l.external_id);
+      else if (k == "tenant_id")
+        str(p, kv.value(), l.tenant_id);
+      else if (k == "prefix")
+        str(p, kv.value(), l.prefix);
+      else if (k == "key_length")
+        integer(p, kv.value(), l.key_length);
+      else if (k == "tag_ids")
+        strings(p, kv.value(), l.tag_ids);
+      else if (k == "comments")
+        str(p, kv.value(), l.comments);
+      else if (k == "archived")
+        boolean(p, kv.value(), l.archived);
+      else
+        unknown(p);
+    }
+    out = std::move(l);
+  }
+
+  void custom_fields(const std::string& path, const json::value& v, std::vector<CustomField>& out) {
+    const json::array* a = array(path, v, "an array of objects");
+    if (!a) return;
+    out.reserve(a->size());
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const std::string base = index(path, i);
+      const json::object* o = object(base, (*a)[i]);
+      if (!o) {
+        if ((*a)[i].is_null()) wrong_type(base, "an object", (*a)[i]);
+        continue;
+      }
+      CustomField f;
+      for (const auto& kv : *o) {
+        const std::string_view k = kv.key();
+        const std::string p = join(base, echo_key(k));
+        if (k == "id") {
+          std::optional<std::int64_t> id;
+          integer(p, kv.value(), id);
+          if (id) f.id = *id;
+        } else if (k == "type") {
+          str(p, kv.value(), f.type);
+        } else if (k == "value") {
+          f.value = kv.value();  // any JSON; validate() checks it against the type
+        } else {
+          unknown(p);
+        }
+      }
+      out.push_back(std::move(f));
+    }
+  }
+
+  void vendor_overrides(const std::string& path, const json::value& v,
+                        std::map<std::string, json::object>& out) {
+    const json::object* o = object(path, v);
+    if (!o) return;
+    for (const auto& kv : *o) {
+      const std::string p = join(path, echo_key(kv.key()));
+      if (const json::object* body = object(p, kv.value())) out[std::string(kv.key())] = *body;
+    }
+  }
+
+  void spec(const json::object& o, PartnerSpec& s) {
+    for (const auto& kv : o) {
+      const std::string_view k = kv.key();
+      const json::value& v = kv.value();
+      const std::string p = echo_key(k);
+      if (k == "email")
+        str(p, v, s.email);
+      else if (k == "name")
+        str(p, v, s.name);
+      else if (k == "first_name")
+        str(p, v, s.first_name);
+      else if (k == "last_name")
+        str(p, v, s.last_name);
+      else if (k == "company")
+        str(p, v, s.company);
+      else if (k == "referral_key")
+        str(p, v, s.referral_key);
+      else if (k == "external_id")
+        str(p, v, s.external_id);
+      else if (k == "image")
+        str(p, v, s.image);
+      else if (k == "country")
+        str(p, v, s.country);
+      else if (k == "description")
+        str(p, v, s.description);
+      else if (k == "tags")
+        strings(p, v, s.tags);
+      else if (k == "group")
+        str(p, v, s.group);
+      else if (k == "partner_type")
+        partner_type(p, v, s.partner_type);
+      else if (k == "referrer")
+        referrer(p, v, s.referrer);
+      else if (k == "contacts")
+        contacts(p, v, s.contacts);
+      else if (k == "invite")
+        boolean(p, v, s.invite);
+      else if (k == "password")
+        str(p, v, s.password);
+      else if (k == "link")
+        link(p, v, s.link);
+      else if (k == "custom_fields")
+        custom_fields(p, v, s.custom_fields);
+      else if (k == "vendor_overrides")
+        vendor_overrides(p, v, s.vendor_overrides);
+      else
+        unknown(p);
+    }
+  }
+
+  void partner_type(const std::string& path, const json::value& v, std::optional<PartnerType>& out) {
+    if (v.is_null()) return;
+    if (v.is_string() && v.get_string() == "referral")
+      out = PartnerType::referral;
+    else if (v.is_string() && v.get_string() == "reseller")
+      out = PartnerType::reseller;
+    else
+      issues.push_back({path, path + " must be \"referral\" or \"reseller\""});
+  }
+};
+
+Error problems(std::vector<FieldIssue> issues) {
+  Error e = Error::make(errc::invalid_input,
+                        std::to_string(issues.size()) + " problem(s): " + issues.front().message,
+                        issues.front().field);
+  e.issues = std::move(issues);
+  return e;
+}
+
+// Secret-named keys (password, tokens, keys, secrets) inside free-form objects written out.
+bool is_secret_key(std::string_view key) noexcept {
+  std::string k;
+  k.reserve(key.size());
+  for (char ch : key)
+    if (ch != '_' && ch != '-')
+      k.push_back((ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch);
+  for (std::string_view needle : {"password", "passwd", "secret", "token", "apikey", "authorization"})
+    if (k.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+void redact(json::value& v) {
+  if (auto* o = v.if_object()) {
+    for (auto& kv : *o) {
+      if (is_secret_key(kv.key()))
+        kv.value() = "REDACTED";
+      else
+        redact(kv.value());
+    }
+  } else if (auto* a = v.if_array()) {
+    for (auto& e : *a) redact(e);
+  }
+}
+
+void put(json::object& o, std::string_view key, const std::optional<std::string>& v) {
+  if (v) o.emplace(key, *v);
+}
+
+json::array string_array(const std::vector<std::string>& v) {
+  json::array a;
+  a.reserve(v.size());
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+// 1-based line and column of a byte offset.
+std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t offset) {
+  std::size_t line = 1, col = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return {line, col};
+}
+
+}  // namespace
+
+Result<PartnerSpec> spec_from_json(const json::value& v) {
+  const json::object* o = v.if_object();
+  if (!o) {
+    Error e = Error::make(errc::invalid_input,
+                          std::string("a partner spec must be a JSON object, not ") + type_name(v));
+    e.issues.push_back({"", e.message});
+    return e;
+  }
+  Reader r;
+  PartnerSpec spec;
+  r.spec(*o, spec);
+  if (!r.issues.empty()) return problems(std::move(r.issues));
+  return spec;
+}
+
+Result<PartnerSpec> spec_from_json(std::string_view text) {
+  json::stream_parser p;  // default limits: depth 32, strict JSON, valid UTF-8
+  boost::system::error_code ec;
+  std::size_t consumed = p.write(text.data(), text.size(), ec);
+  if (!ec) {
+    p.finish(ec);
+    consumed = text.size();
+  }
+  if (ec) {
+    auto [line, col] = line_column(text, consumed);
+    Error e = Error::make(errc::invalid_input, "invalid JSON at line " + std::to_string(line) + ", column " +
+                                                   std::to_string(col) + " (offset " +
+                                                   std::to_string(consumed) + "): " + ec.message());
+    e.issues.push_back({"", e.message});
+    return e;
+  }
+  return spec_from_json(p.release());
+}
+
+json::value to_json(const PartnerSpec& s, bool include_secrets) {
+  json::object o;
+  o.emplace("email", s.email);
+  put(o, "name", s.name);
+  put(o, "first_name", s.first_name);
+  put(o, "last_name", s.last_name);
+  put(o, "company", s.company);
+  put(o, "referral_key", s.referral_key);
+  put(o, "external_id", s.external_id);
+  put(o, "image", s.image);
+  put(o, "country", s.country);
+  put(o, "description", s.description);
+  if (!s.tags.empty()) o.emplace("tags", string_array(s.tags));
+  put(o, "group", s.group);
+  if (s.partner_type) o.emplace("partner_type", to_string(*s.partner_type));
+  if (s.referrer) {
+    json::object r;
+    put(r, "id", s.referrer->id);
+    put(r, "key", s.referrer->key);
+    put(r, "email", s.referrer->email);
+    o.emplace("referrer", std::move(r));
+  }
+  if (!s.contacts.empty()) {
+    json::array a;
+    a.reserve(s.contacts.size());
+    for (const auto& c : s.contacts) {
+      json::object co;
+      co.emplace("email", c.email);
+      put(co, "first_name", c.first_name);
+      put(co, "last_name", c.last_name);
+      a.emplace_back(std::move(co));
+    }
+    o.emplace("contacts", std::move(a));
+  }
+  if (s.invite) o.emplace("invite", *s.invite);
+  if (include_secrets) put(o, "password", s.password);
+  if (s.link) {
+    const LinkOptions& l = *s.link;
+    json::object lo;
+    put(lo, "external_id", l.external_id);
+    put(lo, "tenant_id", l.tenant_id);
+    put(lo, "prefix", l.prefix);
+    if (l.key_length) lo.emplace("key_length", *l.key_length);
+    if (!l.tag_ids.empty()) lo.emplace("tag_ids", string_array(l.tag_ids));
+    put(lo, "comments", l.comments);
+    if (l.archived) lo.emplace("archived", *l.archived);
+    o.emplace("link", std::move(lo));
+  }
+  if (!s.custom_fields.empty()) {
+    json::array a;
+    a.reserve(s.custom_fields.size());
+    for (const auto& f : s.custom_fields)
+      a.emplace_back(json::object{{"id", f.id}, {"type", f.type}, {"value", f.value}});
+    o.emplace("custom_fields", std::move(a));
+  }
+  if (!s.vendor_overrides.empty()) {
+    json::object vo;
+    for (const auto& [vendor, body] : s.vendor_overrides) {
+      json::value b = body;
+      if (!include_secrets) redact(b);  // an override may carry a vendor's password field
+      vo.emplace(vendor, std::move(b));
+    }
+    o.emplace("vendor_overrides", std::move(vo));
+  }
+  return o;
+}
+
+json::value to_json(const Partner& p) {
+  json::object o;
+  o.emplace("vendor", p.vendor);
+  o.emplace("id", p.id ? json::value(*p.id) : json::value(nullptr));
+  o.emplace("email", p.email);
+  o.emplace("name", p.name);
+  o.emplace("status", to_string(p.status));
+  o.emplace("status_raw", p.status_raw);
+  json::array links;
+  links.reserve(p.links.size());
+  for (const auto& l : p.links)
+    links.emplace_back(json::object{{"url", l.url}, {"id", l.id}, {"key", l.key}, {"domain", l.domain}});
+  o.emplace("links", std::move(links));
+  o.emplace("created_at", p.created_at ? json::value(*p.created_at) : json::value(nullptr));
+  o.emplace("outcome", to_string(p.outcome));
+  o.emplace("warnings", string_array(p.warnings));
+  o.emplace("attempts", p.attempts);
+  json::value raw = p.raw;
+  redact(raw);
+  o.emplace("raw", std::move(raw));
+  return o;
+}
+
+json::value to_json(const Error& e) {
+  json::object o;
+  o.emplace("code", to_string(e.code));
+  o.emplace("retryable", e.retryable);
+  o.emplace("http_status", e.http_status ? json::value(*e.http_status) : json::value(nullptr));
+  o.emplace("vendor_code", e.vendor_code);
+  o.emplace("message", e.message);
+  o.emplace("field", e.field);
+  o.emplace("doc_url", e.doc_url);
+  json::array issues;
+  issues.reserve(e.issues.size());
+  for (const auto& i : e.issues)
+    issues.emplace_back(json::object{{"field", i.field}, {"message", i.message}});
+  o.emplace("issues", std::move(issues));
+  o.emplace("retry_after_ms", e.retry_after ? json::value(e.retry_after->count()) : json::value(nullptr));
+  o.emplace("attempts", e.attempts);
+  o.emplace("stopped", to_string(e.stopped));
+  if (e.cause) o.emplace("cause", e.cause.to_string() + " (" + e.cause.message() + ")");
+  // Sanitized again: an adapter may have set raw_body by hand.
+  if (!e.raw_body.empty()) o.emplace("raw_body", sanitized_body(e.raw_body));
+  return o;
+}
+
+}  // namespace partnerkit
