@@ -1,0 +1,335 @@
+#include <partnerkit/adapters/journeybee.hpp>
+#include <partnerkit/http_errors.hpp>
+
+#include "common.hpp"
+#include "json_writer.hpp"
+
+#include <charconv>
+#include <limits>
+
+namespace partnerkit {
+namespace {
+
+using namespace adapters_detail;
+
+bool blank(std::string_view s) {
+  for (char c : s)
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  return true;
+}
+
+// The partnership name: company, else the person's full name, else the email's domain.
+std::string partnership_name(const PartnerSpec& spec) {
+  if (spec.company) return *spec.company;
+  if (auto n = full_name(spec)) return *n;
+  const auto at = spec.email.rfind('@');
+  return at == std::string::npos ? spec.email : spec.email.substr(at + 1);
+}
+
+// One id map of the settings ("country_ids", "tag_ids", "tier_ids").
+struct IdMap {
+  const boost::json::object* map = nullptr;
+  std::string setting;  // "settings.country_ids"
+};
+
+enum class Lookup { found, missing, bad };
+
+// Looks up key (case-insensitively when ci) in the map; the id must be an integer (or a string of digits).
+Lookup lookup_id(const IdMap& m, std::string_view key, bool ci, std::int64_t& out) {
+  if (!m.map) return Lookup::missing;
+  const boost::json::value* v = m.map->if_contains(boost::json::string_view(key.data(), key.size()));
+  if (!v && ci) {
+    for (const auto& kv : *m.map)
+      if (iequals(std::string_view(kv.key().data(), kv.key().size()), key)) {
+        v = &kv.value();
+        break;
+      }
+  }
+  if (!v) return Lookup::missing;
+  if (v->is_int64()) {
+    out = v->get_int64();
+    return Lookup::found;
+  }
+  if (v->is_uint64() &&
+      v->get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    out = static_cast<std::int64_t>(v->get_uint64());
+    return Lookup::found;
+  }
+  if (const auto* s = v->if_string(); s && !s->empty()) {
+    auto r = std::from_chars(s->data(), s->data() + s->size(), out);
+    if (r.ec == std::errc{} && r.ptr == s->data() + s->size()) return Lookup::found;
+  }
+  return Lookup::bad;
+}
+
+Error bad_setting(std::string field, std::string message) {
+  Error e = Error::make(errc::invalid_input, message, field);
+  e.issues.push_back(FieldIssue{std::move(field), std::move(message)});
+  return e;
+}
+
+// settings[name] as an object map; an error when it is set to anything else.
+Result<IdMap> id_map(const VendorConfig& config, std::string_view name) {
+  IdMap m;
+  m.setting = "settings." + std::string(name);
+  const auto* v = config.settings.if_contains(boost::json::string_view(name.data(), name.size()));
+  if (!v || v->is_null()) return m;
+  if (!v->is_object()) return bad_setting(m.setting, m.setting + " must be an object of name -> integer id");
+  m.map = &v->get_object();
+  return m;
+}
+
+Error bad_id(const IdMap& m, std::string_view key) {
+  std::string field = m.setting + "." + std::string(key);
+  return bad_setting(field, field + " must be an integer id");
+}
+
+void write_contact(JsonWriter& w, std::string_view email, std::optional<std::string_view> first,
+                   std::optional<std::string_view> last) {
+  w.begin_object();
+  w.key("email");
+  w.string(email);
+  if (first) {
+    w.key("firstName");
+    w.string(*first);
+  }
+  if (last) {
+    w.key("lastName");
+    w.string(*last);
+  }
+  w.end_object();
+}
+
+std::string percent_encode(std::string_view s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> JourneyBeeAdapter::encode_body(const PartnerSpec& spec, const VendorConfig& config,
+                                                   std::vector<std::string>* warnings) {
+  Dropper drop(vendor, config.strict, warnings);
+  if (spec.referral_key) drop.cannot_carry("referral_key");
+  if (spec.external_id) drop.cannot_carry("external_id");
+  if (spec.image) drop.cannot_carry("image");
+  if (spec.description) drop.cannot_carry("description");
+  if (spec.referrer) drop.cannot_carry("referrer");
+  if (spec.password) drop.cannot_carry("password");
+  if (spec.link) drop.cannot_carry("link");
+
+  // Ids through the configured maps.
+  std::optional<std::int64_t> country_id;
+  if (spec.country) {
+    auto m = id_map(config, "country_ids");
+    if (!m) return m.error();
+    std::int64_t id = 0;
+    switch (lookup_id(*m, *spec.country, true, id)) {
+      case Lookup::found:
+        country_id = id;
+        break;
+      case Lookup::bad:
+        return bad_id(*m, *spec.country);
+      case Lookup::missing:
+        drop.drop("country",
+                  "journeybee has no countryId for country \"" + *spec.country + "\" (settings.country_ids)");
+    }
+  }
+  std::optional<std::int64_t> tier_id;
+  if (spec.group) {
+    auto m = id_map(config, "tier_ids");
+    if (!m) return m.error();
+    std::int64_t id = 0;
+    switch (lookup_id(*m, *spec.group, false, id)) {
+      case Lookup::found:
+        tier_id = id;
+        break;
+      case Lookup::bad:
+        return bad_id(*m, *spec.group);
+      case Lookup::missing:
+        drop.drop("group", "journeybee has no tierId for group \"" + *spec.group + "\" (settings.tier_ids)");
+    }
+  }
+  std::vector<std::int64_t> tag_ids;
+  if (!spec.tags.empty()) {
+    auto m = id_map(config, "tag_ids");
+    if (!m) return m.error();
+    tag_ids.reserve(spec.tags.size());
+    for (std::size_t i = 0; i < spec.tags.size(); ++i) {
+      std::int64_t id = 0;
+      switch (lookup_id(*m, spec.tags[i], false, id)) {
+        case Lookup::found:
+          tag_ids.push_back(id);
+          break;
+        case Lookup::bad:
+          return bad_id(*m, spec.tags[i]);
+        case Lookup::missing:
+          drop.drop("tags[" + std::to_string(i) + "]",
+                    "journeybee has no tag id for tag \"" + spec.tags[i] + "\" (settings.tag_ids)");
+      }
+    }
+  }
+  if (drop.failed()) return drop.error();
+
+  std::string body;
+  body.reserve(160 + spec.email.size());
+  BodyWriter b(body, overrides_for(spec, vendor));
+  JsonWriter& w = b.json();
+  if (b.member("name")) w.string(partnership_name(spec));
+  if (b.member("emails")) {
+    w.begin_array();
+    const NameParts names = split_name(spec);
+    write_contact(w, spec.email, names.first, names.last);
+    for (const auto& c : spec.contacts) {
+      std::optional<std::string_view> f, l;
+      if (c.first_name) f = *c.first_name;
+      if (c.last_name) l = *c.last_name;
+      write_contact(w, c.email, f, l);
+    }
+    w.end_array();
+  }
+  b.string_member("partnerType", to_string(spec.partner_type.value_or(PartnerType::referral)));
+  if (tier_id && b.member("tierId")) w.int64(*tier_id);
+  if (spec.invite && b.member("inactive")) w.boolean(!*spec.invite);
+  if (country_id && b.member("countryId")) w.int64(*country_id);
+  if (!tag_ids.empty() && b.member("tags")) {
+    w.begin_array();
+    for (auto id : tag_ids) w.int64(id);
+    w.end_array();
+  }
+  if (!spec.custom_fields.empty() && b.member("customFields")) {
+    w.begin_array();
+    for (const auto& cf : spec.custom_fields) {
+      w.begin_object();
+      w.key("customFieldId");
+      w.int64(cf.id);
+      w.key("type");
+      w.string(cf.type);
+      w.key("value");
+      w.begin_object();
+      w.key(cf.type);
+      w.value(cf.value);
+      w.end_object();
+      w.end_object();
+    }
+    w.end_array();
+  }
+  b.finish();
+  if (!w.utf8_ok()) {
+    const std::string_view k = w.bad_utf8_key();
+    std::string field = k == "name"        ? (spec.company ? "company" : "name")
+                        : k == "email"     ? "email"
+                        : k == "firstName" ? "first_name"
+                        : k == "lastName"  ? "last_name"
+                                           : std::string(k);
+    return bad_utf8_error(vendor, std::move(field));
+  }
+  return body;
+}
+
+Result<EncodedRequest> JourneyBeeAdapter::encode(const PartnerSpec& spec, const VendorConfig& config) const {
+  if (auto e = check_api_key(vendor, config.api_key)) return *e;
+  std::string p(path);
+  if (const auto* cid = config.settings.if_contains("company_id"); cid && !cid->is_null()) {
+    std::string id;
+    if (const auto* s = cid->if_string(); s && !s->empty())
+      id = percent_encode(*s);
+    else if (cid->is_int64())
+      id = std::to_string(cid->get_int64());
+    else if (cid->is_uint64())
+      id = std::to_string(cid->get_uint64());
+    else
+      return bad_setting("settings.company_id",
+                         "settings.company_id must be a non-empty string or an integer");
+    p = "/api/v1/companies/" + id + "/partnerships";
+  }
+  EncodedRequest out;
+  auto body = encode_body(spec, config, &out.warnings);
+  if (!body) return body.error();
+  out.request.method = "POST";
+  out.request.url = request_url(config, default_base_url, p);
+  out.request.headers = json_headers(config.api_key);
+  out.request.body = std::move(*body);
+  return out;
+}
+
+Error JourneyBeeAdapter::decode_error(const HttpResponse& response, const DecodeContext& context) {
+  Error e = error_from_response(response, now_of(context));
+  if (response.status == 406) {
+    e.code = errc::rejected;  // invalid email domains, or partnering with oneself
+    e.retryable = false;
+  } else if (response.status == 409) {
+    e.code = errc::already_exists;  // a partnership with this company exists
+    e.retryable = false;
+  }
+  boost::json::value v;
+  if (response.body.empty() || !parse_json(response.body, v)) return e;
+  const auto* obj = v.if_object();
+  if (!obj) return e;
+  const auto* err = obj->if_contains("error");
+  if (err && err->is_string() && !err->get_string().empty()) {
+    e.message = capped(err->get_string());
+  } else if (err && err->is_object()) {  // the newer API's {"error":{"code","message"}}
+    if (const auto* c = string_member(err->get_object(), "code")) e.vendor_code = capped(*c, 128);
+    if (const auto* m = string_member(err->get_object(), "message"); m && !m->empty()) e.message = capped(*m);
+  } else if (const auto* m = string_member(*obj, "message"); m && !m->empty()) {
+    e.message = capped(*m);
+  }
+  return e;
+}
+
+Result<Partner> JourneyBeeAdapter::decode(const HttpResponse& response, const DecodeContext& context) const {
+  if (response.status < 200 || response.status > 299) return decode_error(response, context);
+  Partner p;
+  p.vendor = std::string(vendor);
+  if (!blank(response.body)) {
+    boost::json::value v;
+    if (!parse_json(response.body, v))
+      return protocol_error(response,
+                            "journeybee: the success body is not JSON, or is too large or too deeply nested");
+    if (!v.is_object()) return protocol_error(response, "journeybee: the success body is not a JSON object");
+    p.raw = std::move(v);
+  }
+  const PartnerSpec* spec = context.spec;
+  if (spec) {
+    p.email = spec->email;
+    p.name = partnership_name(*spec);
+  }
+  // Created inactive sends no invitation: pending. Otherwise the invitation awaits the partner.
+  const bool inactive = spec && spec->invite && !*spec->invite;
+  p.status = inactive ? PartnerStatus::pending : PartnerStatus::invited;
+  p.outcome = Outcome::created;
+  return p;
+}
+
+Capabilities JourneyBeeAdapter::capabilities() const {
+  Capabilities c;
+  c.fields = {"email", "name",         "first_name", "last_name", "company",       "country",         "tags",
+              "group", "partner_type", "contacts",   "invite",    "custom_fields", "vendor_overrides"};
+  c.create = CreateSemantics::create;
+  c.error_shape = R"({"error":"..."})";
+  c.rate_limit_headers = {"Retry-After"};
+  c.default_requests_per_second = 100.0 / 60.0;
+  c.notes =
+      "Legacy API of app.journeybee.io: 100 requests/minute, 429 when exceeded. Create returns no "
+      "partnership id "
+      "(201 with no body or {\"status\",\"message\"}); a retried create is reconciled by its 409. country, "
+      "tags "
+      "and group need the settings maps country_ids, tag_ids, tier_ids; company_id selects "
+      "/api/v1/companies/{id}/partnerships.";
+  return c;
+}
+
+}  // namespace partnerkit

@@ -1,0 +1,321 @@
+#include <partnerkit/adapters/partnero.hpp>
+#include <partnerkit/http_errors.hpp>
+
+#include "common.hpp"
+#include "json_writer.hpp"
+
+namespace partnerkit {
+namespace {
+
+using namespace adapters_detail;
+
+std::optional<PartnerStatus> status_from_partnero(std::string_view s) {
+  if (s == "active") return PartnerStatus::active;
+  if (s == "pending") return PartnerStatus::pending;
+  if (s == "archived") return PartnerStatus::archived;
+  // A deleted partner no longer takes part in the program: the closest normalized status.
+  if (s == "deleted") return PartnerStatus::deactivated;
+  return std::nullopt;
+}
+
+bool is_invite(const PartnerSpec* spec) { return spec && spec->invite.value_or(false); }
+
+bool says_duplicate(std::string_view text) {
+  return icontains(text, "already exists") || icontains(text, "already been taken") ||
+         icontains(text, "already taken");
+}
+
+bool blank(std::string_view s) {
+  for (char c : s)
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  return true;
+}
+
+// A partner built from what was sent, for an invite answered without partner data.
+Partner from_spec(const PartnerSpec* spec) {
+  Partner p;
+  p.vendor = std::string(PartneroAdapter::vendor);
+  if (spec) {
+    p.email = spec->email;
+    p.name = full_name(*spec).value_or("");
+  }
+  p.status = PartnerStatus::invited;
+  p.outcome = Outcome::created;
+  return p;
+}
+
+}  // namespace
+
+std::string PartneroAdapter::spec_field(std::string_view f, const PartnerSpec* spec) {
+  if (f == "email") return "email";
+  if (f == "name") return (spec && spec->name && !spec->first_name) ? "name" : "first_name";
+  if (f == "surname")
+    return (spec && spec->name && !spec->first_name && !spec->last_name) ? "name" : "last_name";
+  if (f == "password") return "password";
+  if (f == "id") return "external_id";
+  if (f == "key") return "referral_key";
+  if (f == "tags") return "tags";
+  if (f.starts_with("tags.")) return "tags[" + std::string(f.substr(5)) + "]";
+  if (f == "referring_partner") return "referrer";
+  if (f.starts_with("referring_partner.")) return "referrer." + std::string(f.substr(18));
+  return std::string(f);
+}
+
+Result<std::string> PartneroAdapter::encode_body(const PartnerSpec& spec, bool strict,
+                                                 std::vector<std::string>* warnings) {
+  const bool invite = spec.invite.value_or(false);
+  Dropper drop(vendor, strict, warnings);
+  if (spec.company) drop.cannot_carry("company");
+  if (spec.image) drop.cannot_carry("image");
+  if (spec.country) drop.cannot_carry("country");
+  if (spec.description) drop.cannot_carry("description");
+  if (spec.group) drop.cannot_carry("group");
+  if (spec.partner_type) drop.cannot_carry("partner_type");
+  if (!spec.contacts.empty()) drop.cannot_carry("contacts");
+  if (spec.link) drop.cannot_carry("link");
+  if (!spec.custom_fields.empty()) drop.cannot_carry("custom_fields");
+  if (invite) {
+    // POST /v1/partners:invite takes email, name and surname only.
+    const auto invite_drop = [&](const char* field) {
+      drop.drop(field, std::string("partnero invite cannot carry ") + field);
+    };
+    if (spec.password) invite_drop("password");
+    if (spec.external_id) invite_drop("external_id");
+    if (spec.referral_key) invite_drop("referral_key");
+    if (!spec.tags.empty()) invite_drop("tags");
+    if (spec.referrer) invite_drop("referrer");
+  }
+  if (drop.failed()) return drop.error();
+
+  const NameParts names = split_name(spec);
+  if (invite && (!names.first || names.first->empty())) {
+    Error e = Error::make(errc::invalid_input,
+                          "partnero invite needs the partner's first name (name or first_name)",
+                          spec.last_name ? "first_name" : "name");
+    e.issues.push_back(FieldIssue{e.field, "required by partnero's invite"});
+    return e;
+  }
+
+  std::string body;
+  body.reserve(128 + spec.email.size());
+  BodyWriter b(body, overrides_for(spec, vendor));
+  JsonWriter& w = b.json();
+  b.string_member("email", spec.email);
+  if (names.first) b.string_member("name", *names.first);
+  if (names.last) b.string_member("surname", *names.last);
+  if (!invite) {
+    if (spec.password) b.string_member("password", *spec.password);
+    if (spec.external_id) b.string_member("id", *spec.external_id);
+    if (spec.referral_key) b.string_member("key", *spec.referral_key);
+    if (!spec.tags.empty() && b.member("tags")) {
+      w.begin_array();
+      for (const auto& t : spec.tags) w.string(t);
+      w.end_array();
+    }
+    if (spec.referrer && (spec.referrer->id || spec.referrer->key || spec.referrer->email) &&
+        b.member("referring_partner")) {
+      w.begin_object();
+      if (spec.referrer->id) {
+        w.key("id");
+        w.string(*spec.referrer->id);
+      }
+      if (spec.referrer->key) {
+        w.key("key");
+        w.string(*spec.referrer->key);
+      }
+      if (spec.referrer->email) {
+        w.key("email");
+        w.string(*spec.referrer->email);
+      }
+      w.end_object();
+    }
+  }
+  b.finish();
+  if (!w.utf8_ok()) {
+    std::string_view k = w.bad_utf8_key();
+    // Nested referring_partner keys collide with top-level names: say referrer for those.
+    return bad_utf8_error(vendor, spec_field(k, &spec));
+  }
+  return body;
+}
+
+Result<EncodedRequest> PartneroAdapter::encode(const PartnerSpec& spec, const VendorConfig& config) const {
+  if (auto e = check_api_key(vendor, config.api_key)) return *e;
+  EncodedRequest out;
+  auto body = encode_body(spec, config.strict, &out.warnings);
+  if (!body) return body.error();
+  out.request.method = "POST";
+  out.request.url = request_url(config, default_base_url, spec.invite.value_or(false) ? invite_path : path);
+  out.request.headers = json_headers(config.api_key);
+  out.request.body = std::move(*body);
+  return out;
+}
+
+Error PartneroAdapter::decode_error(const HttpResponse& response, const DecodeContext& context) {
+  Error e = error_from_response(response, now_of(context));
+  boost::json::value v;
+  if (response.body.empty() || !parse_json(response.body, v)) return e;
+  const auto* obj = v.if_object();
+  if (!obj) return e;
+
+  const PartnerSpec* spec = context.spec;
+  std::string all_text;  // every message, to recognise duplicates and unknown referrers
+  if (const auto* msg = string_member(*obj, "message"); msg && !msg->empty()) {
+    e.message = capped(*msg);
+    all_text.append(*msg).append("\n");
+  } else if (const auto* err = string_member(*obj, "error"); err && !err->empty()) {
+    e.message = capped(*err);
+    all_text.append(*err).append("\n");
+  }
+  if (const auto* code = string_member(*obj, "code")) e.vendor_code = capped(*code, 128);
+
+  std::string duplicate_field;
+  if (const auto* ev = obj->if_contains("errors"); ev && ev->is_object()) {
+    for (const auto& kv : ev->get_object()) {
+      std::string_view text;
+      if (const auto* s = kv.value().if_string()) {
+        text = *s;
+      } else if (const auto* a = kv.value().if_array(); a && !a->empty() && a->front().is_string()) {
+        text = a->front().get_string();
+      }
+      std::string field = spec_field(std::string_view(kv.key().data(), kv.key().size()), spec);
+      if (says_duplicate(text) && duplicate_field.empty()) duplicate_field = field;
+      all_text.append(text).append("\n");
+      if (e.issues.size() < 32) e.issues.push_back(FieldIssue{field, capped(text, 256)});
+    }
+    if (!e.issues.empty()) e.field = e.issues.front().field;
+  }
+
+  const bool duplicate = response.status == 409 || (response.status == 422 && says_duplicate(all_text));
+  if (duplicate) {
+    e.code = errc::already_exists;
+    e.retryable = false;
+    if (!duplicate_field.empty()) {
+      e.field = duplicate_field;
+    } else if (e.field.empty()) {
+      // "Email already exists", "ID already exists", "Key already exists" (vendor-docs 003).
+      if (icontains(e.message, "email"))
+        e.field = "email";
+      else if (icontains(e.message, "key"))
+        e.field = "referral_key";
+      else if (icontains(e.message, "id ") || icontains(e.message, "id already"))
+        e.field = "external_id";
+    }
+  } else if (response.status == 400 && icontains(all_text, "referring partner") &&
+             icontains(all_text, "not found")) {
+    e.code = errc::not_found;
+    e.retryable = false;
+    e.field = "referrer";
+  }
+  return e;
+}
+
+Result<Partner> PartneroAdapter::decode(const HttpResponse& response, const DecodeContext& context) const {
+  if (response.status < 200 || response.status > 299) return decode_error(response, context);
+  const bool invite = is_invite(context.spec);
+
+  if (blank(response.body)) {
+    if (invite) {
+      Partner p = from_spec(context.spec);
+      p.warnings.push_back("partnero: the invite was answered without a body");
+      return p;
+    }
+    return protocol_error(response, "partnero: the success answer has no body");
+  }
+  boost::json::value v;
+  if (!parse_json(response.body, v))
+    return protocol_error(response,
+                          "partnero: the success body is not JSON, or is too large or too deeply nested");
+  auto* obj = v.if_object();
+  if (!obj) return protocol_error(response, "partnero: the success body is not a JSON object");
+  const auto* data_v = obj->if_contains("data");
+  const auto* data = data_v ? data_v->if_object() : nullptr;
+  if (!data) {
+    if (invite) {
+      Partner p = from_spec(context.spec);
+      p.warnings.push_back("partnero: the invite was answered without partner data");
+      p.raw = std::move(v);
+      return p;
+    }
+    return protocol_error(response, "partnero: the success body has no \"data\" object");
+  }
+
+  Partner p;
+  p.vendor = std::string(vendor);
+  if (const auto* idv = data->if_contains("id")) {
+    if (const auto* s = idv->if_string(); s && !s->empty())
+      p.id = std::string(*s);
+    else if (idv->is_int64())
+      p.id = std::to_string(idv->get_int64());
+    else if (idv->is_uint64())
+      p.id = std::to_string(idv->get_uint64());
+  }
+  if (!p.id && !invite) return protocol_error(response, "partnero: the partner has no \"id\"");
+
+  if (const auto* email = string_member(*data, "email")) {
+    p.email = std::string(*email);
+  } else if (invite && context.spec) {
+    p.email = context.spec->email;
+  } else {
+    return protocol_error(response, "partnero: the partner has no string \"email\"");
+  }
+
+  const auto* first = string_member(*data, "name");
+  const auto* last = string_member(*data, "surname");
+  if (first) p.name = std::string(*first);
+  if (last && !last->empty()) {
+    if (!p.name.empty()) p.name += ' ';
+    p.name.append(*last);
+  }
+
+  if (const auto* status = string_member(*data, "status")) {
+    p.status_raw = std::string(*status);
+    if (auto st = status_from_partnero(*status)) {
+      p.status = *st;
+    } else {
+      p.status = PartnerStatus::unknown;
+      p.warnings.push_back("partnero: unknown partner status \"" + capped(*status, 64) + "\"");
+    }
+  } else if (invite) {
+    p.status = PartnerStatus::invited;
+  } else {
+    p.status = PartnerStatus::unknown;
+    p.warnings.push_back("partnero: the partner has no status");
+  }
+
+  const auto add_link = [&](std::string_view url) {
+    if (url.empty()) return;
+    for (const auto& l : p.links)
+      if (l.url == url) return;
+    ReferralLink link;
+    link.url = std::string(url);
+    p.links.push_back(std::move(link));
+  };
+  if (const auto* l = string_member(*data, "referral_link")) add_link(*l);
+  if (const auto* lv = data->if_contains("referral_links"); lv && lv->is_array())
+    for (const auto& e : lv->get_array())
+      if (const auto* s = e.if_string()) add_link(*s);
+
+  if (const auto* c = string_member(*data, "created_at")) p.created_at = std::string(*c);
+  p.outcome = Outcome::created;
+  p.raw = std::move(v);
+  return p;
+}
+
+Capabilities PartneroAdapter::capabilities() const {
+  Capabilities c;
+  c.fields = {"email", "name",     "first_name", "last_name", "referral_key",    "external_id",
+              "tags",  "referrer", "invite",     "password",  "vendor_overrides"};
+  c.create = CreateSemantics::create;
+  c.error_shape = R"({"message","errors":{"<field>":["..."]}})";
+  c.rate_limit_headers = {"Retry-After"};
+  c.default_requests_per_second = 2.0;
+  c.notes =
+      "Creates (422 or 409 on a duplicate email, id or key: already_exists). Partnero documents no rate "
+      "limit "
+      "numbers or headers: 2 requests/s is a conservative guess, and Retry-After is honoured if sent. "
+      "invite=true uses POST /v1/partners:invite (email, name, surname only).";
+  return c;
+}
+
+}  // namespace partnerkit
