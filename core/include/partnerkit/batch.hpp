@@ -1,0 +1,87 @@
+// Batch provisioning: a stream of input items, each sent to one or more vendors, with bounded
+// concurrency per vendor, the Client's shared rate limits, an optional journal for exactly-once
+// resume, one result per (item, vendor) delivered as it completes, and a progress callback.
+#pragma once
+
+#include <partnerkit/client.hpp>
+#include <partnerkit/input.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/deferred.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace partnerkit {
+
+// Pulls the next input item; nullopt at the end. Called on the batch's strand, only when there is
+// room in flight, so a streaming reader keeps memory bounded by concurrency.
+using ItemSource = std::function<std::optional<InputItem>()>;
+
+struct BatchResult {
+  std::size_t index = 0;  // the input item's index
+  std::size_t line = 0;   // its line in the input, when known
+  std::string vendor;
+  std::string email;
+  Result<Partner> result = Error{};
+  bool from_journal = false;  // finished by an earlier run: not sent again; result rebuilt from the journal
+  std::chrono::microseconds latency{0};
+};
+
+struct BatchProgress {
+  std::size_t read = 0;      // input items read
+  std::size_t finished = 0;  // results delivered
+  std::size_t succeeded = 0;
+  std::size_t failed = 0;
+  std::size_t in_flight = 0;
+};
+
+struct BatchOptions {
+  std::vector<std::string> vendors;  // every item goes to each of these
+  std::size_t concurrency = 16;      // operations in flight per vendor
+  std::string journal_path;          // empty: no journal
+  std::function<void(const BatchResult&)> on_result;
+  std::function<void(const BatchProgress&)> on_progress;
+};
+
+struct BatchSummary {
+  std::size_t items = 0;    // input items read
+  std::size_t results = 0;  // results delivered (items × vendors, unless cancelled)
+  std::size_t succeeded = 0;
+  std::size_t failed = 0;
+  std::size_t from_journal = 0;
+  std::map<std::string, std::size_t> by_outcome;  // created / updated / existing
+  std::map<std::string, std::size_t> by_error;    // errc names
+  std::size_t requests = 0;                       // requests sent (attempts summed)
+  std::size_t retries = 0;                        // requests beyond the first per result
+  std::chrono::duration<double> elapsed{0};
+  std::chrono::microseconds p50_latency{0};
+  std::chrono::microseconds p99_latency{0};
+  bool cancelled = false;      // stopped early: items not started were left for a resume
+  std::optional<Error> fatal;  // the batch could not run or read on (bad journal, unreadable input)
+};
+
+namespace detail {
+using batch_handler = boost::asio::any_completion_handler<void(BatchSummary)>;
+void start_batch(Client& client, ItemSource source, BatchOptions options, batch_handler handler);
+}  // namespace detail
+
+// Runs a batch. Completion signature: void(BatchSummary), on the handler's associated executor
+// (default: the client's), never inline. Cancellation (terminal, partial or total, through the
+// handler's slot) stops reading input; items in flight finish and are journaled.
+// The client must outlive the operation.
+template <class Token = boost::asio::deferred_t>
+auto async_provision_batch(Client& client, ItemSource source, BatchOptions options, Token&& token = {}) {
+  return boost::asio::async_initiate<Token, void(BatchSummary)>(
+      [&client](auto handler, ItemSource s, BatchOptions o) {
+        detail::start_batch(client, std::move(s), std::move(o), detail::batch_handler(std::move(handler)));
+      },
+      token, std::move(source), std::move(options));
+}
+
+}  // namespace partnerkit

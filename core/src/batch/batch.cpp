@@ -1,0 +1,291 @@
+#include <partnerkit/batch.hpp>
+#include <partnerkit/journal.hpp>
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <array>
+#include <cmath>
+#include <deque>
+
+namespace partnerkit {
+namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+// Latencies in log-spaced buckets (about 5 % wide): percentiles in constant memory.
+class LatencyHistogram {
+ public:
+  void add(std::chrono::microseconds d) {
+    ++counts_[bucket(d)];
+    ++total_;
+  }
+  std::chrono::microseconds percentile(double p) const {
+    if (total_ == 0) return std::chrono::microseconds(0);
+    const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(total_)));
+    std::size_t seen = 0;
+    for (std::size_t i = 0; i < counts_.size(); ++i) {
+      seen += counts_[i];
+      if (seen >= rank) return upper(i);
+    }
+    return upper(counts_.size() - 1);
+  }
+
+ private:
+  static constexpr double growth = 1.05;
+  static constexpr std::size_t buckets = 400;  // 1 µs .. ~3e8 µs
+  static std::size_t bucket(std::chrono::microseconds d) {
+    const double us = std::max<double>(1.0, static_cast<double>(d.count()));
+    return std::min(buckets - 1, static_cast<std::size_t>(std::log(us) / std::log(growth)));
+  }
+  static std::chrono::microseconds upper(std::size_t i) {
+    return std::chrono::microseconds(static_cast<std::int64_t>(std::pow(growth, static_cast<double>(i + 1))));
+  }
+  std::array<std::size_t, buckets> counts_{};
+  std::size_t total_ = 0;
+};
+
+struct Work {
+  std::size_t index = 0;
+  std::size_t line = 0;
+  std::shared_ptr<const PartnerSpec> spec;  // shared by the vendors of one item
+  bool may_have_been_applied = false;
+};
+
+struct VendorLane {
+  std::string name;
+  std::deque<Work> pending;
+  std::size_t in_flight = 0;
+};
+
+class BatchOp : public std::enable_shared_from_this<BatchOp> {
+ public:
+  BatchOp(Client& client, ItemSource source, BatchOptions options, detail::batch_handler handler)
+      : client_(client),
+        strand_(asio::make_strand(client.get_executor())),
+        source_(std::move(source)),
+        options_(std::move(options)),
+        handler_(std::move(handler)) {
+    if (options_.concurrency == 0) options_.concurrency = 1;
+    for (auto& v : options_.vendors) lanes_.push_back(VendorLane{v, {}, 0});
+  }
+
+  void start() {
+    asio::post(strand_, [self = shared_from_this()] { self->begin(); });
+  }
+
+ private:
+  void begin() {
+    started_ = steady::now();
+    auto slot = asio::get_associated_cancellation_slot(handler_);
+    if (slot.is_connected()) {
+      slot.assign([weak = weak_from_this(), strand = strand_](asio::cancellation_type) {
+        asio::post(strand, [weak] {
+          if (auto self = weak.lock()) self->stopping_ = true, self->pump();
+        });
+      });
+    }
+    if (lanes_.empty()) return fail(Error::make(errc::invalid_input, "no vendor given", "vendor"));
+    if (!options_.journal_path.empty()) {
+      auto j = Journal::open(options_.journal_path);
+      if (!j) return fail(j.error());
+      journal_ = std::move(*j);
+    }
+    pump();
+  }
+
+  void fail(Error e) {
+    summary_.fatal = std::move(e);
+    input_done_ = true;
+    pump();
+  }
+
+  bool room_to_read() const {
+    for (const auto& l : lanes_)
+      if (l.pending.size() >= options_.concurrency) return false;
+    return true;
+  }
+
+  void pump() {
+    while (!stopping_ && !input_done_ && room_to_read()) read_one();
+    for (auto& lane : lanes_) {
+      while (lane.in_flight < options_.concurrency && !lane.pending.empty()) {
+        if (stopping_) {
+          lane.pending.clear();  // never started, never journaled: a resume runs them
+          break;
+        }
+        Work w = std::move(lane.pending.front());
+        lane.pending.pop_front();
+        launch(lane, std::move(w));
+      }
+    }
+    std::size_t busy = 0;
+    for (const auto& l : lanes_) busy += l.in_flight + l.pending.size();
+    if (busy == 0 && (input_done_ || stopping_) && !finished_) finish();
+  }
+
+  void read_one() {
+    std::optional<InputItem> item = source_();
+    if (!item) {
+      input_done_ = true;
+      return;
+    }
+    ++summary_.items;
+    ++progress_.read;
+    if (!item->spec) {  // unreadable record: one failed result per vendor, journaled as final
+      const Result<Partner> bad = item->spec.error();
+      for (auto& lane : lanes_) {
+        if (journal_ && journal_->find(item->index, lane.name).state == Journal::State::failed) {
+          deliver(lane.name, item->index, item->line, "", bad, true, {});
+          continue;
+        }
+        if (journal_) journal_->record_finished(item->index, lane.name, "", bad);
+        deliver(lane.name, item->index, item->line, "", bad, false, {});
+      }
+      return;
+    }
+    auto spec = std::make_shared<const PartnerSpec>(std::move(*item->spec));
+    if (journal_) {
+      if (auto h = journal_->email_hash(item->index); h && *h != Journal::hash_email(spec->email)) {
+        stopping_ = true;
+        summary_.fatal =
+            Error::make(errc::invalid_input,
+                        "the journal does not match the input: item " + std::to_string(item->index) +
+                            " (line " + std::to_string(item->line) + ") has another email",
+                        "journal");
+        return;
+      }
+    }
+    for (auto& lane : lanes_) {
+      Work w{item->index, item->line, spec, false};
+      if (journal_) {
+        auto entry = journal_->find(item->index, lane.name);
+        if (entry.state == Journal::State::done) {
+          Partner p;
+          p.vendor = lane.name;
+          p.email = spec->email;
+          p.outcome = entry.outcome;
+          p.attempts = 0;
+          deliver(lane.name, w.index, w.line, spec->email, std::move(p), true, {});
+          continue;
+        }
+        if (entry.state == Journal::State::failed) {
+          Error e = Error::make(entry.code, "failed in an earlier run (from the journal)");
+          deliver(lane.name, w.index, w.line, spec->email, std::move(e), true, {});
+          continue;
+        }
+        // started or retryable: the earlier request may have been applied.
+        w.may_have_been_applied = entry.state != Journal::State::none;
+      }
+      lane.pending.push_back(std::move(w));
+    }
+  }
+
+  void launch(VendorLane& lane, Work w) {
+    if (journal_) {
+      if (auto r = journal_->record_started(w.index, lane.name, w.spec->email); !r) {
+        summary_.fatal = r.error();
+        stopping_ = true;
+        lane.pending.push_front(std::move(w));
+        return;
+      }
+    }
+    ++lane.in_flight;
+    ++progress_.in_flight;
+    const auto t0 = steady::now();
+    PartnerSpec spec = *w.spec;
+    client_.async_provision(
+        lane.name, std::move(spec), ProvisionOptions{w.may_have_been_applied},
+        asio::bind_executor(
+            strand_, [self = shared_from_this(), &lane, w = std::move(w), t0](Result<Partner> r) {
+              --lane.in_flight;
+              --self->progress_.in_flight;
+              auto latency = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - t0);
+              if (self->journal_) {
+                if (auto jr = self->journal_->record_finished(w.index, lane.name, w.spec->email, r); !jr) {
+                  self->summary_.fatal = jr.error();
+                  self->stopping_ = true;
+                }
+              }
+              self->deliver(lane.name, w.index, w.line, w.spec->email, std::move(r), false, latency);
+              self->pump();
+            }));
+  }
+
+  void deliver(const std::string& vendor, std::size_t index, std::size_t line, const std::string& email,
+               Result<Partner> r, bool from_journal, std::chrono::microseconds latency) {
+    ++summary_.results;
+    ++progress_.finished;
+    if (from_journal) ++summary_.from_journal;
+    if (r) {
+      ++summary_.succeeded;
+      ++progress_.succeeded;
+      ++summary_.by_outcome[std::string(to_string(r->outcome))];
+      if (!from_journal) {
+        summary_.requests += static_cast<std::size_t>(r->attempts);
+        summary_.retries += static_cast<std::size_t>(std::max(0, r->attempts - 1));
+      }
+    } else {
+      ++summary_.failed;
+      ++progress_.failed;
+      ++summary_.by_error[std::string(to_string(r.error().code))];
+      if (!from_journal) {
+        summary_.requests += static_cast<std::size_t>(r.error().attempts);
+        summary_.retries += static_cast<std::size_t>(std::max(0, r.error().attempts - 1));
+      }
+    }
+    if (!from_journal && latency.count() > 0) latencies_.add(latency);
+    if (options_.on_result) {
+      BatchResult br;
+      br.index = index;
+      br.line = line;
+      br.vendor = vendor;
+      br.email = email;
+      br.result = std::move(r);
+      br.from_journal = from_journal;
+      br.latency = latency;
+      options_.on_result(br);
+    }
+    if (options_.on_progress) options_.on_progress(progress_);
+  }
+
+  void finish() {
+    finished_ = true;
+    summary_.cancelled = stopping_ && !summary_.fatal;
+    summary_.elapsed = steady::now() - started_;
+    summary_.p50_latency = latencies_.percentile(0.50);
+    summary_.p99_latency = latencies_.percentile(0.99);
+    auto slot = asio::get_associated_cancellation_slot(handler_);
+    if (slot.is_connected()) slot.clear();
+    auto ex = asio::get_associated_executor(handler_, client_.get_executor());
+    asio::post(client_.get_executor(), [ex, h = std::move(handler_), s = std::move(summary_)]() mutable {
+      asio::dispatch(ex, [h = std::move(h), s = std::move(s)]() mutable { std::move(h)(std::move(s)); });
+    });
+  }
+
+  Client& client_;
+  asio::strand<asio::any_io_executor> strand_;
+  ItemSource source_;
+  BatchOptions options_;
+  detail::batch_handler handler_;
+  std::unique_ptr<Journal> journal_;
+  std::deque<VendorLane> lanes_;  // deque: lanes are referenced by in-flight handlers
+  BatchSummary summary_;
+  BatchProgress progress_;
+  LatencyHistogram latencies_;
+  steady::time_point started_;
+  bool input_done_ = false;
+  bool stopping_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+void detail::start_batch(Client& client, ItemSource source, BatchOptions options, batch_handler handler) {
+  std::make_shared<BatchOp>(client, std::move(source), std::move(options), std::move(handler))->start();
+}
+
+}  // namespace partnerkit

@@ -1,0 +1,269 @@
+#include "test_adapter.hpp"
+
+#include <partnerkit/batch.hpp>
+#include <partnerkit/journal.hpp>
+#include <partnerkit/testing/fake_transport.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/error.hpp>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+using namespace std::chrono_literals;
+using namespace partnerkit;
+using partnerkit::testing::FakeReply;
+using partnerkit::testing::FakeTransport;
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string email_of(std::size_t i) { return "p" + std::to_string(i) + "@example.com"; }
+
+// n items; the reader counts how far it has been pulled.
+struct Source {
+  explicit Source(std::size_t count) : n(count) {}
+  std::size_t n;
+  std::size_t pulled = 0;
+  std::set<std::size_t> bad;  // indexes that are unreadable records
+  std::optional<InputItem> operator()() {
+    if (pulled == n) return std::nullopt;
+    InputItem it;
+    it.index = pulled;
+    it.line = pulled + 1;
+    if (bad.count(pulled)) {
+      it.spec = Error::make(errc::invalid_input, "line " + std::to_string(it.line) + ": not JSON");
+    } else {
+      PartnerSpec s;
+      s.email = email_of(pulled);
+      s.name = "Partner " + std::to_string(pulled);
+      it.spec = s;
+    }
+    ++pulled;
+    return it;
+  }
+};
+
+struct BatchFixture : ::testing::Test {
+  asio::io_context io;
+  std::shared_ptr<FakeTransport> transport = std::make_shared<FakeTransport>(io.get_executor());
+  std::shared_ptr<AdapterRegistry> registry = std::make_shared<AdapterRegistry>();
+  std::unique_ptr<Client> client;
+  fs::path journal =
+      fs::temp_directory_path() / ("partnerkit-batch-" + std::to_string(::getpid()) + ".jsonl");
+
+  BatchFixture() {
+    registry->add(std::make_shared<test::TestAdapter>(CreateSemantics::create, "alpha"));
+    registry->add(std::make_shared<test::TestAdapter>(CreateSemantics::create, "beta"));
+    ClientOptions o;
+    for (const char* v : {"alpha", "beta"}) {
+      VendorOptions vo;
+      vo.config.base_url = std::string("https://") + v + ".test";
+      vo.config.api_key = "k";
+      o.vendors.emplace(v, vo);
+    }
+    o.backoff = BackoffPolicy{1ms, 2ms, 2.0};
+    o.jitter_seed = 3;
+    client = std::make_unique<Client>(io.get_executor(), registry, transport, o);
+    fs::remove(journal);
+  }
+  ~BatchFixture() override { fs::remove(journal); }
+
+  BatchSummary run(ItemSource source, BatchOptions options) {
+    std::optional<BatchSummary> out;
+    async_provision_batch(*client, std::move(source), std::move(options),
+                          [&](BatchSummary s) { out = std::move(s); });
+    io.run();
+    io.restart();
+    EXPECT_TRUE(out);
+    return out ? *out : BatchSummary{};
+  }
+};
+
+}  // namespace
+
+TEST_F(BatchFixture, EveryItemOncePerVendorWithBoundedConcurrencyAndStreaming) {
+  transport->set_responder([](const HttpRequest&) {
+    auto r = FakeReply::status(201);
+    r.delay = 1ms;
+    return r;
+  });
+  Source src{200};
+  std::size_t max_in_flight = 0, max_ahead = 0;
+  std::set<std::pair<std::size_t, std::string>> seen;
+  BatchOptions o;
+  o.vendors = {"alpha", "beta"};
+  o.concurrency = 4;
+  o.on_result = [&](const BatchResult& r) {
+    EXPECT_TRUE(r.result) << r.result.error().message;
+    EXPECT_TRUE(seen.emplace(r.index, r.vendor).second) << "twice: " << r.index << " " << r.vendor;
+    EXPECT_EQ(r.email, email_of(r.index));
+  };
+  o.on_progress = [&](const BatchProgress& p) {
+    max_in_flight = std::max(max_in_flight, p.in_flight);
+    max_ahead = std::max(max_ahead, p.read - p.finished / 2);
+  };
+  auto s = run(std::ref(src), o);
+  EXPECT_EQ(s.items, 200u);
+  EXPECT_EQ(s.results, 400u);
+  EXPECT_EQ(s.succeeded, 400u);
+  EXPECT_EQ(seen.size(), 400u);
+  EXPECT_EQ(s.by_outcome["created"], 400u);
+  EXPECT_LE(max_in_flight, 8u);  // 4 per vendor
+  EXPECT_GT(max_in_flight, 1u);
+  EXPECT_LE(max_ahead, 2u * 4u + 1u);  // the reader is never far ahead: memory bounded by concurrency
+  EXPECT_GT(s.p99_latency.count(), 0);
+  EXPECT_FALSE(s.cancelled);
+}
+
+TEST_F(BatchFixture, UnreadableRecordsGiveOneResultPerVendor) {
+  transport->set_responder([](const HttpRequest&) { return FakeReply::status(201); });
+  Source src{5};
+  src.bad = {2};
+  BatchOptions o;
+  o.vendors = {"alpha", "beta"};
+  std::vector<BatchResult> bad;
+  o.on_result = [&](const BatchResult& r) {
+    if (!r.result) bad.push_back(r);
+  };
+  auto s = run(std::ref(src), o);
+  EXPECT_EQ(s.results, 10u);
+  EXPECT_EQ(s.failed, 2u);
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_EQ(bad[0].index, 2u);
+  EXPECT_EQ(bad[0].line, 3u);
+  EXPECT_EQ(bad[0].result.error().code, errc::invalid_input);
+  EXPECT_EQ(transport->request_count(), 8u);
+}
+
+TEST_F(BatchFixture, ResumeSkipsFinishedAndReconcilesStarted) {
+  {
+    std::ofstream out(journal);
+    out << R"({"index":0,"vendor":"alpha","email":"p0@example.com","state":"started"})"
+        << "\n";
+    out << R"({"index":0,"vendor":"alpha","email":"p0@example.com","state":"done","outcome":"created"})"
+        << "\n";
+    out << R"({"index":1,"vendor":"alpha","email":"p1@example.com","state":"started"})"
+        << "\n";
+    out << R"({"index":2,"vendor":"alpha","email":"p2@example.com","state":"retryable","code":"timeout"})"
+        << "\n";
+    out << R"({"index":3,"vendor":"alpha","email":"p3@example.com","state":"failed","code":"rejected"})"
+        << "\n";
+    out << R"({"index":4,"vendor":"alp)";  // torn
+  }
+  // p1 was applied by the killed run: the vendor now says it exists.
+  transport->set_responder([](const HttpRequest& r) {
+    return FakeReply::status(r.body.find("p1@") != std::string::npos ? 409 : 201);
+  });
+  Source src{6};
+  BatchOptions o;
+  o.vendors = {"alpha"};
+  o.journal_path = journal.string();
+  std::map<std::size_t, BatchResult> results;
+  o.on_result = [&](const BatchResult& r) { results.emplace(r.index, r); };
+  auto s = run(std::ref(src), o);
+  ASSERT_EQ(results.size(), 6u);
+  EXPECT_TRUE(results[0].from_journal);
+  EXPECT_EQ(results[0].result->outcome, Outcome::created);
+  ASSERT_TRUE(results[1].result) << results[1].result.error().message;
+  EXPECT_EQ(results[1].result->outcome, Outcome::existing);
+  EXPECT_TRUE(results[2].result);
+  EXPECT_TRUE(results[3].from_journal);
+  EXPECT_EQ(results[3].result.error().code, errc::rejected);
+  EXPECT_TRUE(results[4].result);
+  EXPECT_EQ(s.from_journal, 2u);
+  for (const auto& r : transport->requests()) {  // nothing finished is sent again
+    EXPECT_EQ(r.body.find("p0@"), std::string::npos);
+    EXPECT_EQ(r.body.find("p3@"), std::string::npos);
+  }
+  EXPECT_EQ(transport->request_count(), 4u);
+
+  // A third run finds everything finished and sends nothing.
+  Source again{6};
+  results.clear();
+  auto s2 = run(std::ref(again), o);
+  EXPECT_EQ(s2.from_journal, 6u);
+  EXPECT_EQ(transport->request_count(), 4u);
+}
+
+TEST_F(BatchFixture, JournalOfAnotherInputIsRefused) {
+  {
+    std::ofstream out(journal);
+    out << R"({"index":0,"vendor":"alpha","email":"someone.else@example.com","state":"done","outcome":"created"})"
+        << "\n";
+  }
+  Source src{3};
+  BatchOptions o;
+  o.vendors = {"alpha"};
+  o.journal_path = journal.string();
+  auto s = run(std::ref(src), o);
+  ASSERT_TRUE(s.fatal);
+  EXPECT_EQ(s.fatal->field, "journal");
+  EXPECT_EQ(transport->request_count(), 0u);
+}
+
+TEST_F(BatchFixture, CancellationLetsInFlightItemsFinishAndJournalsThem) {
+  transport->set_responder([](const HttpRequest&) {
+    auto r = FakeReply::status(201);
+    r.delay = 5ms;
+    return r;
+  });
+  Source src{1000};
+  BatchOptions o;
+  o.vendors = {"alpha"};
+  o.concurrency = 3;
+  o.journal_path = journal.string();
+  asio::cancellation_signal signal;
+  std::size_t results = 0;
+  o.on_result = [&](const BatchResult&) {
+    if (++results == 10) signal.emit(asio::cancellation_type::terminal);
+  };
+  std::optional<BatchSummary> out;
+  async_provision_batch(
+      *client, std::ref(src), o,
+      asio::bind_cancellation_slot(signal.slot(), [&](BatchSummary s) { out = std::move(s); }));
+  io.run();
+  ASSERT_TRUE(out);
+  EXPECT_TRUE(out->cancelled);
+  EXPECT_LT(out->results, 1000u);
+  EXPECT_EQ(out->results, transport->request_count());  // every request sent has its result
+  // Every started item has its finish in the journal.
+  auto j = Journal::open(journal.string());
+  ASSERT_TRUE(j);
+  for (std::size_t i = 0; i < 1000; ++i) {
+    auto st = (*j)->find(i, "alpha").state;
+    EXPECT_TRUE(st == Journal::State::none || st == Journal::State::done) << i;
+  }
+}
+
+TEST_F(BatchFixture, ApplyThenDropIsReconciledWithinTheRun) {
+  // The first attempt of every third item is applied but the answer is lost.
+  std::set<std::string> applied;
+  transport->set_responder([&](const HttpRequest& r) {
+    auto email = r.body;
+    if (applied.count(email)) return FakeReply::status(409);
+    applied.insert(email);
+    if (std::hash<std::string>{}(email) % 3 == 0)
+      return FakeReply::failure(boost::beast::error::timeout, true);
+    return FakeReply::status(201);
+  });
+  Source src{60};
+  BatchOptions o;
+  o.vendors = {"alpha"};
+  std::size_t existing = 0;
+  o.on_result = [&](const BatchResult& r) {
+    ASSERT_TRUE(r.result) << r.result.error().message;
+    existing += r.result->outcome == Outcome::existing;
+  };
+  auto s = run(std::ref(src), o);
+  EXPECT_EQ(s.succeeded, 60u);
+  EXPECT_EQ(applied.size(), 60u);  // exactly one partner per item
+  EXPECT_GT(existing, 0u);
+  EXPECT_EQ(s.retries, existing);
+}
