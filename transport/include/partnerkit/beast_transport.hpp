@@ -1,0 +1,148 @@
+// BeastTransport: the HTTPS client partnerkit ships — Boost.Beast over Boost.Asio and OpenSSL 3.
+//
+// What it does, per async_send:
+//   parse the URL (Boost.URL; https only, plain http only to a loopback host when allowed) →
+//   take a pooled keep-alive connection for the origin (scheme, host, port) or open one:
+//   resolve → TCP connect [→ HTTP CONNECT through a proxy] → TLS handshake with SNI, peer
+//   verification and host-name verification → write the request → read the response with our
+//   own header and body limits → give the connection back to the pool when it can be reused.
+// Redirects are not followed (a 3xx is returned like any other status). HTTP error statuses are
+// responses, not errors.
+//
+// Errors are the natural low-level codes; the policy layer classifies them (error_from_transport):
+//   asio::error::operation_aborted        the handler's cancellation slot was emitted
+//   beast::error::timeout                 a phase timeout (connect, TLS, request) or total_timeout
+//   asio::error::host_not_found, …        DNS
+//   asio::error::connection_refused       TCP connect refused, or the proxy refused the CONNECT
+//   asio::error::connection_reset, eof,
+//   broken_pipe, ssl::error::stream_truncated   the peer went away mid-exchange
+//   ssl category (asio::error::get_ssl_category()), e.g. "certificate verify failed"
+//                                         TLS handshake or verification failure (untrusted CA,
+//                                         wrong host name, expired certificate, protocol < TLS 1.2)
+//   http::error::body_limit               the body is over max_body_bytes
+//   http::error::header_limit             the header block is over max_header_bytes
+//   other http::error::*                  malformed response
+//   boost::system::errc::invalid_argument a malformed URL, header name or value (nothing sent)
+//   boost::system::errc::protocol_not_supported
+//                                         a scheme other than https (or http to a non-loopback
+//                                         host, or http without allow_plain_http_loopback)
+// SendResult::request_written is true from the moment the write of the request starts
+// (conservative: bytes may have reached the peer even if the write then failed).
+#pragma once
+
+#include <partnerkit/transport.hpp>
+#include <partnerkit/version.hpp>
+
+#include <boost/asio/async_result.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace partnerkit {
+
+namespace detail {
+struct BeastTransportState;
+}
+
+struct TransportOptions {
+  // Resolve + TCP connect (+ the proxy's CONNECT exchange) of a new connection. Default 10 s.
+  std::chrono::milliseconds connect_timeout{10'000};
+  // TLS handshake of a new connection. Default 10 s.
+  std::chrono::milliseconds tls_timeout{10'000};
+  // Writing one request and reading its whole response. Default 30 s.
+  std::chrono::milliseconds request_timeout{30'000};
+  // The whole async_send: waiting for a pool slot, connecting, handshake, request. 0 (default): none
+  // beyond the phase timeouts (the Client's call_timeout covers retries). Completes with
+  // beast::error::timeout.
+  std::chrono::milliseconds total_timeout{0};
+  // A pooled connection unused this long is closed instead of reused. Default 30 s. Expired
+  // connections are closed lazily (next use of the origin, close_idle(), or destruction): the pool
+  // keeps no timer, so io_context::run() returns when the last request has completed.
+  std::chrono::milliseconds idle_timeout{30'000};
+  // Connections open at once per origin (in use + idle + connecting); more requests wait in FIFO
+  // order for one to be released. Default 64. Must be ≥ 1.
+  std::size_t max_connections_per_origin = 64;
+  // Idle keep-alive connections kept per origin; 0 disables reuse. Default 64.
+  std::size_t max_idle_per_origin = 64;
+  // Response body cap in bytes (→ http::error::body_limit). Default 1 MiB.
+  std::size_t max_body_bytes = 1024 * 1024;
+  // Response status line + header block cap in bytes (→ http::error::header_limit). Default 16 KiB.
+  std::size_t max_header_bytes = 16 * 1024;
+  // Extra trust: a PEM file of CA certificates. Default: none.
+  std::string ca_file;
+  // Extra trust: PEM text of one or more CA certificates (e.g. the sandbox CA). Default: none.
+  std::string ca_pem;
+  // Trust the system store (OpenSSL's default verify paths). Default true.
+  bool use_default_verify_paths = true;
+  // Allow http:// (no TLS) to a loopback host (localhost, 127.0.0.0/8, ::1). Default false.
+  bool allow_plain_http_loopback = false;
+  // The User-Agent header, unless the request carries its own. Default "partnerkit/<version>".
+  std::string user_agent = "partnerkit/" PARTNERKIT_VERSION;
+  // Tunnel https through the HTTP proxy named by HTTPS_PROXY / https_proxy, except for hosts
+  // matched by NO_PROXY / no_proxy ("*", exact names, ".suffix" or "suffix" domains) and loopback
+  // hosts. Default true. Only http:// proxies are supported; user:password in the proxy URL is
+  // sent as Proxy-Authorization: Basic.
+  bool proxy_from_environment = true;
+  // An explicit proxy ("http://host:port"), used instead of the environment's when non-empty.
+  std::string proxy;
+  // An explicit NO_PROXY list (comma separated), used instead of the environment's when non-empty.
+  std::string no_proxy;
+  // Resume TLS sessions per origin on new connections (saves a round trip and the signature).
+  // Default true.
+  bool tls_session_resumption = true;
+};
+
+// Counters since construction, for tests and metrics. Read with relaxed atomics: a snapshot.
+struct TransportStats {
+  std::uint64_t requests = 0;              // async_send calls that started a request on a connection
+  std::uint64_t connections_opened = 0;    // connections established (TCP, + TLS for https)
+  std::uint64_t connections_reused = 0;    // requests sent on a pooled (already used) connection
+  std::uint64_t stale_discarded = 0;       // pooled connections found closed by the peer before use
+  std::uint64_t tls_sessions_resumed = 0;  // handshakes that resumed a session
+  std::size_t idle_connections = 0;        // currently in the pool
+};
+
+class BeastTransport final : public Transport {
+ public:
+  // All I/O runs on `executor` (an io_context's, a thread_pool's, or a strand of either). Safe to
+  // use from several threads and on a multi-threaded io_context: every connection has its own
+  // strand, the pool is guarded by a mutex. Throws std::system_error if ca_file / ca_pem cannot be
+  // loaded.
+  explicit BeastTransport(executor_type executor, TransportOptions options = {});
+  // Closes idle connections. Requests in flight keep the shared state alive and complete normally.
+  ~BeastTransport() override;
+  BeastTransport(const BeastTransport&) = delete;
+  BeastTransport& operator=(const BeastTransport&) = delete;
+
+  // Completion signature void(error_code, SendResult). The handler runs on its associated executor
+  // (default: this transport's), never inline from this call. Cancellation: terminal, partial and
+  // total cancellation through the handler's cancellation slot all abort the request, close its
+  // connection and complete with asio::error::operation_aborted. Emit the signal from the handler's
+  // executor (the usual Asio rule).
+  void async_send(HttpRequest request, send_handler handler) override;
+
+  executor_type get_executor() const override;
+
+  const TransportOptions& options() const noexcept;
+  TransportStats stats() const noexcept;
+  // Closes every idle pooled connection now.
+  void close_idle();
+
+ private:
+  std::shared_ptr<detail::BeastTransportState> state_;
+};
+
+// Any Transport with any completion token: callbacks, use_future, use_awaitable, deferred.
+template <class Token>
+auto async_send(Transport& transport, HttpRequest request, Token&& token) {
+  return boost::asio::async_initiate<Token, Transport::send_signature>(
+      [&transport](auto handler, HttpRequest r) {
+        transport.async_send(std::move(r), Transport::send_handler(std::move(handler)));
+      },
+      token, std::move(request));
+}
+
+}  // namespace partnerkit
