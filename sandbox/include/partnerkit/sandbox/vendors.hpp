@@ -1,0 +1,245 @@
+// The three vendor simulators: pure request -> response functions over an in-memory store.
+//
+// Each validates exactly as its vendor documents (/work/shared/vendor-docs, summarized per class),
+// authenticates `Authorization: Bearer <key>` against configured keys, keeps the vendor's duplicate
+// semantics and answers with the vendor's response and error body shapes. No sockets, no rate
+// limits, no faults: SandboxCore layers those on top. Every public member is thread-safe (one
+// mutex per simulator).
+#pragma once
+
+#include <partnerkit/http.hpp>
+#include <partnerkit/sandbox/rate_limit.hpp>
+
+#include <boost/json/array.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace partnerkit::sandbox {
+
+// Where simulators and the core read the time. Tests inject a fake one.
+using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+struct ApiKey {
+  std::string key;
+  bool read_only = false;  // writes answer 403 (Dub "forbidden", JourneyBee "Write access required...")
+};
+
+// Who sent a request, safe to print and to use as a counter key: a configured (sandbox) key as
+// itself, "(unknown)" for any other key (never echoed), "(none)" for a missing or malformed header.
+struct KeyIdentity {
+  std::string label = "(none)";
+  bool known = false;
+  bool read_only = false;
+};
+
+// The path of a request URL (absolute "https://host:port/p?q" or origin-form "/p?q"): "/p".
+std::string_view request_path(std::string_view url) noexcept;
+
+class VendorSimulator {
+ public:
+  enum class RouteMatch { none, method_not_allowed, ok };
+  using time_point = std::chrono::system_clock::time_point;
+
+  virtual ~VendorSimulator() = default;
+
+  virtual std::string_view name() const noexcept = 0;
+  // Whether the path is one of this vendor's, and the method the right one (POST for all).
+  virtual RouteMatch match(std::string_view method, std::string_view path) const = 0;
+  // nullopt: authenticated, *identity filled. Otherwise the vendor's 400/401 answer (identity
+  // still filled with what could be told).
+  virtual std::optional<HttpResponse> authenticate(const HttpRequest& request,
+                                                   KeyIdentity& identity) const = 0;
+  // The request on an authenticated identity: 403 for a read-only key, body parsing, validation,
+  // duplicate semantics, storing.
+  virtual HttpResponse apply(const HttpRequest& request, std::string_view path,
+                             const KeyIdentity& identity) = 0;
+
+  // match + authenticate + apply, with 404/405 for foreign routes and methods: the simulator alone
+  // (no rate limit, no faults).
+  HttpResponse handle(const HttpRequest& request);
+
+  // The vendor's 429, with Retry-After and X-RateLimit-* (epoch milliseconds for Dub, delta-seconds
+  // for the others).
+  virtual HttpResponse rate_limited(const TokenBucket::Decision& decision, time_point now) const = 0;
+  // X-RateLimit-Limit/-Remaining/-Reset on a non-429 answer, where the vendor sends them (Dub: on
+  // error answers only; the others: always).
+  virtual void add_rate_limit_headers(HttpResponse& response, const TokenBucket::Decision& decision,
+                                      time_point now) const = 0;
+  // A 500/502/503 as the vendor's edge would send it: 500 in the vendor's JSON error shape, 502/503
+  // as a proxy's plain-text page (clients must cope with non-JSON 5xx bodies).
+  virtual HttpResponse server_error(int status) const = 0;
+  // 413 for a body over the server's cap.
+  virtual HttpResponse payload_too_large(std::size_t limit) const = 0;
+
+  // The stored partners as JSON objects (the vendor's response shape plus a few bookkeeping keys).
+  virtual boost::json::array partners() const = 0;
+  virtual std::size_t partner_count() const = 0;
+  virtual void clear() = 0;
+
+  // The first write key (what base_url/api_key users should send).
+  std::string default_key() const;
+  const std::vector<ApiKey>& keys() const noexcept { return keys_; }
+
+ protected:
+  VendorSimulator(std::vector<ApiKey> keys, Clock clock);
+  // Looks a bearer token up among the configured keys (constant-time comparison).
+  KeyIdentity identify(std::string_view token) const;
+  time_point now() const { return clock_(); }
+
+  std::vector<ApiKey> keys_;
+  Clock clock_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Dub: POST /partners — "Create or update a partner" (vendor-docs 002 and README facts).
+//  - Auth: no Authorization header 401 "unauthorized"; a header that is not exactly "Bearer <key>"
+//    400 "bad_request"; an unknown key 401; a read-only key 403 "forbidden".
+//  - Body not JSON: 400 bad_request. Validation: zod, 422 "unprocessable_entity" with the first
+//    issue as "<zod code>: <path>: <message>"; lengths in UTF-16 code units (name trimmed first),
+//    email pattern checked before trimming, tenantId/groupId/linkProps never null, linkProps typed.
+//  - Upsert by email (case-insensitive): 201 for new and existing alike; an existing enrollment only
+//    takes the new tenantId, every other field sent is ignored, createdAt stays the original
+//    (ISO 8601 with milliseconds, "Z"). A tenantId held by another partner: 409 "conflict".
+//    A username already taken gets a "-xxxx" suffix. A groupId not in `groups` (when non-empty):
+//    404 "not_found". partner_limit reached: 403, even for an existing partner.
+//  - 201 body: exactly the OpenAPI response schema's required keys plus description and groupId
+//    (additionalProperties: false holds), status "approved", one link on link_domain.
+struct DubOptions {
+  std::vector<ApiKey> keys{{"sk_test_dub", false}, {"sk_test_dub_readonly", true}};
+  std::string program_id = "prog_sandbox";
+  std::string link_domain = "dub.sh";
+  std::string program_url = "https://partnerkit.example";
+  std::vector<std::string> groups;  // known group ids; empty: any groupId is accepted
+  std::size_t partner_limit = 0;    // 0: none
+  // The real server stores any country string; the older reference (001) documents an enum.
+  // true (default): a code outside ISO 3166-1 alpha-2 (Dub's list, upper case) is a 422.
+  bool validate_country = true;
+};
+
+class DubSimulator final : public VendorSimulator {
+ public:
+  DubSimulator(DubOptions options, Clock clock, std::uint64_t seed);
+  ~DubSimulator() override;
+
+  std::string_view name() const noexcept override { return "dub"; }
+  RouteMatch match(std::string_view method, std::string_view path) const override;
+  std::optional<HttpResponse> authenticate(const HttpRequest& request, KeyIdentity& identity) const override;
+  HttpResponse apply(const HttpRequest& request, std::string_view path, const KeyIdentity& identity) override;
+  HttpResponse rate_limited(const TokenBucket::Decision& decision, time_point now) const override;
+  void add_rate_limit_headers(HttpResponse& response, const TokenBucket::Decision& decision,
+                              time_point now) const override;
+  HttpResponse server_error(int status) const override;
+  HttpResponse payload_too_large(std::size_t limit) const override;
+  boost::json::array partners() const override;
+  std::size_t partner_count() const override;
+  void clear() override;
+
+  // Dub's error body: {"error":{"code","message","doc_url"}}.
+  static HttpResponse error(int status, std::string_view code, std::string_view message);
+
+ private:
+  struct Impl;
+  DubOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Partnero: POST /v1/partners and POST /v1/partners:invite (vendor-docs 003 and README facts).
+//  - Auth: missing, malformed or unknown key 401 {"message":"Unauthenticated."}; read-only 403
+//    {"message":"This action is unauthorized."}.
+//  - Laravel validation, 422 {"message": first error [+ " (and N more error(s))"], "errors":
+//    {field: [messages]}}. A body that is not JSON is treated as Laravel does (an empty input), so
+//    it is a 422 "The email field is required.". Rules: email required, valid, max 255; name,
+//    surname, id, key strings max 255; password min 8 with a lower, an upper and a digit; tags an
+//    array of strings; referring_partner an object of id/key/email.
+//  - Duplicates (email case-insensitive, id, key): 422 "The <field> has already been taken."
+//    (also against pending invites for email). An unknown referring partner: 400
+//    {"message":"Referring partner not found"}.
+//  - 201 {"data":{...},"status":1} with the documented keys, referral_link(s) on referral_url
+//    ("<referral_url>?aff=<key>"), status "active". Invite (email and name required): 201
+//    {"data":{"email","name","surname","status":"pending","created_at","updated_at"},"status":1}.
+struct PartneroOptions {
+  std::vector<ApiKey> keys{{"pk_test_partnero", false}, {"pk_test_partnero_readonly", true}};
+  std::string referral_url = "https://partnerkit.example";
+};
+
+class PartneroSimulator final : public VendorSimulator {
+ public:
+  PartneroSimulator(PartneroOptions options, Clock clock, std::uint64_t seed);
+  ~PartneroSimulator() override;
+
+  std::string_view name() const noexcept override { return "partnero"; }
+  RouteMatch match(std::string_view method, std::string_view path) const override;
+  std::optional<HttpResponse> authenticate(const HttpRequest& request, KeyIdentity& identity) const override;
+  HttpResponse apply(const HttpRequest& request, std::string_view path, const KeyIdentity& identity) override;
+  HttpResponse rate_limited(const TokenBucket::Decision& decision, time_point now) const override;
+  void add_rate_limit_headers(HttpResponse& response, const TokenBucket::Decision& decision,
+                              time_point now) const override;
+  HttpResponse server_error(int status) const override;
+  HttpResponse payload_too_large(std::size_t limit) const override;
+  boost::json::array partners() const override;
+  std::size_t partner_count() const override;
+  void clear() override;
+  boost::json::array invites() const;
+
+ private:
+  struct Impl;
+  PartneroOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// JourneyBee (legacy API of vendor-docs 004): POST /api/v1/partnerships and
+// POST /api/v1/companies/{id}/partnerships ({id} digits; otherwise 404).
+//  - Auth: missing, malformed or unknown key 401 {"error":"Invalid API key or insufficient
+//    permissions"}; read-only 403 {"error":"Write access required for this operation"}.
+//  - Body not JSON, or invalid: 400 {"error": "..."}: name a non-empty string; emails a non-empty
+//    array of {email (valid), firstName?, lastName?, tags? (numbers)}; partnerType "referral" or
+//    "reseller" (required); tierId/categoryId/countryId numbers; inactive boolean; reseller
+//    "company"/"partner"; assignedUsers/tags arrays of numbers; customFields typed objects.
+//  - 406 {"error":"Invalid email domains or attempting to partner with self"}: emails of different
+//    domains, an emailDomain that differs from them, the own_domain, or (reject_free_email) a
+//    free-mail domain.
+//  - 409 {"error":"Partnership already exists with this company"}: same company name
+//    (case-insensitive, trimmed) or same first email as an existing partnership.
+//  - 201 {"status":"created","message":"Partnership created successfully"} (empty_201: no body).
+struct JourneyBeeOptions {
+  std::vector<ApiKey> keys{{"jb_test_journeybee", false}, {"jb_test_journeybee_readonly", true}};
+  std::string own_domain = "journeybee.io";
+  bool reject_free_email = false;
+  bool empty_201 = false;
+};
+
+class JourneyBeeSimulator final : public VendorSimulator {
+ public:
+  JourneyBeeSimulator(JourneyBeeOptions options, Clock clock, std::uint64_t seed);
+  ~JourneyBeeSimulator() override;
+
+  std::string_view name() const noexcept override { return "journeybee"; }
+  RouteMatch match(std::string_view method, std::string_view path) const override;
+  std::optional<HttpResponse> authenticate(const HttpRequest& request, KeyIdentity& identity) const override;
+  HttpResponse apply(const HttpRequest& request, std::string_view path, const KeyIdentity& identity) override;
+  HttpResponse rate_limited(const TokenBucket::Decision& decision, time_point now) const override;
+  void add_rate_limit_headers(HttpResponse& response, const TokenBucket::Decision& decision,
+                              time_point now) const override;
+  HttpResponse server_error(int status) const override;
+  HttpResponse payload_too_large(std::size_t limit) const override;
+  boost::json::array partners() const override;
+  std::size_t partner_count() const override;
+  void clear() override;
+
+ private:
+  struct Impl;
+  JourneyBeeOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace partnerkit::sandbox

@@ -1,0 +1,260 @@
+#include <partnerkit/sandbox/core.hpp>
+
+#include "detail/common.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <array>
+#include <mutex>
+#include <stdexcept>
+
+namespace partnerkit::sandbox {
+namespace json = boost::json;
+
+json::object Counters::to_json() const {
+  json::object f;
+  for (const auto& [k, v] : faults) f[k] = v;
+  return json::object{
+      {"requests", requests},
+      {"answered", json::object{{"2xx", answered_2xx}, {"4xx", answered_4xx}, {"5xx", answered_5xx}}},
+      {"rate_limited", rate_limited},
+      {"faults", std::move(f)}};
+}
+
+namespace {
+Clock or_system(Clock c) {
+  if (c) return c;
+  return [] { return std::chrono::system_clock::now(); };
+}
+json::object rate_json(const RateLimitOptions& r) {
+  return json::object{{"requests_per_second", r.requests_per_second}, {"burst", r.capacity()}};
+}
+}  // namespace
+
+struct SandboxCore::Impl {
+  SandboxConfig config;
+  Clock clock;
+  DubSimulator dub;
+  PartneroSimulator partnero;
+  JourneyBeeSimulator journeybee;
+  std::array<VendorSimulator*, 3> vendors;
+
+  mutable std::mutex mutex;  // guards everything below
+  std::map<std::pair<std::string, std::string>, TokenBucket, std::less<>> buckets;
+  std::map<std::string, std::map<std::string, Counters, std::less<>>, std::less<>> counters;
+  FaultInjector injector;
+  std::uint64_t unrouted = 0;
+
+  explicit Impl(SandboxConfig c)
+      : config(std::move(c)),
+        clock(or_system(config.clock)),
+        dub(config.dub, clock, config.seed),
+        partnero(config.partnero, clock, config.seed),
+        journeybee(config.journeybee, clock, config.seed),
+        vendors{&dub, &partnero, &journeybee},
+        injector(config.faults, config.seed) {}
+
+  RateLimitOptions limit_of(std::string_view vendor) const {
+    if (auto it = config.vendor_rate_limits.find(vendor); it != config.vendor_rate_limits.end())
+      return it->second;
+    return config.rate_limit;
+  }
+
+  Counters& counter(std::string_view vendor, std::string_view label) {
+    auto& per_vendor = counters[std::string(vendor)];
+    auto it = per_vendor.find(label);
+    if (it == per_vendor.end()) it = per_vendor.emplace(std::string(label), Counters{}).first;
+    return it->second;
+  }
+
+  void count_answer(Counters& c, int status) {
+    if (status >= 500)
+      ++c.answered_5xx;
+    else if (status >= 400)
+      ++c.answered_4xx;
+    else
+      ++c.answered_2xx;
+  }
+};
+
+SandboxCore::SandboxCore(SandboxConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+SandboxCore::~SandboxCore() = default;
+
+Outcome SandboxCore::handle(const HttpRequest& request, const RequestContext& context) {
+  Outcome out;
+  const std::string_view path = request_path(request.url);
+
+  if (path.starts_with("/__sandbox/")) {
+    if (!context.peer_is_loopback) {
+      out.response =
+          detail::json_response(403, json::object{{"error", "The sandbox state is served to loopback only"}});
+    } else if (path != "/__sandbox/state") {
+      out.response = detail::json_response(404, json::object{{"error", "Not Found"}});
+    } else if (request.method == "GET") {
+      out.response = detail::json_response(200, state());
+    } else if (request.method == "DELETE") {
+      reset();
+      out.response.status = 204;
+    } else {
+      out.response = detail::json_response(405, json::object{{"error", "Method Not Allowed"}});
+      out.response.headers.emplace_back("Allow", "GET, DELETE");
+    }
+    if (context.body_too_large) out.close = true;
+    return out;
+  }
+
+  VendorSimulator* vendor = nullptr;
+  VendorSimulator::RouteMatch match = VendorSimulator::RouteMatch::none;
+  for (auto* v : impl_->vendors) {
+    match = v->match(request.method, path);
+    if (match != VendorSimulator::RouteMatch::none) {
+      vendor = v;
+      break;
+    }
+  }
+  if (!vendor || match == VendorSimulator::RouteMatch::method_not_allowed) {
+    {
+      std::lock_guard lock(impl_->mutex);
+      ++impl_->unrouted;
+    }
+    if (!vendor) {
+      out.response = detail::json_response(404, json::object{{"error", "Not Found"}});
+    } else {
+      out.response = detail::json_response(405, json::object{{"error", "Method Not Allowed"}});
+      out.response.headers.emplace_back("Allow", "POST");
+    }
+    out.close = context.body_too_large;
+    return out;
+  }
+  out.vendor = std::string(vendor->name());
+
+  KeyIdentity identity;
+  auto auth_error = vendor->authenticate(request, identity);
+  if (context.body_too_large) {
+    out.response = vendor->payload_too_large(impl_->config.max_body_bytes);
+    out.close = true;
+  } else if (auth_error) {
+    out.response = std::move(*auth_error);
+  }
+  if (out.response.status != 0) {
+    std::lock_guard lock(impl_->mutex);
+    auto& c = impl_->counter(out.vendor, identity.label);
+    ++c.requests;
+    impl_->count_answer(c, out.response.status);
+    return out;
+  }
+
+  const auto now = impl_->clock();
+  const RateLimitOptions limit = impl_->limit_of(out.vendor);
+  std::optional<TokenBucket::Decision> decision;
+  FaultInjector::Draw draw;
+  {
+    std::lock_guard lock(impl_->mutex);
+    auto& c = impl_->counter(out.vendor, identity.label);
+    ++c.requests;
+    if (limit.enabled()) {
+      auto key = std::make_pair(out.vendor, identity.label);
+      auto it = impl_->buckets.find(key);
+      if (it == impl_->buckets.end()) it = impl_->buckets.emplace(key, TokenBucket(limit, now)).first;
+      decision = it->second.take(now);
+      if (!decision->allowed) {
+        ++c.rate_limited;
+        ++c.answered_4xx;
+        out.response = vendor->rate_limited(*decision, now);
+        return out;
+      }
+    }
+    draw = impl_->injector.draw();
+    if (draw.kind != FaultKind::none) ++c.faults[std::string(to_string(draw.kind))];
+  }
+  out.delay = impl_->config.faults.latency;
+  out.fault = draw.kind;
+
+  switch (draw.kind) {
+    case FaultKind::server_error:
+      out.response = vendor->server_error(draw.status);
+      break;
+    case FaultKind::reset:
+      out.action = Action::reset;
+      return out;
+    case FaultKind::stall:
+      out.action = Action::stall;
+      return out;
+    case FaultKind::apply_then_drop:
+      out.action = Action::drop;
+      out.response = vendor->apply(request, path, identity);
+      return out;
+    case FaultKind::truncate:
+      out.action = Action::truncate;
+      out.response = vendor->apply(request, path, identity);
+      break;
+    case FaultKind::none:
+      out.response = vendor->apply(request, path, identity);
+      break;
+  }
+  if (decision) vendor->add_rate_limit_headers(out.response, *decision, now);
+  if (out.action == Action::respond) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->count_answer(impl_->counter(out.vendor, identity.label), out.response.status);
+  }
+  return out;
+}
+
+json::object SandboxCore::state() const {
+  json::object vendors;
+  std::map<std::string, std::map<std::string, Counters, std::less<>>, std::less<>> counters;
+  std::uint64_t unrouted;
+  {
+    std::lock_guard lock(impl_->mutex);
+    counters = impl_->counters;
+    unrouted = impl_->unrouted;
+  }
+  for (const auto* v : impl_->vendors) {
+    json::object c;
+    if (auto it = counters.find(v->name()); it != counters.end())
+      for (const auto& [label, counter] : it->second) c[label] = counter.to_json();
+    json::object entry{{"partners", v->partners()}, {"counters", std::move(c)}};
+    if (v == &impl_->partnero) entry["invites"] = impl_->partnero.invites();
+    json::object limit = rate_json(impl_->limit_of(v->name()));
+    entry["rate_limit"] = std::move(limit);
+    vendors[v->name()] = std::move(entry);
+  }
+  return json::object{{"vendors", std::move(vendors)},
+                      {"unrouted", unrouted},
+                      {"faults", impl_->config.faults.to_string()},
+                      {"seed", impl_->config.seed}};
+}
+
+Counters SandboxCore::counters(std::string_view vendor, std::string_view key_label) const {
+  std::lock_guard lock(impl_->mutex);
+  auto v = impl_->counters.find(vendor);
+  if (v == impl_->counters.end()) return {};
+  auto k = v->second.find(key_label);
+  return k == v->second.end() ? Counters{} : k->second;
+}
+
+void SandboxCore::reset() {
+  for (auto* v : impl_->vendors) v->clear();
+  std::lock_guard lock(impl_->mutex);
+  impl_->counters.clear();
+  impl_->buckets.clear();
+  impl_->unrouted = 0;
+}
+
+VendorSimulator& SandboxCore::vendor(std::string_view name) {
+  for (auto* v : impl_->vendors)
+    if (v->name() == name) return *v;
+  throw std::out_of_range("partnerkit sandbox: unknown vendor '" + std::string(name) + "'");
+}
+
+const VendorSimulator& SandboxCore::vendor(std::string_view name) const {
+  return const_cast<SandboxCore*>(this)->vendor(name);
+}
+
+DubSimulator& SandboxCore::dub() noexcept { return impl_->dub; }
+PartneroSimulator& SandboxCore::partnero() noexcept { return impl_->partnero; }
+JourneyBeeSimulator& SandboxCore::journeybee() noexcept { return impl_->journeybee; }
+std::string SandboxCore::api_key(std::string_view name) const { return vendor(name).default_key(); }
+const SandboxConfig& SandboxCore::config() const noexcept { return impl_->config; }
+
+}  // namespace partnerkit::sandbox

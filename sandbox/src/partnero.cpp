@@ -1,0 +1,371 @@
+// The Partnero simulator: POST /v1/partners and POST /v1/partners:invite (vendor-docs 003).
+#include <partnerkit/sandbox/vendors.hpp>
+#include <partnerkit/validation.hpp>
+
+#include "detail/common.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <map>
+#include <unordered_map>
+
+namespace partnerkit::sandbox {
+namespace json = boost::json;
+
+namespace {
+
+// Laravel counts characters (mb_strlen): UTF-8 code points.
+std::size_t code_points(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+std::string attribute(std::string_view field) {
+  std::string out(field);
+  for (auto& c : out)
+    if (c == '_') c = ' ';
+  return out;
+}
+
+// Laravel's validator: messages per field, in rule order, the first failure of each field only.
+class LaravelErrors {
+ public:
+  std::vector<std::pair<std::string, std::string>> errors;  // field, message
+
+  bool has(std::string_view field) const {
+    for (const auto& e : errors)
+      if (e.first == field) return true;
+    return false;
+  }
+  void add(std::string field, std::string message) {
+    if (!has(field)) errors.emplace_back(std::move(field), std::move(message));
+  }
+
+  // nullable|string|max:255 (required when asked). Returns the string when present and valid.
+  std::optional<std::string> string_field(const json::object& o, std::string_view key, bool required,
+                                          std::size_t max = 255, const std::string& prefix = {}) {
+    const std::string field = prefix + std::string(key);
+    auto it = o.find(key);
+    if (it == o.end() || it->value().is_null() ||
+        (it->value().is_string() && it->value().get_string().empty())) {
+      if (required) add(field, "The " + attribute(field) + " field is required.");
+      return std::nullopt;
+    }
+    if (!it->value().is_string()) {
+      add(field, "The " + attribute(field) + " field must be a string.");
+      return std::nullopt;
+    }
+    std::string s(it->value().get_string());
+    if (code_points(s) > max) {
+      add(field, "The " + attribute(field) + " field must not be greater than " + std::to_string(max) +
+                     " characters.");
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  HttpResponse response() const {
+    json::object errs;
+    for (const auto& [field, message] : errors) errs[field] = json::array{json::value(message)};
+    std::string message = errors.front().second;
+    if (errors.size() > 1) {
+      auto more = errors.size() - 1;
+      message += " (and " + std::to_string(more) + (more == 1 ? " more error)" : " more errors)");
+    }
+    return detail::json_response(422, json::object{{"message", message}, {"errors", std::move(errs)}});
+  }
+};
+
+json::value nullable(const std::optional<std::string>& s) {
+  if (!s) return nullptr;
+  return json::value(*s);
+}
+
+HttpResponse message(int status, std::string_view text) {
+  return detail::json_response(status, json::object{{"message", text}});
+}
+
+std::string nginx_page(int status, std::string_view reason) {
+  std::string title = std::to_string(status) + " " + std::string(reason);
+  return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
+         "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+}
+
+std::string delta_seconds(std::chrono::milliseconds ms, bool at_least_one) {
+  long long s = (ms.count() + 999) / 1000;
+  if (at_least_one && s < 1) s = 1;
+  return std::to_string(s);
+}
+
+}  // namespace
+
+struct PartneroSimulator::Impl {
+  struct Partner {
+    std::string id, key, email, created_at, created_by;
+    std::optional<std::string> name, surname;
+    std::vector<std::string> tags;
+    bool password_set = false;
+    std::optional<std::string> referred_by;  // the referring partner's id
+  };
+  struct Invite {
+    std::string email, created_at, created_by;
+    std::string name;
+    std::optional<std::string> surname;
+  };
+  mutable std::mutex mutex;
+  detail::IdGenerator ids;
+  std::vector<Partner> partners;
+  std::vector<Invite> invites;
+  std::unordered_map<std::string, std::size_t> by_email, by_id, by_key;  // email lower-cased
+  std::unordered_map<std::string, std::size_t> invite_by_email;
+  explicit Impl(std::uint64_t seed) : ids(seed) {}
+};
+
+PartneroSimulator::PartneroSimulator(PartneroOptions options, Clock clock, std::uint64_t seed)
+    : VendorSimulator(options.keys, std::move(clock)),
+      options_(std::move(options)),
+      impl_(std::make_unique<Impl>(seed ^ 0x9A27E550ull)) {}
+
+PartneroSimulator::~PartneroSimulator() = default;
+
+VendorSimulator::RouteMatch PartneroSimulator::match(std::string_view method, std::string_view path) const {
+  if (path != "/v1/partners" && path != "/v1/partners:invite") return RouteMatch::none;
+  return method == "POST" ? RouteMatch::ok : RouteMatch::method_not_allowed;
+}
+
+std::optional<HttpResponse> PartneroSimulator::authenticate(const HttpRequest& request,
+                                                            KeyIdentity& identity) const {
+  const std::string* header = detail::header_ptr(request.headers, "Authorization");
+  std::string_view h = header ? detail::trim(*header) : std::string_view{};
+  if (h.size() <= 7 || !detail::iequals(h.substr(0, 7), "bearer ")) {
+    identity = KeyIdentity{};
+    return message(401, "Unauthenticated.");
+  }
+  identity = identify(detail::trim(h.substr(7)));
+  if (!identity.known) return message(401, "Unauthenticated.");
+  return std::nullopt;
+}
+
+HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_view path,
+                                      const KeyIdentity& identity) {
+  if (identity.read_only) return message(403, "This action is unauthorized.");
+  json::value parsed;
+  json::object empty;
+  // Laravel reads a body that is not a JSON object as no input at all.
+  const json::object& body =
+      detail::parse_json(request.body, parsed) && parsed.is_object() ? parsed.get_object() : empty;
+  const bool invite = path == "/v1/partners:invite";
+
+  LaravelErrors v;
+  auto email = v.string_field(body, "email", true);
+  if (email && !is_valid_email(*email)) {
+    v.add("email", "The email field must be a valid email address.");
+    email.reset();
+  }
+  auto name = v.string_field(body, "name", invite);
+  auto surname = v.string_field(body, "surname", false);
+
+  std::lock_guard lock(impl_->mutex);
+  const std::string email_key = email ? detail::to_lower(*email) : std::string();
+  if (email && (impl_->by_email.contains(email_key) || impl_->invite_by_email.contains(email_key)))
+    v.add("email", "The email has already been taken.");
+
+  if (invite) {
+    if (!v.errors.empty()) return v.response();
+    Impl::Invite inv{*email, detail::iso8601(now(), 6), identity.label, *name, surname};
+    impl_->invite_by_email.emplace(email_key, impl_->invites.size());
+    impl_->invites.push_back(inv);
+    return detail::json_response(201, json::object{{"data", json::object{{"email", inv.email},
+                                                                         {"name", inv.name},
+                                                                         {"surname", nullable(inv.surname)},
+                                                                         {"status", "pending"},
+                                                                         {"created_at", inv.created_at},
+                                                                         {"updated_at", inv.created_at}}},
+                                                   {"status", 1}});
+  }
+
+  bool password_set = false;
+  if (auto it = body.find("password"); it != body.end() && !it->value().is_null()) {
+    password_set = true;
+    if (!it->value().is_string()) {
+      v.add("password", "The password field must be a string.");
+    } else {
+      std::string_view pw = it->value().get_string();
+      bool lower = false, upper = false, digit = false;
+      for (unsigned char c : pw) {
+        lower |= std::islower(c) != 0;
+        upper |= std::isupper(c) != 0;
+        digit |= std::isdigit(c) != 0;
+      }
+      if (code_points(pw) < 8)
+        v.add("password", "The password field must be at least 8 characters.");
+      else if (!lower || !upper)
+        v.add("password", "The password field must contain at least one uppercase and one lowercase letter.");
+      else if (!digit)
+        v.add("password", "The password field must contain at least one number.");
+    }
+  }
+  auto id = v.string_field(body, "id", false);
+  if (id && impl_->by_id.contains(*id)) v.add("id", "The id has already been taken.");
+  auto key = v.string_field(body, "key", false);
+  if (key && impl_->by_key.contains(detail::to_lower(*key))) v.add("key", "The key has already been taken.");
+
+  std::vector<std::string> tags;
+  if (auto it = body.find("tags"); it != body.end() && !it->value().is_null()) {
+    if (!it->value().is_array()) {
+      v.add("tags", "The tags field must be an array.");
+    } else {
+      const auto& arr = it->value().get_array();
+      for (std::size_t i = 0; i < arr.size(); ++i) {
+        if (arr[i].is_string())
+          tags.emplace_back(arr[i].get_string());
+        else
+          v.add("tags." + std::to_string(i), "The tags." + std::to_string(i) + " field must be a string.");
+      }
+    }
+  }
+  std::optional<std::string> ref_id, ref_key, ref_email;
+  if (auto it = body.find("referring_partner"); it != body.end() && !it->value().is_null()) {
+    if (!it->value().is_object()) {
+      v.add("referring_partner", "The referring partner field must be an array.");
+    } else {
+      const auto& ref = it->value().get_object();
+      ref_id = v.string_field(ref, "id", false, 255, "referring_partner.");
+      ref_key = v.string_field(ref, "key", false, 255, "referring_partner.");
+      ref_email = v.string_field(ref, "email", false, 255, "referring_partner.");
+    }
+  }
+  if (!v.errors.empty()) return v.response();
+
+  std::optional<std::string> referred_by;
+  if (ref_id || ref_key || ref_email) {
+    std::optional<std::size_t> found;
+    if (ref_id)
+      if (auto f = impl_->by_id.find(*ref_id); f != impl_->by_id.end()) found = f->second;
+    if (!found && ref_key)
+      if (auto f = impl_->by_key.find(detail::to_lower(*ref_key)); f != impl_->by_key.end())
+        found = f->second;
+    if (!found && ref_email)
+      if (auto f = impl_->by_email.find(detail::to_lower(*ref_email)); f != impl_->by_email.end())
+        found = f->second;
+    if (!found) return message(400, "Referring partner not found");
+    referred_by = impl_->partners[*found].id;
+  }
+
+  Impl::Partner p;
+  p.email = *email;
+  p.name = name;
+  p.surname = surname;
+  p.id = id ? *id : impl_->ids.alnum(10, true);
+  while (!id && impl_->by_id.contains(p.id)) p.id = impl_->ids.alnum(10, true);
+  p.key = key ? *key : impl_->ids.alnum(8, true);
+  while (!key && impl_->by_key.contains(p.key)) p.key = impl_->ids.alnum(8, true);
+  p.tags = tags;
+  p.password_set = password_set;
+  p.referred_by = referred_by;
+  p.created_at = detail::iso8601(now(), 6);
+  p.created_by = identity.label;
+  const std::size_t index = impl_->partners.size();
+  impl_->by_email.emplace(email_key, index);
+  impl_->by_id.emplace(p.id, index);
+  impl_->by_key.emplace(detail::to_lower(p.key), index);
+  impl_->partners.push_back(p);
+
+  const std::string sep = options_.referral_url.find('?') == std::string::npos ? "?" : "&";
+  const std::string link = options_.referral_url + sep + "aff=" + p.key;
+  json::array tag_values;
+  for (const auto& t : p.tags) tag_values.push_back(json::object{{"value", t}});
+  json::object data{{"email", p.email},
+                    {"created_at", p.created_at},
+                    {"updated_at", p.created_at},
+                    {"name", nullable(p.name)},
+                    {"id", p.id},
+                    {"surname", nullable(p.surname)},
+                    {"tos", false},
+                    {"approved", true},
+                    {"status", "active"},
+                    {"custom_fields", json::array{}},
+                    {"referrals_count", 0},
+                    {"tags", std::move(tag_values)},
+                    {"referral_link", link},
+                    {"referral_links", json::array{json::value(link)}}};
+  return detail::json_response(201, json::object{{"data", std::move(data)}, {"status", 1}});
+}
+
+HttpResponse PartneroSimulator::rate_limited(const TokenBucket::Decision& d, time_point) const {
+  auto r = message(429, "Too Many Attempts.");
+  r.headers.emplace_back("Retry-After", delta_seconds(d.retry_after, true));
+  r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.limit));
+  r.headers.emplace_back("X-RateLimit-Remaining", "0");
+  r.headers.emplace_back("X-RateLimit-Reset", delta_seconds(d.retry_after, true));
+  return r;
+}
+
+void PartneroSimulator::add_rate_limit_headers(HttpResponse& r, const TokenBucket::Decision& d,
+                                               time_point) const {
+  r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.limit));
+  r.headers.emplace_back("X-RateLimit-Remaining", std::to_string(d.remaining));
+  r.headers.emplace_back("X-RateLimit-Reset", delta_seconds(d.reset, false));
+}
+
+HttpResponse PartneroSimulator::server_error(int status) const {
+  if (status == 500) return message(500, "Server Error");
+  return detail::text_response(
+      status, "text/html",
+      nginx_page(status, status == 502 ? "Bad Gateway" : "Service Temporarily Unavailable"));
+}
+
+HttpResponse PartneroSimulator::payload_too_large(std::size_t) const {
+  return detail::text_response(413, "text/html", nginx_page(413, "Request Entity Too Large"));
+}
+
+json::array PartneroSimulator::partners() const {
+  std::lock_guard lock(impl_->mutex);
+  json::array out;
+  for (const auto& p : impl_->partners) {
+    json::array tags;
+    for (const auto& t : p.tags) tags.push_back(json::value(t));
+    out.push_back(json::object{{"id", p.id},
+                               {"key", p.key},
+                               {"email", p.email},
+                               {"name", nullable(p.name)},
+                               {"surname", nullable(p.surname)},
+                               {"tags", std::move(tags)},
+                               {"password_set", p.password_set},
+                               {"referring_partner_id", nullable(p.referred_by)},
+                               {"created_at", p.created_at},
+                               {"createdBy", p.created_by}});
+  }
+  return out;
+}
+
+json::array PartneroSimulator::invites() const {
+  std::lock_guard lock(impl_->mutex);
+  json::array out;
+  for (const auto& i : impl_->invites)
+    out.push_back(json::object{{"email", i.email},
+                               {"name", i.name},
+                               {"surname", nullable(i.surname)},
+                               {"created_at", i.created_at},
+                               {"createdBy", i.created_by}});
+  return out;
+}
+
+std::size_t PartneroSimulator::partner_count() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->partners.size();
+}
+
+void PartneroSimulator::clear() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->partners.clear();
+  impl_->invites.clear();
+  impl_->by_email.clear();
+  impl_->by_id.clear();
+  impl_->by_key.clear();
+  impl_->invite_by_email.clear();
+}
+
+}  // namespace partnerkit::sandbox

@@ -1,0 +1,66 @@
+#include <partnerkit/sandbox/vendors.hpp>
+
+#include "detail/common.hpp"
+
+#include <boost/json/object.hpp>
+
+namespace partnerkit::sandbox {
+
+std::string_view request_path(std::string_view url) noexcept {
+  auto scheme = url.find("://");
+  if (scheme != std::string_view::npos && url.find('/') > scheme) {
+    url.remove_prefix(scheme + 3);
+    auto slash = url.find('/');
+    if (slash == std::string_view::npos) return "/";
+    url.remove_prefix(slash);
+  }
+  auto end = url.find_first_of("?#");
+  if (end != std::string_view::npos) url = url.substr(0, end);
+  if (url.empty()) return "/";
+  return url;
+}
+
+VendorSimulator::VendorSimulator(std::vector<ApiKey> keys, Clock clock)
+    : keys_(std::move(keys)), clock_(std::move(clock)) {
+  if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
+}
+
+std::string VendorSimulator::default_key() const {
+  for (const auto& k : keys_)
+    if (!k.read_only) return k.key;
+  return keys_.empty() ? std::string() : keys_.front().key;
+}
+
+KeyIdentity VendorSimulator::identify(std::string_view token) const {
+  KeyIdentity id;
+  id.label = "(unknown)";
+  for (const auto& k : keys_) {
+    if (detail::secure_equals(token, k.key)) {
+      id.label = k.key;
+      id.known = true;
+      id.read_only = k.read_only;
+      break;
+    }
+  }
+  return id;
+}
+
+HttpResponse VendorSimulator::handle(const HttpRequest& request) {
+  std::string_view path = request_path(request.url);
+  switch (match(request.method, path)) {
+    case RouteMatch::none:
+      return detail::json_response(404, boost::json::object{{"error", "Not Found"}});
+    case RouteMatch::method_not_allowed: {
+      auto r = detail::json_response(405, boost::json::object{{"error", "Method Not Allowed"}});
+      r.headers.emplace_back("Allow", "POST");
+      return r;
+    }
+    case RouteMatch::ok:
+      break;
+  }
+  KeyIdentity identity;
+  if (auto rejected = authenticate(request, identity)) return std::move(*rejected);
+  return apply(request, path, identity);
+}
+
+}  // namespace partnerkit::sandbox
