@@ -41,7 +41,7 @@ std::string slurp(const fs::path& p) {
   return s.str();
 }
 
-struct Run {
+struct Outcome {
   int status = -1;
   std::string out;
   std::string err;
@@ -68,8 +68,8 @@ class Cli : public ::testing::Test {
   }
 
   // Runs partnerkit with args; env is "NAME=value" settings; stdin from `in`.
-  Run run(const std::vector<std::string>& args, const std::string& in = "",
-          const std::vector<std::string>& env = {}) {
+  Outcome run(const std::vector<std::string>& args, const std::string& in = "",
+              const std::vector<std::string>& env = {}) {
     fs::path in_file = write("stdin", in);
     std::string cmd = "env -u DUB_API_KEY -u PARTNERO_API_KEY -u JOURNEYBEE_API_KEY";
     for (const auto& e : env) cmd += " " + shell_quote(e);
@@ -77,12 +77,12 @@ class Cli : public ::testing::Test {
     for (const auto& a : args) cmd += " " + shell_quote(a);
     cmd += " <" + shell_quote(in_file.string()) + " >" + shell_quote((dir_ / "out").string()) + " 2>" +
            shell_quote((dir_ / "err").string());
-    Run r;
+    Outcome r;
     int raw = std::system(cmd.c_str());
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
     r.out = slurp(dir_ / "out");
     r.err = slurp(dir_ / "err");
-    std::istringstream lines(r.out);
+    std::istringstream lines(r.out.starts_with("{") ? r.out : std::string());  // help text is not JSON
     for (std::string line; std::getline(lines, line);) {
       boost::system::error_code ec;
       json::value v = json::parse(line, ec);
@@ -107,17 +107,17 @@ class Cli : public ::testing::Test {
 };
 
 TEST_F(Cli, VersionAndHelp) {
-  Run v = run({"--version"});
+  Outcome v = run({"--version"});
   EXPECT_EQ(v.status, 0);
   EXPECT_TRUE(v.out.starts_with("partnerkit ")) << v.out;
 
-  Run h = run({"--help"});
+  Outcome h = run({"--help"});
   EXPECT_EQ(h.status, 0);
   EXPECT_NE(h.out.find("render"), std::string::npos);
   EXPECT_NE(h.out.find("validate"), std::string::npos);
 
   for (const char* cmd : {"render", "validate"}) {
-    Run c = run({cmd, "--help"});
+    Outcome c = run({cmd, "--help"});
     EXPECT_EQ(c.status, 0) << cmd;
     EXPECT_NE(c.out.find(std::string("Usage: partnerkit ") + cmd), std::string::npos) << c.out;
   }
@@ -143,7 +143,7 @@ TEST_F(Cli, BadUsageExitsTwo) {
       {"validate", "--input", in, "--vendor", "acme"},
   };
   for (const auto& args : cases) {
-    Run r = run(args);
+    Outcome r = run(args);
     std::string joined;
     for (const auto& a : args) joined += a + " ";
     EXPECT_EQ(r.status, 2) << joined << "\n" << r.err;
@@ -154,7 +154,7 @@ TEST_F(Cli, BadUsageExitsTwo) {
 
 TEST_F(Cli, RenderExamplesForDubRedactsTheKey) {
   const std::string key = "dub_live_SECRET_0123456789abcdef";
-  Run r =
+  Outcome r =
       run({"render", "--vendor", "dub", "--input", examples + "/partners.jsonl"}, "", {"DUB_API_KEY=" + key});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out.find(key), std::string::npos);
@@ -177,9 +177,9 @@ TEST_F(Cli, RenderExamplesForDubRedactsTheKey) {
 }
 
 TEST_F(Cli, RenderEveryVendorFromCsvOnStdin) {
-  Run r = run({"render", "--vendor", "dub,partnero,journeybee", "--input", "-"},
-              slurp(examples + "/partners.csv"),
-              {"PARTNERO_API_KEY=pk_SECRET_partnero", "JOURNEYBEE_API_KEY=jb_api_SECRET"});
+  Outcome r = run({"render", "--vendor", "dub,partnero,journeybee", "--input", "-"},
+                  slurp(examples + "/partners.csv"),
+                  {"PARTNERO_API_KEY=pk_SECRET_partnero", "JOURNEYBEE_API_KEY=jb_api_SECRET"});
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_EQ(r.lines.size(), 3 * example_count());
   EXPECT_EQ(r.out.find("SECRET"), std::string::npos);
@@ -193,8 +193,8 @@ TEST_F(Cli, RenderEveryVendorFromCsvOnStdin) {
 }
 
 TEST_F(Cli, RenderSameOutputFromJsonlAndCsv) {
-  Run a = run({"render", "--vendor", "dub,partnero,journeybee", "--input", examples + "/partners.jsonl"});
-  Run b = run({"render", "--vendor", "dub,partnero,journeybee", "--input", examples + "/partners.csv"});
+  Outcome a = run({"render", "--vendor", "dub,partnero,journeybee", "--input", examples + "/partners.jsonl"});
+  Outcome b = run({"render", "--vendor", "dub,partnero,journeybee", "--input", examples + "/partners.csv"});
   ASSERT_EQ(a.status, 0);
   ASSERT_EQ(b.status, 0);
   EXPECT_EQ(a.out, b.out);
@@ -203,7 +203,7 @@ TEST_F(Cli, RenderSameOutputFromJsonlAndCsv) {
 TEST_F(Cli, RenderNeverPrintsAPassword) {
   fs::path in = write("pw.jsonl", R"({"email":"pw@example.com","name":"Pat","password":"Sup3rSecretPw"})"
                                   "\n");
-  Run r = run({"render", "--vendor", "partnero", "--input", in.string()});
+  Outcome r = run({"render", "--vendor", "partnero", "--input", in.string()});
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_EQ(r.lines.size(), 1u);
   EXPECT_EQ(r.out.find("Sup3rSecretPw"), std::string::npos) << r.out;
@@ -217,7 +217,7 @@ TEST_F(Cli, RenderBadItemsFailButOthersGoThrough) {
                       "\n"
                       "{\"email\":\"ok2@example.com\",\"country\":\"ZZ\"}\n"
                       "{\"email\":\"ok3@example.com\"}\n");
-  Run r = run({"render", "--vendor", "dub", "--input", in.string()});
+  Outcome r = run({"render", "--vendor", "dub", "--input", in.string()});
   EXPECT_EQ(r.status, 1);
   ASSERT_EQ(r.lines.size(), 5u) << r.out;
   EXPECT_FALSE(r.lines[0].contains("error"));
@@ -240,13 +240,13 @@ TEST_F(Cli, RenderBadItemsFailButOthersGoThrough) {
 
 TEST_F(Cli, RenderStrictRefusesFieldsTheVendorCannotCarry) {
   fs::path in = write("company.jsonl", "{\"email\":\"c@example.com\",\"company\":\"Acme GmbH\"}\n");
-  Run lenient = run({"render", "--vendor", "dub", "--input", in.string()});
+  Outcome lenient = run({"render", "--vendor", "dub", "--input", in.string()});
   ASSERT_EQ(lenient.status, 0) << lenient.err;
   ASSERT_EQ(lenient.lines.size(), 1u);
   EXPECT_FALSE(lenient.lines[0].at("warnings").as_array().empty());
   EXPECT_FALSE(lenient.lines[0].at("body").as_object().contains("company"));
 
-  Run strict = run({"render", "--vendor", "dub", "--input", in.string(), "--strict"});
+  Outcome strict = run({"render", "--vendor", "dub", "--input", in.string(), "--strict"});
   EXPECT_EQ(strict.status, 1);
   ASSERT_EQ(strict.lines.size(), 1u);
   EXPECT_EQ(strict.lines[0].at("error").at("code"), "unsupported_field");
@@ -254,21 +254,21 @@ TEST_F(Cli, RenderStrictRefusesFieldsTheVendorCannotCarry) {
 
 TEST_F(Cli, RenderBaseUrlOverrides) {
   fs::path in = write("one.jsonl", "{\"email\":\"a@example.com\"}\n");
-  Run all = run(
+  Outcome all = run(
       {"render", "--vendor", "dub,partnero", "--input", in.string(), "--base-url=https://127.0.0.1:8443"});
   ASSERT_EQ(all.status, 0) << all.err;
   ASSERT_EQ(all.lines.size(), 2u);
   EXPECT_EQ(all.lines[0].at("url"), "https://127.0.0.1:8443/partners");
   EXPECT_EQ(all.lines[1].at("url"), "https://127.0.0.1:8443/v1/partners");
 
-  Run one = run({"render", "--vendor", "dub,partnero", "--input", in.string(), "--base-url",
-                 "partnero=https://127.0.0.1:9000"});
+  Outcome one = run({"render", "--vendor", "dub,partnero", "--input", in.string(), "--base-url",
+                     "partnero=https://127.0.0.1:9000"});
   ASSERT_EQ(one.status, 0) << one.err;
   EXPECT_EQ(one.lines[0].at("url"), "https://api.dub.co/partners");
   EXPECT_EQ(one.lines[1].at("url"), "https://127.0.0.1:9000/v1/partners");
 
-  Run env = run({"render", "--vendor", "dub", "--input", in.string()}, "",
-                {"PARTNERKIT_DUB_BASE_URL=https://127.0.0.1:7000"});
+  Outcome env = run({"render", "--vendor", "dub", "--input", in.string()}, "",
+                    {"PARTNERKIT_DUB_BASE_URL=https://127.0.0.1:7000"});
   ASSERT_EQ(env.status, 0) << env.err;
   EXPECT_EQ(env.lines[0].at("url"), "https://127.0.0.1:7000/partners");
 }
@@ -277,7 +277,8 @@ TEST_F(Cli, RenderVendorSettings) {
   fs::path in = write("jb.jsonl", "{\"email\":\"a@example.com\",\"country\":\"de\",\"tags\":[\"vip\"]}\n");
   fs::path settings = write("settings.json", R"({"journeybee":{"company_id":42,"country_ids":{"DE":276},)"
                                              R"("tag_ids":{"vip":7}}})");
-  Run r = run({"render", "--vendor", "journeybee", "--input", in.string(), "--settings", settings.string()});
+  Outcome r =
+      run({"render", "--vendor", "journeybee", "--input", in.string(), "--settings", settings.string()});
   ASSERT_EQ(r.status, 0) << r.err;
   ASSERT_EQ(r.lines.size(), 1u);
   EXPECT_EQ(r.lines[0].at("url"), "https://app.journeybee.io/api/v1/companies/42/partnerships");
@@ -293,27 +294,29 @@ TEST_F(Cli, RenderVendorSettings) {
 
 TEST_F(Cli, RenderCsvWithUnknownColumnIsUnreadable) {
   fs::path in = write("bad.csv", "email,nickname\na@example.com,x\n");
-  Run r = run({"render", "--vendor", "dub", "--input", in.string()});
+  Outcome r = run({"render", "--vendor", "dub", "--input", in.string()});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("nickname"), std::string::npos) << r.err;
 }
 
 TEST_F(Cli, RenderEmptyInputIsFine) {
-  Run r = run({"render", "--vendor", "dub", "--input", "-"}, "");
+  Outcome r = run({"render", "--vendor", "dub", "--input", "-"}, "");
   EXPECT_EQ(r.status, 0);
   EXPECT_TRUE(r.out.empty());
 }
 
 TEST_F(Cli, ValidateExamplesAreAllValid) {
   for (const char* file : {"/partners.jsonl", "/partners.csv"}) {
-    Run r = run({"validate", "--input", examples + file});
+    Outcome r = run({"validate", "--input", examples + file});
     ASSERT_EQ(r.status, 0) << file << r.out << r.err;
     ASSERT_EQ(r.lines.size(), example_count());
     for (std::size_t i = 0; i < r.lines.size(); ++i) {
       EXPECT_EQ(r.lines[i].at("index").to_number<std::size_t>(), i);
       EXPECT_EQ(r.lines[i].at("ok"), true) << json::serialize(r.lines[i]);
       EXPECT_TRUE(r.lines[i].at("issues").as_array().empty());
-      EXPECT_GE(r.lines[i].at("line").to_number<int>(), 2);
+      // One partner per line; the CSV header is line 1.
+      const std::size_t header = std::string_view(file).ends_with(".csv") ? 1 : 0;
+      EXPECT_EQ(r.lines[i].at("line").to_number<std::size_t>(), i + 1 + header);
     }
     EXPECT_NE(r.err.find("validate:"), std::string::npos);
   }
@@ -325,7 +328,7 @@ TEST_F(Cli, ValidateReportsEveryIssueWithItsField) {
                       "{\"email\":\"bad\",\"country\":\"XX\",\"link\":{\"key_length\":2}}\n"
                       "{\"email\":\"x@example.com\",\"referrer\":{}}\n"
                       "oops\n");
-  Run r = run({"validate", "--input", in.string()});
+  Outcome r = run({"validate", "--input", in.string()});
   EXPECT_EQ(r.status, 1);
   ASSERT_EQ(r.lines.size(), 4u);
   EXPECT_EQ(r.lines[0].at("ok"), true);
@@ -346,7 +349,7 @@ TEST_F(Cli, ValidateWithVendorsWarnsAboutFieldsTheyCannotCarry) {
   fs::path in = write("w.jsonl",
                       "{\"email\":\"a@example.com\",\"company\":\"Acme\",\"referral_key\":\"acme\"}\n"
                       "{\"email\":\"b@example.com\"}\n");
-  Run r = run({"validate", "--input", in.string(), "--vendor", "dub,journeybee"});
+  Outcome r = run({"validate", "--input", in.string(), "--vendor", "dub,journeybee"});
   ASSERT_EQ(r.status, 0) << r.err;  // warnings do not fail an item
   ASSERT_EQ(r.lines.size(), 2u);
   const json::array& w = r.lines[0].at("warnings").as_array();
