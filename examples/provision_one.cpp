@@ -1,8 +1,8 @@
 // The few lines a CRM backend writes to provision one partner.
 //
 //   DUB_API_KEY=... ./provision_one                          # against api.dub.co
-//   PARTNERKIT_DUB_BASE_URL=https://127.0.0.1:8443 PARTNERKIT_CA_FILE=sandbox-ca.pem \
-//     DUB_API_KEY=sk_test_dub ./provision_one               # against `partnerkit sandbox`
+//   PARTNERKIT_DUB_BASE_URL=https://127.0.0.1:8443 PARTNERKIT_CA_FILE=sandbox-ca.pem
+//     DUB_API_KEY=sk_test_dub ./provision_one               (against `partnerkit sandbox`)
 #include <partnerkit/adapters/builtin.hpp>
 #include <partnerkit/beast_transport.hpp>
 #include <partnerkit/client.hpp>
