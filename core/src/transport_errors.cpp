@@ -36,10 +36,11 @@ Error error_from_transport(boost::system::error_code ec, bool request_written) {
     e = Error::make(errc::protocol, "the response headers are over the size cap");
   } else if (ec == http::error::end_of_stream || ec == asio::error::eof ||
              ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-             ec == asio::error::connection_aborted) {
+             ec == asio::error::connection_aborted || ec == http::error::partial_message) {
+    // A response cut off mid-way is a lost connection, not a malformed answer: the request may have
+    // been applied, so it is retried and reconciled like a reset.
     e = Error::make(errc::network, "the connection was closed" + suffix(request_written));
-  } else if (cat == boost::system::error_code(http::error::body_limit).category() ||
-             ec == http::error::partial_message) {
+  } else if (cat == boost::system::error_code(http::error::body_limit).category()) {
     e = Error::make(errc::protocol, "malformed HTTP response: " + ec.message());
   } else if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again ||
              ec == asio::error::no_data || ec == asio::error::no_recovery) {

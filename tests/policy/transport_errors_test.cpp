@@ -31,7 +31,7 @@ TEST(TransportErrors, ClassifiesLowLevelCodesOnce) {
       {http::error::body_limit, errc::protocol},
       {http::error::header_limit, errc::protocol},
       {http::error::bad_version, errc::protocol},
-      {http::error::partial_message, errc::protocol},
+      {http::error::partial_message, errc::network},
   };
   for (const auto& c : cases) {
     Error e = error_from_transport(c.ec, true);
