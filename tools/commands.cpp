@@ -6,9 +6,10 @@ namespace partnerkit::cli {
 
 extern const Command render_command;
 extern const Command validate_command;
+extern const Command provision_command;
 
 std::span<const Command> commands() {
-  static const Command table[] = {render_command, validate_command};
+  static const Command table[] = {render_command, validate_command, provision_command};
   return table;
 }
 

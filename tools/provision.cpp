@@ -1,0 +1,334 @@
+// partnerkit provision: a batch of partners provisioned on one or more vendors, with bounded
+// concurrency, rate limits, retries, an optional resumable journal, and --sandbox to run it all
+// against the in-process simulator.
+#include "cli.hpp"
+
+#include <partnerkit/batch.hpp>
+#include <partnerkit/beast_transport.hpp>
+#include <partnerkit/client.hpp>
+#include <partnerkit/sandbox/faults.hpp>
+#include <partnerkit/sandbox/sandbox.hpp>
+#include <partnerkit/spec_json.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <unistd.h>
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+
+namespace partnerkit::cli {
+namespace {
+namespace asio = boost::asio;
+
+constexpr std::string_view provision_help =
+    "Usage: partnerkit provision --vendor V[,V...] --input FILE|- [options]\n"
+    "\n"
+    "Provisions every partner of the input on each vendor and prints one JSON object per item and\n"
+    "vendor on stdout:\n"
+    "  {\"index\",\"line\",\"vendor\",\"email\",\"outcome\",\"partner_id\",\"referral_link\",\"attempts\",\n"
+    "   "
+    "\"warnings\",\"from_journal\",\"error\":{\"code\",\"retryable\",\"http_status\",\"vendor_code\","
+    "\"message\",\"field\"}}\n"
+    "and a summary on stderr. Retries, backoff, rate limits and duplicate reconciliation are applied\n"
+    "per vendor; nothing is created twice.\n"
+    "\n"
+    "Options:\n"
+    "  --vendor V[,V...]      vendors to provision on (dub, partnero, journeybee); repeatable\n"
+    "  --input FILE|-         JSON lines or CSV (header row of PartnerSpec names); - for stdin\n"
+    "  --format F             auto (default), jsonl or csv\n"
+    "  --concurrency N        requests in flight per vendor (default 8)\n"
+    "  --rate R               requests per second per vendor key (default: the vendor's documented\n"
+    "                         limit; unlimited with --sandbox)\n"
+    "  --journal FILE         append-only journal: run again with the same FILE to resume; finished\n"
+    "                         items are skipped, interrupted ones reconciled, never created twice\n"
+    "  --base-url [V=]URL     base URL for every vendor, or for vendor V\n"
+    "  --ca-file PEM          also trust this CA (TLS verification is always on)\n"
+    "  --settings FILE        JSON {\"<vendor>\": {settings}} (e.g. JourneyBee's country_ids map)\n"
+    "  --sandbox              start the local simulator in-process and point every vendor at it\n"
+    "  --sandbox-faults SPEC  with --sandbox: faults, e.g. 5xx=0.1,reset=0.05 (see partnerkit sandbox)\n"
+    "  --strict               fail items using fields a vendor cannot carry\n"
+    "  --timeout S            overall deadline per item in seconds, retries included (default 120)\n"
+    "  --max-attempts N       requests per item at most (default 5)\n"
+    "  --progress WHEN        auto (default: when stderr is a terminal), always or never\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "API keys come from DUB_API_KEY, PARTNERO_API_KEY, JOURNEYBEE_API_KEY and are never printed.\n"
+    "SIGINT stops reading input, lets requests in flight finish and records them; a second SIGINT\n"
+    "exits at once.\n"
+    "Exit status: 0 all provisioned, 1 some items failed or the run was interrupted, 2 bad usage or\n"
+    "unreadable input.\n";
+
+constexpr OptionSpec provision_options[] = {
+    {"--vendor", true, true}, {"--input", true},        {"--format", true},         {"--concurrency", true},
+    {"--rate", true},         {"--journal", true},      {"--base-url", true, true}, {"--ca-file", true},
+    {"--settings", true},     {"--sandbox", false},     {"--sandbox-faults", true}, {"--strict", false},
+    {"--timeout", true},      {"--max-attempts", true}, {"--progress", true},
+};
+
+double parse_number(const std::string& option, const std::string& text, double min) {
+  double v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min)
+    throw UsageError(option + " " + text +
+                     ": expected a number >= " + std::to_string(static_cast<long long>(min)));
+  return v;
+}
+
+boost::json::object result_line(const BatchResult& r) {
+  boost::json::object o;
+  o["index"] = r.index;
+  o["line"] = r.line;
+  o["vendor"] = r.vendor;
+  o["email"] = r.email;
+  if (r.result) {
+    const Partner& p = *r.result;
+    o["outcome"] = to_string(p.outcome);
+    o["partner_id"] = p.id ? boost::json::value(*p.id) : nullptr;
+    o["referral_link"] =
+        p.links.empty() ? boost::json::value(nullptr) : boost::json::value(p.links.front().url);
+    o["attempts"] = p.attempts;
+    boost::json::array w;
+    for (const auto& s : p.warnings) w.emplace_back(s);
+    o["warnings"] = std::move(w);
+    o["from_journal"] = r.from_journal;
+    o["error"] = nullptr;
+  } else {
+    const Error& e = r.result.error();
+    o["outcome"] = nullptr;
+    o["partner_id"] = nullptr;
+    o["referral_link"] = nullptr;
+    o["attempts"] = e.attempts;
+    o["warnings"] = boost::json::array{};
+    o["from_journal"] = r.from_journal;
+    boost::json::object err;
+    err["code"] = to_string(e.code);
+    err["retryable"] = e.retryable;
+    err["http_status"] = e.http_status ? boost::json::value(*e.http_status) : nullptr;
+    err["vendor_code"] = e.vendor_code;
+    err["message"] = e.message;
+    err["field"] = e.field;
+    if (!e.issues.empty()) err["issues"] = issues_json(e);
+    o["error"] = std::move(err);
+  }
+  return o;
+}
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled) {}
+  void update(const BatchProgress& p) {
+    if (!enabled_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    draw(p);
+  }
+  void done(const BatchProgress& p) {
+    if (!enabled_) return;
+    draw(p);
+    std::fputc('\n', stderr);
+  }
+
+ private:
+  void draw(const BatchProgress& p) {
+    std::fprintf(stderr, "\r\033[K%zu done (%zu ok, %zu failed), %zu in flight, %zu read", p.finished,
+                 p.succeeded, p.failed, p.in_flight, p.read);
+    std::fflush(stderr);
+  }
+  bool enabled_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+// Per vendor: how many items ended in each outcome or error code.
+struct VendorTally {
+  std::map<std::string, std::map<std::string, std::size_t>> counts;  // vendor -> column -> n
+  std::vector<std::string> columns{"created", "updated", "existing"};
+  void add(const BatchResult& r) {
+    std::string col =
+        r.result ? std::string(to_string(r.result->outcome)) : std::string(to_string(r.result.error().code));
+    if (std::find(columns.begin(), columns.end(), col) == columns.end()) columns.push_back(col);
+    ++counts[r.vendor][col];
+  }
+  void print(std::ostream& err) const {
+    err << "\n  " << pad("vendor", 12);
+    for (const auto& c : columns) err << pad(c, std::max<std::size_t>(c.size() + 2, 9));
+    err << "\n";
+    for (const auto& [vendor, row] : counts) {
+      err << "  " << pad(vendor, 12);
+      for (const auto& c : columns) {
+        auto it = row.find(c);
+        err << pad(std::to_string(it == row.end() ? 0 : it->second), std::max<std::size_t>(c.size() + 2, 9));
+      }
+      err << "\n";
+    }
+  }
+  static std::string pad(std::string s, std::size_t w) {
+    if (s.size() < w) s.resize(w, ' ');
+    return s;
+  }
+};
+
+void print_summary(const BatchSummary& s, const VendorTally& tally) {
+  auto& err = std::cerr;
+  tally.print(err);
+  err << "\nsummary: " << s.items << " items, " << s.results << " results in " << s.elapsed.count() << " s\n";
+  err << "  succeeded " << s.succeeded << ", failed " << s.failed;
+  if (s.from_journal) err << " (" << s.from_journal << " from the journal)";
+  err << "\n";
+  for (const auto& [k, v] : s.by_outcome) err << "  outcome " << k << ": " << v << "\n";
+  for (const auto& [k, v] : s.by_error) err << "  error " << k << ": " << v << "\n";
+  const double secs = s.elapsed.count() > 0 ? s.elapsed.count() : 1e-9;
+  err << "  requests " << s.requests << " (" << s.retries << " retries), "
+      << static_cast<long long>(s.requests / secs) << " requests/s\n";
+  err << "  latency p50 " << s.p50_latency.count() / 1000.0 << " ms, p99 " << s.p99_latency.count() / 1000.0
+      << " ms\n";
+  if (s.cancelled) err << "  interrupted: run again with the same --journal to finish\n";
+  if (s.fatal) err << "  stopped: " << s.fatal->message << "\n";
+}
+
+int run_provision(Args args) {
+  ParsedArgs p = parse_args(args, provision_options);
+  if (!p.has("--vendor")) throw UsageError("missing --vendor");
+  if (!p.has("--input")) throw UsageError("missing --input");
+  const bool use_sandbox = p.has("--sandbox");
+  if (p.has("--sandbox-faults") && !use_sandbox) throw UsageError("--sandbox-faults needs --sandbox");
+  if (use_sandbox && p.has("--base-url")) throw UsageError("--sandbox and --base-url exclude each other");
+
+  VendorArgs va;
+  va.vendor_values = p.values("--vendor");
+  va.base_url_values = p.values("--base-url");
+  va.settings_file = p.value("--settings");
+  va.strict = p.has("--strict");
+  auto reg = registry();
+  auto vendors = setup_vendors(*reg, va);
+
+  const std::size_t concurrency =
+      static_cast<std::size_t>(parse_number("--concurrency", p.value("--concurrency").value_or("8"), 1));
+  std::optional<double> rate;
+  if (auto r = p.value("--rate")) rate = parse_number("--rate", *r, 0);
+  const double timeout_s = parse_number("--timeout", p.value("--timeout").value_or("120"), 0.001);
+  const int max_attempts =
+      static_cast<int>(parse_number("--max-attempts", p.value("--max-attempts").value_or("5"), 1));
+  const std::string progress_mode = p.value("--progress").value_or("auto");
+  if (progress_mode != "auto" && progress_mode != "always" && progress_mode != "never")
+    throw UsageError("--progress " + progress_mode + ": expected auto, always or never");
+  const bool progress = progress_mode == "always" || (progress_mode == "auto" && ::isatty(STDERR_FILENO));
+
+  Input input = open_input(*p.value("--input"));
+  SpecReader reader(*input.stream, parse_format(p.value("--format")));
+
+  asio::io_context io(1);
+
+  std::unique_ptr<sandbox::Sandbox> sim;
+  TransportOptions topts;
+  if (auto ca = p.value("--ca-file")) topts.ca_file = *ca;
+  if (use_sandbox) {
+    sandbox::SandboxOptions so;
+    if (auto f = p.value("--sandbox-faults")) {
+      std::string why;
+      auto spec = sandbox::try_parse_fault_spec(*f, &why);
+      if (!spec) throw UsageError("--sandbox-faults " + *f + ": " + why);
+      so.config.faults = *spec;
+    }
+    try {
+      sim = std::make_unique<sandbox::Sandbox>(so);
+    } catch (const std::exception& e) {
+      throw UsageError(std::string("cannot start the sandbox: ") + e.what());
+    }
+    topts.ca_pem = sim->ca_pem();
+    std::cerr << "sandbox: listening on " << sim->base_url() << " (its own CA is trusted for this run)\n";
+  }
+
+  ClientOptions copts;
+  copts.retry.max_attempts = max_attempts;
+  copts.retry.max_elapsed = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
+  copts.call_timeout = copts.retry.max_elapsed;
+  for (auto& v : vendors) {
+    VendorOptions vo;
+    vo.config = v.config;
+    if (sim) {
+      try {
+        vo.config.base_url = sim->base_url(v.name);
+        vo.config.api_key = sim->api_key(v.name);
+      } catch (const std::out_of_range&) {
+        throw UsageError("the sandbox does not simulate vendor '" + v.name + "'");
+      }
+    } else if (vo.config.api_key.rfind("placeholder-", 0) == 0) {
+      throw UsageError("no API key for " + v.name + ": set " + api_key_env_name(v.name) +
+                       " (or try --sandbox)");
+    }
+    if (rate)
+      vo.rate_limit = RateLimit{*rate, 1};
+    else if (sim)
+      vo.rate_limit = RateLimit{0, 1};
+    copts.vendors.emplace(v.name, std::move(vo));
+  }
+
+  std::shared_ptr<BeastTransport> transport;
+  try {
+    transport = std::make_shared<BeastTransport>(io.get_executor(), topts);
+  } catch (const std::exception& e) {
+    throw UsageError(std::string("cannot set up TLS: ") + e.what());
+  }
+  Client client(io.get_executor(), reg, transport, copts);
+
+  BatchOptions bo;
+  for (auto& v : vendors) bo.vendors.push_back(v.name);
+  bo.concurrency = concurrency;
+  bo.journal_path = p.value("--journal").value_or("");
+  ProgressBar bar(progress);
+  BatchProgress last_progress;
+  VendorTally tally;
+  bo.on_result = [&tally](const BatchResult& r) {
+    tally.add(r);
+    print_line(result_line(r));
+  };
+  bo.on_progress = [&](const BatchProgress& pr) {
+    last_progress = pr;
+    bar.update(pr);
+  };
+
+  asio::cancellation_signal stop;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  int interrupts = 0;
+  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int) {
+    if (ec) return;
+    if (++interrupts > 1) {
+      std::fflush(stdout);
+      std::_Exit(130);
+    }
+    std::cerr << "\ninterrupted: finishing requests in flight (interrupt again to quit now)\n";
+    stop.emit(asio::cancellation_type::terminal);
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+
+  std::optional<BatchSummary> summary;
+  async_provision_batch(
+      client, [&reader]() { return reader.next(); }, bo,
+      asio::bind_cancellation_slot(stop.slot(), [&](BatchSummary s) {
+        summary = std::move(s);
+        signals.cancel();
+      }));
+  io.run();
+  std::cout.flush();
+  bar.done(last_progress);
+  if (!summary) throw UsageError("the batch did not complete");
+  if (reader.error() && !summary->fatal) summary->fatal = *reader.error();
+  print_summary(*summary, tally);
+  if (summary->fatal) return exit_usage;
+  return summary->failed == 0 && !summary->cancelled ? exit_ok : exit_failed;
+}
+
+}  // namespace
+
+extern const Command provision_command{
+    "provision", "provision partners on vendors (batch, resumable; --sandbox to try it locally)",
+    provision_help, run_provision};
+
+}  // namespace partnerkit::cli
