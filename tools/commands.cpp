@@ -7,9 +7,12 @@ namespace partnerkit::cli {
 extern const Command render_command;
 extern const Command validate_command;
 extern const Command provision_command;
+extern const Command vendors_command;
+extern const Command sandbox_command;
 
 std::span<const Command> commands() {
-  static const Command table[] = {render_command, validate_command, provision_command};
+  static const Command table[] = {render_command, validate_command, provision_command, sandbox_command,
+                                  vendors_command};
   return table;
 }
 

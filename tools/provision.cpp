@@ -53,6 +53,7 @@ constexpr std::string_view provision_help =
     "  --sandbox-faults SPEC  with --sandbox: faults, e.g. 5xx=0.1,reset=0.05 (see partnerkit sandbox)\n"
     "  --strict               fail items using fields a vendor cannot carry\n"
     "  --timeout S            overall deadline per item in seconds, retries included (default 120)\n"
+    "  --request-timeout S    deadline of one attempt (write and read) in seconds (default 30)\n"
     "  --max-attempts N       requests per item at most (default 5)\n"
     "  --progress WHEN        auto (default: when stderr is a terminal), always or never\n"
     "  -h, --help             this text\n"
@@ -67,7 +68,7 @@ constexpr OptionSpec provision_options[] = {
     {"--vendor", true, true}, {"--input", true},        {"--format", true},         {"--concurrency", true},
     {"--rate", true},         {"--journal", true},      {"--base-url", true, true}, {"--ca-file", true},
     {"--settings", true},     {"--sandbox", false},     {"--sandbox-faults", true}, {"--strict", false},
-    {"--timeout", true},      {"--max-attempts", true}, {"--progress", true},
+    {"--timeout", true}, {"--request-timeout", true},      {"--max-attempts", true}, {"--progress", true},
 };
 
 double parse_number(const std::string& option, const std::string& text, double min) {
@@ -227,6 +228,8 @@ int run_provision(Args args) {
   std::unique_ptr<sandbox::Sandbox> sim;
   TransportOptions topts;
   if (auto ca = p.value("--ca-file")) topts.ca_file = *ca;
+  if (auto rt = p.value("--request-timeout"))
+    topts.request_timeout = std::chrono::milliseconds(static_cast<long long>(parse_number("--request-timeout", *rt, 0.001) * 1000));
   if (use_sandbox) {
     sandbox::SandboxOptions so;
     if (auto f = p.value("--sandbox-faults")) {
