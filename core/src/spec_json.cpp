@@ -79,6 +79,19 @@ std::optional<std::int64_t> as_int64(const json::value& v) noexcept {
   return std::nullopt;
 }
 
+// Whether a free-form value holds a number JSON cannot write (an overflowing literal parses as inf).
+bool has_non_finite(const json::value& v) noexcept {
+  if (v.is_double()) return !std::isfinite(v.get_double());
+  if (const auto* o = v.if_object()) {
+    for (const auto& kv : *o)
+      if (has_non_finite(kv.value())) return true;
+  } else if (const auto* a = v.if_array()) {
+    for (const auto& e : *a)
+      if (has_non_finite(e)) return true;
+  }
+  return false;
+}
+
 class Reader {
  public:
   std::vector<FieldIssue> issues;
@@ -239,7 +252,10 @@ class Reader {
         } else if (k == "type") {
           str(p, kv.value(), f.type);
         } else if (k == "value") {
-          f.value = kv.value();  // any JSON; validate() checks it against the type
+          if (has_non_finite(kv.value()))
+            issues.push_back({p, p + " holds a number out of range"});
+          else
+            f.value = kv.value();  // any JSON; validate() checks it against the type
         } else {
           unknown(p);
         }
@@ -254,7 +270,12 @@ class Reader {
     if (!o) return;
     for (const auto& kv : *o) {
       const std::string p = join(path, echo_key(kv.key()));
-      if (const json::object* body = object(p, kv.value())) out[std::string(kv.key())] = *body;
+      const json::object* body = object(p, kv.value());
+      if (!body) continue;
+      if (has_non_finite(kv.value()))
+        issues.push_back({p, p + " holds a number out of range"});
+      else
+        out[std::string(kv.key())] = *body;
     }
   }
 

@@ -18,7 +18,9 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/scheme.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -199,6 +201,18 @@ bool is_valid_date_prefix(std::string_view s) noexcept {
   return s.size() == 10 || s[10] == 'T' || s[10] == ' ';
 }
 
+bool has_non_finite(const boost::json::value& v) noexcept {
+  if (v.is_double()) return !std::isfinite(v.get_double());
+  if (const auto* o = v.if_object()) {
+    for (const auto& kv : *o)
+      if (has_non_finite(kv.value())) return true;
+  } else if (const auto* a = v.if_array()) {
+    for (const auto& e : *a)
+      if (has_non_finite(e)) return true;
+  }
+  return false;
+}
+
 bool is_integer(const boost::json::value& v) noexcept { return v.is_int64() || v.is_uint64(); }
 
 class Checker {
@@ -301,7 +315,7 @@ void check_custom_field(Checker& c, std::size_t i, const CustomField& f) {
     if (!v.is_string() || !is_valid_date_prefix(v.get_string()))
       c.add(vf, vf + " must be an ISO 8601 date string (YYYY-MM-DD) for type date");
   } else if (t == "number") {
-    if (!v.is_number()) c.add(vf, vf + " must be a number for type number");
+    if (!v.is_number() || has_non_finite(v)) c.add(vf, vf + " must be a finite number for type number");
   } else if (t == "boolean") {
     if (!v.is_bool()) c.add(vf, vf + " must be true or false for type boolean");
   } else if (t == "select") {
@@ -428,8 +442,12 @@ std::vector<FieldIssue> validate(const PartnerSpec& spec) {
 
   for (std::size_t i = 0; i < spec.custom_fields.size(); ++i) check_custom_field(c, i, spec.custom_fields[i]);
 
-  for (const auto& [vendor, _] : spec.vendor_overrides)
-    if (vendor.empty()) c.add("vendor_overrides", "vendor_overrides keys must be non-empty vendor names");
+  for (const auto& [vendor, body] : spec.vendor_overrides) {
+    if (vendor.empty())
+      c.add("vendor_overrides", "vendor_overrides keys must be non-empty vendor names");
+    else if (std::any_of(body.begin(), body.end(), [](const auto& kv) { return has_non_finite(kv.value()); }))
+      c.add("vendor_overrides." + vendor, "vendor_overrides." + vendor + " holds a number out of range");
+  }
 
   return std::move(c.issues);
 }

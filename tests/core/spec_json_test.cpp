@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <string>
 
 namespace pk = partnerkit;
@@ -259,6 +261,24 @@ TEST(ErrorJson, ValidatedErrorNeverEchoesPassword) {
   auto v = pk::validated(*r);
   ASSERT_FALSE(v.has_value());
   EXPECT_EQ(json::serialize(pk::to_json(v.error())).find("short\""), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(SpecJson, NonFiniteNumbersRejected) {
+  // 1e999 overflows to infinity, which Boost.JSON would write as the non-JSON "Infinity".
+  auto r = pk::spec_from_json(R"({"email":"a@b.co","custom_fields":[{"id":1,"type":"number","value":1e999}],
+      "vendor_overrides":{"journeybee":{"x":[-1e999]}}})");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_THAT(fields(r.error()), ElementsAre("custom_fields[0].value", "vendor_overrides.journeybee"));
+  // Built in code: validate() catches it.
+  pk::PartnerSpec s;
+  s.email = "a@b.co";
+  s.custom_fields = {{1, "number", std::numeric_limits<double>::infinity()}};
+  s.vendor_overrides["dub"] = json::object{{"n", std::nan("")}};
+  EXPECT_THAT(pk::validate(s), ::testing::SizeIs(2));
 }
 
 }  // namespace

@@ -301,7 +301,8 @@ TEST(Password, PartneroRule) {
   auto r = pk::validated(s);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().message.find("Sup3r"), std::string::npos);
-  for (const auto& i : r.error().issues) EXPECT_EQ(i.message.find("Sup3r"), std::string::npos);
+  const pk::Error err = r.error();  // result::error() returns a copy
+  for (const auto& i : err.issues) EXPECT_EQ(i.message.find("Sup3r"), std::string::npos);
 }
 
 TEST(CustomFields, TypesAndValues) {
