@@ -9,7 +9,7 @@ CMAKE_LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_
 # Debian bookworm packages the build, tests and benchmarks need.
 PACKAGES := g++ cmake ninja-build ccache make pkg-config \
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev \
-  libssl-dev openssl googletest libgtest-dev libgmock-dev libbenchmark-dev clang-format
+  libssl-dev openssl python3 curl googletest libgtest-dev libgmock-dev libbenchmark-dev clang-format
 BENCH_PACKAGES := wrk nginx-light
 
 .PHONY: setup configure build test demo bench soak sanitize tsan format format-check install clean
@@ -40,7 +40,7 @@ bench: build
 	./scripts/bench.sh $(BUILD)
 
 soak: build
-	./scripts/soak.sh $(BUILD)
+	python3 scripts/soak.py --cli $(BUILD)/tools/partnerkit --items 10000 --kills 3
 
 # ASan + UBSan over the whole test suite.
 sanitize: setup

@@ -65,10 +65,14 @@ constexpr std::string_view provision_help =
     "unreadable input.\n";
 
 constexpr OptionSpec provision_options[] = {
-    {"--vendor", true, true}, {"--input", true},        {"--format", true},         {"--concurrency", true},
-    {"--rate", true},         {"--journal", true},      {"--base-url", true, true}, {"--ca-file", true},
-    {"--settings", true},     {"--sandbox", false},     {"--sandbox-faults", true}, {"--strict", false},
-    {"--timeout", true}, {"--request-timeout", true},      {"--max-attempts", true}, {"--progress", true},
+    {"--vendor", true, true},   {"--input", true},
+    {"--format", true},         {"--concurrency", true},
+    {"--rate", true},           {"--journal", true},
+    {"--base-url", true, true}, {"--ca-file", true},
+    {"--settings", true},       {"--sandbox", false},
+    {"--sandbox-faults", true}, {"--strict", false},
+    {"--timeout", true},        {"--request-timeout", true},
+    {"--max-attempts", true},   {"--progress", true},
 };
 
 double parse_number(const std::string& option, const std::string& text, double min) {
@@ -229,7 +233,8 @@ int run_provision(Args args) {
   TransportOptions topts;
   if (auto ca = p.value("--ca-file")) topts.ca_file = *ca;
   if (auto rt = p.value("--request-timeout"))
-    topts.request_timeout = std::chrono::milliseconds(static_cast<long long>(parse_number("--request-timeout", *rt, 0.001) * 1000));
+    topts.request_timeout = std::chrono::milliseconds(
+        static_cast<long long>(parse_number("--request-timeout", *rt, 0.001) * 1000));
   if (use_sandbox) {
     sandbox::SandboxOptions so;
     if (auto f = p.value("--sandbox-faults")) {
