@@ -37,3 +37,22 @@ function(partnerkit_test name)
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
     PROPERTIES LABELS "${ARG_LABELS}" ENVIRONMENT "PARTNERKIT_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
+
+# partnerkit_enable_plugin_host(<target> [LIBS...]): lets the executable <target> load adapter
+# plugins (plugin.hpp). Plugins link no partnerkit library; their references resolve against the
+# host, so the host exports its symbols (ENABLE_EXPORTS, -rdynamic) and links the whole of the
+# given partnerkit archives (default partnerkit_core), not only the members it uses itself.
+# Hosts of the sandbox pass partnerkit_core partnerkit_sandbox (plugin simulators derive from
+# sandbox::VendorSimulator).
+function(partnerkit_enable_plugin_host target)
+  set(libs ${ARGN})
+  if(NOT libs)
+    set(libs partnerkit_core)
+  endif()
+  set(files "")
+  foreach(lib ${libs})
+    string(APPEND files " $<TARGET_FILE:${lib}>")
+  endforeach()
+  set_target_properties(${target} PROPERTIES ENABLE_EXPORTS ON)
+  target_link_options(${target} PRIVATE "SHELL:-Wl,--whole-archive${files} -Wl,--no-whole-archive")
+endfunction()

@@ -356,6 +356,21 @@ Capabilities DubAdapter::capabilities() const {
   Capabilities c;
   c.fields = {"email",   "name",        "first_name", "last_name", "referral_key", "external_id",     "image",
               "country", "description", "tags",       "group",     "link",         "vendor_overrides"};
+  c.mappings = {
+      {"email", "email"},
+      {"name", "name"},
+      {"first_name", "name (first and last joined)"},
+      {"last_name", "name (first and last joined)"},
+      {"referral_key", "username"},
+      {"external_id", "tenantId"},
+      {"image", "image"},
+      {"country", "country"},
+      {"description", "description"},
+      {"tags", "linkProps.tagNames"},
+      {"group", "groupId"},
+      {"link", "linkProps {keyLength, externalId, tenantId, prefix, archived, tagIds, comments}"},
+      {"vendor_overrides", "vendor_overrides.dub merged into the body last"},
+  };
   c.create = CreateSemantics::upsert;
   c.error_shape = R"({"error":{"code","message","doc_url"}})";
   c.rate_limit_headers = {"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"};

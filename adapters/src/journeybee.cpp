@@ -318,6 +318,21 @@ Capabilities JourneyBeeAdapter::capabilities() const {
   Capabilities c;
   c.fields = {"email", "name",         "first_name", "last_name", "company",       "country",         "tags",
               "group", "partner_type", "contacts",   "invite",    "custom_fields", "vendor_overrides"};
+  c.mappings = {
+      {"email", "emails[0].email"},
+      {"name", "emails[0].firstName / lastName (split once at the first space); name when no company"},
+      {"first_name", "emails[0].firstName"},
+      {"last_name", "emails[0].lastName"},
+      {"company", "name (falls back to the full name, then the email domain)"},
+      {"country", "countryId via settings.country_ids"},
+      {"tags", "tags via settings.tag_ids"},
+      {"group", "tierId via settings.tier_ids"},
+      {"partner_type", "partnerType (default referral)"},
+      {"contacts", "emails[1..] {email, firstName, lastName}"},
+      {"invite", "inactive = !invite"},
+      {"custom_fields", "customFields [{customFieldId, type, value}]"},
+      {"vendor_overrides", "vendor_overrides.journeybee merged into the body last"},
+  };
   c.create = CreateSemantics::create;
   c.error_shape = R"({"error":"..."})";
   c.rate_limit_headers = {"Retry-After"};

@@ -306,6 +306,19 @@ Capabilities PartneroAdapter::capabilities() const {
   Capabilities c;
   c.fields = {"email", "name",     "first_name", "last_name", "referral_key",    "external_id",
               "tags",  "referrer", "invite",     "password",  "vendor_overrides"};
+  c.mappings = {
+      {"email", "email"},
+      {"name", "name + surname (split once at the first space)"},
+      {"first_name", "name"},
+      {"last_name", "surname"},
+      {"referral_key", "key"},
+      {"external_id", "id"},
+      {"tags", "tags"},
+      {"referrer", "referring_partner {id, key, email}"},
+      {"invite", "true: POST /v1/partners:invite (email, name, surname only)"},
+      {"password", "password (secret, never logged)"},
+      {"vendor_overrides", "vendor_overrides.partnero merged into the body last"},
+  };
   c.create = CreateSemantics::create;
   c.error_shape = R"({"message","errors":{"<field>":["..."]}})";
   c.rate_limit_headers = {"Retry-After"};

@@ -52,11 +52,29 @@ enum class CreateSemantics {
   create,  // a repeat answers already_exists; reconciled by the idempotency rule
 };
 
+// Every PartnerSpec field by its snake_case name, in declaration order: the names
+// Capabilities::fields and FieldMapping::field use.
+inline constexpr std::string_view partner_spec_fields[] = {
+    "email",    "name",    "first_name",  "last_name", "company",       "referral_key",     "external_id",
+    "image",    "country", "description", "tags",      "group",         "partner_type",     "referrer",
+    "contacts", "invite",  "password",    "link",      "custom_fields", "vendor_overrides",
+};
+
+// Where one PartnerSpec field goes in a vendor's request, for people: "email" -> "emails[0].email".
+// `partnerkit vendors --markdown` prints the field-mapping table (docs/field-mapping.md) from these.
+struct FieldMapping {
+  std::string field;   // a PartnerSpec field (snake_case), one of Capabilities::fields
+  std::string target;  // the vendor's member path, and how, in a few words
+  friend bool operator==(const FieldMapping&, const FieldMapping&) = default;
+};
+
 // What an adapter declares about itself. The policy layer reads this instead of vendor names.
 struct Capabilities {
   std::vector<std::string> fields;  // PartnerSpec fields carried (snake_case names)
+  // The target of each carried field, in the order of PartnerSpec (empty: only `fields` is known).
+  std::vector<FieldMapping> mappings;
   CreateSemantics create = CreateSemantics::create;
-  std::string error_shape;          // the error body it parses, e.g. {"error":{"code","message"}}
+  std::string error_shape;                      // the error body it parses, e.g. {"error":{"code","message"}}
   std::vector<std::string> rate_limit_headers;  // headers that carry rate-limit state
   double default_requests_per_second = 0;       // 0: unknown
   std::string notes;
