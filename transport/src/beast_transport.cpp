@@ -21,6 +21,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/system/system_error.hpp>
 #include <boost/url/parse.hpp>
 
 #include <openssl/evp.h>
@@ -207,8 +208,8 @@ ProxyConfig make_proxy_config(const TransportOptions& options) {
   if (url.find("://") == std::string::npos) url = "http://" + url;
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed || parsed->scheme_id() != boost::urls::scheme::http || parsed->encoded_host().empty()) {
-    throw std::system_error(make_error_code(boost::system::errc::invalid_argument),
-                            "partnerkit: unsupported proxy URL (only http://host:port)");
+    throw boost::system::system_error(make_error_code(boost::system::errc::invalid_argument),
+                                      "partnerkit: unsupported proxy URL (only http://host:port)");
   }
   p.enabled = true;
   p.host = parsed->host_type() == boost::urls::host_type::ipv6 ? parsed->host_ipv6_address().to_string()
@@ -314,7 +315,7 @@ struct detail::BeastTransportState {
     if (options.max_connections_per_origin == 0) options.max_connections_per_origin = 1;
     SSL_CTX* native = ctx.native_handle();
     if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1) {
-      throw std::system_error(
+      throw boost::system::system_error(
           error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()),
           "partnerkit: TLS 1.2 minimum");
     }

@@ -109,8 +109,8 @@ class BeastTransport final : public Transport {
  public:
   // All I/O runs on `executor` (an io_context's, a thread_pool's, or a strand of either). Safe to
   // use from several threads and on a multi-threaded io_context: every connection has its own
-  // strand, the pool is guarded by a mutex. Throws std::system_error if ca_file / ca_pem cannot be
-  // loaded.
+  // strand, the pool is guarded by a mutex. Throws boost::system::system_error if ca_file / ca_pem
+  // cannot be loaded or the proxy URL is not http://host[:port].
   explicit BeastTransport(executor_type executor, TransportOptions options = {});
   // Closes idle connections. Requests in flight keep the shared state alive and complete normally.
   ~BeastTransport() override;

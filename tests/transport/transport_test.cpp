@@ -1,0 +1,545 @@
+// BeastTransport on real sockets against the test TLS server (tests/support).
+#include <partnerkit/beast_transport.hpp>
+
+#include "test_tls_server.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <optional>
+#include <thread>
+
+namespace partnerkit {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using boost::system::error_code;
+using test::ServerOptions;
+using test::ServerRequest;
+using test::ServerResponse;
+using test::TestServer;
+using namespace std::chrono_literals;
+
+struct Outcome {
+  error_code ec;
+  SendResult result;
+};
+
+TransportOptions options_for(const TestServer& server) {
+  TransportOptions o;
+  o.use_default_verify_paths = false;  // trust the test CA only
+  o.ca_pem = server.ca_pem();
+  o.connect_timeout = 2s;
+  o.tls_timeout = 2s;
+  o.request_timeout = 3s;
+  o.proxy_from_environment = false;
+  return o;
+}
+
+HttpRequest post(std::string url, std::string body = R"({"email":"a@example.com"})") {
+  HttpRequest r;
+  r.method = "POST";
+  r.url = std::move(url);
+  r.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer test-key"}};
+  r.body = std::move(body);
+  return r;
+}
+
+// Runs the io_context until this one request has completed.
+Outcome send(asio::io_context& ioc, BeastTransport& transport, HttpRequest request) {
+  std::optional<Outcome> out;
+  transport.async_send(std::move(request), [&](error_code ec, SendResult r) {
+    out = Outcome{ec, std::move(r)};
+  });
+  ioc.restart();
+  while (!out && ioc.run_one() > 0) {
+  }
+  EXPECT_TRUE(out.has_value());
+  return out ? std::move(*out) : Outcome{};
+}
+
+bool is_connection_loss(error_code ec) {
+  return ec == asio::error::connection_reset || ec == asio::error::eof ||
+         ec == asio::ssl::error::stream_truncated || ec == beast::http::error::partial_message ||
+         ec == beast::http::error::end_of_stream || ec == asio::error::broken_pipe;
+}
+
+TEST(BeastTransport, PostSucceedsWithVerifiedTls) {
+  std::optional<ServerRequest> seen;
+  TestServer server([&](const ServerRequest& r) {
+    seen = r;
+    ServerResponse res;
+    res.status = 201;
+    res.headers = {{"Content-Type", "application/json"}, {"X-Request-Id", "abc"}};
+    res.body = R"({"id":"pn_1"})";
+    return res;
+  });
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  auto out = send(ioc, transport, post(server.url("/partners?x=1")));
+  ASSERT_FALSE(out.ec) << out.ec.message();
+  EXPECT_TRUE(out.result.request_written);
+  EXPECT_EQ(out.result.response.status, 201);
+  EXPECT_EQ(out.result.response.body, R"({"id":"pn_1"})");
+  EXPECT_EQ(out.result.response.header("x-request-id"), "abc");
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->method, "POST");
+  EXPECT_EQ(seen->target, "/partners?x=1");
+  EXPECT_EQ(seen->body, R"({"email":"a@example.com"})");
+  EXPECT_EQ(seen->header("Host"), "localhost:" + std::to_string(server.port()));
+  EXPECT_EQ(seen->header("User-Agent"), "partnerkit/" PARTNERKIT_VERSION);
+  EXPECT_EQ(seen->header("Authorization"), "Bearer test-key");
+  EXPECT_EQ(seen->header("Content-Length"), "25");
+  EXPECT_EQ(transport.stats().connections_opened, 1u);
+}
+
+TEST(BeastTransport, IpLiteralHostVerifiesAgainstIpSan) {
+  TestServer server(test::always({}));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  auto out = send(ioc, transport, post(server.url("/", "127.0.0.1")));
+  ASSERT_FALSE(out.ec) << out.ec.message();
+  EXPECT_EQ(out.result.response.status, 200);
+}
+
+TEST(BeastTransport, HttpErrorStatusIsAResponseNotAnError) {
+  ServerResponse res;
+  res.status = 503;
+  res.body = "down";
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  auto out = send(ioc, transport, post(server.url()));
+  ASSERT_FALSE(out.ec);
+  EXPECT_EQ(out.result.response.status, 503);
+  EXPECT_EQ(out.result.response.body, "down");
+}
+
+TEST(BeastTransport, RedirectIsReturnedNotFollowed) {
+  ServerResponse res;
+  res.status = 302;
+  res.headers = {{"Location", "/elsewhere"}};
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  auto out = send(ioc, transport, post(server.url()));
+  ASSERT_FALSE(out.ec);
+  EXPECT_EQ(out.result.response.status, 302);
+  EXPECT_EQ(out.result.response.header("Location"), "/elsewhere");
+  EXPECT_EQ(server.requests(), 1u);
+}
+
+TEST(BeastTransport, KeepAliveReusesOneConnectionFor1000Requests) {
+  TestServer server(test::always({201, {}, R"({"ok":true})"}));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  for (int i = 0; i < 1000; ++i) {
+    auto out = send(ioc, transport, post(server.url("/partners")));
+    ASSERT_FALSE(out.ec) << "request " << i << ": " << out.ec.message();
+    ASSERT_EQ(out.result.response.status, 201);
+  }
+  EXPECT_EQ(server.connections_accepted(), 1u);
+  ASSERT_EQ(server.requests_per_connection().size(), 1u);
+  EXPECT_EQ(server.requests_per_connection()[0], 1000u);
+  const auto stats = transport.stats();
+  EXPECT_EQ(stats.connections_opened, 1u);
+  EXPECT_EQ(stats.connections_reused, 999u);
+  EXPECT_EQ(stats.requests, 1000u);
+  EXPECT_EQ(stats.idle_connections, 1u);
+}
+
+TEST(BeastTransport, ResetInTheMiddleOfAResponseIsAnErrorAfterTheWrite) {
+  ServerResponse res;
+  res.body = std::string(64 * 1024, 'x');
+  res.reset_mid_body = true;
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  auto out = send(ioc, transport, post(server.url()));
+  ASSERT_TRUE(out.ec);
+  EXPECT_TRUE(is_connection_loss(out.ec)) << out.ec.message();
+  EXPECT_TRUE(out.result.request_written);
+  EXPECT_EQ(out.result.response.status, 0);
+  // The broken connection is not pooled.
+  EXPECT_EQ(transport.stats().idle_connections, 0u);
+}
+
+TEST(BeastTransport, SlowServerTimesOut) {
+  ServerResponse res;
+  res.delay = 3s;
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.request_timeout = 200ms;
+  BeastTransport transport(ioc.get_executor(), o);
+  const auto start = std::chrono::steady_clock::now();
+  auto out = send(ioc, transport, post(server.url()));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(out.ec, beast::error::timeout) << out.ec.message();
+  EXPECT_TRUE(out.result.request_written);
+  EXPECT_LT(elapsed, 2s);
+  EXPECT_EQ(transport.stats().idle_connections, 0u);
+}
+
+TEST(BeastTransport, TotalTimeoutCoversTheWholeSend) {
+  ServerResponse res;
+  res.delay = 3s;
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.total_timeout = 200ms;
+  BeastTransport transport(ioc.get_executor(), o);
+  const auto start = std::chrono::steady_clock::now();
+  auto out = send(ioc, transport, post(server.url()));
+  EXPECT_EQ(out.ec, beast::error::timeout) << out.ec.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
+TEST(BeastTransport, OversizeBodyHitsTheBodyLimit) {
+  ServerResponse res;
+  res.body = std::string(4096, 'x');
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.max_body_bytes = 1024;
+  BeastTransport transport(ioc.get_executor(), o);
+  auto out = send(ioc, transport, post(server.url()));
+  EXPECT_EQ(out.ec, beast::http::error::body_limit) << out.ec.message();
+  EXPECT_EQ(transport.stats().idle_connections, 0u);
+}
+
+TEST(BeastTransport, DefaultBodyLimitIsOneMebibyte) {
+  ServerResponse res;
+  res.body = std::string(1024 * 1024 + 1, 'x');
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  auto out = send(ioc, transport, post(server.url()));
+  EXPECT_EQ(out.ec, beast::http::error::body_limit) << out.ec.message();
+}
+
+TEST(BeastTransport, OversizeHeadersHitTheHeaderLimit) {
+  ServerResponse res;
+  for (int i = 0; i < 40; ++i)
+    res.headers.emplace_back("X-Filler-" + std::to_string(i), std::string(100, 'y'));
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.max_header_bytes = 1024;
+  BeastTransport transport(ioc.get_executor(), o);
+  auto out = send(ioc, transport, post(server.url()));
+  EXPECT_EQ(out.ec, beast::http::error::header_limit) << out.ec.message();
+}
+
+TEST(BeastTransport, CertificateForAnotherHostNameFailsVerification) {
+  ServerOptions so;
+  so.leaf.dns_names = {"wrong.example"};
+  so.leaf.ip_addresses = {};
+  TestServer server(test::always({}), so);
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  for (const std::string host : {"localhost", "127.0.0.1"}) {
+    auto out = send(ioc, transport, post(server.url("/", host)));
+    ASSERT_TRUE(out.ec) << host;
+    EXPECT_EQ(out.ec.category(), asio::error::get_ssl_category()) << host << ": " << out.ec.message();
+    EXPECT_NE(out.ec.message().find("certificate verify failed"), std::string::npos) << out.ec.message();
+    EXPECT_FALSE(out.result.request_written);
+  }
+  EXPECT_EQ(server.requests(), 0u);
+}
+
+TEST(BeastTransport, UntrustedCaFailsVerification) {
+  sandbox::CertificateAuthority other("some other CA");
+  ServerOptions so;
+  so.ca = &other;  // the server's leaf comes from a CA the client does not trust
+  TestServer server(test::always({}), so);
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.ca_pem = sandbox::CertificateAuthority("the CA the client trusts").ca_cert_pem();
+  BeastTransport transport(ioc.get_executor(), o);
+  auto out = send(ioc, transport, post(server.url()));
+  ASSERT_TRUE(out.ec);
+  EXPECT_EQ(out.ec.category(), asio::error::get_ssl_category()) << out.ec.message();
+  EXPECT_FALSE(out.result.request_written);
+  EXPECT_EQ(server.requests(), 0u);
+}
+
+TEST(BeastTransport, NoTrustAtAllFailsVerification) {
+  TestServer server(test::always({}));
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.ca_pem.clear();
+  o.use_default_verify_paths = true;  // the system store does not know the test CA
+  BeastTransport transport(ioc.get_executor(), o);
+  auto out = send(ioc, transport, post(server.url()));
+  EXPECT_EQ(out.ec.category(), asio::error::get_ssl_category()) << out.ec.message();
+}
+
+TEST(BeastTransport, CaFileIsTrusted) {
+  TestServer server(test::always({}));
+  const std::string path = ::testing::TempDir() + "/partnerkit_transport_ca.pem";
+  {
+    std::ofstream f(path);
+    f << server.ca_pem();
+  }
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.ca_pem.clear();
+  o.ca_file = path;
+  BeastTransport transport(ioc.get_executor(), o);
+  auto out = send(ioc, transport, post(server.url()));
+  EXPECT_FALSE(out.ec) << out.ec.message();
+  auto bad = o;
+  bad.ca_file = path + ".missing";
+  EXPECT_THROW(BeastTransport(ioc.get_executor(), bad), boost::system::system_error);
+}
+
+TEST(BeastTransport, CancellationInFlightAborts) {
+  ServerResponse res;
+  res.delay = 5s;
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  asio::cancellation_signal signal;
+  std::optional<Outcome> out;
+  transport.async_send(post(server.url()),
+                       asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, SendResult r) {
+                         out = Outcome{ec, std::move(r)};
+                       }));
+  asio::steady_timer timer(ioc, 150ms);
+  timer.async_wait([&](error_code) { signal.emit(asio::cancellation_type::terminal); });
+  const auto start = std::chrono::steady_clock::now();
+  ioc.run();
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->ec, asio::error::operation_aborted) << out->ec.message();
+  EXPECT_TRUE(out->result.request_written);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_EQ(transport.stats().idle_connections, 0u);  // a cancelled connection is not pooled
+}
+
+TEST(BeastTransport, CancellationWhileWaitingForAPoolSlot) {
+  ServerResponse res;
+  res.delay = 400ms;
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.max_connections_per_origin = 1;
+  BeastTransport transport(ioc.get_executor(), o);
+  std::optional<Outcome> first, second;
+  transport.async_send(post(server.url()), [&](error_code ec, SendResult r) {
+    first = Outcome{ec, std::move(r)};
+  });
+  asio::cancellation_signal signal;
+  transport.async_send(post(server.url()),
+                       asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, SendResult r) {
+                         second = Outcome{ec, std::move(r)};
+                       }));
+  asio::steady_timer timer(ioc, 100ms);
+  timer.async_wait([&](error_code) { signal.emit(asio::cancellation_type::terminal); });
+  ioc.run();
+  ASSERT_TRUE(first && second);
+  EXPECT_FALSE(first->ec) << first->ec.message();
+  EXPECT_EQ(second->ec, asio::error::operation_aborted);
+  EXPECT_FALSE(second->result.request_written);
+  EXPECT_EQ(server.requests(), 1u);
+}
+
+TEST(BeastTransport, PoolIsBoundedPerOrigin) {
+  ServerResponse res;
+  res.delay = 50ms;
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.max_connections_per_origin = 2;
+  BeastTransport transport(ioc.get_executor(), o);
+  int ok = 0;
+  for (int i = 0; i < 10; ++i) {
+    transport.async_send(post(server.url()), [&](error_code ec, SendResult r) {
+      EXPECT_FALSE(ec) << ec.message();
+      if (!ec && r.response.status == 200) ++ok;
+    });
+  }
+  ioc.run();
+  EXPECT_EQ(ok, 10);
+  EXPECT_EQ(server.connections_accepted(), 2u);
+  EXPECT_EQ(transport.stats().connections_opened, 2u);
+}
+
+TEST(BeastTransport, ConnectionCloseIsHonoured) {
+  ServerResponse res;
+  res.close = true;
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  for (int i = 0; i < 3; ++i) {
+    auto out = send(ioc, transport, post(server.url()));
+    ASSERT_FALSE(out.ec) << out.ec.message();
+    EXPECT_EQ(out.result.response.header("Connection"), "close");
+  }
+  ioc.restart();
+  ioc.run();  // let the graceful closes finish
+  EXPECT_EQ(server.connections_accepted(), 3u);
+  const auto stats = transport.stats();
+  EXPECT_EQ(stats.connections_opened, 3u);
+  EXPECT_EQ(stats.connections_reused, 0u);
+  EXPECT_EQ(stats.idle_connections, 0u);
+  // Session resumption (nice-to-have): the second and third handshakes resume the first session.
+  EXPECT_GE(stats.tls_sessions_resumed, 1u);
+}
+
+TEST(BeastTransport, RequestConnectionCloseIsHonoured) {
+  TestServer server(test::always({}));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  auto r = post(server.url());
+  r.headers.emplace_back("Connection", "close");
+  ASSERT_FALSE(send(ioc, transport, r).ec);
+  ASSERT_FALSE(send(ioc, transport, r).ec);
+  EXPECT_EQ(transport.stats().connections_opened, 2u);
+}
+
+TEST(BeastTransport, StalePooledConnectionIsReplacedByAFreshOne) {
+  ServerOptions so;
+  so.idle_close = 100ms;  // the server closes keep-alive connections idle for 100 ms
+  TestServer server(test::always({}), so);
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  ASSERT_FALSE(send(ioc, transport, post(server.url())).ec);
+  EXPECT_EQ(transport.stats().idle_connections, 1u);
+  std::this_thread::sleep_for(400ms);
+  auto out = send(ioc, transport, post(server.url()));
+  ASSERT_FALSE(out.ec) << out.ec.message();
+  EXPECT_EQ(out.result.response.status, 200);
+  const auto stats = transport.stats();
+  EXPECT_EQ(stats.stale_discarded, 1u);
+  EXPECT_EQ(stats.connections_opened, 2u);
+  EXPECT_EQ(server.connections_accepted(), 2u);
+  EXPECT_EQ(server.requests(), 2u);
+}
+
+TEST(BeastTransport, IdleConnectionsExpire) {
+  TestServer server(test::always({}));
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.idle_timeout = 100ms;
+  BeastTransport transport(ioc.get_executor(), o);
+  ASSERT_FALSE(send(ioc, transport, post(server.url())).ec);
+  std::this_thread::sleep_for(250ms);
+  ASSERT_FALSE(send(ioc, transport, post(server.url())).ec);
+  EXPECT_EQ(transport.stats().connections_opened, 2u);
+  EXPECT_EQ(transport.stats().connections_reused, 0u);
+}
+
+TEST(BeastTransport, PlainHttpIsRefusedExceptToLoopbackWhenAllowed) {
+  ServerOptions so;
+  so.tls = false;
+  TestServer server(test::always({}), so);
+  asio::io_context ioc;
+  auto o = options_for(server);
+  {
+    BeastTransport transport(ioc.get_executor(), o);
+    auto out = send(ioc, transport, post(server.url()));
+    EXPECT_EQ(out.ec, boost::system::errc::protocol_not_supported) << out.ec.message();
+    EXPECT_FALSE(out.result.request_written);
+  }
+  o.allow_plain_http_loopback = true;
+  BeastTransport transport(ioc.get_executor(), o);
+  auto remote = send(ioc, transport, post("http://example.com/partners"));
+  EXPECT_EQ(remote.ec, boost::system::errc::protocol_not_supported) << remote.ec.message();
+  auto remote_ip = send(ioc, transport, post("http://192.0.2.1/partners"));
+  EXPECT_EQ(remote_ip.ec, boost::system::errc::protocol_not_supported) << remote_ip.ec.message();
+  auto local = send(ioc, transport, post(server.url()));
+  ASSERT_FALSE(local.ec) << local.ec.message();
+  EXPECT_EQ(local.result.response.status, 200);
+  auto local_ip = send(ioc, transport, post(server.url("/", "127.0.0.1")));
+  ASSERT_FALSE(local_ip.ec) << local_ip.ec.message();
+  EXPECT_EQ(server.requests(), 2u);
+}
+
+TEST(BeastTransport, BadInputIsRejectedBeforeAnythingIsSent) {
+  asio::io_context ioc;
+  TransportOptions o;
+  o.proxy_from_environment = false;
+  BeastTransport transport(ioc.get_executor(), o);
+  for (const char* url : {"not a url", "ftp://localhost/x", "https://", "https://localhost:0/"}) {
+    auto out = send(ioc, transport, post(url));
+    EXPECT_TRUE(out.ec) << url;
+    EXPECT_FALSE(out.result.request_written);
+  }
+  auto injected = post("https://localhost:1/");
+  injected.headers.emplace_back("X-Evil", "a\r\nX-Injected: 1");
+  EXPECT_EQ(send(ioc, transport, injected).ec, boost::system::errc::invalid_argument);
+  auto bad_name = post("https://localhost:1/");
+  bad_name.headers.emplace_back("Bad Name", "x");
+  EXPECT_EQ(send(ioc, transport, bad_name).ec, boost::system::errc::invalid_argument);
+  EXPECT_EQ(transport.stats().requests, 0u);
+}
+
+TEST(BeastTransport, NeverCompletesInline) {
+  TestServer server(test::always({}));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  bool done = false;
+  transport.async_send(post("ftp://nowhere/"), [&](error_code, SendResult) { done = true; });
+  EXPECT_FALSE(done);
+  bool done2 = false;
+  transport.async_send(post(server.url()), [&](error_code, SendResult) { done2 = true; });
+  EXPECT_FALSE(done2);
+  ioc.run();
+  EXPECT_TRUE(done);
+  EXPECT_TRUE(done2);
+}
+
+TEST(BeastTransport, ConnectionRefused) {
+  unsigned short port = 0;
+  {
+    TestServer server(test::always({}));
+    port = server.port();
+  }
+  asio::io_context ioc;
+  TransportOptions o;
+  o.proxy_from_environment = false;
+  BeastTransport transport(ioc.get_executor(), o);
+  auto out = send(ioc, transport, post("https://127.0.0.1:" + std::to_string(port) + "/"));
+  EXPECT_EQ(out.ec, asio::error::connection_refused) << out.ec.message();
+  EXPECT_FALSE(out.result.request_written);
+}
+
+TEST(BeastTransport, ServerDropWithoutAnswerIsAConnectionLoss) {
+  ServerResponse res;
+  res.drop = true;
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  auto out = send(ioc, transport, post(server.url()));
+  EXPECT_TRUE(is_connection_loss(out.ec)) << out.ec.message();
+  EXPECT_TRUE(out.result.request_written);
+}
+
+TEST(BeastTransport, WorksWithUseFutureThroughTheTokenAdapter) {
+  TestServer server(test::always({201, {}, "{}"}));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  std::optional<Outcome> out;
+  async_send(transport, post(server.url()), [&](error_code ec, SendResult r) {
+    out = Outcome{ec, std::move(r)};
+  });
+  ioc.run();
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->result.response.status, 201);
+}
+
+}  // namespace
+}  // namespace partnerkit
