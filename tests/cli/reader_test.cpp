@@ -328,3 +328,65 @@ TEST(SpecReader, ExampleJsonlAndCsvAgree) {
 
 }  // namespace
 }  // namespace partnerkit
+
+namespace partnerkit {
+namespace {
+
+// Mutated inputs (bytes flipped, quotes and newlines inserted, truncation) never crash the reader,
+// and every record still yields exactly one item with consecutive indices and increasing lines.
+TEST(SpecReader, SurvivesMutatedInput) {
+  std::string seeds[2];
+  for (int i = 0; i < 2; ++i) {
+    std::ifstream f(std::string(PARTNERKIT_EXAMPLES_DIR) + (i == 0 ? "/partners.jsonl" : "/partners.csv"),
+                    std::ios::binary);
+    std::stringstream s;
+    s << f.rdbuf();
+    seeds[i] = s.str();
+  }
+  std::uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto rnd = [&state](std::size_t n) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return static_cast<std::size_t>(state % n);
+  };
+  const char inserts[] = {'"', '\n', ',', ';', '{', '}', '\r', '\0', '\\', '\xC3', '\xFF'};
+  for (int round = 0; round < 3000; ++round) {
+    std::string text = seeds[round % 2];
+    const int edits = 1 + static_cast<int>(rnd(8));
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = rnd(text.size() + 1);
+      switch (rnd(4)) {
+        case 0:
+          if (at < text.size()) text[at] = static_cast<char>(rnd(256));
+          break;
+        case 1:
+          text.insert(at, 1, inserts[rnd(sizeof inserts)]);
+          break;
+        case 2:
+          text.erase(at, rnd(16));
+          break;
+        case 3:
+          text.resize(at);
+          break;
+      }
+    }
+    std::istringstream in(text);
+    SpecReader reader(in, SpecReaderOptions{.format = InputFormat::automatic, .max_record_bytes = 512});
+    std::size_t expected_index = 0, last_line = 0;
+    while (auto item = reader.next()) {
+      ASSERT_EQ(item->index, expected_index++);
+      ASSERT_GT(item->line, last_line);
+      last_line = item->line;
+      if (!item->spec) {
+        ASSERT_EQ(item->spec.error().code, errc::invalid_input);
+        ASSERT_TRUE(item->spec.error().message.starts_with("line " + std::to_string(item->line) + ": "))
+            << item->spec.error().message;
+      }
+    }
+    ASSERT_LE(last_line, reader.lines_read());
+  }
+}
+
+}  // namespace
+}  // namespace partnerkit
