@@ -21,6 +21,22 @@
 #include <string_view>
 #include <vector>
 
+// The input formats, for the commands' --help (a literal so help texts can be concatenated).
+#define PARTNERKIT_CLI_INPUT_HELP                                                                       \
+  "Input (--input FILE, or - for stdin; --format auto picks JSON lines when the first character is\n"   \
+  "'{', else CSV):\n"                                                                                   \
+  "  JSON lines  one PartnerSpec object per line, snake_case names, e.g.\n"                             \
+  "              {\"email\":\"ana@example.com\",\"name\":\"Ana Silva\",\"tags\":[\"emea\"]}\n"          \
+  "  CSV         RFC 4180 with a header row of PartnerSpec names: email,name,first_name,last_name,\n"   \
+  "              company,referral_key,external_id,image,country,description,group,partner_type,\n"      \
+  "              invite,password; nested fields by dotted names (referrer.id|key|email, link.prefix,\n" \
+  "              link.key_length, link.external_id, link.tenant_id, link.comments, link.archived,\n"    \
+  "              link.tag_ids); tags and link.tag_ids as one cell separated by ';' (vip;emea);\n"       \
+  "              contacts, custom_fields, vendor_overrides and vendor_overrides.<vendor> as JSON\n"     \
+  "              text in the cell. An empty cell is an absent field.\n"                                 \
+  "Blank lines are skipped. A bad line is reported with its line number and field and the other\n"      \
+  "lines go on; a record over 1 MiB is refused. An unknown CSV column makes the input unreadable.\n"
+
 namespace partnerkit::cli {
 
 // Exit status of every command (DESIGN.md): 0 all ok, 1 some items failed, 2 bad usage or

@@ -32,6 +32,7 @@ constexpr std::string_view render_help =
     "  --strict               fail items using fields a vendor cannot carry (unsupported_field)\n"
     "                         instead of dropping them with a warning\n"
     "  -h, --help             this text\n"
+    "\n" PARTNERKIT_CLI_INPUT_HELP
     "\n"
     "API keys come from DUB_API_KEY, PARTNERO_API_KEY, JOURNEYBEE_API_KEY (a placeholder when unset);\n"
     "they are never printed.\n"

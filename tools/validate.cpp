@@ -26,6 +26,7 @@ constexpr std::string_view validate_help =
     "  --vendor V[,V...]      also check what these vendors can carry; repeatable\n"
     "  --settings FILE        vendor settings, as for render\n"
     "  -h, --help             this text\n"
+    "\n" PARTNERKIT_CLI_INPUT_HELP
     "\n"
     "Exit status: 0 every item valid, 1 some items invalid, 2 bad usage or unreadable input.\n";
 
