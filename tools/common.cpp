@@ -228,7 +228,13 @@ boost::json::array issues_json(const Error& e) {
 
 int run_guarded(std::string_view command, int (*body)(Args), Args args) {
   try {
-    return body(args);
+    const int status = body(args);
+    std::cout.flush();
+    if (!std::cout) {
+      std::cerr << "partnerkit " << command << ": cannot write to standard output\n";
+      return exit_usage;
+    }
+    return status;
   } catch (const UsageError& e) {
     std::cout.flush();
     std::cerr << "partnerkit " << command << ": " << e.what() << "\n"

@@ -365,3 +365,16 @@ TEST_F(Cli, ValidateWithVendorsWarnsAboutFieldsTheyCannotCarry) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CliOutput, AFailedWriteToStdoutExitsTwo) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  const std::string cmd = std::string("'") + PARTNERKIT_CLI_PATH + "' render --vendor dub --input '" +
+                          PARTNERKIT_EXAMPLES_DIR + "/partners.jsonl' >/dev/full 2>/dev/null";
+  const int raw = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(raw));
+  EXPECT_EQ(WEXITSTATUS(raw), 2);
+}
+
+}  // namespace
