@@ -1,0 +1,435 @@
+// The adapter author's kit: a GoogleTest conformance suite any Adapter (built-in or plugin) runs
+// against itself and its golden cases. Header-only; link GTest::gtest and partnerkit (installed
+// with partnerkit: find_package(partnerkit) + find_package(GTest)).
+//
+//   #include <partnerkit/testing/adapter_conformance.hpp>
+//   int main(int argc, char** argv) {
+//     ::testing::InitGoogleTest(&argc, argv);
+//     partnerkit::testing::ConformanceSuite s;
+//     s.vendor = "tolt";
+//     s.make_adapter = [] { return std::make_shared<const ToltAdapter>(); };
+//     s.config.base_url = "https://api.tolt.com";
+//     s.config.settings["program_id"] = "prg_1";
+//     s.sample.email = "ana@example.com";
+//     s.golden.push_back({"minimal", spec, {}, "POST", "https://api.tolt.com/v2/partners", R"({...})"});
+//     s.errors.push_back({"duplicate", {409, {}, R"({...})"}, partnerkit::errc::already_exists, "email"});
+//     s.successes.push_back({"created", spec, {201, {}, R"({...})"}, "part_1"});
+//     partnerkit::testing::register_conformance_tests(s);
+//     return RUN_ALL_TESTS();
+//   }
+//
+// What it checks (test names "<vendor>_conformance.<check>/<case>"):
+//  - Identity: name() is the declared vendor; capabilities() name only PartnerSpec fields, every
+//    mapping names a declared field, the error shape is described, the default rate is >= 0.
+//  - Encode is deterministic: the same input gives the same bytes, from the same adapter and from
+//    a second instance (no hidden state, no clock, no randomness).
+//  - Golden requests: method, URL and body byte for byte (and the Authorization header when given).
+//  - Declared errors: each response decodes to the declared code (and field when given), with
+//    http_status set, a bounded message and a raw_body of at most max_raw_body_bytes.
+//  - Declared successes decode (expected id and email), also with unknown extra members added.
+//  - Hostile bodies never crash decode: truncated JSON, wrong types, a 2 MB string, 10 000 levels
+//    of nesting, an empty body, binary garbage. On a 2xx every non-object body is errc::protocol
+//    (an empty 2xx body too unless empty_success_body_ok); on a 4xx/5xx the result is an error
+//    carrying the status.
+//  - No secret leaks: the API key and the spec's password never appear in a redacted request, in
+//    encode warnings, or in any decoded error's message, field, issues, vendor_code or raw_body,
+//    even when the vendor's body echoes them in secret-named members.
+#pragma once
+
+#include <partnerkit/adapter.hpp>
+#include <partnerkit/error.hpp>
+#include <partnerkit/http.hpp>
+#include <partnerkit/partner.hpp>
+#include <partnerkit/partner_spec.hpp>
+
+#include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace partnerkit::testing {
+
+// A request the adapter must produce byte for byte.
+struct GoldenRequest {
+  GoldenRequest() = default;
+  GoldenRequest(std::string name_, PartnerSpec spec_, std::optional<VendorConfig> config_,
+                std::string method_, std::string url_, std::string body_,
+                std::optional<std::string> authorization_ = std::nullopt)
+      : name(std::move(name_)),
+        spec(std::move(spec_)),
+        config(std::move(config_)),
+        method(std::move(method_)),
+        url(std::move(url_)),
+        body(std::move(body_)),
+        authorization(std::move(authorization_)) {}
+
+  std::string name;
+  PartnerSpec spec;
+  std::optional<VendorConfig> config;  // empty: ConformanceSuite::config
+  std::string method = "POST";
+  std::string url;
+  std::string body;
+  std::optional<std::string> authorization;  // e.g. "Bearer <key>"; empty: not checked
+};
+
+// A vendor error response and the normalized code it must decode to.
+struct DeclaredError {
+  DeclaredError() = default;
+  DeclaredError(std::string name_, HttpResponse response_, errc code_,
+                std::optional<std::string> field_ = std::nullopt)
+      : name(std::move(name_)), response(std::move(response_)), code(code_), field(std::move(field_)) {}
+
+  std::string name;
+  HttpResponse response;
+  errc code = errc::rejected;
+  std::optional<std::string> field;  // the PartnerSpec path the error must name, when given
+};
+
+// A vendor success response and what the Partner must say.
+struct DeclaredSuccess {
+  DeclaredSuccess() = default;
+  DeclaredSuccess(std::string name_, PartnerSpec spec_, HttpResponse response_,
+                  std::optional<std::string> id_ = std::nullopt,
+                  std::optional<std::string> email_ = std::nullopt)
+      : name(std::move(name_)),
+        spec(std::move(spec_)),
+        response(std::move(response_)),
+        id(std::move(id_)),
+        email(std::move(email_)) {}
+
+  std::string name;
+  PartnerSpec spec;  // the spec that was "sent" (DecodeContext::spec)
+  HttpResponse response;
+  std::optional<std::string> id;     // expected Partner::id (nullopt: not checked)
+  std::optional<std::string> email;  // expected Partner::email (nullopt: the spec's email)
+};
+
+struct ConformanceSuite {
+  std::string vendor;                                            // what name() must return
+  std::function<std::shared_ptr<const Adapter>()> make_adapter;  // a fresh adapter per call
+  VendorConfig config;  // base URL, settings; api_key is replaced by `api_key` below
+  std::string api_key = "pk_conformance_SECRET_4f2a9c";  // must never leak
+  PartnerSpec sample;  // a valid spec; its password (if any) must never leak
+  std::vector<GoldenRequest> golden;
+  std::vector<DeclaredError> errors;
+  std::vector<DeclaredSuccess> successes;
+  bool empty_success_body_ok = false;      // true when the vendor answers a create with an empty 2xx
+  int success_status = 201;                // the status of a create's success, for the hostile checks
+  std::vector<std::string> extra_secrets;  // more strings that must never appear
+};
+
+namespace detail {
+
+inline std::string describe(const HttpRequest& r) {
+  std::string s = r.method + " " + r.url + "\n";
+  for (const auto& [k, v] : r.headers) s += k + ": " + v + "\n";
+  return s + "\n" + r.body;
+}
+
+inline VendorConfig config_with_key(const ConformanceSuite& s, std::optional<VendorConfig> c = std::nullopt) {
+  VendorConfig cfg = c ? *c : s.config;
+  cfg.api_key = s.api_key;
+  return cfg;
+}
+
+inline std::vector<std::string> secrets(const ConformanceSuite& s) {
+  std::vector<std::string> out{s.api_key};
+  if (s.sample.password && !s.sample.password->empty()) out.push_back(*s.sample.password);
+  for (const auto& g : s.golden)
+    if (g.spec.password && !g.spec.password->empty()) out.push_back(*g.spec.password);
+  for (const auto& x : s.extra_secrets)
+    if (!x.empty()) out.push_back(x);
+  return out;
+}
+
+inline void expect_no_secret(std::string_view where, std::string_view text,
+                             const std::vector<std::string>& secrets) {
+  for (const auto& secret : secrets)
+    EXPECT_EQ(text.find(secret), std::string_view::npos) << where << " contains a secret";
+}
+
+inline void expect_clean_error(const Error& e, const std::vector<std::string>& secrets) {
+  expect_no_secret("Error::message", e.message, secrets);
+  expect_no_secret("Error::field", e.field, secrets);
+  expect_no_secret("Error::vendor_code", e.vendor_code, secrets);
+  expect_no_secret("Error::doc_url", e.doc_url, secrets);
+  expect_no_secret("Error::raw_body", e.raw_body, secrets);
+  for (const auto& i : e.issues) {
+    expect_no_secret("Error::issues.field", i.field, secrets);
+    expect_no_secret("Error::issues.message", i.message, secrets);
+  }
+  EXPECT_LE(e.raw_body.size(), max_raw_body_bytes) << "raw_body is not capped";
+  EXPECT_LE(e.message.size(), 16u * 1024) << "message is not bounded";
+}
+
+inline DecodeContext context_for(const PartnerSpec& spec, const VendorConfig& config) {
+  DecodeContext ctx;
+  ctx.spec = &spec;
+  ctx.config = &config;
+  ctx.sent_at = std::chrono::system_clock::now();
+  return ctx;
+}
+
+// Bodies no vendor sends on purpose.
+inline std::vector<std::pair<std::string, std::string>> hostile_bodies() {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.emplace_back("empty", "");
+  out.emplace_back("truncated", R"({"data":{"id":"p_1","email":"a@b.co","na)");
+  out.emplace_back("truncated_string", R"({"error":{"code":"conflict","message":"unterminat)");
+  out.emplace_back("null", "null");
+  out.emplace_back("array", "[]");
+  out.emplace_back("number", "42");
+  out.emplace_back("string", R"("just a string")");
+  out.emplace_back("wrong_types",
+                   R"({"id":[],"email":{},"name":7,"status":false,"createdAt":[1],"links":"x","data":5,)"
+                   R"("partner":"x","error":12,"errors":"x","message":{},"code":[],"success":"yes"})");
+  out.emplace_back("wrong_types_nested",
+                   R"({"data":{"id":{},"email":[],"status":1,"link":"x"},"error":{"code":{},"message":[]},)"
+                   R"("errors":[{"field":1,"message":null},7]})");
+  std::string big(2 * 1024 * 1024, 'A');
+  out.emplace_back("two_megabyte_string",
+                   "{\"message\":\"" + big + "\",\"error\":\"" + big.substr(0, 1024) + "\"}");
+  out.emplace_back("two_megabyte_bare", big);
+  out.emplace_back("deep_nesting", std::string(10000, '[') + std::string(10000, ']'));
+  out.emplace_back("deep_nesting_objects", [] {
+    std::string s;
+    for (int i = 0; i < 10000; ++i) s += "{\"a\":";
+    s += "1";
+    s += std::string(10000, '}');
+    return s;
+  }());
+  std::string garbage;
+  for (int i = 0; i < 4096; ++i) garbage.push_back(static_cast<char>((i * 131 + 7) & 0xFF));
+  out.emplace_back("binary_garbage", garbage);
+  out.emplace_back("invalid_utf8", "{\"message\":\"\xC3\x28\xFF\xFE\",\"error\":\"\xED\xA0\x80\"}");
+  return out;
+}
+
+// A body echoing the secrets in members a vendor might send back.
+inline std::string echo_body(const ConformanceSuite& s) {
+  boost::json::object o;
+  o["password"] = s.sample.password.value_or("S3cret-Passw0rd!");
+  o["api_key"] = s.api_key;
+  o["token"] = s.api_key;
+  o["authorization"] = "Bearer " + s.api_key;
+  return boost::json::serialize(o);
+}
+
+class LambdaTest : public ::testing::Test {
+ public:
+  explicit LambdaTest(std::function<void()> body) : body_(std::move(body)) {}
+  void TestBody() override { body_(); }
+
+ private:
+  std::function<void()> body_;
+};
+
+inline std::string test_name(std::string_view text) {
+  std::string out;
+  for (char c : text) out.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
+  return out.empty() ? "_" : out;
+}
+
+inline void add_test(const std::string& suite, const std::string& name, std::function<void()> body) {
+  ::testing::RegisterTest(suite.c_str(), test_name(name).c_str(), nullptr, nullptr, __FILE__, __LINE__,
+                          [body = std::move(body)]() -> ::testing::Test* { return new LambdaTest(body); });
+}
+
+}  // namespace detail
+
+// Registers every check of the kit for `suite` with GoogleTest (call before RUN_ALL_TESTS).
+inline void register_conformance_tests(const ConformanceSuite& suite_in) {
+  auto s = std::make_shared<const ConformanceSuite>(suite_in);
+  const std::string group = detail::test_name(s->vendor) + "_conformance";
+
+  detail::add_test(group, "identity", [s] {
+    ASSERT_TRUE(s->make_adapter) << "make_adapter is empty";
+    auto a = s->make_adapter();
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->name(), s->vendor);
+    Capabilities c = a->capabilities();
+    EXPECT_FALSE(c.fields.empty()) << "capabilities().fields names no field";
+    EXPECT_NE(std::find(c.fields.begin(), c.fields.end(), "email"), c.fields.end()) << "email is not carried";
+    for (const auto& f : c.fields)
+      EXPECT_NE(std::find(std::begin(partner_spec_fields), std::end(partner_spec_fields), f),
+                std::end(partner_spec_fields))
+          << "'" << f << "' is not a PartnerSpec field";
+    for (const auto& m : c.mappings) {
+      EXPECT_NE(std::find(c.fields.begin(), c.fields.end(), m.field), c.fields.end())
+          << "mapping for '" << m.field << "', which fields does not declare";
+      EXPECT_FALSE(m.target.empty()) << "empty target for " << m.field;
+    }
+    EXPECT_FALSE(c.error_shape.empty()) << "capabilities().error_shape is not described";
+    EXPECT_GE(c.default_requests_per_second, 0);
+  });
+
+  detail::add_test(group, "encode_is_deterministic", [s] {
+    auto a = s->make_adapter();
+    auto b = s->make_adapter();
+    std::vector<std::pair<PartnerSpec, VendorConfig>> inputs{{s->sample, detail::config_with_key(*s)}};
+    for (const auto& g : s->golden) inputs.emplace_back(g.spec, detail::config_with_key(*s, g.config));
+    for (const auto& [spec, cfg] : inputs) {
+      auto r1 = a->encode(spec, cfg);
+      auto r2 = a->encode(spec, cfg);
+      auto r3 = b->encode(spec, cfg);
+      ASSERT_EQ(r1.has_value(), r2.has_value());
+      ASSERT_EQ(r1.has_value(), r3.has_value());
+      if (!r1) {
+        EXPECT_EQ(r1.error().code, r2.error().code);
+        EXPECT_EQ(r1.error().message, r2.error().message);
+        continue;
+      }
+      EXPECT_EQ(r1->request, r2->request) << detail::describe(r1->request) << "\n---\n"
+                                          << detail::describe(r2->request);
+      EXPECT_EQ(r1->request, r3->request) << "a second adapter instance encodes differently";
+      EXPECT_EQ(r1->warnings, r2->warnings);
+    }
+  });
+
+  for (std::size_t i = 0; i < s->golden.size(); ++i) {
+    detail::add_test(group, "golden_" + s->golden[i].name, [s, i] {
+      const auto& g = s->golden[i];
+      auto cfg = detail::config_with_key(*s, g.config);
+      auto r = s->make_adapter()->encode(g.spec, cfg);
+      ASSERT_TRUE(r) << "encode failed: " << r.error().message;
+      EXPECT_EQ(r->request.method, g.method);
+      EXPECT_EQ(r->request.url, g.url);
+      EXPECT_EQ(r->request.body, g.body) << "the body differs from the golden one byte for byte";
+      if (g.authorization) {
+        std::string auth = *g.authorization;
+        if (auto pos = auth.find("<key>"); pos != std::string::npos) auth.replace(pos, 5, s->api_key);
+        EXPECT_EQ(r->request.header("Authorization"), auth);
+      }
+    });
+  }
+
+  for (std::size_t i = 0; i < s->errors.size(); ++i) {
+    detail::add_test(group, "error_" + s->errors[i].name, [s, i] {
+      const auto& d = s->errors[i];
+      auto cfg = detail::config_with_key(*s);
+      auto ctx = detail::context_for(s->sample, cfg);
+      auto r = s->make_adapter()->decode(d.response, ctx);
+      ASSERT_FALSE(r) << "a declared error decoded as a success";
+      EXPECT_EQ(to_string(r.error().code), to_string(d.code)) << r.error().message;
+      EXPECT_EQ(r.error().http_status, d.response.status);
+      EXPECT_FALSE(r.error().message.empty());
+      if (d.field) {
+        EXPECT_EQ(r.error().field, *d.field);
+      }
+      detail::expect_clean_error(r.error(), detail::secrets(*s));
+    });
+  }
+
+  for (std::size_t i = 0; i < s->successes.size(); ++i) {
+    detail::add_test(group, "success_" + s->successes[i].name, [s, i] {
+      const auto& d = s->successes[i];
+      auto cfg = detail::config_with_key(*s);
+      auto ctx = detail::context_for(d.spec, cfg);
+      auto adapter = s->make_adapter();
+      auto r = adapter->decode(d.response, ctx);
+      ASSERT_TRUE(r) << "decode failed: " << r.error().message;
+      EXPECT_EQ(r->vendor, s->vendor);
+      if (d.id) {
+        EXPECT_EQ(r->id, d.id);
+      }
+      EXPECT_EQ(r->email, d.email.value_or(d.spec.email));
+
+      // Unknown members are tolerated (vendors add fields; closed decoders break on them).
+      boost::system::error_code ec;
+      boost::json::value v = boost::json::parse(d.response.body, ec);
+      if (!ec && v.is_object()) {
+        auto add_unknown = [](boost::json::object& o) {
+          o["partnerkit_unknown_member"] =
+              boost::json::object{{"nested", boost::json::array{1, "two", nullptr}}};
+          o["partnerkit_unknown_string"] = "x";
+        };
+        add_unknown(v.as_object());
+        for (auto& [_, member] : v.as_object())
+          if (member.is_object()) add_unknown(member.as_object());
+        HttpResponse extended = d.response;
+        extended.body = boost::json::serialize(v);
+        auto r2 = adapter->decode(extended, ctx);
+        ASSERT_TRUE(r2) << "unknown members made decode fail: " << r2.error().message;
+        EXPECT_EQ(r2->id, r->id);
+        EXPECT_EQ(r2->email, r->email);
+      }
+    });
+  }
+
+  detail::add_test(group, "hostile_bodies_never_crash", [s] {
+    auto adapter = s->make_adapter();
+    auto cfg = detail::config_with_key(*s);
+    auto ctx = detail::context_for(s->sample, cfg);
+    auto secrets = detail::secrets(*s);
+    std::vector<int> statuses{200, s->success_status, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503};
+    for (const auto& [name, body] : detail::hostile_bodies()) {
+      for (int status : statuses) {
+        SCOPED_TRACE(name + " with status " + std::to_string(status));
+        HttpResponse resp{status, {{"Content-Type", "application/json"}}, body};
+        auto r = adapter->decode(resp, ctx);
+        if (status >= 200 && status < 300) {
+          // Bodies that are not a JSON object cannot be a partner; wrong-typed objects may be
+          // accepted only by vendors that read nothing from a success (checked: no crash).
+          bool object_like = name.rfind("wrong_types", 0) == 0 || name == "deep_nesting_objects";
+          bool empty_ok = name == "empty" && s->empty_success_body_ok;
+          if (!object_like && !empty_ok) {
+            ASSERT_FALSE(r) << "a hostile 2xx body decoded as a success";
+            EXPECT_EQ(to_string(r.error().code), "protocol") << r.error().message;
+          }
+        } else {
+          ASSERT_FALSE(r) << "a " << status << " decoded as a success";
+          EXPECT_EQ(r.error().http_status, status);
+        }
+        if (!r) detail::expect_clean_error(r.error(), secrets);
+      }
+    }
+  });
+
+  detail::add_test(group, "no_secret_in_requests_or_errors", [s] {
+    auto adapter = s->make_adapter();
+    auto secrets = detail::secrets(*s);
+    std::vector<std::pair<PartnerSpec, VendorConfig>> inputs{{s->sample, detail::config_with_key(*s)}};
+    for (const auto& g : s->golden) inputs.emplace_back(g.spec, detail::config_with_key(*s, g.config));
+    for (auto [spec, cfg] : inputs) {
+      for (bool strict : {false, true}) {
+        cfg.strict = strict;
+        auto r = adapter->encode(spec, cfg);
+        if (!r) {
+          detail::expect_clean_error(r.error(), secrets);
+          continue;
+        }
+        // The key goes in the Authorization header only, never in the URL or the body.
+        EXPECT_EQ(r->request.url.find(s->api_key), std::string::npos) << "API key in the URL";
+        EXPECT_EQ(r->request.body.find(s->api_key), std::string::npos) << "API key in the body";
+        HttpRequest red = redacted(r->request);
+        detail::expect_no_secret("redacted request", detail::describe(red), secrets);
+        for (const auto& w : r->warnings) detail::expect_no_secret("encode warning", w, secrets);
+      }
+    }
+    auto cfg = detail::config_with_key(*s);
+    auto ctx = detail::context_for(s->sample, cfg);
+    for (int status : {400, 401, 403, 409, 422, 500}) {
+      HttpResponse echo{status, {{"Content-Type", "application/json"}}, detail::echo_body(*s)};
+      auto r = adapter->decode(echo, ctx);
+      ASSERT_FALSE(r);
+      detail::expect_clean_error(r.error(), secrets);
+    }
+    for (const auto& d : s->errors) {
+      auto r = adapter->decode(d.response, ctx);
+      if (!r) detail::expect_clean_error(r.error(), secrets);
+    }
+  });
+}
+
+}  // namespace partnerkit::testing

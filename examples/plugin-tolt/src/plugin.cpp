@@ -1,0 +1,19 @@
+// The plugin's one entry point: PARTNERKIT_PLUGIN writes the extern "C" handshake and register
+// functions; register_tolt adds the adapter, and the sandbox simulator for `partnerkit sandbox` /
+// `provision --sandbox`.
+#include <partnerkit/plugin.hpp>
+#include <tolt/tolt_adapter.hpp>
+#include <tolt/tolt_simulator.hpp>
+
+namespace {
+
+void register_tolt(partnerkit::PluginRegistrar& registrar) {
+  registrar.add_adapter(std::make_shared<const tolt::ToltAdapter>());
+  registrar.add_simulator("tolt", [](const partnerkit::SimulatorParams& params) {
+    return std::make_unique<tolt::ToltSimulator>(tolt::ToltSimulatorOptions{}, params.clock, params.seed);
+  });
+}
+
+}  // namespace
+
+PARTNERKIT_PLUGIN("tolt", register_tolt)

@@ -1,0 +1,323 @@
+#include <tolt/tolt_adapter.hpp>
+
+#include <partnerkit/http_errors.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstddef>
+
+namespace tolt {
+
+namespace pk = partnerkit;
+namespace json = boost::json;
+
+namespace {
+
+// Bodies above this are not parsed (Tolt's own request cap is 1 MB; answers are far smaller).
+constexpr std::size_t max_parsed_body = 1 << 20;
+constexpr std::size_t max_message = 1024;
+
+std::size_t code_points(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+std::string capped(std::string_view s, std::size_t max = max_message) {
+  if (s.size() <= max) return std::string(s);
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // keep UTF-8 whole
+  return std::string(s.substr(0, n)) + "...";
+}
+
+std::chrono::system_clock::time_point now_of(const pk::DecodeContext& c) {
+  return c.sent_at == std::chrono::system_clock::time_point{} ? std::chrono::system_clock::now() : c.sent_at;
+}
+
+bool parse(std::string_view body, json::value& out) {
+  if (body.empty() || body.size() > max_parsed_body) return false;
+  boost::system::error_code ec;
+  json::parse_options opt;
+  opt.max_depth = 64;
+  out = json::parse(body, ec, {}, opt);
+  return !ec;
+}
+
+const json::string* str(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v ? v->if_string() : nullptr;
+}
+
+pk::Error protocol(const pk::HttpResponse& r, std::string message, std::string field = {}) {
+  pk::Error e = pk::Error::make(pk::errc::protocol, std::move(message), std::move(field));
+  e.retryable = false;
+  e.http_status = r.status;
+  e.raw_body = pk::sanitized_body(r.body);
+  return e;
+}
+
+// Lenient mode drops what Tolt cannot carry (with a warning); strict mode refuses it.
+struct Dropper {
+  bool strict;
+  std::vector<std::string>* warnings;
+  std::optional<pk::Error> error;
+  void cannot_carry(std::string_view field) {
+    if (error) return;
+    if (strict) {
+      error = pk::Error::make(pk::errc::unsupported_field, "tolt cannot carry " + std::string(field),
+                              std::string(field));
+      return;
+    }
+    warnings->push_back("tolt cannot carry " + std::string(field) + "; dropped");
+  }
+};
+
+std::optional<pk::Error> check_length(std::string_view field, const std::string& value, std::size_t max) {
+  std::size_t n = code_points(value);
+  if (n < 1 || n > max)
+    return pk::Error::make(pk::errc::invalid_input,
+                           field == "company" ? "company must be 1 to 255 characters for tolt"
+                                              : std::string(field) + " must be 1 to " + std::to_string(max) +
+                                                    " characters for tolt",
+                           std::string(field));
+  return std::nullopt;
+}
+
+pk::PartnerStatus status_of(std::string_view s, bool& known) {
+  known = true;
+  if (s == "active") return pk::PartnerStatus::active;
+  if (s == "pending") return pk::PartnerStatus::pending;
+  if (s == "rejected") return pk::PartnerStatus::rejected;
+  if (s == "suspended") return pk::PartnerStatus::deactivated;
+  known = false;
+  return pk::PartnerStatus::unknown;
+}
+
+}  // namespace
+
+std::string ToltAdapter::spec_field(std::string_view f) {
+  if (f == "link.value" || f == "link") return "referral_key";
+  if (f == "company_name") return "company";
+  if (f == "country_code") return "country";
+  if (f == "group_id") return "group";
+  if (f == "display_name") return "name";
+  if (f == "notify_partner") return "invite";
+  if (f == "program_id") return "settings.program_id";
+  return std::string(f);
+}
+
+pk::Result<pk::EncodedRequest> ToltAdapter::encode(const pk::PartnerSpec& spec,
+                                                   const pk::VendorConfig& config) const {
+  if (config.api_key.empty())
+    return pk::Error::make(pk::errc::unauthenticated, "no API key configured for tolt", "api_key");
+  for (unsigned char c : config.api_key)
+    if (c <= 0x20 || c >= 0x7F)
+      return pk::Error::make(
+          pk::errc::unauthenticated,
+          "the API key configured for tolt contains spaces, control or non-ASCII characters", "api_key");
+  const json::value* program = config.settings.if_contains("program_id");
+  if (!program || !program->is_string() || program->as_string().empty())
+    return pk::Error::make(pk::errc::invalid_input,
+                           "tolt needs settings.program_id: the id (prg_...) of the program partners join",
+                           "settings.program_id");
+
+  pk::EncodedRequest out;
+  Dropper drop{config.strict, &out.warnings, std::nullopt};
+  if (spec.image) drop.cannot_carry("image");
+  if (spec.description) drop.cannot_carry("description");
+  if (!spec.tags.empty()) drop.cannot_carry("tags");
+  if (spec.partner_type) drop.cannot_carry("partner_type");
+  if (spec.referrer) drop.cannot_carry("referrer");
+  if (!spec.contacts.empty()) drop.cannot_carry("contacts");
+  if (spec.password) drop.cannot_carry("password");
+  if (spec.link) drop.cannot_carry("link");
+  if (!spec.custom_fields.empty()) drop.cannot_carry("custom_fields");
+  if (drop.error) return std::move(*drop.error);
+
+  // Names: first/last as given, else the full name split once at its first space.
+  std::optional<std::string> first = spec.first_name, last = spec.last_name, display;
+  if (spec.name && !spec.first_name && !spec.last_name) {
+    const std::string& n = *spec.name;
+    auto sp = n.find(' ');
+    if (sp == std::string::npos) {
+      first = n;
+    } else {
+      first = n.substr(0, sp);
+      std::string rest = n.substr(sp + 1);
+      if (!rest.empty()) last = rest;
+    }
+  } else if (spec.name) {
+    display = spec.name;
+  }
+  if (first && first->empty()) first.reset();
+  if (last && last->empty()) last.reset();
+
+  for (auto [field, value, max] : {std::tuple{"first_name", &first, 150}, std::tuple{"last_name", &last, 150},
+                                   std::tuple{"name", &display, 150}})
+    if (*value)
+      if (auto e = check_length(field, **value, static_cast<std::size_t>(max))) return std::move(*e);
+  if (spec.company)
+    if (auto e = check_length("company", *spec.company, 255)) return std::move(*e);
+
+  json::object body;
+  body["email"] = spec.email;
+  body["program_id"] = program->as_string();
+  if (first) body["first_name"] = *first;
+  if (last) body["last_name"] = *last;
+  if (display) body["display_name"] = *display;
+  if (spec.company) body["company_name"] = *spec.company;
+  if (spec.country) body["country_code"] = *spec.country;
+  if (spec.external_id) body["external_id"] = *spec.external_id;
+  if (spec.group) body["group_id"] = *spec.group;
+  if (spec.referral_key) body["link"] = json::object{{"value", *spec.referral_key}};
+  if (spec.invite) body["notify_partner"] = *spec.invite;
+
+  if (auto it = spec.vendor_overrides.find(std::string(vendor)); it != spec.vendor_overrides.end()) {
+    for (const auto& kv : it->second) {
+      if (kv.value().is_null())
+        body.erase(kv.key());
+      else
+        body[kv.key()] = kv.value();  // replaces in place, or appends
+    }
+  }
+
+  std::string_view base = config.base_url.empty() ? default_base_url : std::string_view(config.base_url);
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  out.request.method = "POST";
+  out.request.url = std::string(base) + std::string(path);
+  out.request.headers = {{"Authorization", "Bearer " + config.api_key},
+                         {"Content-Type", "application/json"},
+                         {"Accept", "application/json"}};
+  out.request.body = json::serialize(body);
+  return out;
+}
+
+pk::Result<pk::Partner> ToltAdapter::decode(const pk::HttpResponse& response,
+                                            const pk::DecodeContext& context) const {
+  json::value v;
+  const bool parsed = parse(response.body, v);
+
+  if (response.status < 200 || response.status >= 300) {
+    pk::Error e = pk::error_from_response(response, now_of(context));
+    const json::object* o = parsed ? v.if_object() : nullptr;
+    if (!o) return e;
+    std::string code;
+    if (const auto* c = str(*o, "code")) code = std::string(*c);
+    if (const auto* m = str(*o, "message")) e.message = capped(*m);
+    if (const auto* d = str(*o, "doc_url")) e.doc_url = capped(*d);
+    if (const auto* err = o->if_contains("error"); err && err->is_object()) {  // the 429 shape
+      if (const auto* m = str(err->as_object(), "message")) e.message = capped(*m);
+      if (const auto* t = str(err->as_object(), "type"); t && code.empty()) code = std::string(*t);
+    }
+    e.vendor_code = capped(code, 64);
+    if (const auto* errs = o->if_contains("errors"); errs && errs->is_array()) {
+      for (const auto& item : errs->as_array()) {
+        const auto* io = item.if_object();
+        if (!io) continue;
+        const auto* f = str(*io, "field");
+        const auto* m = str(*io, "message");
+        if (!f && !m) continue;
+        e.issues.push_back({f ? spec_field(capped(*f, 128)) : std::string(), m ? capped(*m) : std::string()});
+        if (e.issues.size() >= 32) break;
+      }
+      if (!e.issues.empty()) e.field = e.issues.front().field;
+    }
+    if (code == "already_exists")
+      e.code = pk::errc::already_exists;
+    else if (code == "validation_error" || code == "bad_request" || code == "invalid_cursor")
+      e.code = pk::errc::rejected;
+    else if (code == "invalid_reference")
+      e.code = pk::errc::not_found;
+    else if (code == "unauthorized")
+      e.code = pk::errc::unauthenticated;
+    else if (code == "forbidden")
+      e.code = pk::errc::permission_denied;
+    else if (code == "rate_limited" || code == "rate_limit_error")
+      e.code = pk::errc::rate_limited;
+    e.retryable = pk::is_retryable(e.code);
+    return e;
+  }
+
+  // 2xx: the partner, or a protocol error.
+  if (!parsed)
+    return protocol(response, "tolt answered " + std::to_string(response.status) + " without a JSON body");
+  const json::object* root = v.if_object();
+  if (!root) return protocol(response, "tolt's answer is not a JSON object");
+  if (const auto* s = root->if_contains("success"); s && s->is_bool() && !s->as_bool())
+    return protocol(response, "tolt answered " + std::to_string(response.status) + " with success false");
+  const json::value* data = root->if_contains("data");
+  if (data && data->is_array() && data->as_array().size() == 1) data = &data->as_array()[0];  // v1 shape
+  const json::object* p = data ? data->if_object() : nullptr;
+  if (!p) return protocol(response, "tolt's answer has no data object", "data");
+  const auto* id = str(*p, "id");
+  if (!id || id->empty()) return protocol(response, "tolt's partner has no id", "data.id");
+  const auto* email = str(*p, "email");
+  if (!email) return protocol(response, "tolt's partner has no email", "data.email");
+
+  pk::Partner out;
+  out.vendor = std::string(vendor);
+  out.id = std::string(*id);
+  out.email = std::string(*email);
+  if (const auto* d = str(*p, "display_name"); d && !d->empty()) {
+    out.name = std::string(*d);
+  } else {
+    const auto* f = str(*p, "first_name");
+    const auto* l = str(*p, "last_name");
+    if (f) out.name = std::string(*f);
+    if (l && !l->empty()) out.name += (out.name.empty() ? "" : " ") + std::string(*l);
+  }
+  if (const auto* s = str(*p, "status")) {
+    bool known = false;
+    out.status = status_of(*s, known);
+    out.status_raw = capped(*s, 64);
+    if (!known) out.warnings.push_back("tolt status '" + out.status_raw + "' is not one partnerkit knows");
+  } else {
+    out.status = pk::PartnerStatus::unknown;
+    out.warnings.push_back("tolt's partner has no status");
+  }
+  if (const auto* l = p->if_contains("link"); l && l->is_object()) {
+    pk::ReferralLink link;
+    const auto& lo = l->as_object();
+    if (const auto* x = str(lo, "id")) link.id = std::string(*x);
+    if (const auto* x = str(lo, "value")) link.key = std::string(*x);
+    if (const auto* x = str(lo, "url")) link.url = std::string(*x);
+    if (!link.id.empty() || !link.key.empty() || !link.url.empty()) out.links.push_back(std::move(link));
+  }
+  if (const auto* c = str(*p, "created_at")) out.created_at = std::string(*c);
+  out.outcome = pk::Outcome::created;
+  out.raw = std::move(v);
+  return out;
+}
+
+pk::Capabilities ToltAdapter::capabilities() const {
+  pk::Capabilities c;
+  c.fields = {"email",       "name",    "first_name", "last_name", "company",         "referral_key",
+              "external_id", "country", "group",      "invite",    "vendor_overrides"};
+  c.mappings = {
+      {"email", "email"},
+      {"name", "first_name + last_name (split once at the first space); display_name when both are given"},
+      {"first_name", "first_name"},
+      {"last_name", "last_name"},
+      {"company", "company_name"},
+      {"referral_key", "link.value"},
+      {"external_id", "external_id"},
+      {"country", "country_code"},
+      {"group", "group_id"},
+      {"invite", "notify_partner"},
+      {"vendor_overrides", "vendor_overrides.tolt merged into the body last"},
+  };
+  c.create = pk::CreateSemantics::create;
+  c.error_shape = R"({"success":false,"message","code","doc_url","errors":[{"field","message"}]})";
+  c.rate_limit_headers = {"Retry-After"};
+  c.default_requests_per_second = 25;
+  c.notes =
+      "POST /v2/partners creates (409 already_exists naming email, link.value or external_id). program_id "
+      "comes from settings.program_id. 25 requests/s per API key (Tolt's documented limit).";
+  return c;
+}
+
+}  // namespace tolt

@@ -1,0 +1,62 @@
+# cmake -P script run by the install.plugin_tolt test (see CMakeLists.txt for the variables).
+# Needs the whole tree built first (as `make test` does).
+cmake_minimum_required(VERSION 3.25)
+
+function(step what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "install.plugin_tolt: ${what} failed (${rc})\n${out}\n${err}")
+  endif()
+  set(step_output "${out}" PARENT_SCOPE)
+  set(step_error "${err}" PARENT_SCOPE)
+endfunction()
+
+set(prefix ${WORK_DIR}/prefix)
+set(tolt_build ${WORK_DIR}/tolt-build)
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+# 1. Install the build tree.
+set(config_args)
+if(CONFIG)
+  set(config_args --config ${CONFIG})
+endif()
+step("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} ${config_args})
+foreach(f include/partnerkit/plugin.hpp include/partnerkit/testing/adapter_conformance.hpp
+          include/partnerkit/sandbox/vendors.hpp)
+  if(NOT EXISTS ${prefix}/${f})
+    message(FATAL_ERROR "install.plugin_tolt: ${f} is not installed")
+  endif()
+endforeach()
+
+# 2. Configure and build examples/plugin-tolt against the prefix only.
+set(configure_args -S ${TOLT_SOURCE_DIR} -B ${tolt_build} -G ${GENERATOR}
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
+    -DCMAKE_BUILD_TYPE=${CONFIG} -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON)
+if(CXX_LAUNCHER)
+  list(APPEND configure_args -DCMAKE_CXX_COMPILER_LAUNCHER=${CXX_LAUNCHER})
+endif()
+if(SANITIZE_FLAGS)
+  list(APPEND configure_args "-DCMAKE_CXX_FLAGS=${SANITIZE_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${SANITIZE_FLAGS}"
+       "-DCMAKE_MODULE_LINKER_FLAGS=${SANITIZE_FLAGS}")
+endif()
+step("configuring examples/plugin-tolt" ${CMAKE_COMMAND} ${configure_args})
+step("building examples/plugin-tolt" ${CMAKE_COMMAND} --build ${tolt_build} ${config_args})
+
+# 3. Its conformance tests (the author's kit, installed with partnerkit).
+step("examples/plugin-tolt tests" ${CMAKE_CTEST_COMMAND} --test-dir ${tolt_build} --output-on-failure ${config_args})
+message("${step_output}")
+
+# 4. The plugin it built, loaded into a registry beside the built-ins.
+file(GLOB_RECURSE module ${tolt_build}/libpartnerkit_tolt.so)
+if(NOT module)
+  message(FATAL_ERROR "install.plugin_tolt: libpartnerkit_tolt.so was not built")
+endif()
+list(GET module 0 module)
+step("loading ${module}" ${HOST} ${module})
+message("${step_error}${step_output}")
+if(NOT step_output MATCHES "(^|\n)tolt\n")
+  message(FATAL_ERROR "install.plugin_tolt: the loaded plugin did not register the tolt adapter")
+endif()
+file(REMOVE_RECURSE ${WORK_DIR})
+message("install.plugin_tolt: ok")
