@@ -334,7 +334,9 @@ Result<Partner> DubAdapter::decode(const HttpResponse& response, const DecodeCon
 
   p.outcome = Outcome::created;
   if (context.sent_at != std::chrono::system_clock::time_point{}) {
-    const auto threshold = context.sent_at - context.clock_skew;
+    // Compared in milliseconds: a createdAt past 2262 does not fit the clock's nanoseconds.
+    const auto threshold =
+        std::chrono::floor<std::chrono::milliseconds>(context.sent_at - context.clock_skew);
     if (*created_at < threshold)
       p.outcome = (spec && spec->external_id) ? Outcome::updated : Outcome::existing;
   }

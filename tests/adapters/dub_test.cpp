@@ -404,6 +404,13 @@ TEST(DubDecode, CreatedVersusExisting) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->outcome, Outcome::updated);
   EXPECT_EQ(r->warnings.size(), 1u);
+  // Far-off dates do not overflow the comparison (UBSan found this).
+  EXPECT_EQ(
+      dub.decode(response(201, dub_201(spec.email, "9999-12-31T23:59:59Z")), context_for(spec))->outcome,
+      Outcome::created);
+  EXPECT_EQ(
+      dub.decode(response(201, dub_201(spec.email, "0001-01-01T00:00:00Z")), context_for(spec))->outcome,
+      Outcome::updated);
   // No sent_at given: cannot tell, created.
   DecodeContext no_time;
   no_time.spec = &spec;
