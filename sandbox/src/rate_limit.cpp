@@ -30,14 +30,16 @@ TokenBucket::Decision TokenBucket::take(time_point now) {
     return std::chrono::milliseconds(
         static_cast<long long>(std::ceil(tokens_needed / options_.requests_per_second * 1000.0)));
   };
-  if (tokens_ >= 1.0) {
-    tokens_ -= 1.0;
+  // A tolerance for floating-point refills: 100/s refilled every 1 ms must give a token every 10 ms.
+  constexpr double epsilon = 1e-9;
+  if (tokens_ >= 1.0 - epsilon) {
+    tokens_ = std::max(0.0, tokens_ - 1.0);
     d.allowed = true;
   } else {
     d.allowed = false;
     d.retry_after = std::max(std::chrono::milliseconds(1), ms_until(1.0 - tokens_));
   }
-  d.remaining = static_cast<long>(std::floor(tokens_));
+  d.remaining = static_cast<long>(std::floor(tokens_ + epsilon));
   d.reset = std::max(d.retry_after, ms_until(capacity - tokens_));
   return d;
 }

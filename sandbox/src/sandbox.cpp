@@ -146,7 +146,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::end_of_stream) return shutdown();
     RequestContext context;
     context.peer_is_loopback = loopback_;
-    if (ec == http::error::body_limit && parser_->is_header_done()) {
+    if (ec == http::error::body_limit) {  // the request line and fields are parsed by then
       context.body_too_large = true;
     } else if (ec) {
       return close();
@@ -156,7 +156,10 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = req.keep_alive() && !context.body_too_large;
     version_ = req.version();
     HttpRequest value = to_value(std::move(req));
-    if (context.body_too_large) value.body.clear();
+    if (context.body_too_large) {
+      value.body.clear();
+      drain_ = true;
+    }
     try {
       outcome_ = server_.core.handle(value, context);
     } catch (const std::exception&) {
@@ -232,6 +235,23 @@ class Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
+  // After answering a request whose body was not read (413): send FIN, then discard what the client
+  // still sends until it closes (at most shutdown_timeout). Closing with unread input would send an
+  // RST that can destroy the answer in the client's receive buffer.
+  void lingering_close() {
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream_).expires_after(shutdown_timeout);
+    drain();
+  }
+  void drain() {
+    beast::get_lowest_layer(stream_).async_read_some(
+        net::buffer(discard_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+          if (ec) return self->close();
+          self->drain();
+        });
+  }
+
   void shutdown() {
     beast::get_lowest_layer(stream_).expires_after(shutdown_timeout);
     stream_.async_shutdown([self = shared_from_this()](boost::system::error_code) { self->close(); });
@@ -251,6 +271,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Outcome outcome_;
   std::string raw_;
   char stall_byte_[1];
+  char discard_[4096];
+  bool drain_ = false;
   bool loopback_ = false;
   bool keep_alive_ = true;
   unsigned version_ = 11;
