@@ -345,6 +345,21 @@ Result<Partner> DubAdapter::decode(const HttpResponse& response, const DecodeCon
     if (!tenant || *tenant != *spec->external_id)
       p.warnings.push_back("dub: the existing enrollment kept another tenantId than the external_id sent");
   }
+  // Dub swallows link errors (unknown tagIds, a duplicate link externalId) and suffixes a taken username:
+  // the 201 is still a success, so say what differs from what was asked.
+  if (spec && p.links.empty() && (spec->referral_key || spec->link || !spec->tags.empty())) {
+    p.warnings.push_back(
+        "dub: no referral link came back although link properties were sent (Dub drops links it cannot "
+        "create, e.g. for unknown tagIds or a duplicate link external_id)");
+  } else if (spec && spec->referral_key) {
+    bool found = false;
+    for (const auto& l : p.links) found = found || l.key == *spec->referral_key;
+    if (!found)
+      p.warnings.push_back(
+          "dub: the link key is \"" + capped(p.links.front().key, 128) +
+          "\", not the referral_key sent (a taken key gets a suffix; an existing enrollment keeps "
+          "its key)");
+  }
 
   p.id = std::string(*id);
   p.email = std::string(*email);

@@ -418,6 +418,33 @@ TEST(DubDecode, CreatedVersusExisting) {
             Outcome::created);
 }
 
+TEST(DubDecode, WarnsWhenLinksDifferFromWhatWasAsked) {
+  PartnerSpec spec;
+  spec.email = "ana.lopez@example.com";
+  spec.referral_key = "ana";
+  auto r = DubAdapter().decode(response(201, dub_201()), context_for(spec));  // link key "ana": as asked
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->warnings.empty());
+  spec.referral_key = "ana-lopez";  // taken: Dub gave "ana"
+  r = DubAdapter().decode(response(201, dub_201()), context_for(spec));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_NE(r->warnings[0].find("link key is \"ana\""), std::string::npos);
+  // Link properties sent, no link returned.
+  spec.referral_key.reset();
+  spec.link = LinkOptions{};
+  spec.link->tag_ids = {"tag_unknown"};
+  r = DubAdapter().decode(
+      response(
+          201,
+          R"({"id":"pn_1","name":"A","email":"ana.lopez@example.com","createdAt":"2025-06-01T12:00:00Z",)"
+          R"("status":"approved","links":[]})"),
+      context_for(spec));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_NE(r->warnings[0].find("no referral link"), std::string::npos);
+}
+
 TEST(DubDecode, EmailMismatch) {
   PartnerSpec spec;
   spec.email = "ana.lopez@example.com";
