@@ -20,6 +20,9 @@
 //     protocol.
 //   - status: pending, approved (-> active), rejected, invited, declined, deactivated, banned, archived;
 //     any other word is PartnerStatus::unknown with a warning.
+//   - Warnings (never failures): the link key differs from the referral_key sent (Dub suffixes a taken
+//     key; an existing enrollment keeps its own), or no link came back although link properties were sent
+//     (Dub swallows link errors), or an existing enrollment kept another tenantId.
 //   - id, name, email, status and createdAt are required (protocol error when missing or mistyped);
 //     links[] give ReferralLink{shortLink, id, key, domain}; totals and unknown fields stay in Partner::raw.
 //   - Errors: {"error":{"code","message","doc_url"}}; 422 messages "<zod code>: <path>: <text>" set
