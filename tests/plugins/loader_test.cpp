@@ -59,6 +59,7 @@ TEST(PluginLoader, LoadsTheToltPlugin) {
                                std::to_string(pk::version_patch));
   ASSERT_EQ(r->simulators.size(), 1u);
   EXPECT_EQ(r->simulators[0].vendor, "tolt");
+  EXPECT_EQ(r->simulators[0].client_settings, (boost::json::object{{"program_id", "prg_sandbox"}}));
   EXPECT_EQ(registry->names(), (std::vector<std::string>{"dub", "journeybee", "partnero", "tolt"}));
 
   auto tolt = registry->find("tolt");
@@ -215,7 +216,7 @@ TEST(PluginBatch, PluginVendorBesideTheBuiltIns) {
   auto& to = options.vendors["tolt"];
   to.config.base_url = "https://sandbox.test";
   to.config.api_key = tolt->default_key();
-  to.config.settings["program_id"] = "prg_sandbox";
+  to.config.settings = loaded->simulators[0].client_settings;  // {"program_id":"prg_sandbox"}
   to.rate_limit = pk::RateLimit{0, 1};
   options.jitter_seed = 1;
   pk::Client client(ioc.get_executor(), registry, transport, options);

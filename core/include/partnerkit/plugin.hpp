@@ -46,6 +46,7 @@
 #include <partnerkit/partner.hpp>
 #include <partnerkit/partner_spec.hpp>
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <boost/version.hpp>
 
@@ -141,6 +142,9 @@ using SimulatorFactory = std::function<std::unique_ptr<sandbox::VendorSimulator>
 struct PluginSimulator {
   std::string vendor;  // the vendor name of the adapter it simulates
   SimulatorFactory factory;
+  // VendorConfig::settings a client needs to talk to this simulator (e.g. Tolt's
+  // {"program_id":"prg_sandbox"}): what Sandbox::vendor_config() should hand out for the vendor.
+  boost::json::object client_settings;
 };
 
 // What a plugin's register function receives. It collects; load_plugin() commits to the registry
@@ -155,7 +159,8 @@ class PluginRegistrar {
   void add_adapter(std::shared_ptr<const Adapter> adapter);
   // Registers a sandbox simulator for `vendor` (normally a vendor this plugin adds an adapter for).
   // Throws std::invalid_argument for an empty name or an empty factory.
-  void add_simulator(std::string vendor, SimulatorFactory factory);
+  // `client_settings`: the VendorConfig::settings clients of the simulator need (PluginSimulator).
+  void add_simulator(std::string vendor, SimulatorFactory factory, boost::json::object client_settings = {});
   // Marks the registration failed (PARTNERKIT_PLUGIN calls it when the register function throws).
   void fail(std::string message);
 

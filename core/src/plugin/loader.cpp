@@ -19,10 +19,11 @@ void PluginRegistrar::add_adapter(std::shared_ptr<const Adapter> adapter) {
   adapters_.push_back(std::move(adapter));
 }
 
-void PluginRegistrar::add_simulator(std::string vendor, SimulatorFactory factory) {
+void PluginRegistrar::add_simulator(std::string vendor, SimulatorFactory factory,
+                                    boost::json::object client_settings) {
   if (vendor.empty()) throw std::invalid_argument("PluginRegistrar::add_simulator: empty vendor name");
   if (!factory) throw std::invalid_argument("PluginRegistrar::add_simulator: empty factory");
-  simulators_.push_back({std::move(vendor), std::move(factory)});
+  simulators_.push_back({std::move(vendor), std::move(factory), std::move(client_settings)});
 }
 
 void PluginRegistrar::fail(std::string message) {

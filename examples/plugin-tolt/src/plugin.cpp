@@ -9,9 +9,13 @@ namespace {
 
 void register_tolt(partnerkit::PluginRegistrar& registrar) {
   registrar.add_adapter(std::make_shared<const tolt::ToltAdapter>());
-  registrar.add_simulator("tolt", [](const partnerkit::SimulatorParams& params) {
-    return std::make_unique<tolt::ToltSimulator>(tolt::ToltSimulatorOptions{}, params.clock, params.seed);
-  });
+  // The simulator knows one program, "prg_sandbox": clients of the sandbox need it in their settings.
+  registrar.add_simulator(
+      "tolt",
+      [](const partnerkit::SimulatorParams& params) {
+        return std::make_unique<tolt::ToltSimulator>(tolt::ToltSimulatorOptions{}, params.clock, params.seed);
+      },
+      boost::json::object{{"program_id", "prg_sandbox"}});
 }
 
 }  // namespace
