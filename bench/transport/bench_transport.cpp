@@ -54,6 +54,13 @@ std::string request_body(int i) {
          R"(","tenantId":"crm-)" + std::to_string(i) + R"(","country":"US"})";
 }
 
+double thread_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_THREAD, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 long peak_rss_kib() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -137,12 +144,14 @@ int run_client(const std::string& url, const std::string& ca_pem, const Args& ar
     runners.push_back(Runner{transport, url, args, started, ok, failed, latencies_us, first_error, mu});
   }
   const auto t0 = Clock::now();
+  const double cpu0 = thread_cpu_seconds();
   for (auto& r : runners) r.next();
   std::vector<std::thread> threads;
   for (int t = 1; t < args.client_threads; ++t) threads.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double cpu = thread_cpu_seconds() - cpu0;
 
   std::sort(latencies_us.begin(), latencies_us.end());
   auto pct = [&](double p) {
@@ -162,6 +171,10 @@ int run_client(const std::string& url, const std::string& ca_pem, const Args& ar
               static_cast<unsigned long long>(stats.connections_opened),
               static_cast<unsigned long long>(stats.connections_reused),
               static_cast<unsigned long long>(stats.tls_sessions_resumed));
+  if (args.client_threads == 1) {
+    std::printf("  client CPU %.3f s (%.1f us/request, user+sys of the client thread)\n", cpu,
+                cpu * 1e6 / args.requests);
+  }
   std::printf("  peak RSS %.1f MiB\n", peak_rss_kib() / 1024.0);
   return failed.load() == 0 ? 0 : 1;
 }

@@ -48,6 +48,8 @@ struct ServerOptions {
   const sandbox::CertificateAuthority* ca = nullptr;
   // Close a keep-alive connection that has been idle this long (0: never; the server's peer must).
   std::chrono::milliseconds idle_close{0};
+  // Send the CA certificate after the leaf (default: the leaf alone).
+  bool send_ca_certificate = false;
   // Threads running the server's io_context.
   int threads = 1;
   // Listen on this port (0: ephemeral).

@@ -5,6 +5,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
@@ -284,6 +285,7 @@ struct Connection {
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   std::optional<beast::tcp_stream> plain;
   beast::flat_buffer buffer;
+  std::optional<asio::steady_timer> timer;  // the request timeout of the exchange in progress
   Clock::time_point idle_since{};
 };
 
@@ -354,6 +356,13 @@ struct detail::BeastTransportState {
   void release(ConnectionPtr c, bool reusable);
   bool remove_waiter(const std::string& key, const Op* op);
   void close_idle();
+
+  // Every connection gets its own strand. Over an io_context executor the strand is concrete
+  // (one level of type erasure instead of two on every handler).
+  asio::any_io_executor make_strand() const {
+    if (const auto* io = executor.target<asio::io_context::executor_type>()) return asio::make_strand(*io);
+    return asio::make_strand(executor);
+  }
 
   SSL_SESSION* get_session(const std::string& key) {
     std::lock_guard lock(mu);
@@ -447,7 +456,9 @@ class Op : public std::enable_shared_from_this<Op> {
       strand_ = conn_->strand;
       has_strand_ = true;
     }
-    asio::post(strand_, [self = shared_from_this()] { self->run(); });
+    // dispatch: when the releasing op's strand is this one (a handler sending its next request on
+    // the connection just released), the request goes out without another trip through the queue.
+    asio::dispatch(strand_, [self = shared_from_this()] { self->run(); });
   }
 
   void attach_new() { attach(make_connection(), false); }
@@ -457,33 +468,31 @@ class Op : public std::enable_shared_from_this<Op> {
     if (st_->remove_waiter(t_.origin, this)) {
       {
         std::lock_guard lock(mu_);
-        if (finished_) return;
         abort_ = reason;
+        aborting_.store(true, std::memory_order_release);
       }
       complete(reason, /*post_only=*/true);
       return;
     }
     std::lock_guard lock(mu_);
-    if (finished_ || abort_) return;
+    if (finished() || aborting_.load(std::memory_order_relaxed)) return;
     abort_ = reason;
+    aborting_.store(true, std::memory_order_release);
     if (has_strand_) asio::post(strand_, [self = shared_from_this()] { self->abort_now(); });
   }
 
  private:
   ConnectionPtr make_connection() {
-    return std::make_shared<Connection>(asio::make_strand(st_->executor), t_.tls ? &st_->ctx : nullptr,
-                                        t_.origin);
+    return std::make_shared<Connection>(st_->make_strand(), t_.tls ? &st_->ctx : nullptr, t_.origin);
   }
 
   error_code abort_reason() {
+    if (!aborting_.load(std::memory_order_acquire)) return {};
     std::lock_guard lock(mu_);
     return abort_;
   }
 
-  bool finished() {
-    std::lock_guard lock(mu_);
-    return finished_;
-  }
+  bool finished() const { return finished_.load(std::memory_order_acquire); }
 
   // On the strand.
   void abort_now() {
@@ -621,13 +630,23 @@ class Op : public std::enable_shared_from_this<Op> {
 
   // --- the exchange -----------------------------------------------------------------------
 
+  // The request timeout is one timer per exchange (not basic_stream's per-transfer timers, which
+  // cost a timer arm, cancel and handler on every read_some / write_some).
+  void arm_request_timer() {
+    conn_->tcp().expires_never();
+    if (!conn_->timer) conn_->timer.emplace(conn_->strand);
+    conn_->timer->expires_after(st_->options.request_timeout);
+    conn_->timer->async_wait([self = shared_from_this()](error_code ec) {
+      if (ec || self->finished() || !self->conn_) return;
+      self->timed_out_ = true;
+      self->conn_->close();  // the pending read or write completes with an error → fail(timeout)
+    });
+  }
+
   template <class Stream>
   void exchange(Stream& stream) {
-    conn_->tcp().expires_after(st_->options.request_timeout);
-    {
-      std::lock_guard lock(mu_);
-      request_written_ = true;
-    }
+    arm_request_timer();
+    request_written_ = true;
     st_->requests.fetch_add(1, std::memory_order_relaxed);
     http::async_write(stream, req_, [self = shared_from_this(), &stream](error_code ec, std::size_t) {
       if (self->finished()) return;
@@ -648,6 +667,7 @@ class Op : public std::enable_shared_from_this<Op> {
           if (!eof_ec && parser.is_done()) ec2 = {};
         }
         if (ec2) return self->fail(ec2);
+        self->conn_->timer->cancel();
         self->succeed();
       });
     });
@@ -684,17 +704,21 @@ class Op : public std::enable_shared_from_this<Op> {
       result_.response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     result_.response.body = std::move(msg.body());
-    conn_->tcp().expires_never();
     ConnectionPtr c = std::move(conn_);
     st_->release(std::move(c), reusable);
     complete({}, false);
   }
 
   void fail(error_code ec) {
-    if (auto reason = abort_reason()) ec = reason;
+    if (auto reason = abort_reason()) {
+      ec = reason;
+    } else if (timed_out_) {
+      ec = beast::error::timeout;
+    }
     resolving_ = false;
     if (resolve_timer_) resolve_timer_->cancel();
     if (conn_) {
+      if (conn_->timer) conn_->timer->cancel();
       conn_->close();
       ConnectionPtr c = std::move(conn_);
       st_->release(std::move(c), false);
@@ -703,12 +727,8 @@ class Op : public std::enable_shared_from_this<Op> {
   }
 
   void complete(error_code ec, bool post_only) {
-    {
-      std::lock_guard lock(mu_);
-      if (finished_) return;
-      finished_ = true;
-      result_.request_written = request_written_;
-    }
+    if (finished_.exchange(true, std::memory_order_acq_rel)) return;
+    result_.request_written = request_written_;
     if (deadline_) deadline_->cancel();
     auto fn = [h = std::move(handler_), ec, r = std::move(result_)]() mutable {
       auto slot = asio::get_associated_cancellation_slot(h);
@@ -742,13 +762,16 @@ class Op : public std::enable_shared_from_this<Op> {
   SendResult result_;
   std::optional<asio::steady_timer> deadline_;
 
+  bool timed_out_ = false;
+  bool request_written_ = false;  // strand-only (false while queued, where request_abort reads it)
+
   // Shared with request_abort (any thread).
   std::mutex mu_;
-  asio::any_io_executor strand_;
-  bool has_strand_ = false;
-  bool finished_ = false;
-  bool request_written_ = false;
-  error_code abort_;
+  asio::any_io_executor strand_;  // guarded by mu_
+  bool has_strand_ = false;       // guarded by mu_
+  error_code abort_;              // guarded by mu_, published by aborting_
+  std::atomic<bool> aborting_{false};
+  std::atomic<bool> finished_{false};
 };
 
 struct CancelHandler {
