@@ -201,7 +201,7 @@ Error PartneroAdapter::decode_error(const HttpResponse& response, const DecodeCo
       else if (icontains(e.message, "id ") || icontains(e.message, "id already"))
         e.field = "external_id";
     }
-  } else if (response.status == 400 && icontains(all_text, "referring partner") &&
+  } else if ((response.status == 400 || response.status == 404) && icontains(all_text, "referring partner") &&
              icontains(all_text, "not found")) {
     e.code = errc::not_found;
     e.retryable = false;

@@ -314,6 +314,8 @@ TEST(PartneroDecode, EveryDocumentedErrorStatus) {
       {409, R"({"message":"Partner already exists"})", errc::already_exists, "Partner already exists", ""},
       {400, R"({"message":"Referring partner not found"})", errc::not_found, "Referring partner not found",
        "referrer"},
+      {404, R"({"message":"Referring partner not found."})", errc::not_found, "Referring partner not found.",
+       "referrer"},
       {400, R"({"message":"Bad request"})", errc::rejected, "Bad request", ""},
       {401, R"({"message":"Unauthenticated."})", errc::unauthenticated, "Unauthenticated.", ""},
       {403, R"({"message":"This action is unauthorized."})", errc::permission_denied,
