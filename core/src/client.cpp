@@ -105,11 +105,11 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
     capabilities_ = adapter_->capabilities();
 
     auto valid = validated(std::move(spec_));
-    if (!valid) return finish(std::move(valid.error()));
+    if (!valid) return finish(valid.error());
     spec_ = std::move(*valid);
 
     auto encoded = adapter_->encode(spec_, *config_);
-    if (!encoded) return finish(std::move(encoded.error()));
+    if (!encoded) return finish(encoded.error());
     encoded_ = std::move(*encoded);
     if (state_->options.hooks.before_send || state_->options.hooks.after_response)
       redacted_ = redacted(encoded_.request);
@@ -195,7 +195,7 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
       for (auto& w : encoded_.warnings) result->warnings.push_back(w);
       return finish(std::move(result));
     }
-    Error err = std::move(result.error());
+    Error err = result.error();
     err.attempts = attempt_;
 
     // The idempotency rule: a create that may already have been applied and now answers
