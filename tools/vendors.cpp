@@ -127,10 +127,17 @@ int run_vendors(Args args) {
     print_markdown(*reg);
     return exit_ok;
   }
-  VendorArgs va;
-  for (const auto& n : reg->names()) va.vendor_values.push_back(n);
-  for (const auto& v : setup_vendors(*reg, va)) {
-    Capabilities caps = v.adapter->capabilities();
+  for (const auto& name : reg->names()) {
+    VendorSetup v;
+    VendorArgs va;
+    va.vendor_values.push_back(name);
+    Capabilities caps = reg->find(name)->capabilities();
+    try {
+      v = std::move(setup_vendors(*reg, va).front());
+    } catch (const UsageError&) {  // no base URL known to the CLI (a plugin vendor): the declared one
+      v.name = name;
+      v.config.base_url = caps.default_base_url;
+    }
     boost::json::array fields, headers, mappings;
     for (const auto& f : caps.fields) fields.emplace_back(f);
     for (const auto& h : caps.rate_limit_headers) headers.emplace_back(h);

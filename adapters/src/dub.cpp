@@ -400,6 +400,7 @@ Capabilities DubAdapter::capabilities() const {
       "1 request/s is the Free plan's, raise it to your plan's. On 429, Retry-After and X-RateLimit-Reset "
       "hold a "
       "Unix epoch in milliseconds. A 201 carries no rate-limit headers.";
+  c.default_base_url = std::string(default_base_url);
   return c;
 }
 

@@ -344,6 +344,7 @@ Capabilities JourneyBeeAdapter::capabilities() const {
       "tags "
       "and group need the settings maps country_ids, tag_ids, tier_ids; company_id selects "
       "/api/v1/companies/{id}/partnerships.";
+  c.default_base_url = std::string(default_base_url);
   return c;
 }
 

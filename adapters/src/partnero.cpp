@@ -328,6 +328,7 @@ Capabilities PartneroAdapter::capabilities() const {
       "limit "
       "numbers or headers: 2 requests/s is a conservative guess, and Retry-After is honoured if sent. "
       "invite=true uses POST /v1/partners:invite (email, name, surname only).";
+  c.default_base_url = std::string(default_base_url);
   return c;
 }
 

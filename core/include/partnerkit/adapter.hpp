@@ -78,6 +78,8 @@ struct Capabilities {
   std::vector<std::string> rate_limit_headers;  // headers that carry rate-limit state
   double default_requests_per_second = 0;       // 0: unknown
   std::string notes;
+  // The vendor's public API endpoint ("https://api.dub.co"): the base URL when none is configured.
+  std::string default_base_url;
 };
 
 class Adapter {

@@ -317,6 +317,7 @@ pk::Capabilities ToltAdapter::capabilities() const {
   c.notes =
       "POST /v2/partners creates (409 already_exists naming email, link.value or external_id). program_id "
       "comes from settings.program_id. 25 requests/s per API key (Tolt's documented limit).";
+  c.default_base_url = std::string(default_base_url);
   return c;
 }
 

@@ -272,6 +272,8 @@ inline void register_conformance_tests(const ConformanceSuite& suite_in) {
     }
     EXPECT_FALSE(c.error_shape.empty()) << "capabilities().error_shape is not described";
     EXPECT_GE(c.default_requests_per_second, 0);
+    EXPECT_EQ(c.default_base_url.rfind("https://", 0), 0u)
+        << "capabilities().default_base_url is not an https URL";
   });
 
   detail::add_test(group, "encode_is_deterministic", [s] {
