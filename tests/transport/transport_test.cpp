@@ -8,15 +8,22 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
 
+#include <array>
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -539,6 +546,176 @@ TEST(BeastTransport, WorksWithUseFutureThroughTheTokenAdapter) {
   ioc.run();
   ASSERT_TRUE(out);
   EXPECT_EQ(out->result.response.status, 201);
+}
+
+// --- HTTP CONNECT proxy ---------------------------------------------------------------------
+
+namespace proxy {
+
+namespace beast_http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+// A minimal CONNECT proxy on 127.0.0.1 that tunnels every CONNECT to 127.0.0.1:<upstream_port>
+// (whatever host the client named), or answers `refuse_status` when non-zero.
+class ConnectProxy {
+ public:
+  explicit ConnectProxy(unsigned short upstream_port, int refuse_status = 0)
+      : upstream_port_(upstream_port), refuse_status_(refuse_status), acceptor_(ioc_) {
+    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+    acceptor_.open(ep.protocol());
+    acceptor_.bind(ep);
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    accept();
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  ~ConnectProxy() {
+    ioc_.stop();
+    thread_.join();
+  }
+  unsigned short port() const { return port_; }
+  std::vector<std::string> targets() const {
+    std::lock_guard lock(mu_);
+    return targets_;
+  }
+  std::vector<std::string> authorizations() const {
+    std::lock_guard lock(mu_);
+    return authorizations_;
+  }
+
+ private:
+  struct Tunnel : std::enable_shared_from_this<Tunnel> {
+    Tunnel(tcp::socket c, asio::io_context& ioc) : client(std::move(c)), upstream(ioc) {}
+    tcp::socket client;
+    tcp::socket upstream;
+    beast::flat_buffer buffer;
+    beast_http::request_parser<beast_http::empty_body> parser;
+    std::string reply;
+    std::array<char, 16384> a{}, b{};
+
+    void pump(tcp::socket& from, tcp::socket& to, std::array<char, 16384>& buf) {
+      from.async_read_some(asio::buffer(buf),
+                           [self = shared_from_this(), &from, &to, &buf](error_code ec, std::size_t n) {
+                             if (ec) {
+                               error_code ignored;
+                               to.shutdown(tcp::socket::shutdown_send, ignored);
+                               return;
+                             }
+                             asio::async_write(to, asio::buffer(buf.data(), n),
+                                               [self, &from, &to, &buf](error_code ec2, std::size_t) {
+                                                 if (!ec2) self->pump(from, to, buf);
+                                               });
+                           });
+    }
+  };
+
+  void accept() {
+    acceptor_.async_accept([this](error_code ec, tcp::socket s) {
+      if (ec) return;
+      auto t = std::make_shared<Tunnel>(std::move(s), ioc_);
+      t->parser.skip(true);
+      beast_http::async_read_header(t->client, t->buffer, t->parser, [this, t](error_code ec2, std::size_t) {
+        if (ec2) return;
+        auto& req = t->parser.get();
+        {
+          std::lock_guard lock(mu_);
+          targets_.push_back(std::string(req.method_string()) + " " + std::string(req.target()));
+          authorizations_.push_back(std::string(req[beast_http::field::proxy_authorization]));
+        }
+        if (refuse_status_ != 0) {
+          t->reply = "HTTP/1.1 " + std::to_string(refuse_status_) + " Refused\r\nContent-Length: 0\r\n\r\n";
+          asio::async_write(t->client, asio::buffer(t->reply), [t](error_code, std::size_t) {});
+          return;
+        }
+        t->upstream.async_connect(
+            tcp::endpoint(asio::ip::make_address("127.0.0.1"), upstream_port_), [t](error_code ec3) {
+              if (ec3) return;
+              t->reply = "HTTP/1.1 200 Connection established\r\n\r\n";
+              asio::async_write(t->client, asio::buffer(t->reply), [t](error_code ec4, std::size_t) {
+                if (ec4) return;
+                t->pump(t->client, t->upstream, t->a);
+                t->pump(t->upstream, t->client, t->b);
+              });
+            });
+      });
+      accept();
+    });
+  }
+
+  unsigned short upstream_port_;
+  int refuse_status_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  unsigned short port_ = 0;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::vector<std::string> targets_;
+  std::vector<std::string> authorizations_;
+};
+
+}  // namespace proxy
+
+TEST(BeastTransport, TunnelsThroughAnHttpConnectProxy) {
+  ServerOptions so;
+  so.leaf.dns_names = {"partner.test"};  // the proxy maps every CONNECT to the test server
+  so.leaf.ip_addresses = {};
+  TestServer server(test::always({201, {}, "{}"}), so);
+  proxy::ConnectProxy px(server.port());
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.proxy = "http://user:pw@127.0.0.1:" + std::to_string(px.port());
+  BeastTransport transport(ioc.get_executor(), o);
+  for (int i = 0; i < 3; ++i) {
+    auto out = send(ioc, transport, post("https://partner.test:8443/partners"));
+    ASSERT_FALSE(out.ec) << out.ec.message();
+    EXPECT_EQ(out.result.response.status, 201);
+  }
+  ASSERT_EQ(px.targets().size(), 1u);  // one tunnel, kept alive for the three requests
+  EXPECT_EQ(px.targets()[0], "CONNECT partner.test:8443");
+  EXPECT_EQ(px.authorizations()[0], "Basic dXNlcjpwdw==");
+  EXPECT_EQ(server.connections_accepted(), 1u);
+  EXPECT_EQ(server.requests(), 3u);
+}
+
+TEST(BeastTransport, TlsThroughTheProxyIsStillVerified) {
+  ServerOptions so;
+  so.leaf.dns_names = {"someone-else.test"};
+  so.leaf.ip_addresses = {};
+  TestServer server(test::always({}), so);
+  proxy::ConnectProxy px(server.port());
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.proxy = "http://127.0.0.1:" + std::to_string(px.port());
+  BeastTransport transport(ioc.get_executor(), o);
+  auto out = send(ioc, transport, post("https://partner.test/partners"));
+  EXPECT_EQ(out.ec.category(), asio::error::get_ssl_category()) << out.ec.message();
+  EXPECT_EQ(server.requests(), 0u);
+}
+
+TEST(BeastTransport, ProxyRefusalIsConnectionRefused) {
+  TestServer server(test::always({}));
+  proxy::ConnectProxy px(server.port(), 407);
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.proxy = "http://127.0.0.1:" + std::to_string(px.port());
+  BeastTransport transport(ioc.get_executor(), o);
+  auto out = send(ioc, transport, post("https://partner.test/partners"));
+  EXPECT_EQ(out.ec, asio::error::connection_refused) << out.ec.message();
+  EXPECT_FALSE(out.result.request_written);
+}
+
+TEST(BeastTransport, LoopbackAndNoProxyHostsBypassTheProxy) {
+  TestServer server(test::always({}));
+  proxy::ConnectProxy px(server.port());
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.proxy = "http://127.0.0.1:" + std::to_string(px.port());
+  BeastTransport transport(ioc.get_executor(), o);
+  ASSERT_FALSE(send(ioc, transport, post(server.url())).ec);  // localhost: direct
+  EXPECT_TRUE(px.targets().empty());
+  auto bad = o;
+  bad.proxy = "https://127.0.0.1:1";  // only http:// proxies
+  EXPECT_THROW(BeastTransport(ioc.get_executor(), bad), boost::system::system_error);
 }
 
 }  // namespace
