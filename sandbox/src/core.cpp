@@ -91,7 +91,9 @@ Outcome SandboxCore::handle(const HttpRequest& request, const RequestContext& co
     } else if (path != "/__sandbox/state") {
       out.response = detail::json_response(404, json::object{{"error", "Not Found"}});
     } else if (request.method == "GET") {
-      out.response = detail::json_response(200, state());
+      const bool include_partners = request.url.find("partners=false") == std::string::npos &&
+                                    request.url.find("partners=0") == std::string::npos;
+      out.response = detail::json_response(200, state(include_partners));
     } else if (request.method == "DELETE") {
       reset();
       out.response.status = 204;
@@ -200,7 +202,7 @@ Outcome SandboxCore::handle(const HttpRequest& request, const RequestContext& co
   return out;
 }
 
-json::object SandboxCore::state() const {
+json::object SandboxCore::state(bool include_partners) const {
   json::object vendors;
   std::map<std::string, std::map<std::string, Counters, std::less<>>, std::less<>> counters;
   std::uint64_t unrouted;
@@ -213,8 +215,14 @@ json::object SandboxCore::state() const {
     json::object c;
     if (auto it = counters.find(v->name()); it != counters.end())
       for (const auto& [label, counter] : it->second) c[label] = counter.to_json();
-    json::object entry{{"partners", v->partners()}, {"counters", std::move(c)}};
-    if (v == &impl_->partnero) entry["invites"] = impl_->partnero.invites();
+    json::object entry;
+    if (include_partners) {
+      entry["partners"] = v->partners();
+      if (v == &impl_->partnero) entry["invites"] = impl_->partnero.invites();
+    } else {
+      entry["partner_count"] = v->partner_count();
+    }
+    entry["counters"] = std::move(c);
     json::object limit = rate_json(impl_->limit_of(v->name()));
     entry["rate_limit"] = std::move(limit);
     vendors[v->name()] = std::move(entry);

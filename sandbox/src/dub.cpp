@@ -343,8 +343,8 @@ HttpResponse DubSimulator::apply(const HttpRequest& request, std::string_view, c
                           : slugify(name ? p.name : p.email.substr(0, p.email.find('@')));
     if (key.empty()) key = impl_->ids.alnum(7, true);
     std::string candidate = key;
-    while (impl_->keys.contains(detail::to_lower(candidate)))
-      candidate = key + "-" + impl_->ids.alnum(4, true);
+    for (int attempt = 0; impl_->keys.contains(detail::to_lower(candidate)); ++attempt)
+      candidate = key + "-" + impl_->ids.alnum(attempt < 16 ? 4 : 12, true);
     p.key = candidate;
     impl_->keys.insert(detail::to_lower(candidate));
     p.image = opt_string(body, "image");

@@ -379,7 +379,9 @@ void Sandbox::write_ca(const std::string& path) const {
   if (!out) throw std::runtime_error("partnerkit sandbox: cannot write the CA certificate to " + path);
 }
 
-boost::json::object Sandbox::state() const { return impl_->core.state(); }
+boost::json::object Sandbox::state(bool include_partners) const {
+  return impl_->core.state(include_partners);
+}
 SandboxCore& Sandbox::core() noexcept { return impl_->core; }
 const SandboxCore& Sandbox::core() const noexcept { return impl_->core; }
 

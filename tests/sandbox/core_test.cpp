@@ -75,7 +75,12 @@ TEST(SandboxCore, StateEndpointLoopbackOnly) {
   EXPECT_EQ(local.response.body.find("stolen_live_key"), std::string::npos);
   EXPECT_TRUE(s.at("vendors").as_object().contains("partnero"));
   EXPECT_TRUE(s.at("vendors").as_object().contains("journeybee"));
+  get.url = "/__sandbox/state?partners=false";
+  auto light = body_of(core.handle(get).response);
+  EXPECT_EQ(light.at("vendors").at("dub").at("partner_count"), 1);
+  EXPECT_FALSE(light.at("vendors").at("dub").as_object().contains("partners"));
   get.method = "DELETE";
+  get.url = "/__sandbox/state";
   EXPECT_EQ(core.handle(get).response.status, 204);
   EXPECT_EQ(core.vendor("dub").partner_count(), 0u);
   EXPECT_EQ(core.counters("dub", "sk_test_dub").requests, 0u);

@@ -89,13 +89,16 @@ class SandboxCore {
   // Decides one request. `request.url` may be absolute or origin-form ("/partners?x").
   // Routes: POST /partners (dub); POST /v1/partners, /v1/partners:invite (partnero); POST
   // /api/v1/partnerships, /api/v1/companies/{id}/partnerships (journeybee); GET /__sandbox/state
-  // (state() as JSON); DELETE /__sandbox/state (reset(), 204). Anything else 404, a wrong method 405.
+  // (state() as JSON; "?partners=false": counters only); DELETE /__sandbox/state (reset(), 204).
+  // Anything else 404, a wrong method 405.
   Outcome handle(const HttpRequest& request, const RequestContext& context = {});
 
   // {"vendors":{"dub":{"partners":[...],"counters":{"<key label>":{...}}},"partnero":{...,
   //  "invites":[...]},"journeybee":{...}},"unrouted":N,"faults":"<spec>","rate_limit":{...}}.
   // Partners are listed in creation order; secrets (Partnero passwords) are never included.
-  boost::json::object state() const;
+  // include_partners = false (GET /__sandbox/state?partners=false): counters only, each vendor's
+  // "partners" replaced by "partner_count" (cheap with hundreds of thousands of partners).
+  boost::json::object state(bool include_partners = true) const;
   // The counters of one (vendor, key label); zeros when none.
   Counters counters(std::string_view vendor, std::string_view key_label) const;
   // Forgets every partner, counter and rate-limit bucket (faults keep their RNG position).

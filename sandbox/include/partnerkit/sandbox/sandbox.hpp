@@ -71,7 +71,7 @@ class Sandbox {
   void write_ca(const std::string& path) const;
 
   // The same JSON as GET /__sandbox/state (see SandboxCore::state).
-  boost::json::object state() const;
+  boost::json::object state(bool include_partners = true) const;
   // The decision core: counters(), vendor simulators, reset().
   SandboxCore& core() noexcept;
   const SandboxCore& core() const noexcept;
