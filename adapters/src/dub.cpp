@@ -394,12 +394,10 @@ Capabilities DubAdapter::capabilities() const {
   c.default_requests_per_second = 1.0;
   c.notes =
       "POST /partners upserts by email and answers 201 for new and existing enrollments (outcome from "
-      "createdAt). "
-      "Rate limit per API key per minute: Free 60, Pro 600, Business 1200, Advanced/Enterprise 3000; the "
-      "default "
-      "1 request/s is the Free plan's, raise it to your plan's. On 429, Retry-After and X-RateLimit-Reset "
-      "hold a "
-      "Unix epoch in milliseconds. A 201 carries no rate-limit headers.";
+      "createdAt). Rate limit per API key per minute: Free 60, Pro 600, Business 1200, "
+      "Advanced/Enterprise 3000; the default 1 request/s is the Free plan's, raise it to your plan's. "
+      "On 429, Retry-After and X-RateLimit-Reset hold a Unix epoch in milliseconds. A 201 carries no "
+      "rate-limit headers.";
   c.default_base_url = std::string(default_base_url);
   return c;
 }

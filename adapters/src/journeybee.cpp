@@ -339,11 +339,9 @@ Capabilities JourneyBeeAdapter::capabilities() const {
   c.default_requests_per_second = 100.0 / 60.0;
   c.notes =
       "Legacy API of app.journeybee.io: 100 requests/minute, 429 when exceeded. Create returns no "
-      "partnership id "
-      "(201 with no body or {\"status\",\"message\"}); a retried create is reconciled by its 409. country, "
-      "tags "
-      "and group need the settings maps country_ids, tag_ids, tier_ids; company_id selects "
-      "/api/v1/companies/{id}/partnerships.";
+      "partnership id (201 with no body or {\"status\",\"message\"}); a retried create is reconciled "
+      "by its 409. country, tags and group need the settings maps country_ids, tag_ids, tier_ids; "
+      "company_id selects /api/v1/companies/{id}/partnerships.";
   c.default_base_url = std::string(default_base_url);
   return c;
 }

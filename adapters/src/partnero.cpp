@@ -324,10 +324,9 @@ Capabilities PartneroAdapter::capabilities() const {
   c.rate_limit_headers = {"Retry-After"};
   c.default_requests_per_second = 2.0;
   c.notes =
-      "Creates (422 or 409 on a duplicate email, id or key: already_exists). Partnero documents no rate "
-      "limit "
-      "numbers or headers: 2 requests/s is a conservative guess, and Retry-After is honoured if sent. "
-      "invite=true uses POST /v1/partners:invite (email, name, surname only).";
+      "Creates (422 or 409 on a duplicate email, id or key: already_exists). Partnero documents no "
+      "rate limit numbers or headers: 2 requests/s is a conservative guess, and Retry-After is "
+      "honoured if sent. invite=true uses POST /v1/partners:invite (email, name, surname only).";
   c.default_base_url = std::string(default_base_url);
   return c;
 }
