@@ -36,7 +36,14 @@ void register_probe([[maybe_unused]] partnerkit::PluginRegistrar& r) {
 
 }  // namespace
 
-#if PK_KIND == 0 || (PK_KIND >= 6 && PK_KIND <= 8)
+#if PK_KIND == 10
+// As if partnerkit_core had been linked into the plugin: its own partnerkit::error_category.
+namespace partnerkit {
+const boost::system::error_category& error_category() noexcept { return boost::system::generic_category(); }
+}  // namespace partnerkit
+#endif
+
+#if PK_KIND == 0 || (PK_KIND >= 6 && PK_KIND <= 8) || PK_KIND == 10
 // A well-formed plugin (kinds 6, 7, 8 fail later, in or after registration).
 PARTNERKIT_PLUGIN("probe", register_probe)
 

@@ -144,6 +144,7 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{3, "wrong manifest magic", false},
         Refusal{4, "C++ ABI mismatch: the plugin was built with \"libc++ 170000", false},
         Refusal{5, "type layout mismatch at entry 8", false}, Refusal{9, "returned a null manifest", false},
+        Refusal{10, "carries its own copy of partnerkit", false},
         Refusal{6, "registration failed: boom from the register function", true},
         Refusal{7, "registered no adapter", true}, Refusal{8, "vendor 'dub' is already registered", true}),
     [](const auto& info) { return "kind" + std::to_string(info.param.kind); });

@@ -139,6 +139,19 @@ Result<PluginInfo> load_plugin(const std::string& path, AdapterRegistry& registr
     return refuse(path, "not a partnerkit plugin: no extern \"C\" " PARTNERKIT_PLUGIN_REGISTER_SYMBOL
                         " entry point (define one with PARTNERKIT_PLUGIN)");
 
+  // One copy of partnerkit per process: a plugin that defines partnerkit's own functions linked a
+  // partnerkit library into itself (it must link partnerkit::plugin_sdk only). dlsym on the handle
+  // searches the plugin and its dependencies, not the host, so a well-built plugin has none.
+  if (void* own = dlsym(handle, "_ZN10partnerkit14error_categoryEv")) {
+    const boost::system::error_category& (*host_fn)() noexcept = &error_category;
+    void* host = nullptr;
+    std::memcpy(&host, &host_fn, sizeof(host));
+    if (own != host)
+      return refuse(path,
+                    "carries its own copy of partnerkit (it defines partnerkit::error_category): link the "
+                    "plugin with partnerkit::plugin_sdk only, never with partnerkit::core");
+  }
+
   partnerkit_plugin_info_fn info_fn;
   partnerkit_plugin_register_fn register_fn;
   static_assert(sizeof(info_fn) == sizeof(void*));
