@@ -406,6 +406,71 @@ TEST(BeastTransport, ConnectionCloseIsHonoured) {
   EXPECT_GE(stats.tls_sessions_resumed, 1u);
 }
 
+TEST(BeastTransport, RampUpResumesTheFirstSession) {
+  ServerResponse res;
+  res.delay = 20ms;  // keeps the eight requests on eight connections
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.tls_resume_wait = 5s;
+  BeastTransport transport(ioc.get_executor(), o);
+  int ok = 0;
+  for (int i = 0; i < 8; ++i) {
+    transport.async_send(post(server.url()), [&](error_code ec, SendResult) { ok += !ec; });
+  }
+  ioc.run();
+  EXPECT_EQ(ok, 8);
+  const auto stats = transport.stats();
+  EXPECT_EQ(stats.connections_opened, 8u);
+  EXPECT_EQ(stats.tls_sessions_resumed, 7u);
+}
+
+TEST(BeastTransport, WithoutRampUpWaitConcurrentHandshakesAreFull) {
+  ServerResponse res;
+  res.delay = 20ms;
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  for (int i = 0; i < 4; ++i) transport.async_send(post(server.url()), [](error_code, SendResult) {});
+  ioc.run();
+  EXPECT_EQ(transport.stats().connections_opened, 4u);
+  EXPECT_EQ(transport.stats().tls_sessions_resumed, 0u);
+}
+
+TEST(BeastTransport, RampUpWaitIsBoundedAndCancellable) {
+  // The first request (the pioneer) is answered after 800 ms; under TLS 1.3 its session only
+  // arrives with that answer.
+  TestServer server([](const ServerRequest& r) {
+    ServerResponse res;
+    if (r.connection == 0) res.delay = 800ms;
+    return res;
+  });
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.tls_resume_wait = 100ms;
+  BeastTransport transport(ioc.get_executor(), o);
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::duration> second_done;
+  std::optional<error_code> first_ec, second_ec, third_ec;
+  transport.async_send(post(server.url()), [&](error_code ec, SendResult) { first_ec = ec; });
+  transport.async_send(post(server.url()), [&](error_code ec, SendResult) {
+    second_ec = ec;
+    second_done = std::chrono::steady_clock::now() - start;
+  });
+  asio::cancellation_signal signal;
+  transport.async_send(
+      post(server.url()),
+      asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, SendResult) { third_ec = ec; }));
+  asio::steady_timer timer(ioc, 30ms);  // while the third still waits for the pioneer's session
+  timer.async_wait([&](error_code) { signal.emit(asio::cancellation_type::terminal); });
+  ioc.run();
+  ASSERT_TRUE(first_ec && second_ec && third_ec && second_done);
+  EXPECT_FALSE(*first_ec);
+  EXPECT_FALSE(*second_ec);
+  EXPECT_LT(*second_done, 600ms);  // gave up waiting after 100 ms, did a full handshake
+  EXPECT_EQ(*third_ec, asio::error::operation_aborted);
+}
+
 TEST(BeastTransport, RequestConnectionCloseIsHonoured) {
   TestServer server(test::always({}));
   asio::io_context ioc;

@@ -286,6 +286,7 @@ struct Connection {
   std::optional<beast::tcp_stream> plain;
   beast::flat_buffer buffer;
   std::optional<asio::steady_timer> timer;  // the request timeout of the exchange in progress
+  bool session_saved = false;
   Clock::time_point idle_since{};
 };
 
@@ -344,7 +345,15 @@ struct detail::BeastTransportState {
     std::size_t total = 0;            // idle + in use + connecting
     std::deque<std::shared_ptr<Op>> waiters;
     SSL_SESSION* session = nullptr;
+    bool pioneer_active = false;          // a first full handshake is under way
+    bool resumption_unavailable = false;  // the server gave no resumable session
+    std::vector<std::shared_ptr<Op>> session_waiters;
   };
+
+  enum class SessionPlan { use, pioneer, wait };
+  SessionPlan session_or_wait(const std::string& key, const std::shared_ptr<Op>& op);
+  void pioneer_done(const std::string& key, bool may_retry);
+  void remove_session_waiter(const std::string& key, const Op* op);
 
   struct Checkout {
     ConnectionPtr idle;     // a pooled connection to reuse
@@ -497,7 +506,7 @@ class Op : public std::enable_shared_from_this<Op> {
   // On the strand.
   void abort_now() {
     if (finished()) return;
-    if (resolving_) {
+    if (resolving_ || waiting_session_) {
       fail(abort_reason());
       return;
     }
@@ -596,6 +605,18 @@ class Op : public std::enable_shared_from_this<Op> {
   }
 
   void handshake() {
+    if (st_->options.tls_session_resumption && st_->options.tls_resume_wait.count() > 0 && !resume_checked_) {
+      resume_checked_ = true;
+      switch (st_->session_or_wait(t_.origin, shared_from_this())) {
+        case State::SessionPlan::pioneer:
+          pioneer_ = true;
+          break;
+        case State::SessionPlan::wait:
+          return wait_for_session();
+        case State::SessionPlan::use:
+          break;
+      }
+    }
     auto& stream = *conn_->tls;
     SSL* ssl_handle = stream.native_handle();
     if (!t_.host_is_ip) {
@@ -624,8 +645,53 @@ class Op : public std::enable_shared_from_this<Op> {
       if (SSL_session_reused(self->conn_->tls->native_handle())) {
         self->st_->resumed.fetch_add(1, std::memory_order_relaxed);
       }
+      self->save_session();  // TLS 1.2: the session is resumable now; TLS 1.3: after the first read
       self->write_request();
     });
+  }
+
+  // Ramp-up: another connection to this origin is doing the first full handshake; resume its
+  // session instead of paying for certificate parsing and verification again. Bounded by
+  // tls_resume_wait, after which this connection does a full handshake of its own.
+  void wait_for_session() {
+    waiting_session_ = true;
+    if (!conn_->timer) conn_->timer.emplace(conn_->strand);
+    conn_->timer->expires_after(st_->options.tls_resume_wait);
+    conn_->timer->async_wait([self = shared_from_this()](error_code ec) {
+      if (ec || !self->waiting_session_ || self->finished()) return;
+      self->waiting_session_ = false;
+      self->st_->remove_session_waiter(self->t_.origin, self.get());
+      self->handshake();
+    });
+  }
+
+ public:
+  // From the pioneer (any strand): a session is available, or will not be.
+  void session_ready() {
+    asio::dispatch(strand_, [self = shared_from_this()] {
+      if (!self->waiting_session_ || self->finished()) return;
+      self->waiting_session_ = false;
+      self->conn_->timer->cancel();
+      self->handshake();
+    });
+  }
+
+ private:
+  // Publishes this connection's session for resumption (once per connection).
+  void save_session() {
+    if (!conn_->tls || !st_->options.tls_session_resumption || conn_->session_saved) return;
+    SSL_SESSION* s = SSL_get1_session(conn_->tls->native_handle());
+    if (!s) return;
+    if (!SSL_SESSION_is_resumable(s)) {
+      SSL_SESSION_free(s);
+      return;
+    }
+    conn_->session_saved = true;
+    st_->put_session(t_.origin, s);
+    if (pioneer_) {
+      pioneer_ = false;
+      st_->pioneer_done(t_.origin, true);
+    }
   }
 
   // --- the exchange -----------------------------------------------------------------------
@@ -686,15 +752,10 @@ class Op : public std::enable_shared_from_this<Op> {
     auto& parser = *parser_;
     const bool reusable = st_->options.max_idle_per_origin > 0 && parser.get().keep_alive() &&
                           !parser.need_eof() && req_.keep_alive() && conn_->buffer.size() == 0;
-    if (conn_->tls && st_->options.tls_session_resumption) {
-      // After a read, TLS 1.3 session tickets have arrived too.
-      if (SSL_SESSION* s = SSL_get1_session(conn_->tls->native_handle())) {
-        if (SSL_SESSION_is_resumable(s)) {
-          st_->put_session(t_.origin, s);
-        } else {
-          SSL_SESSION_free(s);
-        }
-      }
+    save_session();  // after a read, TLS 1.3 session tickets have arrived too
+    if (pioneer_) {
+      pioneer_ = false;
+      st_->pioneer_done(t_.origin, false);  // the server offers no resumable session
     }
     auto msg = parser.release();
     parser_.reset();
@@ -710,6 +771,14 @@ class Op : public std::enable_shared_from_this<Op> {
   }
 
   void fail(error_code ec) {
+    if (pioneer_) {
+      pioneer_ = false;
+      st_->pioneer_done(t_.origin, true);  // no session, but try again with the next connection
+    }
+    if (waiting_session_) {
+      waiting_session_ = false;
+      st_->remove_session_waiter(t_.origin, this);
+    }
     if (auto reason = abort_reason()) {
       ec = reason;
     } else if (timed_out_) {
@@ -763,6 +832,9 @@ class Op : public std::enable_shared_from_this<Op> {
   std::optional<asio::steady_timer> deadline_;
 
   bool timed_out_ = false;
+  bool resume_checked_ = false;
+  bool pioneer_ = false;
+  bool waiting_session_ = false;
   bool request_written_ = false;  // strand-only (false while queued, where request_abort reads it)
 
   // Shared with request_abort (any thread).
@@ -852,6 +924,38 @@ void detail::BeastTransportState::release(ConnectionPtr c, bool reusable) {
       waiter->attach(std::move(for_waiter), true);
     }
   }
+}
+
+detail::BeastTransportState::SessionPlan detail::BeastTransportState::session_or_wait(
+    const std::string& key, const std::shared_ptr<Op>& op) {
+  std::lock_guard lock(mu);
+  auto& o = origins[key];
+  if (o.session || o.resumption_unavailable) return SessionPlan::use;
+  if (!o.pioneer_active) {
+    o.pioneer_active = true;
+    return SessionPlan::pioneer;
+  }
+  o.session_waiters.push_back(op);
+  return SessionPlan::wait;
+}
+
+void detail::BeastTransportState::pioneer_done(const std::string& key, bool may_retry) {
+  std::vector<std::shared_ptr<Op>> waiters;
+  {
+    std::lock_guard lock(mu);
+    auto& o = origins[key];
+    o.pioneer_active = false;
+    if (!o.session && !may_retry) o.resumption_unavailable = true;
+    waiters.swap(o.session_waiters);
+  }
+  for (auto& w : waiters) w->session_ready();
+}
+
+void detail::BeastTransportState::remove_session_waiter(const std::string& key, const Op* op) {
+  std::lock_guard lock(mu);
+  auto it = origins.find(key);
+  if (it == origins.end()) return;
+  std::erase_if(it->second.session_waiters, [op](const std::shared_ptr<Op>& p) { return p.get() == op; });
 }
 
 bool detail::BeastTransportState::remove_waiter(const std::string& key, const Op* op) {

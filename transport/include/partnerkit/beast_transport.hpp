@@ -93,6 +93,12 @@ struct TransportOptions {
   // Resume TLS sessions per origin on new connections (saves a round trip and the signature).
   // Default true.
   bool tls_session_resumption = true;
+  // Ramp-up resumption: when several connections to an origin open at once and no session is known
+  // yet, the first one does the full handshake and the others wait up to this long for its session,
+  // then resume it (skipping certificate parsing and verification: a large saving with OpenSSL 3.0)
+  // or do a full handshake of their own. The cost: up to this much extra latency for the first burst
+  // on a cold origin. 0 (default): never wait.
+  std::chrono::milliseconds tls_resume_wait{0};
 };
 
 // Counters since construction, for tests and metrics. Read with relaxed atomics: a snapshot.
