@@ -187,7 +187,8 @@ struct PluginInfo {
 // Loads one plugin: dlopen(RTLD_NOW | RTLD_LOCAL), the handshake, the register call, then adds its
 // adapters to `registry`. Refusals are errc::invalid_input with field "plugin" and a message
 // "plugin <path>: <why>": no such file; not a loadable library (dlopen's reason, e.g. an invalid
-// ELF header or an undefined symbol the host does not export); no partnerkit_plugin_info or
+// ELF header or an undefined symbol the host does not export); a plugin that carries its own copy
+// of partnerkit (it defines partnerkit::error_category); no partnerkit_plugin_info or
 // partnerkit_plugin_register entry point; a null manifest, a wrong magic, a short manifest; an
 // adapter_interface_version, partnerkit version (major.minor), ABI tag or type-layout mismatch
 // (the message names both sides); a register function that failed or threw; no adapter
