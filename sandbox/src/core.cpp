@@ -129,6 +129,7 @@ Outcome SandboxCore::handle(const HttpRequest& request, const RequestContext& co
     return out;
   }
   out.vendor = std::string(vendor->name());
+  out.delay = impl_->config.faults.latency;  // every answer of a vendor route, refusals included
 
   KeyIdentity identity;
   auto auth_error = vendor->authenticate(request, identity);
@@ -169,7 +170,6 @@ Outcome SandboxCore::handle(const HttpRequest& request, const RequestContext& co
     draw = impl_->injector.draw();
     if (draw.kind != FaultKind::none) ++c.faults[std::string(to_string(draw.kind))];
   }
-  out.delay = impl_->config.faults.latency;
   out.fault = draw.kind;
 
   switch (draw.kind) {

@@ -29,7 +29,7 @@ enum class FaultKind {
 std::string_view to_string(FaultKind kind) noexcept;
 
 // Probabilities per request (each in [0, 1], their sum at most 1) and a fixed extra latency added
-// before every answer (and before every fault's action).
+// before every answer of a vendor route (401s and 429s included) and before every fault's action.
 struct FaultSpec {
   double server_error = 0;
   double reset = 0;
