@@ -47,6 +47,15 @@ struct detail::ClientState {
 
 namespace {
 
+// A duplicate that concerns the partner itself (its email, or no field named) may be our own earlier
+// attempt; a referral key or id taken by someone else is a real conflict, never reconciled.
+bool names_the_partner(const Error& e) {
+  if (e.field.empty() || e.field == "email") return true;
+  for (const auto& issue : e.issues)
+    if (issue.field == "email") return true;
+  return false;
+}
+
 // One provisioning call: validate, encode, then attempts (rate-limit wait, send, decode) until a
 // result. All state changes run on the op's strand; timers and the transport are cancelled
 // through it, so the handler completes exactly once.
@@ -200,7 +209,8 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
 
     // The idempotency rule: a create that may already have been applied and now answers
     // "already exists" was applied by us (or before us): the partner is there, once.
-    if (err.code == errc::already_exists && maybe_applied_ && capabilities_.create == CreateSemantics::create)
+    if (err.code == errc::already_exists && maybe_applied_ &&
+        capabilities_.create == CreateSemantics::create && names_the_partner(err))
       return finish(existing_partner(err));
 
     auto decision = loop_.on_failure(err, attempt_, now);

@@ -211,6 +211,25 @@ TEST_F(Fixture, TimeoutAfterWriteThenAlreadyExistsIsExisting) {
   EXPECT_FALSE(r->warnings.empty());
 }
 
+TEST_F(Fixture, AmbiguousAttemptThenAnotherPartnersKeyIsAFailure) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::failure(boost::beast::error::timeout, true));
+  transport->push(FakeReply::status(422, "", {{"X-Test-Field", "referral_key"}}));
+  auto r = run(client, "fake", spec());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::already_exists);
+  EXPECT_EQ(r.error().field, "referral_key");
+}
+
+TEST_F(Fixture, AmbiguousAttemptThenEmailTakenIsExisting) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::failure(boost::asio::error::connection_reset, true));
+  transport->push(FakeReply::status(422, "", {{"X-Test-Field", "email"}}));
+  auto r = run(client, "fake", spec());
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->outcome, Outcome::existing);
+}
+
 TEST_F(Fixture, ResetBeforeWriteThenAlreadyExistsIsAFailure) {
   Client client(io.get_executor(), registry, transport, options());
   transport->push(FakeReply::failure(asio::error::connection_refused, false));

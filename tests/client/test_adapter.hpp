@@ -40,6 +40,12 @@ class TestAdapter : public Adapter {
     // Millisecond waits so tests need not sleep whole seconds.
     if (auto ms = response.header("X-Test-Retry-After-Ms"); !ms.empty())
       e.retry_after = std::chrono::milliseconds(std::stoi(std::string(ms)));
+    if (auto field = response.header("X-Test-Field"); !field.empty()) {
+      e.code = errc::already_exists;
+      e.retryable = false;
+      e.field = std::string(field);
+      e.issues.push_back(FieldIssue{e.field, "has already been taken"});
+    }
     return e;
   }
 

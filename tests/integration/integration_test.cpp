@@ -97,7 +97,9 @@ TEST(Integration, DubEndToEndAndUpsert) {
   EXPECT_EQ(first->email, "ada@example.com");
   EXPECT_EQ(first->attempts, 1);
 
-  // Dub upserts by email: 201 again, the same partner, outcome existing.
+  // Dub upserts by email: 201 again, the same partner, outcome existing. (createdAt has millisecond
+  // precision: a second call within the same millisecond could not be told apart.)
+  std::this_thread::sleep_for(5ms);
   auto again = h.provision("dub", spec("ada@example.com", "Another Name"));
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(again->outcome, Outcome::existing);
