@@ -12,8 +12,10 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -21,7 +23,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/system/system_error.hpp>
 #include <boost/url/parse.hpp>
 
@@ -164,6 +165,27 @@ bool valid_header(const std::string& name, const std::string& value) {
   return true;
 }
 
+// A request, serialized.
+struct Wire {
+  std::string bytes;
+  bool head = false;   // HEAD: the response has no body
+  bool close = false;  // the caller sent Connection: close
+};
+
+bool has_close_token(std::string_view value) {
+  std::size_t pos = 0;
+  while (pos <= value.size()) {
+    std::size_t comma = value.find(',', pos);
+    if (comma == std::string_view::npos) comma = value.size();
+    std::string_view token = value.substr(pos, comma - pos);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (beast::iequals(token, "close")) return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
 bool iequals(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
 
 // ---------------------------------------------------------------------------------------------
@@ -282,7 +304,9 @@ struct Connection {
 
   asio::any_io_executor strand;
   std::string origin;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  // Plain asio::ssl::stream, not beast::ssl_stream: requests are written as one contiguous buffer,
+  // so Beast's flat_stream (which coalesces scattered buffers) would only add a copy.
+  std::optional<ssl::stream<beast::tcp_stream>> tls;
   std::optional<beast::tcp_stream> plain;
   beast::flat_buffer buffer;
   std::optional<asio::steady_timer> timer;  // the request timeout of the exchange in progress
@@ -350,6 +374,26 @@ struct detail::BeastTransportState {
     std::vector<std::shared_ptr<Op>> session_waiters;
   };
 
+  // Parsed URLs, memoized (a client sends to a handful of URLs). Bounded; cleared when full.
+  error_code target_for(const std::string& url, std::shared_ptr<const Target>& out) {
+    {
+      std::lock_guard lock(targets_mu);
+      if (auto it = targets.find(url); it != targets.end()) {
+        out = it->second;
+        return {};
+      }
+    }
+    auto t = std::make_shared<Target>();
+    if (auto ec = parse_target(url, options, *t)) return ec;
+    out = t;
+    std::lock_guard lock(targets_mu);
+    if (targets.size() >= 256) targets.clear();
+    targets.emplace(url, std::move(t));
+    return {};
+  }
+  std::mutex targets_mu;
+  std::unordered_map<std::string, std::shared_ptr<const Target>> targets;
+
   enum class SessionPlan { use, pioneer, wait };
   SessionPlan session_or_wait(const std::string& key, const std::shared_ptr<Op>& op);
   void pioneer_done(const std::string& key, bool may_retry);
@@ -412,10 +456,11 @@ using State = detail::BeastTransportState;
 
 class Op : public std::enable_shared_from_this<Op> {
  public:
-  Op(std::shared_ptr<State> st, Target t, http::request<http::string_body> req, Transport::send_handler h,
+  Op(std::shared_ptr<State> st, std::shared_ptr<const Target> t, Wire req, Transport::send_handler h,
      asio::any_completion_executor work)
       : st_(std::move(st)),
-        t_(std::move(t)),
+        target_(std::move(t)),
+        t_(*target_),
         req_(std::move(req)),
         handler_(std::move(h)),
         work_(std::move(work)) {
@@ -645,7 +690,7 @@ class Op : public std::enable_shared_from_this<Op> {
       if (SSL_session_reused(self->conn_->tls->native_handle())) {
         self->st_->resumed.fetch_add(1, std::memory_order_relaxed);
       }
-      self->save_session();  // TLS 1.2: the session is resumable now; TLS 1.3: after the first read
+      self->save_session(false);  // TLS 1.2: the session is resumable now; TLS 1.3: after the first read
       self->write_request();
     });
   }
@@ -678,8 +723,9 @@ class Op : public std::enable_shared_from_this<Op> {
 
  private:
   // Publishes this connection's session for resumption (once per connection).
-  void save_session() {
+  void save_session(bool last_try) {
     if (!conn_->tls || !st_->options.tls_session_resumption || conn_->session_saved) return;
+    if (last_try) conn_->session_saved = true;  // tried after the first exchange: never again
     SSL_SESSION* s = SSL_get1_session(conn_->tls->native_handle());
     if (!s) return;
     if (!SSL_SESSION_is_resumable(s)) {
@@ -714,29 +760,30 @@ class Op : public std::enable_shared_from_this<Op> {
     arm_request_timer();
     request_written_ = true;
     st_->requests.fetch_add(1, std::memory_order_relaxed);
-    http::async_write(stream, req_, [self = shared_from_this(), &stream](error_code ec, std::size_t) {
-      if (self->finished()) return;
-      if (ec) return self->fail(ec);
-      auto& p = self->parser_.emplace();
-      p.body_limit(self->st_->options.max_body_bytes);
-      p.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
-          self->st_->options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-      if (self->req_.method() == http::verb::head) p.skip(true);
-      http::async_read(stream, self->conn_->buffer, p, [self](error_code ec2, std::size_t) {
-        if (self->finished()) return;
-        auto& parser = *self->parser_;
-        if (ec2 == ssl::error::stream_truncated && parser.is_header_done() && parser.need_eof()) {
-          // A body delimited by the end of the connection, closed without close_notify: the
-          // message is complete as far as HTTP can tell.
-          error_code eof_ec;
-          parser.put_eof(eof_ec);
-          if (!eof_ec && parser.is_done()) ec2 = {};
-        }
-        if (ec2) return self->fail(ec2);
-        self->conn_->timer->cancel();
-        self->succeed();
-      });
-    });
+    asio::async_write(
+        stream, asio::buffer(req_.bytes), [self = shared_from_this(), &stream](error_code ec, std::size_t) {
+          if (self->finished()) return;
+          if (ec) return self->fail(ec);
+          auto& p = self->parser_.emplace();
+          p.body_limit(self->st_->options.max_body_bytes);
+          p.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
+              self->st_->options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+          if (self->req_.head) p.skip(true);
+          http::async_read(stream, self->conn_->buffer, p, [self](error_code ec2, std::size_t) {
+            if (self->finished()) return;
+            auto& parser = *self->parser_;
+            if (ec2 == ssl::error::stream_truncated && parser.is_header_done() && parser.need_eof()) {
+              // A body delimited by the end of the connection, closed without close_notify: the
+              // message is complete as far as HTTP can tell.
+              error_code eof_ec;
+              parser.put_eof(eof_ec);
+              if (!eof_ec && parser.is_done()) ec2 = {};
+            }
+            if (ec2) return self->fail(ec2);
+            self->conn_->timer->cancel();
+            self->succeed();
+          });
+        });
   }
 
   void write_request() {
@@ -751,8 +798,8 @@ class Op : public std::enable_shared_from_this<Op> {
   void succeed() {
     auto& parser = *parser_;
     const bool reusable = st_->options.max_idle_per_origin > 0 && parser.get().keep_alive() &&
-                          !parser.need_eof() && req_.keep_alive() && conn_->buffer.size() == 0;
-    save_session();  // after a read, TLS 1.3 session tickets have arrived too
+                          !parser.need_eof() && !req_.close && conn_->buffer.size() == 0;
+    save_session(true);  // after a read, TLS 1.3 session tickets have arrived too
     if (pioneer_) {
       pioneer_ = false;
       st_->pioneer_done(t_.origin, false);  // the server offers no resumable session
@@ -812,8 +859,9 @@ class Op : public std::enable_shared_from_this<Op> {
   }
 
   std::shared_ptr<State> st_;
-  Target t_;
-  http::request<http::string_body> req_;
+  std::shared_ptr<const Target> target_;
+  const Target& t_;
+  Wire req_;
   Transport::send_handler handler_;
   asio::any_completion_executor work_;  // the handler's executor, with outstanding work tracked
   bool use_proxy_ = false;
@@ -1028,42 +1076,46 @@ void BeastTransport::async_send(HttpRequest request, send_handler handler) {
                }));
   };
 
-  Target target;
-  if (auto ec = parse_target(request.url, state_->options, target)) return reject(ec);
+  std::shared_ptr<const Target> target_ptr;
+  if (auto ec = state_->target_for(request.url, target_ptr)) return reject(ec);
+  const Target& target = *target_ptr;
 
-  http::request<http::string_body> req;
-  const auto verb = http::string_to_verb(request.method);
-  if (verb == http::verb::unknown) {
-    if (request.method.empty() || !std::all_of(request.method.begin(), request.method.end(),
-                                               [](unsigned char c) { return is_token_char(c); })) {
-      return reject(make_error_code(boost::system::errc::invalid_argument));
-    }
-    req.method_string(request.method);
-  } else {
-    req.method(verb);
+  // The request is serialized here, once, into one buffer: written with a single TLS record and no
+  // Beast serializer (cheaper than http::request + http::async_write on the hot path).
+  const auto& method = request.method;
+  if (method.empty() ||
+      !std::all_of(method.begin(), method.end(), [](unsigned char c) { return is_token_char(c); })) {
+    return reject(make_error_code(boost::system::errc::invalid_argument));
   }
-  req.version(11);
-  req.target(target.target);
-  req.set(http::field::host, target.host_header);
+  Wire wire;
+  wire.head = method == "HEAD";
+  std::string& out = wire.bytes;
+  out.reserve(128 + target.target.size() + request.body.size() + 64 * request.headers.size());
+  out.append(method)
+      .append(" ")
+      .append(target.target)
+      .append(" HTTP/1.1\r\nHost: ")
+      .append(target.host_header);
+  out.append("\r\n");
   bool has_user_agent = false;
   for (const auto& [name, value] : request.headers) {
     if (!valid_header(name, value)) return reject(make_error_code(boost::system::errc::invalid_argument));
     if (iequals(name, "host") || iequals(name, "content-length") || iequals(name, "transfer-encoding"))
       continue;
     if (iequals(name, "user-agent")) has_user_agent = true;
-    req.insert(name, value);
+    if (iequals(name, "connection") && has_close_token(value)) wire.close = true;
+    out.append(name).append(": ").append(value).append("\r\n");
   }
   if (!has_user_agent && !state_->options.user_agent.empty()) {
-    req.set(http::field::user_agent, state_->options.user_agent);
+    out.append("User-Agent: ").append(state_->options.user_agent).append("\r\n");
   }
-  req.body() = std::move(request.body);
-  if (!req.body().empty() || verb == http::verb::post || verb == http::verb::put ||
-      verb == http::verb::patch) {
-    req.content_length(req.body().size());
+  if (!request.body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+    out.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
   }
+  out.append("\r\n").append(request.body);
 
-  auto op =
-      std::make_shared<Op>(state_, std::move(target), std::move(req), std::move(handler), std::move(work));
+  auto op = std::make_shared<Op>(state_, std::move(target_ptr), std::move(wire), std::move(handler),
+                                 std::move(work));
   auto slot = asio::get_associated_cancellation_slot(op->handler());
   if (slot.is_connected()) slot.template emplace<CancelHandler>(CancelHandler{op});
   if (state_->options.total_timeout.count() > 0) op->arm_deadline(state_->options.total_timeout);
