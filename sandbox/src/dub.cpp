@@ -116,13 +116,32 @@ bool valid_username(std::string_view u) {
   return true;
 }
 
+// A username from a name or an email's local part, as Dub derives one (its slugify transliterates):
+// lower-case ASCII letters and digits, Latin-1 letters folded to ASCII ("Zoé" -> "zoe"), anything
+// else a single '-'.
 std::string slugify(std::string_view s) {
+  // U+00C0..U+00FF folded; "" for the two symbols (multiplication, division signs).
+  static constexpr const char* latin1[64] = {
+      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+      "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",
+      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+      "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y"};
   std::string out;
-  for (unsigned char c : s) {
+  auto separator = [&] {
+    if (!out.empty() && out.back() != '-') out += '-';
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
     if (std::isalnum(c)) {
       out += static_cast<char>(std::tolower(c));
-    } else if (!out.empty() && out.back() != '-') {
-      out += '-';
+    } else if (c == 0xC3 && i + 1 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xC0) == 0x80) {
+      const char* folded = latin1[static_cast<unsigned char>(s[++i]) - 0x80];
+      if (*folded)
+        out += folded;
+      else
+        separator();
+    } else {
+      separator();
     }
   }
   while (!out.empty() && out.back() == '-') out.pop_back();

@@ -268,6 +268,8 @@ TEST_F(DubTest, TakenUsernameGetsSuffix) {
   EXPECT_TRUE(std::regex_match(kb, std::regex("jane-[a-z0-9]{4}"))) << kb;
   EXPECT_TRUE(std::regex_match(kc, std::regex("jane-[a-z0-9]{4}"))) << kc;
   EXPECT_NE(kb, kc);
+  auto accents = create({{"email", "zoe@acme.com"}, {"name", "Zo\u00e9 Dupont-Lef\u00e8vre \u00c6ther"}});
+  EXPECT_EQ(body_of(accents).at("links").at(0).at("key"), "zoe-dupont-lefevre-aether");
   // No name: the email's local part; name defaults to the email.
   auto d = create({{"email", "solo.rider@acme.com"}});
   EXPECT_EQ(body_of(d).at("links").at(0).at("key"), "solo-rider");
