@@ -333,14 +333,19 @@ HttpResponse DubSimulator::apply(const HttpRequest& request, std::string_view, c
     return error(404, "not_found", "Group not found.");
 
   auto existing = impl_->by_email.find(email_key);
+  std::optional<std::size_t> other;  // the partner holding this tenantId, when it is another one
   if (tenant_id) {
     auto t = impl_->by_tenant.find(*tenant_id);
     if (t != impl_->by_tenant.end() && (existing == impl_->by_email.end() || t->second != existing->second))
-      return error(409, "conflict", "A partner with this tenantId already exists in this program.");
+      other = t->second;
   }
+  if (other && !(options_.tenant_id_describes_other && existing == impl_->by_email.end()))
+    return error(409, "conflict", "A partner with this tenantId already exists in this program.");
 
   std::size_t index;
-  if (existing != impl_->by_email.end()) {
+  if (other) {
+    index = *other;  // the quirk: a 201 describing the partner that holds the tenantId, nothing stored
+  } else if (existing != impl_->by_email.end()) {
     // Upsert of an existing enrollment: only tenantId changes.
     index = existing->second;
     auto& p = impl_->partners[index];

@@ -66,7 +66,16 @@ class LaravelErrors {
     return s;
   }
 
-  HttpResponse response() const {
+  // The first "already been taken" error, if any.
+  const std::string* taken() const {
+    for (const auto& e : errors)
+      if (e.second.find("already been taken") != std::string::npos) return &e.second;
+    return nullptr;
+  }
+
+  HttpResponse response(int duplicate_status) const {
+    if (duplicate_status == 409)
+      if (const std::string* t = taken()) return detail::json_response(409, json::object{{"message", *t}});
     json::object errs;
     for (const auto& [field, message] : errors) errs[field] = json::array{json::value(message)};
     std::string message = errors.front().second;
@@ -173,7 +182,7 @@ HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_vi
     v.add("email", "The email has already been taken.");
 
   if (invite) {
-    if (!v.errors.empty()) return v.response();
+    if (!v.errors.empty()) return v.response(options_.duplicate_status);
     Impl::Invite inv{*email, detail::iso8601(now(), 6), identity.label, *name, surname};
     impl_->invite_by_email.emplace(email_key, impl_->invites.size());
     impl_->invites.push_back(inv);
@@ -237,7 +246,7 @@ HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_vi
       ref_email = v.string_field(ref, "email", false, 255, "referring_partner.");
     }
   }
-  if (!v.errors.empty()) return v.response();
+  if (!v.errors.empty()) return v.response(options_.duplicate_status);
 
   std::optional<std::string> referred_by;
   if (ref_id || ref_key || ref_email) {

@@ -286,7 +286,11 @@ void detail::Server::accept() {
     if (!ec) {
       boost::system::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<Session>(*this, std::move(socket))->start();
+      try {
+        std::make_shared<Session>(*this, std::move(socket))->start();
+      } catch (const std::exception&) {
+        // Out of memory or OpenSSL refusing a new SSL object: drop this connection, keep serving.
+      }
     }
     accept();
   });
@@ -320,7 +324,17 @@ Sandbox::Sandbox(SandboxOptions options) {
   I.acceptor.listen(net::socket_base::max_listen_connections);
   I.port = I.acceptor.local_endpoint().port();
   I.accept();
-  for (unsigned i = 0; i < I.options.threads; ++i) I.threads.emplace_back([&I] { I.ioc.run(); });
+  for (unsigned i = 0; i < I.options.threads; ++i)
+    I.threads.emplace_back([&I] {
+      for (;;) {
+        try {
+          I.ioc.run();
+          return;
+        } catch (const std::exception&) {
+          // A handler threw (it should not): that connection is lost, the server goes on.
+        }
+      }
+    });
 }
 
 Sandbox::~Sandbox() {

@@ -255,6 +255,22 @@ TEST_F(DubTest, TenantIdOfAnotherPartnerIsConflict) {
   EXPECT_EQ(dub.partner_count(), 2u);
 }
 
+TEST_F(DubTest, TenantIdQuirkDescribesTheOtherPartner) {
+  DubOptions o;
+  o.tenant_id_describes_other = true;
+  DubSimulator d(o, clock.fn(), 1);
+  ASSERT_EQ(d.handle(post("/partners", object{{"email", "a@acme.com"}, {"tenantId", "t1"}}, auth)).status,
+            201);
+  ASSERT_EQ(d.handle(post("/partners", object{{"email", "b@acme.com"}}, auth)).status, 201);
+  auto r = d.handle(post("/partners", object{{"email", "c@acme.com"}, {"tenantId", "t1"}}, auth));
+  EXPECT_EQ(r.status, 201);
+  EXPECT_EQ(body_of(r).at("email"), "a@acme.com");  // not the email sent
+  EXPECT_EQ(d.partner_count(), 2u);
+  // An existing email taking another partner's tenantId is still a conflict.
+  EXPECT_EQ(d.handle(post("/partners", object{{"email", "b@acme.com"}, {"tenantId", "t1"}}, auth)).status,
+            409);
+}
+
 TEST_F(DubTest, TakenUsernameGetsSuffix) {
   auto a = create({{"email", "a@acme.com"}, {"username", "jane"}});
   auto b = create({{"email", "b@acme.com"}, {"username", "jane"}});

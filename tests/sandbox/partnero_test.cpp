@@ -113,6 +113,17 @@ TEST_F(PartneroTest, DuplicatesAre422Taken) {
   EXPECT_EQ(p.partner_count(), 1u);
 }
 
+TEST_F(PartneroTest, DuplicateAs409WhenConfigured) {
+  PartneroOptions o;
+  o.duplicate_status = 409;
+  PartneroSimulator q(o, clock.fn(), 1);
+  ASSERT_EQ(q.handle(post("/v1/partners", object{{"email", "a@b.co"}}, auth)).status, 201);
+  auto dup = q.handle(post("/v1/partners", object{{"email", "a@b.co"}}, auth));
+  EXPECT_EQ(dup.status, 409);
+  EXPECT_EQ(body_of(dup).at("message"), "The email has already been taken.");
+  EXPECT_EQ(q.handle(post("/v1/partners", object{{"email", "bad"}}, auth)).status, 422);  // others stay 422
+}
+
 TEST_F(PartneroTest, ReferringPartner) {
   ASSERT_EQ(create({{"email", "ref@b.co"}, {"id", "r1"}, {"key", "refkey"}}).status, 201);
   auto missing = create({{"email", "n@b.co"}, {"referring_partner", object{{"key", "nobody"}}}});

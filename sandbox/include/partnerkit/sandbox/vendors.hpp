@@ -122,6 +122,10 @@ struct DubOptions {
   // The real server stores any country string; the older reference (001) documents an enum.
   // true (default): a code outside ISO 3166-1 alpha-2 (Dub's list, upper case) is a 422.
   bool validate_country = true;
+  // Dub's server looks an enrollment up by tenantId too: a NEW email sent with the tenantId of
+  // another partner may come back 201 describing that other partner (vendor-docs README). true:
+  // simulate that (nothing stored; the client must notice the email differs). false (default): 409.
+  bool tenant_id_describes_other = false;
 };
 
 class DubSimulator final : public VendorSimulator {
@@ -169,6 +173,9 @@ class DubSimulator final : public VendorSimulator {
 struct PartneroOptions {
   std::vector<ApiKey> keys{{"pk_test_partnero", false}, {"pk_test_partnero_readonly", true}};
   std::string referral_url = "https://partnerkit.example";
+  // Partnero may answer a duplicate email/id/key with 422 (documented) or 409 (README): 409 here
+  // makes it answer {"message":"The <field> has already been taken."} with 409 instead.
+  int duplicate_status = 422;
 };
 
 class PartneroSimulator final : public VendorSimulator {
