@@ -6,6 +6,7 @@
 #include <partnerkit/adapter_registry.hpp>
 #include <partnerkit/error.hpp>
 #include <partnerkit/input.hpp>
+#include <partnerkit/plugin.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -103,8 +104,13 @@ Input open_input(const std::string& path);
 InputFormat parse_format(const std::optional<std::string>& text);
 
 // ---- vendors ----
-// The registry with the built-in adapters.
+// Plugins named by --plugin PATH (taken out of the arguments by main, before any command runs).
+void set_plugin_paths(std::vector<std::string> paths);
+// The registry: the built-in adapters and every --plugin, loaded once per process. Throws
+// UsageError when a plugin is refused (the message says why).
 std::shared_ptr<AdapterRegistry> registry();
+// What the loaded plugins declared (their vendors and sandbox simulators); empty before registry().
+const std::vector<PluginInfo>& loaded_plugins();
 
 struct VendorSetup {
   std::string name;

@@ -104,7 +104,32 @@ InputFormat parse_format(const std::optional<std::string>& text) {
   throw UsageError("unknown input format '" + *text + "' (expected auto, jsonl or csv)");
 }
 
-std::shared_ptr<AdapterRegistry> registry() { return make_default_registry(); }
+namespace {
+std::vector<std::string>& plugin_paths() {
+  static std::vector<std::string> paths;
+  return paths;
+}
+std::vector<PluginInfo>& plugins() {
+  static std::vector<PluginInfo> loaded;
+  return loaded;
+}
+}  // namespace
+
+void set_plugin_paths(std::vector<std::string> paths) { plugin_paths() = std::move(paths); }
+
+std::shared_ptr<AdapterRegistry> registry() {
+  static std::shared_ptr<AdapterRegistry> reg;  // plugins load once per process
+  if (!reg) {
+    auto r = make_default_registry();
+    auto loaded = load_plugins(plugin_paths(), *r);
+    if (!loaded) throw UsageError(loaded.error().message);
+    plugins() = std::move(*loaded);
+    reg = std::move(r);
+  }
+  return reg;
+}
+
+const std::vector<PluginInfo>& loaded_plugins() { return plugins(); }
 
 std::string api_key_env_name(std::string_view vendor) {
   std::string out;
@@ -120,13 +145,6 @@ namespace {
 std::string env_or_empty(const std::string& name) {
   const char* v = std::getenv(name.c_str());
   return v == nullptr ? std::string{} : std::string(v);
-}
-
-std::string default_base_url(std::string_view vendor) {
-  if (vendor == "dub") return dub_default_base_url;
-  if (vendor == "partnero") return partnero_default_base_url;
-  if (vendor == "journeybee") return journeybee_default_base_url;
-  return {};
 }
 
 std::string base_url_env_name(std::string_view vendor) {
@@ -200,7 +218,7 @@ std::vector<VendorSetup> setup_vendors(const AdapterRegistry& registry, const Ve
     else if (auto env = env_or_empty(base_url_env_name(name)); !env.empty())
       s.config.base_url = env;
     else
-      s.config.base_url = default_base_url(name);
+      s.config.base_url = s.adapter->capabilities().default_base_url;  // declared by each adapter
     if (s.config.base_url.empty())
       throw UsageError("no base URL known for vendor '" + name + "': pass --base-url " + name + "=URL");
     s.config.api_key = env_or_empty(api_key_env_name(name));

@@ -16,7 +16,8 @@ void print_usage(std::ostream& os) {
         " - provision partners on partner-program vendors from one vendor-neutral spec\n\n"
         "Usage: partnerkit <command> [options]\n"
         "       partnerkit <command> --help\n"
-        "       partnerkit --version\n\n"
+        "       partnerkit --version\n"
+        "       partnerkit --plugin LIB.so <command> ...   (any command; repeatable: adds plugin vendors)\n\n"
         "Commands:\n";
   for (const auto& c : partnerkit::cli::commands()) {
     std::string name(c.name);
@@ -32,7 +33,23 @@ void print_usage(std::ostream& os) {
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
-  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> all(argv + 1, argv + argc);
+  // --plugin PATH (repeatable) works with every command: taken out here, loaded with the registry.
+  std::vector<std::string> args, plugin_paths;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (all[i] == "--plugin") {
+      if (i + 1 == all.size()) {
+        std::cerr << "partnerkit: --plugin needs a path\n";
+        return partnerkit::cli::exit_usage;
+      }
+      plugin_paths.push_back(all[++i]);
+    } else if (all[i].rfind("--plugin=", 0) == 0) {
+      plugin_paths.push_back(all[i].substr(9));
+    } else {
+      args.push_back(all[i]);
+    }
+  }
+  partnerkit::cli::set_plugin_paths(std::move(plugin_paths));
   int status = partnerkit::cli::exit_usage;
   if (args.empty()) {
     print_usage(std::cerr);

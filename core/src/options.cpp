@@ -1,5 +1,7 @@
+#include <partnerkit/adapter_registry.hpp>
 #include <partnerkit/options.hpp>
 
+#include <cctype>
 #include <cstdlib>
 
 namespace partnerkit {
@@ -31,6 +33,26 @@ ClientOptions ClientOptions::from_env() {
     vo.config.base_url = env(b.url_var);
     if (vo.config.base_url.empty()) vo.config.base_url = b.default_url;
     options.vendors.emplace(b.vendor, std::move(vo));
+  }
+  return options;
+}
+
+ClientOptions ClientOptions::from_env(const AdapterRegistry& registry) {
+  auto upper = [](std::string_view vendor) {
+    std::string out;
+    for (char c : vendor)
+      out.push_back(std::isalnum(static_cast<unsigned char>(c))
+                        ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
+                        : '_');
+    return out;
+  };
+  ClientOptions options;
+  for (const auto& name : registry.names()) {
+    VendorOptions vo;
+    vo.config.api_key = env((upper(name) + "_API_KEY").c_str());
+    vo.config.base_url = env(("PARTNERKIT_" + upper(name) + "_BASE_URL").c_str());
+    if (vo.config.base_url.empty()) vo.config.base_url = registry.find(name)->capabilities().default_base_url;
+    options.vendors.emplace(name, std::move(vo));
   }
   return options;
 }

@@ -382,3 +382,16 @@ TEST(ClientConcurrency, EightOperationsFromTwoThreads) {
   EXPECT_EQ(transport->request_count(), 7u + 3u);
   pool.join();
 }
+
+TEST(ClientOptionsFromEnv, EveryRegisteredVendor) {
+  AdapterRegistry registry;
+  registry.add(std::make_shared<test::TestAdapter>(CreateSemantics::create, "my-vendor"));
+  ::setenv("MY_VENDOR_API_KEY", "k123", 1);
+  ::setenv("PARTNERKIT_MY_VENDOR_BASE_URL", "https://127.0.0.1:9", 1);
+  auto o = ClientOptions::from_env(registry);
+  ASSERT_EQ(o.vendors.count("my-vendor"), 1u);
+  EXPECT_EQ(o.vendors["my-vendor"].config.api_key, "k123");
+  EXPECT_EQ(o.vendors["my-vendor"].config.base_url, "https://127.0.0.1:9");
+  ::unsetenv("MY_VENDOR_API_KEY");
+  ::unsetenv("PARTNERKIT_MY_VENDOR_BASE_URL");
+}

@@ -13,6 +13,8 @@
 
 namespace partnerkit {
 
+class AdapterRegistry;
+
 // When to give up retrying. Only codes the taxonomy marks retryable are retried.
 struct RetryPolicy {
   int max_attempts = 5;                            // requests per call, the first included
@@ -42,7 +44,7 @@ struct VendorOptions {
 // What hooks see on a retry. Requests handed to hooks are redacted (no credentials).
 struct RetryEvent {
   std::string vendor;
-  int attempt = 0;  // the attempt that failed (1-based)
+  int attempt = 0;   // the attempt that failed (1-based)
   std::string code;  // errc name of the failure
   std::optional<int> http_status;
   std::chrono::milliseconds delay{0};  // the wait before the next attempt
@@ -69,6 +71,9 @@ struct ClientOptions {
   // Vendors configured from the environment: DUB_API_KEY, PARTNERO_API_KEY, JOURNEYBEE_API_KEY;
   // base URLs from PARTNERKIT_<VENDOR>_BASE_URL, else each vendor's public endpoint.
   static ClientOptions from_env();
+  // The same for every adapter of `registry` (plugins included): <VENDOR>_API_KEY and
+  // PARTNERKIT_<VENDOR>_BASE_URL, else the adapter's declared Capabilities::default_base_url.
+  static ClientOptions from_env(const AdapterRegistry& registry);
 };
 
 // The public endpoints of the built-in vendors.
