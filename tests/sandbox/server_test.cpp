@@ -281,3 +281,29 @@ TEST(SandboxServer, WritesItsCa) {
   none.threads = 0;
   EXPECT_THROW(Sandbox{none}, std::invalid_argument);
 }
+
+TEST(SandboxServer, BusyPortIsAnError) {
+  Sandbox first;
+  SandboxOptions o;
+  o.port = first.port();
+  EXPECT_THROW(Sandbox{o}, boost::system::system_error);
+  o.port = 0;
+  o.host = "not an address";
+  EXPECT_ANY_THROW(Sandbox{o});
+}
+
+TEST(SandboxServer, StopIsIdempotentAndStateOutlivesIt) {
+  Sandbox sb;
+  TlsClient c(sb.port(), sb.ca_pem());
+  ASSERT_FALSE(c.handshake());
+  auto [ec, res] = c.send(http::verb::post, "/partners", json({{"email", "a@b.co"}}), "sk_test_dub");
+  ASSERT_FALSE(ec);
+  sb.stop();
+  sb.stop();
+  EXPECT_EQ(sb.state().at("vendors").at("dub").at("partners").as_array().size(), 1u);
+  // The idle keep-alive connection was closed by stop().
+  auto [ec2, res2] =
+      c.send(http::verb::post, "/partners", json({{"email", "b@b.co"}}), "sk_test_dub", 2000ms);
+  EXPECT_TRUE(ec2);
+  EXPECT_NE(ec2, beast::error::timeout);
+}

@@ -45,7 +45,8 @@ struct SandboxOptions {
 class Sandbox {
  public:
   // Generates the CA and the server certificate, binds, listens and starts the threads: the
-  // sandbox is serving when the constructor returns. Throws std::system_error when it cannot bind,
+  // sandbox is serving when the constructor returns. Throws boost::system::system_error when it
+  // cannot bind (or `host` is not an IP address),
   // std::invalid_argument for bad options (threads == 0), std::runtime_error for OpenSSL failures.
   explicit Sandbox(SandboxOptions options = {});
   // stop().
