@@ -28,6 +28,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
 #include <sys/socket.h>
@@ -351,6 +353,16 @@ struct detail::BeastTransportState {
     if (options.use_default_verify_paths) ctx.set_default_verify_paths();
     if (!options.ca_file.empty()) ctx.load_verify_file(options.ca_file);
     if (!options.ca_pem.empty()) ctx.add_certificate_authority(asio::buffer(options.ca_pem));
+    // OpenSSL 3.0 fills a certificate's extension cache (key identifiers, constraints) lazily, on
+    // first use, and some readers look at it without the lock: two first handshakes at once race
+    // on the shared trusted certificates (ThreadSanitizer sees it). Fill it now, single-threaded.
+    if (X509_STORE* store = SSL_CTX_get_cert_store(native)) {
+      STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
+      for (int i = 0; objects && i < sk_X509_OBJECT_num(objects); ++i) {
+        if (X509* cert = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i)))
+          X509_check_purpose(cert, -1, 0);
+      }
+    }
     if (options.tls_session_resumption) {
       SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     }
