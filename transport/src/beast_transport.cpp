@@ -3,6 +3,7 @@
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,7 +18,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -279,20 +279,20 @@ struct Connection {
     }
   }
 
-  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  tcp::socket& sock() { return tls ? tls->next_layer() : *plain; }
 
   // Closes the socket now: pending operations complete with operation_aborted.
   void close() {
     error_code ignored;
-    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
-    tcp().close();
+    sock().shutdown(tcp::socket::shutdown_both, ignored);
+    sock().close(ignored);
   }
 
   // True if nothing has arrived on the idle connection: no close_notify, no FIN, no RST, no stray
   // bytes. A connection the server closed while it sat in the pool is detected here, before a byte
   // of the next request is written.
   bool alive() {
-    if (!tcp().socket().is_open()) return false;
+    if (!sock().is_open()) return false;
     if (buffer.size() != 0) return false;
     if (tls) {
       SSL* s = tls->native_handle();
@@ -300,18 +300,21 @@ struct Connection {
       if (BIO* rbio = SSL_get_rbio(s); rbio && BIO_ctrl_pending(rbio) > 0) return false;
     }
     char byte;
-    const auto n = ::recv(tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    const auto n = ::recv(sock().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 
   asio::any_io_executor strand;
   std::string origin;
-  // Plain asio::ssl::stream, not beast::ssl_stream: requests are written as one contiguous buffer,
-  // so Beast's flat_stream (which coalesces scattered buffers) would only add a copy.
-  std::optional<ssl::stream<beast::tcp_stream>> tls;
-  std::optional<beast::tcp_stream> plain;
+  // Plain asio::ssl::stream over a plain socket, not beast::ssl_stream over beast::tcp_stream:
+  // requests are written as one contiguous buffer (Beast's flat_stream would only add a copy), and
+  // the phase timeouts are one timer per phase (basic_stream arms and cancels a timer on every
+  // read_some / write_some).
+  std::optional<ssl::stream<tcp::socket>> tls;
+  std::optional<tcp::socket> plain;
   beast::flat_buffer buffer;
-  std::optional<asio::steady_timer> timer;  // the request timeout of the exchange in progress
+  std::optional<asio::steady_timer> timer;  // the timeout of the phase in progress
+  std::uint64_t timer_generation = 0;
   bool session_saved = false;
   Clock::time_point idle_since{};
 };
@@ -321,13 +324,21 @@ using ConnectionPtr = std::shared_ptr<Connection>;
 // Graceful close of a connection we will not reuse: TLS close_notify (bounded), then the socket.
 void retire(ConnectionPtr c) {
   if (!c) return;
-  if (!c->tls || !c->tcp().socket().is_open()) {
+  if (!c->tls || !c->sock().is_open()) {
     asio::post(c->strand, [c] { c->close(); });
     return;
   }
   asio::post(c->strand, [c] {
-    c->tcp().expires_after(std::chrono::seconds(1));
-    c->tls->async_shutdown([c](error_code) { c->close(); });
+    if (!c->timer) c->timer.emplace(c->strand);
+    ++c->timer_generation;
+    c->timer->expires_after(std::chrono::seconds(1));
+    c->timer->async_wait([c](error_code ec) {
+      if (!ec) c->close();
+    });
+    c->tls->async_shutdown([c](error_code) {
+      c->timer->cancel();
+      c->close();
+    });
   });
 }
 
@@ -619,18 +630,18 @@ class Op : public std::enable_shared_from_this<Op> {
   }
 
   void connect_endpoints() {
-    auto& s = conn_->tcp();
-    s.expires_after(st_->options.connect_timeout);
-    s.async_connect(endpoints_, [self = shared_from_this()](error_code ec, const tcp::endpoint&) {
-      if (self->finished()) return;
-      if (ec) return self->fail(ec);
-      error_code ignored;
-      self->conn_->tcp().socket().set_option(tcp::no_delay(true), ignored);
-      if (self->use_proxy_) return self->proxy_connect();
-      if (self->t_.tls) return self->handshake();
-      self->st_->opened.fetch_add(1, std::memory_order_relaxed);
-      self->write_request();
-    });
+    arm_timer(st_->options.connect_timeout);  // also covers the proxy's CONNECT exchange
+    asio::async_connect(conn_->sock(), endpoints_,
+                        [self = shared_from_this()](error_code ec, const tcp::endpoint&) {
+                          if (self->finished()) return;
+                          if (ec) return self->fail(ec);
+                          error_code ignored;
+                          self->conn_->sock().set_option(tcp::no_delay(true), ignored);
+                          if (self->use_proxy_) return self->proxy_connect();
+                          if (self->t_.tls) return self->handshake();
+                          self->st_->opened.fetch_add(1, std::memory_order_relaxed);
+                          self->write_request();
+                        });
   }
 
   void proxy_connect() {
@@ -642,13 +653,13 @@ class Op : public std::enable_shared_from_this<Op> {
     if (!st_->proxy.authorization.empty()) {
       proxy_req_->set(http::field::proxy_authorization, st_->proxy.authorization);
     }
-    http::async_write(conn_->tcp(), *proxy_req_, [self = shared_from_this()](error_code ec, std::size_t) {
+    http::async_write(conn_->sock(), *proxy_req_, [self = shared_from_this()](error_code ec, std::size_t) {
       if (self->finished()) return;
       if (ec) return self->fail(ec);
       self->proxy_res_.emplace();
       self->proxy_res_->skip(true);  // a CONNECT answer has no body
       self->proxy_res_->header_limit(static_cast<std::uint32_t>(self->st_->options.max_header_bytes));
-      http::async_read(self->conn_->tcp(), self->conn_->buffer, *self->proxy_res_,
+      http::async_read(self->conn_->sock(), self->conn_->buffer, *self->proxy_res_,
                        [self](error_code ec2, std::size_t) {
                          if (self->finished()) return;
                          if (ec2) return self->fail(ec2);
@@ -694,7 +705,7 @@ class Op : public std::enable_shared_from_this<Op> {
         SSL_SESSION_free(s);
       }
     }
-    conn_->tcp().expires_after(st_->options.tls_timeout);
+    arm_timer(st_->options.tls_timeout);
     stream.async_handshake(ssl::stream_base::client, [self = shared_from_this()](error_code ec) {
       if (self->finished()) return;
       if (ec) return self->fail(ec);
@@ -713,6 +724,7 @@ class Op : public std::enable_shared_from_this<Op> {
   void wait_for_session() {
     waiting_session_ = true;
     if (!conn_->timer) conn_->timer.emplace(conn_->strand);
+    ++conn_->timer_generation;
     conn_->timer->expires_after(st_->options.tls_resume_wait);
     conn_->timer->async_wait([self = shared_from_this()](error_code ec) {
       if (ec || !self->waiting_session_ || self->finished()) return;
@@ -754,22 +766,23 @@ class Op : public std::enable_shared_from_this<Op> {
 
   // --- the exchange -----------------------------------------------------------------------
 
-  // The request timeout is one timer per exchange (not basic_stream's per-transfer timers, which
-  // cost a timer arm, cancel and handler on every read_some / write_some).
-  void arm_request_timer() {
-    conn_->tcp().expires_never();
+  // One timer per phase (connect, TLS, request): when it fires, the connection is closed, the
+  // pending operation fails, and fail() reports beast::error::timeout. Re-arming cancels the
+  // previous phase's wait; the generation guards against a wait that fired just as its phase ended.
+  void arm_timer(std::chrono::milliseconds d) {
     if (!conn_->timer) conn_->timer.emplace(conn_->strand);
-    conn_->timer->expires_after(st_->options.request_timeout);
-    conn_->timer->async_wait([self = shared_from_this()](error_code ec) {
-      if (ec || self->finished() || !self->conn_) return;
+    const auto generation = ++conn_->timer_generation;
+    conn_->timer->expires_after(d);
+    conn_->timer->async_wait([self = shared_from_this(), generation](error_code ec) {
+      if (ec || self->finished() || !self->conn_ || self->conn_->timer_generation != generation) return;
       self->timed_out_ = true;
-      self->conn_->close();  // the pending read or write completes with an error → fail(timeout)
+      self->conn_->close();  // the pending operation completes with an error → fail(timeout)
     });
   }
 
   template <class Stream>
   void exchange(Stream& stream) {
-    arm_request_timer();
+    arm_timer(st_->options.request_timeout);
     request_written_ = true;
     st_->requests.fetch_add(1, std::memory_order_relaxed);
     asio::async_write(
