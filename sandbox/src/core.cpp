@@ -37,7 +37,8 @@ struct SandboxCore::Impl {
   DubSimulator dub;
   PartneroSimulator partnero;
   JourneyBeeSimulator journeybee;
-  std::array<VendorSimulator*, 3> vendors;
+  std::vector<std::unique_ptr<VendorSimulator>> plugins;  // made from config.plugin_simulators
+  std::vector<VendorSimulator*> vendors;                  // built-ins first, then plugins
 
   mutable std::mutex mutex;  // guards everything below
   std::map<std::pair<std::string, std::string>, TokenBucket, std::less<>> buckets;
@@ -52,7 +53,23 @@ struct SandboxCore::Impl {
         partnero(config.partnero, clock, config.seed),
         journeybee(config.journeybee, clock, config.seed),
         vendors{&dub, &partnero, &journeybee},
-        injector(config.faults, config.seed) {}
+        injector(config.faults, config.seed) {
+    for (const auto& ps : config.plugin_simulators) {
+      if (!ps.factory)
+        throw std::invalid_argument("partnerkit sandbox: plugin simulator '" + ps.vendor +
+                                    "' has no factory");
+      auto sim = ps.factory(SimulatorParams{clock, config.seed});
+      if (!sim)
+        throw std::invalid_argument("partnerkit sandbox: plugin simulator '" + ps.vendor +
+                                    "' factory returned null");
+      for (const auto* v : vendors)
+        if (v->name() == sim->name())
+          throw std::invalid_argument("partnerkit sandbox: two simulators named '" +
+                                      std::string(sim->name()) + "'");
+      vendors.push_back(sim.get());
+      plugins.push_back(std::move(sim));
+    }
+  }
 
   RateLimitOptions limit_of(std::string_view vendor) const {
     if (auto it = config.vendor_rate_limits.find(vendor); it != config.vendor_rate_limits.end())
@@ -263,6 +280,18 @@ DubSimulator& SandboxCore::dub() noexcept { return impl_->dub; }
 PartneroSimulator& SandboxCore::partnero() noexcept { return impl_->partnero; }
 JourneyBeeSimulator& SandboxCore::journeybee() noexcept { return impl_->journeybee; }
 std::string SandboxCore::api_key(std::string_view name) const { return vendor(name).default_key(); }
+
+std::vector<std::string> SandboxCore::vendor_names() const {
+  std::vector<std::string> out;
+  for (const auto* v : impl_->vendors) out.emplace_back(v->name());
+  return out;
+}
+
+boost::json::object SandboxCore::client_settings(std::string_view vendor) const {
+  for (const auto& ps : impl_->config.plugin_simulators)
+    if (ps.vendor == vendor) return ps.client_settings;
+  return {};
+}
 const SandboxConfig& SandboxCore::config() const noexcept { return impl_->config; }
 
 }  // namespace partnerkit::sandbox

@@ -380,6 +380,7 @@ VendorConfig Sandbox::vendor_config(std::string_view vendor) const {
   VendorConfig c;
   c.base_url = base_url(vendor);
   c.api_key = api_key(vendor);
+  c.settings = impl_->core.client_settings(vendor);
   return c;
 }
 

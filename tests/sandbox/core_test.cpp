@@ -206,3 +206,85 @@ TEST(SandboxCore, OversizedBody) {
   EXPECT_TRUE(o.close);
   EXPECT_EQ(core.counters("dub", "sk_test_dub").answered_4xx, 1u);
 }
+
+namespace {
+
+// A plugin vendor's simulator, as a plugin would register it: POST /acme/partners, any body.
+class AcmeSimulator final : public VendorSimulator {
+ public:
+  AcmeSimulator(Clock clock) : VendorSimulator({{"acme_key", false}}, std::move(clock)) {}
+  std::string_view name() const noexcept override { return "acme"; }
+  RouteMatch match(std::string_view method, std::string_view path) const override {
+    if (path != "/acme/partners") return RouteMatch::none;
+    return method == "POST" ? RouteMatch::ok : RouteMatch::method_not_allowed;
+  }
+  std::optional<partnerkit::HttpResponse> authenticate(const partnerkit::HttpRequest& request,
+                                                       KeyIdentity& identity) const override {
+    auto h = request.header("Authorization");
+    identity = identify(h.starts_with("Bearer ") ? h.substr(7) : std::string_view{});
+    if (identity.known) return std::nullopt;
+    return partnerkit::HttpResponse{401, {}, "{}"};
+  }
+  partnerkit::HttpResponse apply(const partnerkit::HttpRequest&, std::string_view,
+                                 const KeyIdentity&) override {
+    ++count_;
+    return {201, {{"Content-Type", "application/json"}}, R"({"ok":true})"};
+  }
+  partnerkit::HttpResponse rate_limited(const TokenBucket::Decision&, time_point) const override {
+    return {429, {{"Retry-After", "1"}}, "{}"};
+  }
+  void add_rate_limit_headers(partnerkit::HttpResponse&, const TokenBucket::Decision&,
+                              time_point) const override {}
+  partnerkit::HttpResponse server_error(int status) const override { return {status, {}, "{}"}; }
+  partnerkit::HttpResponse payload_too_large(std::size_t) const override { return {413, {}, "{}"}; }
+  boost::json::array partners() const override { return boost::json::array(count_, boost::json::object{}); }
+  std::size_t partner_count() const override { return count_; }
+  void clear() override { count_ = 0; }
+
+ private:
+  std::size_t count_ = 0;
+};
+
+}  // namespace
+
+TEST(SandboxCore, ServesPluginSimulatorsWithLimitsFaultsAndState) {
+  sbtest::FakeClock clock;
+  auto config = with_clock(clock);
+  config.rate_limit = {1, 1};
+  bool got_clock = false;
+  config.plugin_simulators.push_back(
+      partnerkit::PluginSimulator{"acme",
+                                  [&](const partnerkit::SimulatorParams& p) {
+                                    got_clock = p.clock && p.clock() == *clock.now && p.seed == 1;
+                                    return std::make_unique<AcmeSimulator>(p.clock);
+                                  },
+                                  object{{"program_id", "prg_1"}}});
+  SandboxCore core(config);
+  EXPECT_TRUE(got_clock);
+  EXPECT_EQ(core.vendor_names(), (std::vector<std::string>{"dub", "partnero", "journeybee", "acme"}));
+  EXPECT_EQ(core.api_key("acme"), "acme_key");
+  EXPECT_EQ(core.client_settings("acme"), (object{{"program_id", "prg_1"}}));
+  EXPECT_TRUE(core.client_settings("dub").empty());
+  auto created = core.handle(post("/acme/partners", std::string("{}"), "Bearer acme_key"));
+  EXPECT_EQ(created.response.status, 201);
+  EXPECT_EQ(created.vendor, "acme");
+  EXPECT_EQ(core.handle(post("/acme/partners", std::string("{}"), "Bearer acme_key")).response.status, 429);
+  EXPECT_EQ(core.handle(dub_create("a@b.co")).response.status, 201);  // built-ins unaffected
+  auto s = core.state();
+  EXPECT_EQ(s.at("vendors").at("acme").at("partners").as_array().size(), 1u);
+  EXPECT_EQ(s.at("vendors").at("acme").at("counters").at("acme_key").at("rate_limited"), 1);
+
+  SandboxConfig clash;
+  clash.plugin_simulators.push_back(
+      {"dub",
+       [](const partnerkit::SimulatorParams& p) { return std::make_unique<AcmeSimulator>(p.clock); },
+       {}});
+  clash.plugin_simulators.push_back(
+      {"acme",
+       [](const partnerkit::SimulatorParams& p) { return std::make_unique<AcmeSimulator>(p.clock); },
+       {}});
+  EXPECT_THROW(SandboxCore{clash}, std::invalid_argument);
+  SandboxConfig null_factory;
+  null_factory.plugin_simulators.push_back({"x", nullptr, {}});
+  EXPECT_THROW(SandboxCore{null_factory}, std::invalid_argument);
+}

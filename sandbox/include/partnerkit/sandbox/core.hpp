@@ -8,6 +8,7 @@
 #pragma once
 
 #include <partnerkit/http.hpp>
+#include <partnerkit/plugin.hpp>
 #include <partnerkit/sandbox/faults.hpp>
 #include <partnerkit/sandbox/rate_limit.hpp>
 #include <partnerkit/sandbox/vendors.hpp>
@@ -23,7 +24,8 @@
 
 namespace partnerkit::sandbox {
 
-// The vendors the sandbox simulates, by their adapter names.
+// The built-in vendors the sandbox simulates, by their adapter names (plugins may add more:
+// SandboxCore::vendor_names()).
 inline constexpr const char* vendor_names[] = {"dub", "partnero", "journeybee"};
 
 struct SandboxConfig {
@@ -42,6 +44,11 @@ struct SandboxConfig {
   std::size_t max_body_bytes = 1 << 20;
   // Time source for rate limits and timestamps; empty: std::chrono::system_clock::now.
   Clock clock;
+  // Simulators of plugin vendors (LoadedPlugin::simulators from load_plugin): each factory is
+  // called once with this config's clock and seed, and its routes are served beside the built-ins
+  // with the same rate limit, faults, counters and state. A factory throwing, returning null, or a
+  // name already taken makes the SandboxCore constructor throw std::invalid_argument.
+  std::vector<PluginSimulator> plugin_simulators;
 };
 
 // Where a request came from, as the server saw it.
@@ -111,6 +118,11 @@ class SandboxCore {
   JourneyBeeSimulator& journeybee() noexcept;
   // The first write key of a vendor (what clients should send).
   std::string api_key(std::string_view vendor) const;
+  // Every simulated vendor: "dub", "partnero", "journeybee", then the plugin vendors.
+  std::vector<std::string> vendor_names() const;
+  // The VendorConfig::settings a client of this vendor needs (a plugin's client_settings; empty
+  // for the built-ins).
+  boost::json::object client_settings(std::string_view vendor) const;
   const SandboxConfig& config() const noexcept;
 
  private:

@@ -60,7 +60,8 @@ class Sandbox {
   // vendors' paths do not clash), so this is the base URL of each; `vendor` is checked only
   // (std::out_of_range for an unknown one) and may be empty.
   std::string base_url(std::string_view vendor = {}) const;
-  // The base URL and the first write key of a vendor: a ready VendorConfig for ClientOptions.
+  // The base URL and the first write key of a vendor (plus a plugin simulator's client_settings):
+  // a ready VendorConfig for ClientOptions.
   VendorConfig vendor_config(std::string_view vendor) const;
   // The first write key of a vendor ("sk_test_dub", "pk_test_partnero", "jb_test_journeybee" by
   // default).
