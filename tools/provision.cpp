@@ -237,6 +237,8 @@ int run_provision(Args args) {
         static_cast<long long>(parse_number("--request-timeout", *rt, 0.001) * 1000));
   if (use_sandbox) {
     sandbox::SandboxOptions so;
+    for (const auto& plugin : loaded_plugins())
+      for (const auto& ps : plugin.simulators) so.config.plugin_simulators.push_back(ps);
     if (auto f = p.value("--sandbox-faults")) {
       std::string why;
       auto spec = sandbox::try_parse_fault_spec(*f, &why);
@@ -261,8 +263,11 @@ int run_provision(Args args) {
     vo.config = v.config;
     if (sim) {
       try {
-        vo.config.base_url = sim->base_url(v.name);
-        vo.config.api_key = sim->api_key(v.name);
+        VendorConfig sc = sim->vendor_config(v.name);  // base URL, test key, a plugin's settings
+        vo.config.base_url = sc.base_url;
+        vo.config.api_key = sc.api_key;
+        for (const auto& kv : sc.settings)
+          if (!vo.config.settings.contains(kv.key())) vo.config.settings[kv.key()] = kv.value();
       } catch (const std::out_of_range&) {
         throw UsageError("the sandbox does not simulate vendor '" + v.name + "'");
       }

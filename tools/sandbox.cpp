@@ -59,6 +59,9 @@ T parse_number(const std::string& option, const std::string& text) {
 int run_sandbox(Args args) {
   ParsedArgs p = parse_args(args, sandbox_options);
   sandbox::SandboxOptions options;
+  registry();  // loads --plugin libraries: their vendor simulators are served beside the built-ins
+  for (const auto& plugin : loaded_plugins())
+    for (const auto& sim : plugin.simulators) options.config.plugin_simulators.push_back(sim);
   if (auto v = p.value("--port")) {
     const auto port = parse_number<unsigned long>("--port", *v);
     if (port > 65535) throw UsageError("--port " + *v + ": expected 0..65535");
@@ -110,15 +113,18 @@ int run_sandbox(Args args) {
   }
 
   boost::json::object keys;
-  for (const char* vendor : sandbox::vendor_names) keys[vendor] = sb->api_key(vendor);
+  const auto vendors = sb->core().vendor_names();  // the built-ins and every plugin's simulator
+  for (const auto& vendor : vendors) keys[vendor] = sb->api_key(vendor);
   const std::string url = sb->base_url();
   print_line(boost::json::object{{"url", url}, {"port", sb->port()}, {"ca_file", ca_file}, {"keys", keys}});
   std::cout.flush();
 
-  std::cerr << "partnerkit sandbox: Dub, Partnero and JourneyBee at " << url << "\n"
+  std::string names;
+  for (const auto& vendor : vendors) names += (names.empty() ? "" : ", ") + vendor;
+  std::cerr << "partnerkit sandbox: " << names << " at " << url << "\n"
             << "  CA certificate: " << ca_file << (remove_ca ? " (removed on exit)" : "") << "\n"
             << "  test keys (not secrets):\n";
-  for (const char* vendor : sandbox::vendor_names) {
+  for (const auto& vendor : vendors) {
     std::string name(vendor);
     name.resize(12, ' ');
     std::cerr << "    " << name << sb->api_key(vendor) << "   (" << api_key_env_name(vendor) << ")\n";
