@@ -26,8 +26,20 @@
 //   boost::system::errc::protocol_not_supported
 //                                         a scheme other than https (or http to a non-loopback
 //                                         host, or http without allow_plain_http_loopback)
+//   http::error::end_of_stream / partial_message   the server closed before a complete answer
 // SendResult::request_written is true from the moment the write of the request starts
 // (conservative: bytes may have reached the peer even if the write then failed).
+//
+// Connection reuse: only a connection whose exchange completed cleanly (whole response read, no
+// Connection: close either way, no bytes left over, no close-delimited body) goes back to the pool;
+// anything that errored, timed out or was cancelled is closed. Before a pooled connection is used
+// it is probed (no pending TLS data, recv(MSG_PEEK) would block): one the server closed while it
+// sat idle is discarded and the request goes out on a fresh connection — nothing of it was written.
+// A server closing in the instant between that probe and the write cannot be told apart from a
+// failure after the write: the error comes back with request_written = true and the policy layer
+// decides (no blind re-send of a POST here). After a complete message, a TLS stream truncated
+// instead of closed with close_notify is not an error (a close-delimited body is accepted at the
+// truncation; Content-Length/chunked bodies are complete before it matters).
 #pragma once
 
 #include <partnerkit/transport.hpp>
