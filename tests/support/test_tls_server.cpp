@@ -153,6 +153,18 @@ struct TestServer::Impl {
         lowest(stream).close();  // RST
         co_return false;
       }
+      if (answer.close_delimited) {
+        std::string raw = "HTTP/1.1 " + std::to_string(answer.status) + " OK\r\nConnection: close\r\n";
+        for (const auto& [k, v] : answer.headers) raw += k + ": " + v + "\r\n";
+        raw += "\r\n" + answer.body;
+        auto [rec, rbytes] = co_await asio::async_write(stream, asio::buffer(raw), tuple_awaitable);
+        (void)rbytes;
+        if (rec || !answer.truncate) co_return !rec;  // graceful: TLS close_notify, then close
+        error_code ignored;
+        lowest(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+        lowest(stream).close();
+        co_return false;
+      }
       http::response<http::string_body> res{static_cast<http::status>(answer.status), req.version()};
       for (const auto& [k, v] : answer.headers) res.insert(k, v);
       res.body() = std::move(answer.body);

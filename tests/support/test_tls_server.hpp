@@ -36,6 +36,8 @@ struct ServerResponse {
   bool close = false;                  // answer with Connection: close, then close (TLS close_notify)
   bool reset_mid_body = false;         // send the head and half the body, then reset the connection (RST)
   bool drop = false;                   // close the connection without answering
+  bool close_delimited = false;        // no Content-Length: the body ends when the connection closes
+  bool truncate = false;               // with close_delimited: close TCP without TLS close_notify
 };
 
 using Behaviour = std::function<ServerResponse(const ServerRequest&)>;

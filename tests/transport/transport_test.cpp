@@ -471,6 +471,22 @@ TEST(BeastTransport, RampUpWaitIsBoundedAndCancellable) {
   EXPECT_EQ(*third_ec, asio::error::operation_aborted);
 }
 
+TEST(BeastTransport, CloseDelimitedBodyEndsAtCloseNotifyOrTruncation) {
+  for (const bool truncate : {false, true}) {
+    ServerResponse res;
+    res.body = R"({"id":"pn_close_delimited"})";
+    res.close_delimited = true;
+    res.truncate = truncate;  // true: TCP closed without TLS close_notify after the whole body
+    TestServer server(test::always(res));
+    asio::io_context ioc;
+    BeastTransport transport(ioc.get_executor(), options_for(server));
+    auto out = send(ioc, transport, post(server.url()));
+    ASSERT_FALSE(out.ec) << "truncate=" << truncate << ": " << out.ec.message();
+    EXPECT_EQ(out.result.response.body, res.body);
+    EXPECT_EQ(transport.stats().idle_connections, 0u);
+  }
+}
+
 TEST(BeastTransport, RequestConnectionCloseIsHonoured) {
   TestServer server(test::always({}));
   asio::io_context ioc;
