@@ -9,15 +9,13 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include <array>
 #include <chrono>
@@ -633,7 +631,6 @@ TEST(BeastTransport, WorksWithUseFutureThroughTheTokenAdapter) {
 
 namespace proxy {
 
-namespace beast_http = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 // A minimal CONNECT proxy on 127.0.0.1 that tunnels every CONNECT to 127.0.0.1:<upstream_port>
@@ -669,8 +666,7 @@ class ConnectProxy {
     Tunnel(tcp::socket c, asio::io_context& ioc) : client(std::move(c)), upstream(ioc) {}
     tcp::socket client;
     tcp::socket upstream;
-    beast::flat_buffer buffer;
-    beast_http::request_parser<beast_http::empty_body> parser;
+    std::string head;  // the CONNECT request head (the client sends nothing more before our answer)
     std::string reply;
     std::array<char, 16384> a{}, b{};
 
@@ -694,31 +690,38 @@ class ConnectProxy {
     acceptor_.async_accept([this](error_code ec, tcp::socket s) {
       if (ec) return;
       auto t = std::make_shared<Tunnel>(std::move(s), ioc_);
-      t->parser.skip(true);
-      beast_http::async_read_header(t->client, t->buffer, t->parser, [this, t](error_code ec2, std::size_t) {
-        if (ec2) return;
-        auto& req = t->parser.get();
-        {
-          std::lock_guard lock(mu_);
-          targets_.push_back(std::string(req.method_string()) + " " + std::string(req.target()));
-          authorizations_.push_back(std::string(req[beast_http::field::proxy_authorization]));
-        }
-        if (refuse_status_ != 0) {
-          t->reply = "HTTP/1.1 " + std::to_string(refuse_status_) + " Refused\r\nContent-Length: 0\r\n\r\n";
-          asio::async_write(t->client, asio::buffer(t->reply), [t](error_code, std::size_t) {});
-          return;
-        }
-        t->upstream.async_connect(
-            tcp::endpoint(asio::ip::make_address("127.0.0.1"), upstream_port_), [t](error_code ec3) {
-              if (ec3) return;
-              t->reply = "HTTP/1.1 200 Connection established\r\n\r\n";
-              asio::async_write(t->client, asio::buffer(t->reply), [t](error_code ec4, std::size_t) {
-                if (ec4) return;
-                t->pump(t->client, t->upstream, t->a);
-                t->pump(t->upstream, t->client, t->b);
-              });
-            });
-      });
+      asio::async_read_until(
+          t->client, asio::dynamic_buffer(t->head), "\r\n\r\n", [this, t](error_code ec2, std::size_t) {
+            if (ec2) return;
+            // "CONNECT host:port HTTP/1.1\r\n…": keep "CONNECT host:port" and the Proxy-Authorization value.
+            const std::string& h = t->head;
+            std::string auth;
+            const std::string key = "\r\nProxy-Authorization: ";
+            if (auto p = h.find(key); p != std::string::npos) {
+              auth = h.substr(p + key.size(), h.find("\r\n", p + key.size()) - (p + key.size()));
+            }
+            {
+              std::lock_guard lock(mu_);
+              targets_.push_back(h.substr(0, h.find(" HTTP/1.1\r\n")));
+              authorizations_.push_back(auth);
+            }
+            if (refuse_status_ != 0) {
+              t->reply =
+                  "HTTP/1.1 " + std::to_string(refuse_status_) + " Refused\r\nContent-Length: 0\r\n\r\n";
+              asio::async_write(t->client, asio::buffer(t->reply), [t](error_code, std::size_t) {});
+              return;
+            }
+            t->upstream.async_connect(
+                tcp::endpoint(asio::ip::make_address("127.0.0.1"), upstream_port_), [t](error_code ec3) {
+                  if (ec3) return;
+                  t->reply = "HTTP/1.1 200 Connection established\r\n\r\n";
+                  asio::async_write(t->client, asio::buffer(t->reply), [t](error_code ec4, std::size_t) {
+                    if (ec4) return;
+                    t->pump(t->client, t->upstream, t->a);
+                    t->pump(t->upstream, t->client, t->b);
+                  });
+                });
+          });
       accept();
     });
   }
