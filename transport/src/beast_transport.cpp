@@ -18,10 +18,10 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/system/system_error.hpp>
 #include <boost/url/parse.hpp>
@@ -166,6 +166,43 @@ bool valid_header(const std::string& name, const std::string& value) {
   }
   return true;
 }
+
+// Parses a response straight into an HttpResponse: no Beast message in between (no field
+// allocations, no copy of the header block afterwards). Limits and keep-alive rules are
+// basic_parser's.
+class ResponseParser final : public http::basic_parser<false> {
+ public:
+  ResponseParser(HttpResponse& out, std::size_t max_body) : out_(out), max_body_(max_body) {}
+
+ private:
+  void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code&) override {}
+  void on_response_impl(int code, beast::string_view, int, error_code&) override {
+    out_.status = code;
+    out_.headers.clear();
+    out_.headers.reserve(8);
+    out_.body.clear();
+  }
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value, error_code&) override {
+    out_.headers.emplace_back(std::string(name), std::string(value));
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    if (length) out_.body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, max_body_)));
+  }
+  std::size_t on_body_impl(beast::string_view body, error_code&) override {
+    out_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code&) override {
+    out_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(error_code&) override {}
+
+  HttpResponse& out_;
+  std::size_t max_body_;
+};
 
 // A request, serialized.
 struct Wire {
@@ -789,7 +826,7 @@ class Op : public std::enable_shared_from_this<Op> {
         stream, asio::buffer(req_.bytes), [self = shared_from_this(), &stream](error_code ec, std::size_t) {
           if (self->finished()) return;
           if (ec) return self->fail(ec);
-          auto& p = self->parser_.emplace();
+          auto& p = self->parser_.emplace(self->result_.response, self->st_->options.max_body_bytes);
           p.body_limit(self->st_->options.max_body_bytes);
           p.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
               self->st_->options.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
@@ -822,21 +859,14 @@ class Op : public std::enable_shared_from_this<Op> {
 
   void succeed() {
     auto& parser = *parser_;
-    const bool reusable = st_->options.max_idle_per_origin > 0 && parser.get().keep_alive() &&
-                          !parser.need_eof() && !req_.close && conn_->buffer.size() == 0;
+    const bool reusable = st_->options.max_idle_per_origin > 0 && parser.keep_alive() && !parser.need_eof() &&
+                          !req_.close && conn_->buffer.size() == 0;
     save_session(true);  // after a read, TLS 1.3 session tickets have arrived too
     if (pioneer_) {
       pioneer_ = false;
       st_->pioneer_done(t_.origin, false);  // the server offers no resumable session
     }
-    auto msg = parser.release();
-    parser_.reset();
-    result_.response.status = static_cast<int>(msg.result_int());
-    result_.response.headers.reserve(static_cast<std::size_t>(std::distance(msg.begin(), msg.end())));
-    for (const auto& field : msg) {
-      result_.response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    result_.response.body = std::move(msg.body());
+    parser_.reset();  // the response is in result_ already
     ConnectionPtr c = std::move(conn_);
     st_->release(std::move(c), reusable);
     complete({}, false);
@@ -858,6 +888,7 @@ class Op : public std::enable_shared_from_this<Op> {
     }
     resolving_ = false;
     if (resolve_timer_) resolve_timer_->cancel();
+    result_.response = {};  // nothing of a partial answer
     if (conn_) {
       if (conn_->timer) conn_->timer->cancel();
       conn_->close();
@@ -900,7 +931,7 @@ class Op : public std::enable_shared_from_this<Op> {
   std::optional<asio::steady_timer> resolve_timer_;
   std::optional<http::request<http::empty_body>> proxy_req_;
   std::optional<http::response_parser<http::empty_body>> proxy_res_;
-  std::optional<http::response_parser<http::string_body>> parser_;
+  std::optional<ResponseParser> parser_;
   SendResult result_;
   std::optional<asio::steady_timer> deadline_;
 
