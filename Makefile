@@ -48,11 +48,13 @@ sanitize: setup
 	cmake --build build-asan -j$(JOBS)
 	ctest --test-dir build-asan --output-on-failure -j$(JOBS) --timeout 900 $(CTEST_ARGS)
 
-# ThreadSanitizer over the concurrent parts (tests labelled "concurrent").
+# ThreadSanitizer over the concurrent parts: the client, the batch engine, the transport, the
+# sandbox, and the integration tests that run them together.
+TSAN_LABELS := ^(client|batch|transport|sandbox|integration)$$
 tsan: setup
 	cmake -S . -B build-tsan -G "$(GENERATOR)" $(CMAKE_LAUNCHER) -DCMAKE_BUILD_TYPE=Debug -DPARTNERKIT_SANITIZE=thread -DPARTNERKIT_BUILD_BENCH=OFF
 	cmake --build build-tsan -j$(JOBS)
-	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j$(JOBS) -L concurrent --timeout 900
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j$(JOBS) -L '$(TSAN_LABELS)' --timeout 900
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -31,6 +31,11 @@ endfunction()
 # partnerkit_test(<name> SOURCES ... DEPS ... [LABELS ...]): a GoogleTest executable run by ctest.
 function(partnerkit_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  list(LENGTH ARG_LABELS n_labels)
+  if(NOT n_labels EQUAL 1)
+    # gtest_discover_tests (CMake 3.25) flattens a label list into separate properties: one label only.
+    message(FATAL_ERROR "partnerkit_test(${name}): give exactly one LABELS value")
+  endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
