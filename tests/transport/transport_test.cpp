@@ -4,6 +4,11 @@
 #include "test_tls_server.hpp"
 
 #include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -20,10 +25,12 @@
 #include <array>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 namespace partnerkit {
 namespace {
@@ -196,6 +203,77 @@ TEST(BeastTransport, SlowServerTimesOut) {
   EXPECT_TRUE(out.result.request_written);
   EXPECT_LT(elapsed, 2s);
   EXPECT_EQ(transport.stats().idle_connections, 0u);
+}
+
+// A listener whose accept queue is full and never drained: the kernel drops further SYNs, so the
+// TCP connect hangs until connect_timeout.
+TEST(BeastTransport, UnansweredConnectHitsTheConnectTimeout) {
+  asio::io_context server_ioc;
+  asio::ip::tcp::acceptor acceptor(server_ioc);
+  asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+  acceptor.open(ep.protocol());
+  acceptor.bind(ep);
+  acceptor.listen(0);
+  const auto port = acceptor.local_endpoint().port();
+  std::vector<int> fillers;  // raw non-blocking connects: queued, or left in SYN_SENT
+  for (int i = 0; i < 8; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    (void)::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+    fillers.push_back(fd);
+  }
+  std::this_thread::sleep_for(100ms);
+
+  asio::io_context ioc;
+  TransportOptions o;
+  o.use_default_verify_paths = false;
+  o.proxy_from_environment = false;
+  o.connect_timeout = 200ms;
+  BeastTransport transport(ioc.get_executor(), o);
+  const auto start = std::chrono::steady_clock::now();
+  auto out = send(ioc, transport, post("https://127.0.0.1:" + std::to_string(port) + "/"));
+  EXPECT_EQ(out.ec, beast::error::timeout) << out.ec.message();
+  EXPECT_FALSE(out.result.request_written);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  for (int fd : fillers) ::close(fd);
+}
+
+// A TCP listener that accepts and then says nothing: the TLS handshake never completes.
+TEST(BeastTransport, SilentServerHitsTheTlsTimeout) {
+  asio::io_context server_ioc;
+  asio::ip::tcp::acceptor acceptor(server_ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  std::vector<asio::ip::tcp::socket> held;
+  std::function<void()> accept = [&] {
+    acceptor.async_accept([&](error_code ec, asio::ip::tcp::socket s) {
+      if (ec) return;
+      held.push_back(std::move(s));
+      accept();
+    });
+  };
+  accept();
+  std::thread server_thread([&] { server_ioc.run(); });
+
+  asio::io_context ioc;
+  TransportOptions o;
+  o.use_default_verify_paths = false;
+  o.proxy_from_environment = false;
+  o.tls_timeout = 200ms;
+  BeastTransport transport(ioc.get_executor(), o);
+  const auto start = std::chrono::steady_clock::now();
+  auto out = send(ioc, transport,
+                  post("https://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/"));
+  EXPECT_EQ(out.ec, beast::error::timeout) << out.ec.message();
+  EXPECT_FALSE(out.result.request_written);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  asio::post(server_ioc, [&] {
+    acceptor.close();
+    held.clear();
+  });
+  server_thread.join();
 }
 
 TEST(BeastTransport, TotalTimeoutCoversTheWholeSend) {
