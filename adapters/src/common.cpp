@@ -1,5 +1,6 @@
 #include "common.hpp"
 
+#include <partnerkit/detail/calendar.hpp>
 #include <partnerkit/http_errors.hpp>
 
 #include <boost/json/parse.hpp>
@@ -9,25 +10,11 @@
 namespace partnerkit::adapters_detail {
 namespace {
 
+using detail::days_from_civil;
+using detail::days_in_month;
+
 char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-bool is_leap(std::int64_t y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-unsigned days_in_month(std::int64_t y, unsigned m) noexcept {
-  static constexpr unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
 
 // Reads exactly n digits at s[pos]; advances pos.
 bool digits(std::string_view s, std::size_t& pos, std::size_t n, unsigned& out) noexcept {
