@@ -131,6 +131,8 @@ struct VendorArgs {
 // prints one); settings from --settings FILE ({"<vendor>": {...}}). Throws UsageError for an
 // unknown vendor, a bad --base-url or an unreadable settings file.
 std::vector<VendorSetup> setup_vendors(const AdapterRegistry& registry, const VendorArgs& args);
+// --vendor, --base-url, --settings and --strict of a command that takes them.
+VendorArgs vendor_args(const ParsedArgs& parsed);
 
 // The environment variable holding a vendor's API key: "dub" -> "DUB_API_KEY".
 std::string api_key_env_name(std::string_view vendor);

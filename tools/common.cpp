@@ -230,6 +230,15 @@ std::vector<VendorSetup> setup_vendors(const AdapterRegistry& registry, const Ve
   return out;
 }
 
+VendorArgs vendor_args(const ParsedArgs& parsed) {
+  VendorArgs va;
+  va.vendor_values = parsed.values("--vendor");
+  va.base_url_values = parsed.values("--base-url");
+  va.settings_file = parsed.value("--settings");
+  va.strict = parsed.has("--strict");
+  return va;
+}
+
 void print_line(const boost::json::value& v) {
   std::string line = boost::json::serialize(v);
   line.push_back('\n');

@@ -204,11 +204,7 @@ int run_provision(Args args) {
   if (p.has("--sandbox-faults") && !use_sandbox) throw UsageError("--sandbox-faults needs --sandbox");
   if (use_sandbox && p.has("--base-url")) throw UsageError("--sandbox and --base-url exclude each other");
 
-  VendorArgs va;
-  va.vendor_values = p.values("--vendor");
-  va.base_url_values = p.values("--base-url");
-  va.settings_file = p.value("--settings");
-  va.strict = p.has("--strict");
+  VendorArgs va = vendor_args(p);
   auto reg = registry();
   auto vendors = setup_vendors(*reg, va);
 

@@ -60,11 +60,7 @@ int run_render(Args args) {
   ParsedArgs p = parse_args(args, render_options);
   if (!p.has("--vendor")) throw UsageError("missing --vendor");
   if (!p.has("--input")) throw UsageError("missing --input");
-  VendorArgs va;
-  va.vendor_values = p.values("--vendor");
-  va.base_url_values = p.values("--base-url");
-  va.settings_file = p.value("--settings");
-  va.strict = p.has("--strict");
+  VendorArgs va = vendor_args(p);
   auto reg = registry();
   std::vector<VendorSetup> vendors = setup_vendors(*reg, va);
   const InputFormat format = parse_format(p.value("--format"));
