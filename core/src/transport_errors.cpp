@@ -42,6 +42,12 @@ Error error_from_transport(boost::system::error_code ec, bool request_written) {
     e = Error::make(errc::network, "the connection was closed" + suffix(request_written));
   } else if (cat == boost::system::error_code(http::error::body_limit).category()) {
     e = Error::make(errc::protocol, "malformed HTTP response: " + ec.message());
+  } else if (ec == boost::system::errc::invalid_argument) {
+    // The transport refused the request before sending it (a bad URL, header or method).
+    e = Error::make(errc::invalid_input, "the request cannot be sent: " + ec.message(), "base_url");
+  } else if (ec == boost::system::errc::protocol_not_supported) {
+    // A scheme the transport will not use, e.g. plain http:// to a host that is not loopback.
+    e = Error::make(errc::invalid_input, "refused URL scheme: " + ec.message(), "base_url");
   } else if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again ||
              ec == asio::error::no_data || ec == asio::error::no_recovery) {
     e = Error::make(errc::network, "DNS lookup failed: " + ec.message());

@@ -32,6 +32,9 @@ TEST(TransportErrors, ClassifiesLowLevelCodesOnce) {
       {http::error::header_limit, errc::protocol},
       {http::error::bad_version, errc::protocol},
       {http::error::partial_message, errc::network},
+      {boost::system::errc::make_error_code(boost::system::errc::invalid_argument), errc::invalid_input},
+      {boost::system::errc::make_error_code(boost::system::errc::protocol_not_supported),
+       errc::invalid_input},
   };
   for (const auto& c : cases) {
     Error e = error_from_transport(c.ec, true);
