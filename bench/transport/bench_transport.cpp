@@ -5,7 +5,7 @@
 //   bench_transport --serve-only PORT --ca-file F   just the server (for wrk), CA PEM written to F
 //   bench_transport --url URL --ca-file F        just the client, against a server started as above
 // Options: --requests N, --concurrency C, --client-threads T (default 1),
-//          --resume-wait MS (TransportOptions::tls_resume_wait, default 0 = the library default).
+//          --resume-wait MS (TransportOptions::tls_resume_wait; absent: the library default).
 // Prints requests/s, latency percentiles and the peak RSS (getrusage ru_maxrss).
 #include <partnerkit/beast_transport.hpp>
 
@@ -83,7 +83,7 @@ struct Args {
   int requests = 5000;
   int concurrency = 64;
   int client_threads = 1;
-  int resume_wait_ms = 0;
+  int resume_wait_ms = -1;  // -1: the library default
   int serve_port = -1;
   std::string url;
   std::string ca_file;
@@ -96,7 +96,7 @@ int run_client(const std::string& url, const std::string& ca_pem, const Args& ar
   o.ca_pem = ca_pem;
   o.proxy_from_environment = false;
   o.max_connections_per_origin = static_cast<std::size_t>(args.concurrency);
-  o.tls_resume_wait = std::chrono::milliseconds(args.resume_wait_ms);
+  if (args.resume_wait_ms >= 0) o.tls_resume_wait = std::chrono::milliseconds(args.resume_wait_ms);
   BeastTransport transport(ioc.get_executor(), o);
 
   std::atomic<int> started{0}, ok{0}, failed{0};
@@ -165,7 +165,8 @@ int run_client(const std::string& url, const std::string& ca_pem, const Args& ar
   const auto stats = transport.stats();
   std::printf(
       "partnerkit BeastTransport: %d requests, %d in flight, %d client thread(s), tls_resume_wait %d ms\n",
-      args.requests, args.concurrency, args.client_threads, args.resume_wait_ms);
+      args.requests, args.concurrency, args.client_threads,
+      static_cast<int>(transport.options().tls_resume_wait.count()));
   std::printf("  ok %d, failed %d%s%s\n", ok.load(), failed.load(),
               first_error.empty() ? "" : ", first error: ", first_error.c_str());
   std::printf("  elapsed %.3f s, %.0f requests/s\n", seconds, args.requests / seconds);
