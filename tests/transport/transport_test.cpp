@@ -506,7 +506,9 @@ TEST(BeastTransport, WithoutRampUpWaitConcurrentHandshakesAreFull) {
   res.delay = 20ms;
   TestServer server(test::always(res));
   asio::io_context ioc;
-  BeastTransport transport(ioc.get_executor(), options_for(server));
+  auto o = options_for(server);
+  o.tls_resume_wait = 0ms;
+  BeastTransport transport(ioc.get_executor(), o);
   for (int i = 0; i < 4; ++i) transport.async_send(post(server.url()), [](error_code, SendResult) {});
   ioc.run();
   EXPECT_EQ(transport.stats().connections_opened, 4u);

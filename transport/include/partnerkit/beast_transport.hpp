@@ -110,7 +110,9 @@ struct TransportOptions {
   // then resume it (skipping certificate parsing and verification: a large saving with OpenSSL 3.0)
   // or do a full handshake of their own. The cost: up to this much extra latency for the first burst
   // on a cold origin. Default 50 ms: a batch opening dozens of connections to one vendor then makes
-  // one full handshake instead of dozens (faster for us, lighter for the vendor). 0: never wait.
+  // one full handshake instead of dozens (faster for us, lighter for the vendor). Under TLS 1.3 the
+  // session ticket is read with the first answer, so against a vendor slower than the wait the others
+  // just do full handshakes 50 ms later: a one-off cost per cold origin. 0: never wait.
   std::chrono::milliseconds tls_resume_wait{50};
 };
 
