@@ -8,7 +8,8 @@ void AdapterRegistry::add(std::shared_ptr<const Adapter> adapter) {
   if (!adapter) throw std::invalid_argument("AdapterRegistry::add: null adapter");
   std::string name(adapter->name());
   if (name.empty()) throw std::invalid_argument("AdapterRegistry::add: adapter with an empty name");
-  if (adapters_.count(name)) throw std::invalid_argument("AdapterRegistry::add: vendor '" + name + "' is already registered");
+  if (adapters_.count(name))
+    throw std::invalid_argument("AdapterRegistry::add: vendor '" + name + "' is already registered");
   adapters_.emplace(std::move(name), std::move(adapter));
 }
 

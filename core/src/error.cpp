@@ -68,12 +68,18 @@ bool is_retryable(errc e) noexcept {
 
 std::string_view to_string(stop_reason r) noexcept {
   switch (r) {
-    case stop_reason::none: return "none";
-    case stop_reason::permanent: return "permanent";
-    case stop_reason::exhausted: return "exhausted";
-    case stop_reason::deadline: return "deadline";
-    case stop_reason::not_idempotent: return "not_idempotent";
-    case stop_reason::cancelled: return "cancelled";
+    case stop_reason::none:
+      return "none";
+    case stop_reason::permanent:
+      return "permanent";
+    case stop_reason::exhausted:
+      return "exhausted";
+    case stop_reason::deadline:
+      return "deadline";
+    case stop_reason::not_idempotent:
+      return "not_idempotent";
+    case stop_reason::cancelled:
+      return "cancelled";
   }
   return "none";
 }

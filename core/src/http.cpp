@@ -10,19 +10,20 @@ namespace partnerkit {
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(),
+                    [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
 }
 
 bool is_credential_header(std::string_view name) noexcept {
-  return iequals(name, "authorization") || iequals(name, "proxy-authorization") || iequals(name, "x-api-key") ||
-         iequals(name, "cookie");
+  return iequals(name, "authorization") || iequals(name, "proxy-authorization") ||
+         iequals(name, "x-api-key") || iequals(name, "cookie");
 }
 
 // Secrets a body may carry: Partnero's password, and anything a plugin names alike.
 bool is_secret_key(std::string_view key) noexcept {
-  return iequals(key, "password") || iequals(key, "api_key") || iequals(key, "apiKey") || iequals(key, "token");
+  return iequals(key, "password") || iequals(key, "api_key") || iequals(key, "apiKey") ||
+         iequals(key, "token");
 }
 
 void redact_json(boost::json::value& v) {

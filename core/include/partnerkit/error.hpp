@@ -68,15 +68,15 @@ struct Error {
   errc code = errc::protocol;
   bool retryable = false;
   std::optional<int> http_status;
-  std::string vendor_code;     // the vendor's own error code, e.g. "unprocessable_entity"
-  std::string message;         // a human-readable explanation (vendor text where there is one)
-  std::string doc_url;         // the vendor's documentation link, when given
-  std::string field;           // the offending field path where known
+  std::string vendor_code;         // the vendor's own error code, e.g. "unprocessable_entity"
+  std::string message;             // a human-readable explanation (vendor text where there is one)
+  std::string doc_url;             // the vendor's documentation link, when given
+  std::string field;               // the offending field path where known
   std::vector<FieldIssue> issues;  // every problem found (validation reports all of them)
   std::optional<std::chrono::milliseconds> retry_after;
-  int attempts = 0;            // how many requests were sent (0: nothing was sent)
+  int attempts = 0;  // how many requests were sent (0: nothing was sent)
   stop_reason stopped = stop_reason::none;
-  std::string raw_body;        // the vendor's body, size-capped, secrets removed
+  std::string raw_body;             // the vendor's body, size-capped, secrets removed
   boost::system::error_code cause;  // the low-level cause (Asio, SSL, Beast), if any
 
   // An error with the code's default retryability.

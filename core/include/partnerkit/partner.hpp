@@ -12,7 +12,17 @@ namespace partnerkit {
 
 // Vendors' statuses folded into one set. A status the library does not know is `unknown`,
 // with the vendor's own word kept in Partner::status_raw and a warning: never a failure.
-enum class PartnerStatus { active, pending, invited, declined, banned, deactivated, archived, rejected, unknown };
+enum class PartnerStatus {
+  active,
+  pending,
+  invited,
+  declined,
+  banned,
+  deactivated,
+  archived,
+  rejected,
+  unknown
+};
 
 // What the call did: made a new partner, changed an existing one, or found it already there.
 enum class Outcome { created, updated, existing };
@@ -31,13 +41,13 @@ struct Partner {
   std::string email;
   std::string name;
   PartnerStatus status = PartnerStatus::unknown;
-  std::string status_raw;          // the vendor's own status word
+  std::string status_raw;  // the vendor's own status word
   std::vector<ReferralLink> links;
   std::optional<std::string> created_at;  // as the vendor wrote it (ISO 8601)
   Outcome outcome = Outcome::created;
   std::vector<std::string> warnings;
-  int attempts = 1;                // requests sent to get this answer
-  boost::json::value raw;          // the vendor's JSON answer (null when it sent no body)
+  int attempts = 1;        // requests sent to get this answer
+  boost::json::value raw;  // the vendor's JSON answer (null when it sent no body)
 };
 
 std::string_view to_string(PartnerStatus s) noexcept;

@@ -53,15 +53,15 @@ struct CustomField {
 };
 
 struct PartnerSpec {
-  std::string email;  // required
-  std::optional<std::string> name;        // full name
+  std::string email;                // required
+  std::optional<std::string> name;  // full name
   std::optional<std::string> first_name;
   std::optional<std::string> last_name;
   std::optional<std::string> company;
   std::optional<std::string> referral_key;
   std::optional<std::string> external_id;
-  std::optional<std::string> image;        // an http(s) URL
-  std::optional<std::string> country;      // ISO 3166-1 alpha-2, upper case after validation
+  std::optional<std::string> image;    // an http(s) URL
+  std::optional<std::string> country;  // ISO 3166-1 alpha-2, upper case after validation
   std::optional<std::string> description;
   std::vector<std::string> tags;
   std::optional<std::string> group;
@@ -69,7 +69,7 @@ struct PartnerSpec {
   std::optional<Referrer> referrer;
   std::vector<Contact> contacts;
   std::optional<bool> invite;
-  std::optional<std::string> password;     // a secret: never logged, rendered or journaled
+  std::optional<std::string> password;  // a secret: never logged, rendered or journaled
   std::optional<LinkOptions> link;
   std::vector<CustomField> custom_fields;
   // vendor name -> object merged into that vendor's request body last.

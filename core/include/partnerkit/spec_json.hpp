@@ -18,7 +18,9 @@ Result<PartnerSpec> spec_from_json(const boost::json::value& v);
 Result<PartnerSpec> spec_from_json(std::string_view text);
 // Text overloads, so a literal or a std::string is not ambiguous between the two above.
 inline Result<PartnerSpec> spec_from_json(const char* text) { return spec_from_json(std::string_view(text)); }
-inline Result<PartnerSpec> spec_from_json(const std::string& text) { return spec_from_json(std::string_view(text)); }
+inline Result<PartnerSpec> spec_from_json(const std::string& text) {
+  return spec_from_json(std::string_view(text));
+}
 
 // The spec as JSON; the password is written only when include_secrets is true.
 boost::json::value to_json(const PartnerSpec& spec, bool include_secrets = false);
