@@ -175,10 +175,11 @@ class Reader {
     out = std::move(r);
   }
 
-  void contacts(const std::string& path, const json::value& v, std::vector<Contact>& out) {
+  // Calls fn(path of the element, the object) for each object of an array; reports the rest.
+  template <class Fn>
+  void each_object(const std::string& path, const json::value& v, Fn fn) {
     const json::array* a = array(path, v, "an array of objects");
     if (!a) return;
-    out.reserve(a->size());
     for (std::size_t i = 0; i < a->size(); ++i) {
       const std::string base = index(path, i);
       const json::object* o = object(base, (*a)[i]);
@@ -186,6 +187,13 @@ class Reader {
         if ((*a)[i].is_null()) wrong_type(base, "an object", (*a)[i]);
         continue;
       }
+      fn(base, *o);
+    }
+  }
+
+  void contacts(const std::string& path, const json::value& v, std::vector<Contact>& out) {
+    each_object(path, v, [&](const std::string& base, const json::object& obj) {
+      const json::object* o = &obj;
       Contact c;
       for (const auto& kv : *o) {
         const std::string_view k = kv.key();
@@ -200,7 +208,7 @@ class Reader {
           unknown(p);
       }
       out.push_back(std::move(c));
-    }
+    });
   }
 
   void link(const std::string& path, const json::value& v, std::optional<LinkOptions>& out) {
@@ -231,16 +239,8 @@ class Reader {
   }
 
   void custom_fields(const std::string& path, const json::value& v, std::vector<CustomField>& out) {
-    const json::array* a = array(path, v, "an array of objects");
-    if (!a) return;
-    out.reserve(a->size());
-    for (std::size_t i = 0; i < a->size(); ++i) {
-      const std::string base = index(path, i);
-      const json::object* o = object(base, (*a)[i]);
-      if (!o) {
-        if ((*a)[i].is_null()) wrong_type(base, "an object", (*a)[i]);
-        continue;
-      }
+    each_object(path, v, [&](const std::string& base, const json::object& obj) {
+      const json::object* o = &obj;
       CustomField f;
       for (const auto& kv : *o) {
         const std::string_view k = kv.key();
@@ -261,7 +261,7 @@ class Reader {
         }
       }
       out.push_back(std::move(f));
-    }
+    });
   }
 
   void vendor_overrides(const std::string& path, const json::value& v,
