@@ -1,25 +1,9 @@
 # cmake -P script run by the install.embed test (see CMakeLists.txt for the variables).
 cmake_minimum_required(VERSION 3.25)
 
-function(step what)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "install.embed: ${what} failed (${rc})\n${out}\n${err}")
-  endif()
-  set(step_output "${out}" PARENT_SCOPE)
-endfunction()
-
-set(prefix ${WORK_DIR}/prefix)
+set(TEST_NAME install.embed)
+include(${CMAKE_CURRENT_LIST_DIR}/install_steps.cmake)  # step(); installs into ${prefix}
 set(embed_build ${WORK_DIR}/embed-build)
-file(REMOVE_RECURSE ${WORK_DIR})
-file(MAKE_DIRECTORY ${WORK_DIR})
-
-# 1. Install the build tree.
-set(config_args)
-if(CONFIG)
-  set(config_args --config ${CONFIG})
-endif()
-step("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} ${config_args})
 
 # What a user gets: headers, libraries, the package config, the command line.
 set(expected include/partnerkit/partner_spec.hpp include/partnerkit/input.hpp

@@ -2,26 +2,9 @@
 # Needs the whole tree built first (as `make test` does).
 cmake_minimum_required(VERSION 3.25)
 
-function(step what)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "install.plugin_tolt: ${what} failed (${rc})\n${out}\n${err}")
-  endif()
-  set(step_output "${out}" PARENT_SCOPE)
-  set(step_error "${err}" PARENT_SCOPE)
-endfunction()
-
-set(prefix ${WORK_DIR}/prefix)
+set(TEST_NAME install.plugin_tolt)
+include(${CMAKE_CURRENT_LIST_DIR}/../install/install_steps.cmake)  # step(); installs into ${prefix}
 set(tolt_build ${WORK_DIR}/tolt-build)
-file(REMOVE_RECURSE ${WORK_DIR})
-file(MAKE_DIRECTORY ${WORK_DIR})
-
-# 1. Install the build tree.
-set(config_args)
-if(CONFIG)
-  set(config_args --config ${CONFIG})
-endif()
-step("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} ${config_args})
 foreach(f include/partnerkit/plugin.hpp include/partnerkit/testing/adapter_conformance.hpp
           include/partnerkit/sandbox/vendors.hpp)
   if(NOT EXISTS ${prefix}/${f})
