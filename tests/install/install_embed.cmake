@@ -25,15 +25,7 @@ if(EXPECT_CLI)
 endif()
 
 # 2. Configure and build examples/embed against the prefix only.
-set(configure_args -S ${EMBED_SOURCE_DIR} -B ${embed_build} -G ${GENERATOR}
-    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
-    -DCMAKE_BUILD_TYPE=${CONFIG} -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON)
-if(CXX_LAUNCHER)
-  list(APPEND configure_args -DCMAKE_CXX_COMPILER_LAUNCHER=${CXX_LAUNCHER})
-endif()
-if(SANITIZE_FLAGS)
-  list(APPEND configure_args "-DCMAKE_CXX_FLAGS=${SANITIZE_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${SANITIZE_FLAGS}")
-endif()
+consumer_configure_args(configure_args ${EMBED_SOURCE_DIR} ${embed_build})
 step("configuring examples/embed" ${CMAKE_COMMAND} ${configure_args})
 step("building examples/embed" ${CMAKE_COMMAND} --build ${embed_build} ${config_args})
 

@@ -13,16 +13,7 @@ foreach(f include/partnerkit/plugin.hpp include/partnerkit/testing/adapter_confo
 endforeach()
 
 # 2. Configure and build examples/plugin-tolt against the prefix only.
-set(configure_args -S ${TOLT_SOURCE_DIR} -B ${tolt_build} -G ${GENERATOR}
-    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
-    -DCMAKE_BUILD_TYPE=${CONFIG} -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON)
-if(CXX_LAUNCHER)
-  list(APPEND configure_args -DCMAKE_CXX_COMPILER_LAUNCHER=${CXX_LAUNCHER})
-endif()
-if(SANITIZE_FLAGS)
-  list(APPEND configure_args "-DCMAKE_CXX_FLAGS=${SANITIZE_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${SANITIZE_FLAGS}"
-       "-DCMAKE_MODULE_LINKER_FLAGS=${SANITIZE_FLAGS}")
-endif()
+consumer_configure_args(configure_args ${TOLT_SOURCE_DIR} ${tolt_build})
 step("configuring examples/plugin-tolt" ${CMAKE_COMMAND} ${configure_args})
 step("building examples/plugin-tolt" ${CMAKE_COMMAND} --build ${tolt_build} ${config_args})
 
