@@ -11,7 +11,7 @@ struct CodeInfo {
   bool retryable;
 };
 
-constexpr std::array<CodeInfo, 15> codes{{
+constexpr std::array<CodeInfo, 17> codes{{
     {errc::invalid_input, "invalid_input", false},
     {errc::unsupported_field, "unsupported_field", false},
     {errc::unauthenticated, "unauthenticated", false},
@@ -27,6 +27,8 @@ constexpr std::array<CodeInfo, 15> codes{{
     {errc::tls, "tls", false},
     {errc::protocol, "protocol", false},
     {errc::cancelled, "cancelled", false},
+    {errc::unsupported_operation, "unsupported_operation", false},
+    {errc::internal, "internal", false},
 }};
 
 const CodeInfo* info(errc e) noexcept {

@@ -121,7 +121,7 @@ TEST(PluginLoader, RefusesALibraryWithoutTheEntryPoint) {
 
 struct Refusal {
   int kind;
-  const char* why;
+  std::string why;
   bool registered;  // whether the register function may have run
 };
 
@@ -139,7 +139,10 @@ TEST_P(PluginRefusal, IsRefusedWithItsReason) {
 INSTANTIATE_TEST_SUITE_P(
     Kinds, PluginRefusal,
     ::testing::Values(
-        Refusal{1, "adapter interface version mismatch: the plugin was built for version 42", false},
+        Refusal{1,
+                "adapter interface version mismatch: the plugin was built for version " +
+                    std::to_string(pk::adapter_interface_version + 41),
+                false},
         Refusal{2, "partnerkit version mismatch: the plugin was built with partnerkit 1.", false},
         Refusal{3, "wrong manifest magic", false},
         Refusal{4, "C++ ABI mismatch: the plugin was built with \"libc++ 170000", false},

@@ -17,7 +17,7 @@
 namespace partnerkit {
 
 // Bumped whenever Adapter's layout or contract changes; plugins are refused on a mismatch.
-inline constexpr int adapter_interface_version = 1;
+inline constexpr int adapter_interface_version = 2;
 
 // Per-vendor configuration handed to encode. A plain value: no I/O behind it.
 struct VendorConfig {
@@ -35,6 +35,25 @@ struct EncodedRequest {
   std::vector<std::string> warnings;
 };
 
+// The operations a Client performs on a vendor. Each adapter declares which it has
+// (Capabilities::operations); an operation it lacks fails with errc::unsupported_operation, unsent.
+enum class Operation : unsigned char { create, find, get, update, deactivate };
+
+// What to look a partner up by. The vendor's answer is compared exactly on our side: a vendor
+// search that returns near matches never yields one of them.
+struct FindQuery {
+  enum class Key : unsigned char { external_id, email, vendor_id };
+  Key key = Key::email;
+  std::string value;
+};
+
+// How deactivate turns a partner off. Each adapter maps it to its vendor (deactivate, archive,
+// suspend, ban) and writes the semantics down in Capabilities::operations.deactivate_semantics.
+struct DeactivateOptions {
+  bool permanent = false;  // the vendor's irreversible form (e.g. Dub's ban), where it has one
+  std::string reason;      // passed where the vendor takes one (e.g. Dub's ban reason); else ignored
+};
+
 // What decode may know about the exchange besides the response itself.
 struct DecodeContext {
   const PartnerSpec* spec = nullptr;  // the spec that was encoded (never null when called by Client)
@@ -44,6 +63,21 @@ struct DecodeContext {
   std::chrono::system_clock::time_point sent_at{};
   // Tolerance for clock skew between us and the vendor when comparing times.
   std::chrono::seconds clock_skew{60};
+  Operation operation = Operation::create;
+  const FindQuery* query = nullptr;  // find: what was looked up
+  std::string_view partner_id;       // get, update, deactivate: the vendor id addressed
+};
+
+// Which operations beyond create a vendor has, for the policy layer, the CLI and the docs.
+struct OperationSupport {
+  bool find_by_external_id = false;
+  bool find_by_email = false;
+  bool find_by_vendor_id = false;
+  bool get = false;
+  bool update = false;
+  bool deactivate = false;
+  std::vector<std::string> updatable_fields;  // PartnerSpec fields update can change
+  std::string deactivate_semantics;           // e.g. "archive (reversible with revoke-archive)"
 };
 
 // How a vendor's create behaves when repeated.
@@ -80,6 +114,7 @@ struct Capabilities {
   std::string notes;
   // The vendor's public API endpoint ("https://api.dub.co"): the base URL when none is configured.
   std::string default_base_url;
+  OperationSupport operations;
 };
 
 class Adapter {
@@ -100,6 +135,29 @@ class Adapter {
 
   // New virtuals get a default body so plugins keep compiling.
   virtual Capabilities capabilities() const { return {}; }
+
+  // Operations beyond create. Each pair is as pure as encode/decode; the defaults answer
+  // errc::unsupported_operation. An adapter overriding one declares it in capabilities().operations.
+  //
+  // find: the request that looks a partner up; decode_find returns the partners whose key matches
+  // the query exactly (normally zero or one), never a near match.
+  virtual Result<EncodedRequest> encode_find(const FindQuery& query, const VendorConfig& config) const;
+  virtual Result<std::vector<Partner>> decode_find(const HttpResponse& response,
+                                                   const DecodeContext& context) const;
+  // get: one partner by the vendor's id; a missing partner is errc::not_found.
+  virtual Result<EncodedRequest> encode_get(std::string_view partner_id, const VendorConfig& config) const;
+  virtual Result<Partner> decode_get(const HttpResponse& response, const DecodeContext& context) const;
+  // update: changes the fields set in `changes` (only Capabilities::operations.updatable_fields).
+  virtual Result<EncodedRequest> encode_update(std::string_view partner_id, const PartnerSpec& changes,
+                                               const VendorConfig& config) const;
+  virtual Result<Partner> decode_update(const HttpResponse& response, const DecodeContext& context) const;
+  // deactivate: turns the partner off as the vendor does (see DeactivateOptions).
+  virtual Result<EncodedRequest> encode_deactivate(std::string_view partner_id,
+                                                   const DeactivateOptions& options,
+                                                   const VendorConfig& config) const;
+  virtual Result<Partner> decode_deactivate(const HttpResponse& response, const DecodeContext& context) const;
 };
+
+std::string_view to_string(Operation op) noexcept;
 
 }  // namespace partnerkit

@@ -16,21 +16,23 @@ namespace partnerkit {
 
 // The taxonomy of DESIGN.md. Values are stable: they are persisted in journals and printed by the CLI.
 enum class errc {
-  invalid_input = 1,   // the spec fails local validation; nothing was sent
-  unsupported_field,   // strict mode: the spec uses a field this vendor cannot carry
-  unauthenticated,     // missing or bad API key (401)
-  permission_denied,   // key lacks scope or plan (403)
-  not_found,           // a referenced object does not exist (404)
-  already_exists,      // a duplicate (409, Partnero 422 "... already exists")
-  rejected,            // the vendor refused the input for another reason (400, 422, 406)
-  invite_expired,      // Dub 410
-  rate_limited,        // 429: retryable after retry_after
-  vendor_unavailable,  // 5xx: retryable
-  timeout,             // no answer in time; the request may have been applied
-  network,             // connect refused, reset, DNS failure
-  tls,                 // handshake or certificate verification failed
-  protocol,            // the answer is not what the vendor's contract says
-  cancelled,           // the caller cancelled
+  invalid_input = 1,      // the spec fails local validation; nothing was sent
+  unsupported_field,      // strict mode: the spec uses a field this vendor cannot carry
+  unauthenticated,        // missing or bad API key (401)
+  permission_denied,      // key lacks scope or plan (403)
+  not_found,              // a referenced object does not exist (404)
+  already_exists,         // a duplicate (409, Partnero 422 "... already exists")
+  rejected,               // the vendor refused the input for another reason (400, 422, 406)
+  invite_expired,         // Dub 410
+  rate_limited,           // 429: retryable after retry_after
+  vendor_unavailable,     // 5xx: retryable
+  timeout,                // no answer in time; the request may have been applied
+  network,                // connect refused, reset, DNS failure
+  tls,                    // handshake or certificate verification failed
+  protocol,               // the answer is not what the vendor's contract says
+  cancelled,              // the caller cancelled
+  unsupported_operation,  // the vendor (its adapter's capabilities) has no such operation; nothing was sent
+  internal,               // a bug: an adapter, plugin or handler threw; reported on the item, never a crash
 };
 
 const boost::system::error_category& error_category() noexcept;
