@@ -1,3 +1,8 @@
+// partnerkit::Client. Every operation (create, find, get, update, deactivate) runs on one machine,
+// OpBase: resolve the vendor, then steps — one encoded request each — sent with the rate limit,
+// retries with backoff, the call deadline, cancellation and hooks, and decoded by the adapter's
+// function for that operation. A flow (ProvisionOp, FindOp, SingleOp) says which steps to send and
+// what each answer means; reconciliation by lookup is ProvisionOp's flow.
 #include <partnerkit/client.hpp>
 #include <partnerkit/http_errors.hpp>
 #include <partnerkit/policy/retry_loop.hpp>
@@ -14,7 +19,9 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <exception>
 #include <mutex>
 #include <random>
 #include <unordered_map>
@@ -23,8 +30,16 @@ namespace partnerkit {
 namespace asio = boost::asio;
 using steady = std::chrono::steady_clock;
 
+std::string_view to_string(Reconcile r) noexcept { return r == Reconcile::lookup ? "lookup" : "duplicate"; }
+
+std::optional<Reconcile> reconcile_from_string(std::string_view s) noexcept {
+  if (s == "lookup") return Reconcile::lookup;
+  if (s == "duplicate") return Reconcile::duplicate;
+  return std::nullopt;
+}
+
 namespace {
-class ProvisionOp;
+class OpBase;
 }
 
 struct detail::ClientState {
@@ -36,7 +51,7 @@ struct detail::ClientState {
   std::mutex mutex;                                                            // guards everything below
   std::map<std::pair<std::string, std::string>, policy::TokenBucket> buckets;  // (vendor, api key)
   std::mt19937_64 seeder;
-  std::unordered_map<const void*, std::weak_ptr<ProvisionOp>> live;
+  std::unordered_map<const void*, std::weak_ptr<OpBase>> live;
   bool closed = false;
 
   std::uint64_t next_seed() {
@@ -47,6 +62,74 @@ struct detail::ClientState {
 
 namespace {
 
+using Partners = std::vector<Partner>;
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+           return lower(x) == lower(y);
+         });
+}
+
+std::string_view key_name(FindQuery::Key k) noexcept {
+  switch (k) {
+    case FindQuery::Key::external_id:
+      return "external_id";
+    case FindQuery::Key::email:
+      return "email";
+    case FindQuery::Key::vendor_id:
+      return "vendor_id";
+  }
+  return "key";
+}
+
+bool supports(const OperationSupport& s, Operation op, FindQuery::Key key = FindQuery::Key::email) {
+  switch (op) {
+    case Operation::create:
+      return true;
+    case Operation::find:
+      return key == FindQuery::Key::external_id ? s.find_by_external_id
+             : key == FindQuery::Key::email     ? s.find_by_email
+                                                : s.find_by_vendor_id;
+    case Operation::get:
+      return s.get;
+    case Operation::update:
+      return s.update;
+    case Operation::deactivate:
+      return s.deactivate;
+  }
+  return false;
+}
+
+// The partners of a find answer whose key matches the query exactly. External ids are not part
+// of Partner: for them the adapter's decode_find is the judge (the contract says exact matches only).
+Partners exact_matches(Partners found, const FindQuery& q) {
+  std::erase_if(found, [&](const Partner& p) {
+    switch (q.key) {
+      case FindQuery::Key::email:
+        return !iequals(p.email, q.value);
+      case FindQuery::Key::vendor_id:
+        return !p.id || *p.id != q.value;
+      case FindQuery::Key::external_id:
+        return false;
+    }
+    return true;
+  });
+  return found;
+}
+
+Error ambiguous(const std::string& vendor, const FindQuery& q, const Partners& found) {
+  std::string ids;
+  for (const auto& p : found) {
+    if (!ids.empty()) ids += ", ";
+    ids += p.id.value_or("(no id)");
+  }
+  return Error::make(errc::protocol,
+                     std::to_string(found.size()) + " partners on " + vendor + " match " +
+                         std::string(key_name(q.key)) + " exactly (" + ids + "); expected at most one",
+                     std::string(key_name(q.key)));
+}
+
 // A duplicate that concerns the partner itself (its email, or no field named) may be our own earlier
 // attempt; a referral key or id taken by someone else is a real conflict, never reconciled.
 bool names_the_partner(const Error& e) {
@@ -56,25 +139,59 @@ bool names_the_partner(const Error& e) {
   return false;
 }
 
-// One provisioning call: validate, encode, then attempts (rate-limit wait, send, decode) until a
-// result. All state changes run on the op's strand; timers and the transport are cancelled
-// through it, so the handler completes exactly once.
-class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
+// The duplicates a lookup can settle: the partner's email or external id (a lookup by it tells ours
+// from someone else's), or no field named.
+bool lookup_can_settle(const Error& e) {
+  if (names_the_partner(e) || e.field == "external_id") return true;
+  for (const auto& issue : e.issues)
+    if (issue.field == "external_id") return true;
+  return false;
+}
+
+// Calls into an adapter: an exception (a bug in it) becomes errc::internal on this call, never a crash.
+template <class T, class F>
+Result<T> guarded(const Adapter& adapter, std::string_view what, F&& f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return Error::make(errc::internal, "the " + std::string(adapter.name()) + " adapter threw in " +
+                                           std::string(what) + ": " + e.what());
+  } catch (...) {
+    return Error::make(errc::internal,
+                       "the " + std::string(adapter.name()) + " adapter threw in " + std::string(what));
+  }
+}
+
+// One request of an operation: what is sent, and what decode is told about it.
+struct Step {
+  Operation op = Operation::create;
+  EncodedRequest encoded;
+  const PartnerSpec* spec = nullptr;  // create, update: what was encoded
+  FindQuery query;                    // find
+  std::string partner_id;             // get, update, deactivate
+};
+
+// The retry budget of a sequence of attempts: a create keeps one across the lookups that interrupt
+// it; each lookup has its own.
+struct Budget {
+  policy::RetryLoop loop;
+  int attempts = 0;
+};
+
+// The machine every operation runs on. All state changes run on the op's strand; timers and the
+// transport are cancelled through it, so the handler completes exactly once.
+class OpBase : public std::enable_shared_from_this<OpBase> {
  public:
-  ProvisionOp(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec spec,
-              ProvisionOptions options, Client::provision_handler handler)
+  OpBase(std::shared_ptr<detail::ClientState> state, std::string vendor)
       : state_(std::move(state)),
         strand_(asio::make_strand(state_->executor)),
         vendor_(std::move(vendor)),
-        spec_(std::move(spec)),
-        maybe_applied_(options.may_have_been_applied),
-        handler_(std::move(handler)),
         timer_(strand_),
         deadline_timer_(strand_),
-        loop_(state_->options.retry, state_->options.backoff, state_->next_seed(), steady::now(),
-              state_->options.call_timeout.count() > 0
-                  ? std::optional<steady::time_point>(steady::now() + state_->options.call_timeout)
-                  : std::nullopt) {}
+        deadline_(state_->options.call_timeout.count() > 0
+                      ? std::optional<steady::time_point>(steady::now() + state_->options.call_timeout)
+                      : std::nullopt) {}
+  virtual ~OpBase() = default;
 
   void start() {
     asio::post(strand_, [self = shared_from_this()] { self->begin(); });
@@ -85,6 +202,78 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
     asio::post(strand_, [self = shared_from_this(), code] { self->stop_with(code); });
   }
 
+ protected:
+  // ---- what a flow implements ----
+  // The first step (the vendor, adapter, config and bucket are resolved): send_step() or finish().
+  virtual void run() = 0;
+  // A step's final answer: success, or the error its retries ended with.
+  virtual void on_step(Result<Partners> result) = 0;
+  // A create attempt that may have been applied failed and would be retried: true makes the op
+  // wait the retry delay and call reconcile() instead of sending the create again.
+  virtual bool reconcile_before_retry() { return false; }
+  virtual void reconcile() {}
+  virtual asio::cancellation_slot handler_slot() = 0;
+  // Hands the result to the handler: posted, never inline. Called once.
+  virtual void complete(Result<Partners> result) = 0;
+
+  // ---- what a flow calls ----
+  Budget new_budget() {
+    return Budget{policy::RetryLoop(state_->options.retry, state_->options.backoff, state_->next_seed(),
+                                    steady::now(), deadline_),
+                  0};
+  }
+
+  void send_step(Step step, Budget& budget) {
+    step_ = std::move(step);
+    budget_ = &budget;
+    if (state_->options.hooks.before_send || state_->options.hooks.after_response)
+      redacted_ = redacted(step_.encoded.request);
+    next_attempt();
+  }
+
+  // The op's final result; the flow returns right after calling it.
+  void finish(Result<Partners> result) {
+    if (done_) return;
+    done_ = true;
+    deadline_timer_.cancel();
+    timer_.cancel();
+    {
+      std::lock_guard lock(state_->mutex);
+      state_->live.erase(this);
+    }
+    auto slot = handler_slot();
+    if (slot.is_connected()) slot.clear();
+    complete(std::move(result));
+  }
+  void finish(Error e) {
+    if (e.attempts == 0) e.attempts = attempts_;
+    finish(Result<Partners>(std::move(e)));
+  }
+  void finish(Partner p) {
+    p.vendor = vendor_;
+    p.attempts = attempts_;
+    finish(Result<Partners>(Partners{std::move(p)}));
+  }
+
+  // Hands a result to an Asio handler: post first (never inline), then dispatch onto the handler's
+  // own executor.
+  template <class Handler, class R>
+  void post_to(Handler handler, R result) {
+    auto ex = asio::get_associated_executor(handler, state_->executor);
+    asio::post(state_->executor, [ex, h = std::move(handler), r = std::move(result)]() mutable {
+      asio::dispatch(ex, [h = std::move(h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+    });
+  }
+
+  std::shared_ptr<detail::ClientState> state_;
+  asio::strand<asio::any_io_executor> strand_;
+  std::string vendor_;
+  std::shared_ptr<const Adapter> adapter_;
+  const VendorConfig* config_ = nullptr;
+  Capabilities capabilities_;
+  int attempts_ = 0;            // requests sent by this op, every step counted
+  bool maybe_applied_ = false;  // a write (create, update, deactivate) may have been applied
+
  private:
   void begin() {
     {
@@ -92,7 +281,7 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
       if (state_->closed) return finish(Error::make(errc::cancelled, "the client was destroyed"));
       state_->live.emplace(this, weak_from_this());
     }
-    auto slot = asio::get_associated_cancellation_slot(handler_);
+    auto slot = handler_slot();
     if (slot.is_connected()) {
       slot.assign([weak = weak_from_this()](asio::cancellation_type type) {
         if ((type & (asio::cancellation_type::terminal | asio::cancellation_type::partial |
@@ -111,17 +300,9 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
                                 "vendor '" + vendor_ + "' is not configured (no base URL or API key)",
                                 "vendor"));
     config_ = &vo->second.config;
-    capabilities_ = adapter_->capabilities();
-
-    auto valid = validated(std::move(spec_));
-    if (!valid) return finish(valid.error());
-    spec_ = std::move(*valid);
-
-    auto encoded = adapter_->encode(spec_, *config_);
-    if (!encoded) return finish(encoded.error());
-    encoded_ = std::move(*encoded);
-    if (state_->options.hooks.before_send || state_->options.hooks.after_response)
-      redacted_ = redacted(encoded_.request);
+    auto caps = guarded<Capabilities>(*adapter_, "capabilities", [&] { return adapter_->capabilities(); });
+    if (!caps) return finish(caps.error());
+    capabilities_ = std::move(*caps);
 
     RateLimit limit = vo->second.rate_limit.value_or(RateLimit{capabilities_.default_requests_per_second, 1});
     {
@@ -133,13 +314,13 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
       bucket_ = &it->second;  // std::map nodes are stable
     }
 
-    if (state_->options.call_timeout.count() > 0) {
-      deadline_timer_.expires_after(state_->options.call_timeout);
+    if (deadline_) {
+      deadline_timer_.expires_at(*deadline_);
       deadline_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (!ec) self->stop_with(errc::timeout);
       });
     }
-    next_attempt();
+    run();
   }
 
   void next_attempt() {
@@ -159,84 +340,113 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
 
   void send() {
     if (stopping_) return stop_with(stop_code_);
-    ++attempt_;
+    ++attempts_;
+    ++budget_->attempts;
     if (state_->options.hooks.before_send) state_->options.hooks.before_send(redacted_);
     sent_at_ = std::chrono::system_clock::now();
     sent_steady_ = steady::now();
     in_flight_ = true;
     state_->transport->async_send(
-        encoded_.request, asio::bind_cancellation_slot(
-                              transport_cancel_.slot(),
-                              asio::bind_executor(strand_, [self = shared_from_this()](
-                                                               boost::system::error_code ec, SendResult r) {
-                                self->on_sent(ec, std::move(r));
-                              })));
+        step_.encoded.request,
+        asio::bind_cancellation_slot(
+            transport_cancel_.slot(),
+            asio::bind_executor(strand_,
+                                [self = shared_from_this()](boost::system::error_code ec, SendResult r) {
+                                  self->on_sent(ec, std::move(r));
+                                })));
+  }
+
+  bool is_write() const noexcept { return step_.op != Operation::find && step_.op != Operation::get; }
+
+  Result<Partners> decode(const HttpResponse& response) {
+    DecodeContext context;
+    context.spec = step_.spec ? step_.spec : &no_spec_;
+    context.config = config_;
+    context.sent_at = sent_at_;
+    context.clock_skew = state_->options.clock_skew;
+    context.operation = step_.op;
+    context.query = step_.op == Operation::find ? &step_.query : nullptr;
+    context.partner_id = step_.partner_id;
+    const Adapter& a = *adapter_;
+    auto one = [](Result<Partner> r) -> Result<Partners> {
+      if (!r) return r.error();
+      return Partners{std::move(*r)};
+    };
+    switch (step_.op) {
+      case Operation::create:
+        return one(guarded<Partner>(a, "decode", [&] { return a.decode(response, context); }));
+      case Operation::find:
+        return guarded<Partners>(a, "decode_find", [&] { return a.decode_find(response, context); });
+      case Operation::get:
+        return one(guarded<Partner>(a, "decode_get", [&] { return a.decode_get(response, context); }));
+      case Operation::update:
+        return one(guarded<Partner>(a, "decode_update", [&] { return a.decode_update(response, context); }));
+      case Operation::deactivate:
+        return one(
+            guarded<Partner>(a, "decode_deactivate", [&] { return a.decode_deactivate(response, context); }));
+    }
+    return Error::make(errc::internal, "unknown operation");
   }
 
   void on_sent(boost::system::error_code ec, SendResult r) {
     in_flight_ = false;
     if (done_) return;
     if (stopping_) {
-      if (r.request_written) maybe_applied_ = true;
+      if (r.request_written && is_write()) maybe_applied_ = true;
       return stop_with(stop_code_);
     }
     const auto now = steady::now();
-    Result<Partner> result = Error{};
+    Result<Partners> result = Error{};
     if (ec) {
       Error err = error_from_transport(ec, r.request_written);
-      if (policy::may_have_been_applied(err, r.request_written)) maybe_applied_ = true;
+      if (is_write() && policy::may_have_been_applied(err, r.request_written)) maybe_applied_ = true;
       result = std::move(err);
     } else {
       if (state_->options.hooks.after_response)
         state_->options.hooks.after_response(
             redacted_, r.response, std::chrono::duration_cast<std::chrono::microseconds>(now - sent_steady_));
-      DecodeContext context;
-      context.spec = &spec_;
-      context.config = config_;
-      context.sent_at = sent_at_;
-      context.clock_skew = state_->options.clock_skew;
-      result = adapter_->decode(r.response, context);
-      learn_rate_limit(r.response, result, now);
+      result = decode(r.response);
+      std::optional<Error> failure;
+      if (!result) failure = result.error();
+      learn_rate_limit(r.response, failure ? &*failure : nullptr, now);
     }
 
     if (result) {
-      result->attempts = attempt_;
-      for (auto& w : encoded_.warnings) result->warnings.push_back(w);
-      return finish(std::move(result));
+      for (auto& p : *result) {
+        p.attempts = attempts_;
+        p.warnings.insert(p.warnings.begin(), step_.encoded.warnings.begin(), step_.encoded.warnings.end());
+      }
+      return on_step(std::move(result));
     }
     Error err = result.error();
-    err.attempts = attempt_;
+    err.attempts = attempts_;
 
-    // The idempotency rule: a create that may already have been applied and now answers
-    // "already exists" was applied by us (or before us): the partner is there, once.
-    if (err.code == errc::already_exists && maybe_applied_ &&
-        capabilities_.create == CreateSemantics::create && names_the_partner(err))
-      return finish(existing_partner(err));
-
-    auto decision = loop_.on_failure(err, attempt_, now);
+    auto decision = budget_->loop.on_failure(err, budget_->attempts, now);
     if (!decision.retry) {
       err.stopped = decision.reason;
       if (decision.reason == stop_reason::deadline && err.code != errc::rate_limited && !err.message.empty())
         err.message += " (no time left to retry)";
-      return finish(std::move(err));
+      return on_step(std::move(err));
     }
     if (state_->options.hooks.on_retry)
       state_->options.hooks.on_retry(
-          RetryEvent{vendor_, attempt_, std::string(to_string(err.code)), err.http_status, decision.delay});
+          RetryEvent{vendor_, attempts_, std::string(to_string(err.code)), err.http_status, decision.delay});
     last_error_ = std::move(err);
+    const bool reconcile_first = step_.op == Operation::create && maybe_applied_ && reconcile_before_retry();
     timer_.expires_after(decision.delay);
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    timer_.async_wait([self = shared_from_this(), reconcile_first](boost::system::error_code ec) {
       if (self->done_) return;
       if (ec) return self->stop_with(self->stop_code_);
+      if (reconcile_first) return self->reconcile();
       self->next_attempt();
     });
   }
 
   // 429s and exhausted windows slow the shared bucket; other answers let it recover.
-  void learn_rate_limit(const HttpResponse& response, const Result<Partner>& result, steady::time_point now) {
+  void learn_rate_limit(const HttpResponse& response, const Error* error, steady::time_point now) {
     std::lock_guard lock(state_->mutex);
-    if (!result && result.error().code == errc::rate_limited) {
-      auto wait = result.error().retry_after.value_or(std::chrono::milliseconds(1000));
+    if (error && error->code == errc::rate_limited) {
+      auto wait = error->retry_after.value_or(std::chrono::milliseconds(1000));
       bucket_->on_throttled(now, now + wait);
       return;
     }
@@ -247,24 +457,6 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
       return;
     }
     bucket_->on_success();
-  }
-
-  Partner existing_partner(const Error& err) const {
-    Partner p;
-    p.vendor = vendor_;
-    p.email = spec_.email;
-    if (spec_.name)
-      p.name = *spec_.name;
-    else if (spec_.first_name || spec_.last_name)
-      p.name = spec_.first_name.value_or("") + (spec_.first_name && spec_.last_name ? " " : "") +
-               spec_.last_name.value_or("");
-    p.outcome = Outcome::existing;
-    p.attempts = attempt_;
-    p.warnings = encoded_.warnings;
-    p.warnings.push_back("an earlier attempt may have been applied and " + vendor_ +
-                         " now reports the partner exists (" +
-                         (err.message.empty() ? std::string("already_exists") : err.message) + ")");
-    return p;
   }
 
   void stop_with(errc code) {
@@ -286,55 +478,474 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
       err.http_status = last_error_->http_status;
     }
     if (maybe_applied_) err.message += "; an attempt may have been applied by the vendor";
-    err.attempts = attempt_;
+    err.attempts = attempts_;
     err.stopped = stop_code_ == errc::timeout ? stop_reason::deadline : stop_reason::cancelled;
     finish(std::move(err));
   }
 
-  void finish(Result<Partner> result) {
-    if (done_) return;
-    done_ = true;
-    deadline_timer_.cancel();
-    timer_.cancel();
-    {
-      std::lock_guard lock(state_->mutex);
-      state_->live.erase(this);
-    }
-    auto slot = asio::get_associated_cancellation_slot(handler_);
-    if (slot.is_connected()) slot.clear();
-    // Post first (never inline), then dispatch onto the handler's own executor.
-    auto ex = asio::get_associated_executor(handler_, state_->executor);
-    asio::post(state_->executor, [ex, h = std::move(handler_), r = std::move(result)]() mutable {
-      asio::dispatch(ex, [h = std::move(h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
-    });
-  }
-
-  std::shared_ptr<detail::ClientState> state_;
-  asio::strand<asio::any_io_executor> strand_;
-  std::string vendor_;
-  PartnerSpec spec_;
-  bool maybe_applied_;
-  Client::provision_handler handler_;
   asio::steady_timer timer_;
   asio::steady_timer deadline_timer_;
+  std::optional<steady::time_point> deadline_;
   asio::cancellation_signal transport_cancel_;
-  policy::RetryLoop loop_;
-
-  std::shared_ptr<const Adapter> adapter_;
-  const VendorConfig* config_ = nullptr;
-  Capabilities capabilities_;
-  EncodedRequest encoded_;
-  HttpRequest redacted_;
   policy::TokenBucket* bucket_ = nullptr;
+  Step step_;
+  Budget* budget_ = nullptr;
+  HttpRequest redacted_;
   std::optional<Error> last_error_;
+  const PartnerSpec no_spec_{};
 
-  int attempt_ = 0;
   std::chrono::system_clock::time_point sent_at_;
   steady::time_point sent_steady_;
   bool in_flight_ = false;
   bool stopping_ = false;
   errc stop_code_ = errc::cancelled;
   bool done_ = false;
+};
+
+// An op completing a handler of signature void(R).
+template <class R>
+class HandlerOp : public OpBase {
+ public:
+  HandlerOp(std::shared_ptr<detail::ClientState> state, std::string vendor,
+            asio::any_completion_handler<void(R)> handler)
+      : OpBase(std::move(state), std::move(vendor)), handler_(std::move(handler)) {}
+
+ protected:
+  asio::cancellation_slot handler_slot() override { return asio::get_associated_cancellation_slot(handler_); }
+  void complete(Result<Partners> result) override {
+    post_to(std::move(handler_), convert(std::move(result)));
+  }
+  virtual R convert(Result<Partners> result) = 0;
+
+ private:
+  asio::any_completion_handler<void(R)> handler_;
+};
+
+// Operations answering one partner (create, get, update, deactivate).
+class PartnerOp : public HandlerOp<Result<Partner>> {
+ public:
+  using HandlerOp::HandlerOp;
+
+ protected:
+  Result<Partner> convert(Result<Partners> r) override {
+    if (!r) return r.error();
+    if (r->empty()) return Error::make(errc::internal, "an operation completed without a partner");
+    return std::move(r->front());
+  }
+};
+
+// ---- create, with reconciliation ----
+class ProvisionOp final : public PartnerOp {
+ public:
+  ProvisionOp(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec spec,
+              ProvisionOptions options, Client::provision_handler handler)
+      : PartnerOp(std::move(state), std::move(vendor), std::move(handler)),
+        spec_(std::move(spec)),
+        options_(options) {
+    maybe_applied_ = options.may_have_been_applied;
+  }
+
+ private:
+  enum class Phase { create, lookup };
+  enum class Why { earlier_attempt, already_exists };
+
+  void run() override {
+    auto valid = validated(std::move(spec_));
+    if (!valid) return finish(valid.error());
+    spec_ = std::move(*valid);
+    auto encoded =
+        guarded<EncodedRequest>(*adapter_, "encode", [&] { return adapter_->encode(spec_, *config_); });
+    if (!encoded) return finish(encoded.error());
+    create_ = std::move(*encoded);
+    create_budget_.emplace(new_budget());
+    if (maybe_applied_ && can_lookup()) return start_lookup(Why::earlier_attempt);
+    start_create();
+  }
+
+  // The lookups that can settle whether the partner is there: external id first (exact by
+  // construction), then email.
+  std::vector<FindQuery> lookups() const {
+    std::vector<FindQuery> out;
+    if (options_.reconcile != Reconcile::lookup) return out;
+    const auto& ops = capabilities_.operations;
+    if (spec_.external_id && !spec_.external_id->empty() && ops.find_by_external_id)
+      out.push_back(FindQuery{FindQuery::Key::external_id, *spec_.external_id});
+    if (ops.find_by_email) out.push_back(FindQuery{FindQuery::Key::email, spec_.email});
+    return out;
+  }
+  bool can_lookup() const { return !lookups().empty(); }
+
+  void start_create() {
+    phase_ = Phase::create;
+    Step s;
+    s.op = Operation::create;
+    s.encoded = create_;
+    s.spec = &spec_;
+    send_step(std::move(s), *create_budget_);
+  }
+
+  void start_lookup(Why why) {
+    phase_ = Phase::lookup;
+    why_ = why;
+    queries_ = lookups();
+    next_query_ = 0;
+    next_lookup();
+  }
+
+  void next_lookup() {
+    if (next_query_ == queries_.size()) return not_found();
+    const FindQuery& q = queries_[next_query_];
+    auto encoded =
+        guarded<EncodedRequest>(*adapter_, "encode_find", [&] { return adapter_->encode_find(q, *config_); });
+    if (!encoded) return lookup_failed(encoded.error());
+    lookup_budget_.emplace(new_budget());
+    Step s;
+    s.op = Operation::find;
+    s.encoded = std::move(*encoded);
+    s.encoded.warnings.clear();  // a lookup's own warnings are not the item's
+    s.query = q;
+    send_step(std::move(s), *lookup_budget_);
+  }
+
+  bool reconcile_before_retry() override { return phase_ == Phase::create && can_lookup(); }
+  void reconcile() override { start_lookup(Why::earlier_attempt); }
+
+  void on_step(Result<Partners> r) override {
+    if (phase_ == Phase::lookup) return on_lookup(std::move(r));
+    if (r) {
+      Partner p = std::move(r->front());
+      p.warnings.insert(p.warnings.end(), notes_.begin(), notes_.end());
+      return finish(std::move(p));
+    }
+    Error err = r.error();
+    if (err.code == errc::already_exists) {
+      if (lookup_can_settle(err) && can_lookup()) {
+        exists_ = err;
+        return start_lookup(Why::already_exists);
+      }
+      if (duplicate_rule_applies(err)) return finish(existing_without_id(err));
+    }
+    finish(std::move(err));
+  }
+
+  void on_lookup(Result<Partners> r) {
+    if (!r) {
+      // Out of retries or time: the item ends here (a resume looks it up again).
+      if (is_retryable(r.error().code)) {
+        Error e = r.error();
+        if (maybe_applied_) e.message += "; an earlier attempt may have been applied by the vendor";
+        return finish(std::move(e));
+      }
+      return lookup_failed(r.error());
+    }
+    const FindQuery& q = queries_[next_query_];
+    Partners found = exact_matches(std::move(*r), q);
+    if (q.key == FindQuery::Key::email)
+      std::erase_if(found, [&](const Partner& p) { return p.email.empty(); });
+    if (found.size() > 1) return finish(ambiguous(vendor_, q, found));
+    if (found.empty()) {
+      ++next_query_;
+      return next_lookup();
+    }
+    Partner p = std::move(found.front());
+    if (!p.email.empty() && !iequals(p.email, spec_.email)) {
+      // Our external id names another partner: a conflict, never our partner.
+      Error e = Error::make(errc::already_exists,
+                            "external id " + q.value + " belongs to another partner on " + vendor_ +
+                                (p.id ? " (id " + *p.id + ")" : std::string()),
+                            "external_id");
+      e.issues.push_back({"external_id", "belongs to another partner"});
+      return finish(std::move(e));
+    }
+    p.outcome = Outcome::existing;
+    p.warnings = create_.warnings;
+    p.warnings.insert(p.warnings.end(), notes_.begin(), notes_.end());
+    const std::string by = std::string(key_name(q.key));
+    if (why_ == Why::already_exists)
+      p.warnings.push_back(vendor_ + " reports the partner exists; found by " + by + " lookup" +
+                           (maybe_applied_ ? " (an earlier attempt may have created it)" : ""));
+    else
+      p.warnings.push_back("an earlier attempt may have been applied; found by " + by +
+                           " lookup, so nothing was sent again");
+    finish(std::move(p));
+  }
+
+  // No lookup matched.
+  void not_found() {
+    if (why_ == Why::earlier_attempt) return start_create();  // not there: create it (the budget goes on)
+    // The vendor says it exists but no lookup finds it (e.g. a search index that lags).
+    notes_.push_back(vendor_ + " reports the partner exists but no lookup found it");
+    if (duplicate_rule_applies(*exists_)) return finish(existing_without_id(*exists_));
+    Error e = *exists_;
+    finish(std::move(e));
+  }
+
+  // The lookup cannot be used (no permission, a contract break, ...): reconcile as vendors without a
+  // lookup do.
+  void lookup_failed(const Error& e) {
+    notes_.push_back("the " + std::string(key_name(queries_[next_query_].key)) + " lookup failed (" +
+                     std::string(to_string(e.code)) + (e.message.empty() ? "" : ": " + e.message) +
+                     "); reconciled by the duplicate rule");
+    options_.reconcile = Reconcile::duplicate;  // no further lookups in this call
+    if (why_ == Why::earlier_attempt) return start_create();
+    if (duplicate_rule_applies(*exists_)) return finish(existing_without_id(*exists_));
+    finish(Error(*exists_));
+  }
+
+  // The rule of vendors without a lookup: a create that may already have been applied and now
+  // answers "already exists" was applied by us (or before us): the partner is there, once.
+  bool duplicate_rule_applies(const Error& err) const {
+    return maybe_applied_ && capabilities_.create == CreateSemantics::create && names_the_partner(err);
+  }
+
+  Partner existing_without_id(const Error& err) const {
+    Partner p;
+    p.email = spec_.email;
+    if (spec_.name)
+      p.name = *spec_.name;
+    else if (spec_.first_name || spec_.last_name)
+      p.name = spec_.first_name.value_or("") + (spec_.first_name && spec_.last_name ? " " : "") +
+               spec_.last_name.value_or("");
+    p.outcome = Outcome::existing;
+    p.warnings = create_.warnings;
+    p.warnings.insert(p.warnings.end(), notes_.begin(), notes_.end());
+    p.warnings.push_back("an earlier attempt may have been applied and " + vendor_ +
+                         " now reports the partner exists (" +
+                         (err.message.empty() ? std::string("already_exists") : err.message) + ")");
+    return p;
+  }
+
+  PartnerSpec spec_;
+  ProvisionOptions options_;
+  EncodedRequest create_;
+  std::optional<Budget> create_budget_;
+  std::optional<Budget> lookup_budget_;
+  Phase phase_ = Phase::create;
+  Why why_ = Why::earlier_attempt;
+  std::vector<FindQuery> queries_;
+  std::size_t next_query_ = 0;
+  std::optional<Error> exists_;     // the already_exists answer a lookup is settling
+  std::vector<std::string> notes_;  // warnings gathered on the way
+};
+
+// ---- find ----
+class FindOp final : public HandlerOp<Result<std::optional<Partner>>> {
+ public:
+  FindOp(std::shared_ptr<detail::ClientState> state, std::string vendor, FindQuery query,
+         Client::find_handler handler)
+      : HandlerOp(std::move(state), std::move(vendor), std::move(handler)), query_(std::move(query)) {}
+
+ private:
+  void run() override {
+    const std::string field(key_name(query_.key));
+    if (!supports(capabilities_.operations, Operation::find, query_.key))
+      return finish(Error::make(errc::unsupported_operation,
+                                vendor_ + " cannot look a partner up by " + field + "; nothing was sent",
+                                field));
+    if (query_.value.empty()) return finish(Error::make(errc::invalid_input, field + " is empty", field));
+    auto encoded = guarded<EncodedRequest>(*adapter_, "encode_find",
+                                           [&] { return adapter_->encode_find(query_, *config_); });
+    if (!encoded) return finish(encoded.error());
+    budget_.emplace(new_budget());
+    Step s;
+    s.op = Operation::find;
+    s.encoded = std::move(*encoded);
+    s.query = query_;
+    send_step(std::move(s), *budget_);
+  }
+
+  void on_step(Result<Partners> r) override {
+    if (!r) return finish(r.error());
+    Partners found = exact_matches(std::move(*r), query_);
+    if (found.size() > 1) return finish(ambiguous(vendor_, query_, found));
+    for (auto& p : found) {
+      p.vendor = vendor_;
+      p.outcome = Outcome::existing;
+      p.attempts = attempts_;
+    }
+    finish(Result<Partners>(std::move(found)));
+  }
+
+  Result<std::optional<Partner>> convert(Result<Partners> r) override {
+    if (!r) return r.error();
+    if (r->empty()) return std::optional<Partner>();
+    return std::optional<Partner>(std::move(r->front()));
+  }
+
+  FindQuery query_;
+  std::optional<Budget> budget_;
+};
+
+// The PartnerSpec fields set in a spec (an optional holding a value, a list not empty, a non-empty
+// email), by their snake_case names.
+std::vector<std::string_view> set_fields(const PartnerSpec& s) {
+  std::vector<std::string_view> out;
+  auto add = [&](bool set, std::string_view name) {
+    if (set) out.push_back(name);
+  };
+  add(!s.email.empty(), "email");
+  add(s.name.has_value(), "name");
+  add(s.first_name.has_value(), "first_name");
+  add(s.last_name.has_value(), "last_name");
+  add(s.company.has_value(), "company");
+  add(s.referral_key.has_value(), "referral_key");
+  add(s.external_id.has_value(), "external_id");
+  add(s.image.has_value(), "image");
+  add(s.country.has_value(), "country");
+  add(s.description.has_value(), "description");
+  add(!s.tags.empty(), "tags");
+  add(s.group.has_value(), "group");
+  add(s.partner_type.has_value(), "partner_type");
+  add(s.referrer.has_value(), "referrer");
+  add(!s.contacts.empty(), "contacts");
+  add(s.invite.has_value(), "invite");
+  add(s.password.has_value(), "password");
+  add(s.link.has_value(), "link");
+  add(!s.custom_fields.empty(), "custom_fields");
+  add(!s.vendor_overrides.empty(), "vendor_overrides");
+  return out;
+}
+
+void clear_field(PartnerSpec& s, std::string_view name) {
+  if (name == "email")
+    s.email.clear();
+  else if (name == "name")
+    s.name.reset();
+  else if (name == "first_name")
+    s.first_name.reset();
+  else if (name == "last_name")
+    s.last_name.reset();
+  else if (name == "company")
+    s.company.reset();
+  else if (name == "referral_key")
+    s.referral_key.reset();
+  else if (name == "external_id")
+    s.external_id.reset();
+  else if (name == "image")
+    s.image.reset();
+  else if (name == "country")
+    s.country.reset();
+  else if (name == "description")
+    s.description.reset();
+  else if (name == "tags")
+    s.tags.clear();
+  else if (name == "group")
+    s.group.reset();
+  else if (name == "partner_type")
+    s.partner_type.reset();
+  else if (name == "referrer")
+    s.referrer.reset();
+  else if (name == "contacts")
+    s.contacts.clear();
+  else if (name == "invite")
+    s.invite.reset();
+  else if (name == "password")
+    s.password.reset();
+  else if (name == "link")
+    s.link.reset();
+  else if (name == "custom_fields")
+    s.custom_fields.clear();
+  else if (name == "vendor_overrides")
+    s.vendor_overrides.clear();
+}
+
+// ---- get, update, deactivate ----
+class SingleOp final : public PartnerOp {
+ public:
+  SingleOp(std::shared_ptr<detail::ClientState> state, std::string vendor, Operation op,
+           std::string partner_id, PartnerSpec changes, DeactivateOptions deactivate,
+           Client::provision_handler handler)
+      : PartnerOp(std::move(state), std::move(vendor), std::move(handler)),
+        op_(op),
+        partner_id_(std::move(partner_id)),
+        changes_(std::move(changes)),
+        deactivate_(std::move(deactivate)) {}
+
+ private:
+  void run() override {
+    if (!supports(capabilities_.operations, op_))
+      return finish(
+          Error::make(errc::unsupported_operation,
+                      vendor_ + " has no " + std::string(to_string(op_)) + " operation; nothing was sent"));
+    if (partner_id_.empty())
+      return finish(Error::make(errc::invalid_input, "the partner's vendor id is empty", "partner_id"));
+    Result<EncodedRequest> encoded = Error{};
+    switch (op_) {
+      case Operation::get:
+        encoded = guarded<EncodedRequest>(*adapter_, "encode_get",
+                                          [&] { return adapter_->encode_get(partner_id_, *config_); });
+        break;
+      case Operation::update:
+        if (auto prepared = prepare_changes(); !prepared) return finish(prepared.error());
+        encoded = guarded<EncodedRequest>(*adapter_, "encode_update", [&] {
+          return adapter_->encode_update(partner_id_, changes_, *config_);
+        });
+        break;
+      case Operation::deactivate:
+        encoded = guarded<EncodedRequest>(*adapter_, "encode_deactivate", [&] {
+          return adapter_->encode_deactivate(partner_id_, deactivate_, *config_);
+        });
+        break;
+      default:
+        return finish(Error::make(errc::internal, "not a single-partner operation"));
+    }
+    if (!encoded) return finish(encoded.error());
+    budget_.emplace(new_budget());
+    Step s;
+    s.op = op_;
+    s.encoded = std::move(*encoded);
+    s.encoded.warnings.insert(s.encoded.warnings.begin(), dropped_.begin(), dropped_.end());
+    s.spec = op_ == Operation::update ? &changes_ : nullptr;
+    s.partner_id = partner_id_;
+    send_step(std::move(s), *budget_);
+  }
+
+  // Only the vendor's updatable fields go out; the rest fail (strict) or are dropped (lenient).
+  Result<void> prepare_changes() {
+    const auto& updatable = capabilities_.operations.updatable_fields;
+    for (auto field : set_fields(changes_)) {
+      if (std::find(updatable.begin(), updatable.end(), field) != updatable.end()) continue;
+      if (config_->strict) {
+        Error e = Error::make(errc::unsupported_field,
+                              vendor_ + " cannot update " + std::string(field) + "; nothing was sent",
+                              std::string(field));
+        e.issues.push_back({std::string(field), "not updatable on " + vendor_});
+        return e;
+      }
+      dropped_.push_back(std::string(field) + " dropped: " + vendor_ + " cannot update it");
+      clear_field(changes_, field);
+    }
+    if (set_fields(changes_).empty())
+      return Error::make(
+          errc::invalid_input,
+          "nothing to update on " + vendor_ + (dropped_.empty() ? "" : " (every given field was dropped)"));
+    // The changed fields are checked as a create's are; an email not being changed is not required.
+    const bool no_email = changes_.email.empty();
+    if (no_email) changes_.email = "update@partnerkit.invalid";
+    auto valid = validated(std::move(changes_));
+    if (!valid) {
+      Error e = valid.error();
+      return e;
+    }
+    changes_ = std::move(*valid);
+    if (no_email) changes_.email.clear();
+    return {};
+  }
+
+  void on_step(Result<Partners> r) override {
+    if (!r) return finish(r.error());
+    if (r->empty()) return finish(Error::make(errc::protocol, "the answer describes no partner"));
+    Partner p = std::move(r->front());
+    p.outcome = op_ == Operation::get ? Outcome::existing : Outcome::updated;
+    finish(std::move(p));
+  }
+
+  Operation op_;
+  std::string partner_id_;
+  PartnerSpec changes_;
+  DeactivateOptions deactivate_;
+  std::vector<std::string> dropped_;
+  std::optional<Budget> budget_;
 };
 
 }  // namespace
@@ -352,7 +963,7 @@ Client::Client(executor_type executor, std::shared_ptr<const AdapterRegistry> re
 }
 
 Client::~Client() {
-  std::vector<std::shared_ptr<ProvisionOp>> ops;
+  std::vector<std::shared_ptr<OpBase>> ops;
   {
     std::lock_guard lock(state_->mutex);
     state_->closed = true;
@@ -364,6 +975,7 @@ Client::~Client() {
 
 Client::executor_type Client::get_executor() const noexcept { return state_->executor; }
 const ClientOptions& Client::options() const noexcept { return state_->options; }
+const std::shared_ptr<const AdapterRegistry>& Client::registry() const noexcept { return state_->registry; }
 
 void Client::start_provision(std::string vendor, PartnerSpec spec, ProvisionOptions options,
                              provision_handler handler) {
@@ -371,8 +983,49 @@ void Client::start_provision(std::string vendor, PartnerSpec spec, ProvisionOpti
       ->start();
 }
 
+void Client::start_find(std::string vendor, FindQuery query, find_handler handler) {
+  std::make_shared<FindOp>(state_, std::move(vendor), std::move(query), std::move(handler))->start();
+}
+
+void Client::start_get(std::string vendor, std::string partner_id, provision_handler handler) {
+  std::make_shared<SingleOp>(state_, std::move(vendor), Operation::get, std::move(partner_id), PartnerSpec{},
+                             DeactivateOptions{}, std::move(handler))
+      ->start();
+}
+
+void Client::start_update(std::string vendor, std::string partner_id, PartnerSpec changes,
+                          provision_handler handler) {
+  std::make_shared<SingleOp>(state_, std::move(vendor), Operation::update, std::move(partner_id),
+                             std::move(changes), DeactivateOptions{}, std::move(handler))
+      ->start();
+}
+
+void Client::start_deactivate(std::string vendor, std::string partner_id, DeactivateOptions options,
+                              provision_handler handler) {
+  std::make_shared<SingleOp>(state_, std::move(vendor), Operation::deactivate, std::move(partner_id),
+                             PartnerSpec{}, std::move(options), std::move(handler))
+      ->start();
+}
+
 Result<Partner> Client::provision(std::string vendor, PartnerSpec spec, ProvisionOptions options) {
   return async_provision(std::move(vendor), std::move(spec), options, asio::use_future).get();
+}
+
+Result<std::optional<Partner>> Client::find(std::string vendor, FindQuery query) {
+  return async_find(std::move(vendor), std::move(query), asio::use_future).get();
+}
+
+Result<Partner> Client::get(std::string vendor, std::string partner_id) {
+  return async_get(std::move(vendor), std::move(partner_id), asio::use_future).get();
+}
+
+Result<Partner> Client::update(std::string vendor, std::string partner_id, PartnerSpec changes) {
+  return async_update(std::move(vendor), std::move(partner_id), std::move(changes), asio::use_future).get();
+}
+
+Result<Partner> Client::deactivate(std::string vendor, std::string partner_id, DeactivateOptions options) {
+  return async_deactivate(std::move(vendor), std::move(partner_id), std::move(options), asio::use_future)
+      .get();
 }
 
 }  // namespace partnerkit

@@ -112,7 +112,8 @@ constexpr std::array<KnownField, 29> known_fields{{
 }};
 
 // The column for a header name, or an error message.
-std::optional<Column> make_column(std::string_view raw, std::string& why) {
+std::optional<Column> make_column(std::string_view raw, std::string& why,
+                                  const std::vector<std::string>& extra_fields) {
   std::string name = lower(trim(raw));
   if (name.empty()) {
     why = "empty column name";
@@ -120,6 +121,18 @@ std::optional<Column> make_column(std::string_view raw, std::string& why) {
   }
   Column col;
   col.name = name;
+  for (const auto& extra : extra_fields) {
+    if (name == extra) {
+      col.key = name;
+      return col;
+    }
+    if (name.size() > extra.size() + 1 && name.starts_with(extra) && name[extra.size()] == '.' &&
+        name.find('.', extra.size() + 1) == std::string::npos) {
+      col.parent = extra;
+      col.key = name.substr(extra.size() + 1);
+      return col;
+    }
+  }
   if (name == "vendor_overrides") {
     col.key = name;
     col.kind = CellKind::json_object;
@@ -179,6 +192,7 @@ struct SpecReader::Impl {
   std::vector<Column> columns;
   std::vector<std::string> cells;
   std::size_t ncells = 0;
+  boost::json::object extras;  // of the record being parsed
 
   Impl(std::istream& s, SpecReaderOptions o) : in(&s), options(o), format(o.format) {}
 
@@ -251,10 +265,19 @@ struct SpecReader::Impl {
     item.index = next_index++;
     item.line = start_line;
     item.spec = std::move(spec);
+    item.extras = std::move(extras);
+    extras = {};
     return item;
   }
 
-  Result<PartnerSpec> parse_object(std::size_t at, const boost::json::value& v) {
+  Result<PartnerSpec> parse_object(std::size_t at, boost::json::value v) {
+    // The extra fields a command reads besides the spec (e.g. partner_id) are taken out first.
+    if (auto* o = v.if_object())
+      for (const auto& name : options.extra_fields)
+        if (auto it = o->find(name); it != o->end()) {
+          extras[name] = it->value();
+          o->erase(it);
+        }
     auto spec = spec_from_json(v);
     if (spec) return spec;
     Error e = spec.error();
@@ -274,7 +297,7 @@ struct SpecReader::Impl {
       boost::json::value v = boost::json::parse(line, ec);
       if (ec) return make_item(at, line_error(at, "not valid JSON (" + ec.message() + ")"));
       if (!v.is_object()) return make_item(at, line_error(at, "expected a JSON object"));
-      return make_item(at, parse_object(at, v));
+      return make_item(at, parse_object(at, std::move(v)));
     }
   }
 
@@ -379,7 +402,7 @@ struct SpecReader::Impl {
     }
     for (std::size_t i = 0; i < ncells; ++i) {
       std::string why;
-      auto col = make_column(cells[i], why);
+      auto col = make_column(cells[i], why, options.extra_fields);
       if (!col) {
         error = Error::make(errc::invalid_input, "line " + std::to_string(rec->line) + ": CSV header: " + why,
                             std::string(trim(cells[i])));
@@ -479,6 +502,9 @@ struct SpecReader::Impl {
         }
       } else {
         boost::json::value& parent = obj[col.parent];
+        if (!parent.is_null() && !parent.is_object())
+          return make_item(
+              at, line_error(at, col.name + ": cannot be combined with column " + col.parent, col.name));
         if (!parent.is_object()) parent = boost::json::object{};
         parent.as_object().insert_or_assign(col.key, std::move(*v));
       }

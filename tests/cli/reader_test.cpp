@@ -389,4 +389,44 @@ TEST(SpecReader, SurvivesMutatedInput) {
 }
 
 }  // namespace
+TEST(SpecReaderExtras, TakesNamedFieldsBesideTheSpecInBothFormats) {
+  SpecReaderOptions opts;
+  opts.extra_fields = {"partner_id"};
+  std::istringstream jsonl(
+      "{\"email\":\"a@example.com\",\"partner_id\":\"pn_1\",\"name\":\"Ann\"}\n"
+      "{\"email\":\"b@example.com\",\"partner_id\":{\"dub\":\"pn_2\"}}\n"
+      "{\"email\":\"c@example.com\"}\n");
+  auto items = read_all(jsonl, opts);
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_TRUE(items[0].spec) << items[0].spec.error().message;
+  EXPECT_EQ(items[0].spec->name, "Ann");
+  EXPECT_EQ(items[0].extras.at("partner_id"), "pn_1");
+  EXPECT_EQ(items[1].extras.at("partner_id").at("dub"), "pn_2");
+  EXPECT_TRUE(items[2].extras.empty());
+
+  std::istringstream csv("email,partner_id\na@example.com,pn_1\nb@example.com,\n");
+  items = read_all(csv, opts);
+  ASSERT_EQ(items.size(), 2u);
+  ASSERT_TRUE(items[0].spec) << items[0].spec.error().message;
+  EXPECT_EQ(items[0].extras.at("partner_id"), "pn_1");
+  EXPECT_TRUE(items[1].extras.empty());
+
+  std::istringstream by_vendor("email,partner_id.dub,partner_id.partnero\na@example.com,pn_1,42\n");
+  items = read_all(by_vendor, opts);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].extras.at("partner_id").at("partnero"), "42");
+  EXPECT_EQ(items[0].extras.at("partner_id").at("dub"), "pn_1");
+
+  std::istringstream mixed("email,partner_id,partner_id.dub\na@example.com,pn_1,pn_2\n");
+  items = read_all(mixed, opts);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_FALSE(items[0].spec);
+
+  // Without asking for it, partner_id is an unknown field / column as before.
+  std::istringstream plain("{\"email\":\"a@example.com\",\"partner_id\":\"pn_1\"}\n");
+  items = read_all(plain);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_FALSE(items[0].spec);
+}
+
 }  // namespace partnerkit

@@ -10,6 +10,8 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/deferred.hpp>
 
+#include <boost/json/object.hpp>
+
 #include <chrono>
 #include <functional>
 #include <map>
@@ -41,13 +43,45 @@ struct BatchProgress {
   std::size_t in_flight = 0;
 };
 
+// One (item, vendor) as a batch operation sees it.
+struct BatchItem {
+  std::size_t index = 0;
+  const PartnerSpec& spec;            // the spec (with a derived external id, see BatchOptions)
+  const boost::json::object& extras;  // InputItem::extras (e.g. partner_id)
+  // The journal says an earlier run started this (item, vendor) and did not finish it.
+  bool may_have_been_applied = false;
+};
+
+using BatchItemHandler = boost::asio::any_completion_handler<void(Result<Partner>)>;
+// What a batch does with each (item, vendor): start one operation on the client and complete the
+// handler once (on any thread; the batch hands it on to its own strand).
+using BatchOperation = std::function<void(Client& client, const std::string& vendor, const BatchItem& item,
+                                          BatchItemHandler handler)>;
+
 struct BatchOptions {
   std::vector<std::string> vendors;  // every item goes to each of these
   std::size_t concurrency = 16;      // operations in flight per vendor
   std::string journal_path;          // empty: no journal
   std::function<void(const BatchResult&)> on_result;
   std::function<void(const BatchProgress&)> on_progress;
+  // How a create that may have been applied (a journaled `started` item, an ambiguous attempt) is
+  // reconciled: see Reconcile (client.hpp). Default: by lookup where the vendor has one.
+  Reconcile reconcile = Reconcile::lookup;
+  // Opt-in: an item without external_id gets one derived from its email and this namespace
+  // (derive_external_id()), for every vendor that carries external_id, so a lookup by external id
+  // finds exactly it on any later run. Empty: off.
+  std::string derive_external_id_namespace;
+  // Empty: provision (async_provision with `reconcile`). Else this runs per (item, vendor), and
+  // `operation_name` ("update", "deactivate", ...) is written in the journal: a journal of another
+  // operation is refused.
+  BatchOperation operation;
+  std::string operation_name = "create";
 };
+
+// The external id a batch derives for an item without one: "pk-" and 32 hex digits of a 128-bit
+// hash of the namespace and the lower-cased, trimmed email. Stable across runs, machines and
+// versions (a test pins it); not a secret and not meant to be one.
+std::string derive_external_id(std::string_view name_space, std::string_view email);
 
 struct BatchSummary {
   std::size_t items = 0;    // input items read

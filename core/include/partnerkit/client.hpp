@@ -1,4 +1,5 @@
-// partnerkit::Client — one call that provisions a partner on any registered vendor.
+// partnerkit::Client — one call that provisions a partner on any registered vendor, and the
+// operations beyond create (find, get, update, deactivate), all through one policy layer.
 #pragma once
 
 #include <partnerkit/adapter_registry.hpp>
@@ -14,6 +15,7 @@
 #include <boost/asio/deferred.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace partnerkit {
@@ -21,17 +23,35 @@ namespace detail {
 struct ClientState;
 }
 
-struct ProvisionOptions {
-  // An earlier attempt, e.g. one a killed batch journaled as started, may have been applied:
-  // an already_exists answer then means outcome `existing`, not a failure.
-  bool may_have_been_applied = false;
+// How a create that may have been applied is reconciled before anything is sent again.
+enum class Reconcile : unsigned char {
+  // Ask the vendor (find by external id, then by email; matched exactly on our side): found ->
+  // outcome `existing` with its id and referral link, not found -> create. An already_exists answer
+  // is looked up too. Vendors without a lookup fall back to `duplicate`.
+  lookup,
+  // Send the create again and take an already_exists answer naming the partner as `existing`
+  // (without the partner's id: the answer does not carry it).
+  duplicate,
 };
+
+struct ProvisionOptions {
+  // An earlier attempt, e.g. one a killed batch journaled as started, may have been applied: the
+  // partner is looked up before the create is sent (Reconcile::lookup), or an already_exists
+  // answer means outcome `existing`, not a failure (Reconcile::duplicate).
+  bool may_have_been_applied = false;
+  Reconcile reconcile = Reconcile::lookup;
+};
+
+std::string_view to_string(Reconcile r) noexcept;
+std::optional<Reconcile> reconcile_from_string(std::string_view s) noexcept;
 
 class Client {
  public:
   using executor_type = boost::asio::any_io_executor;
   using provision_signature = void(Result<Partner>);
   using provision_handler = boost::asio::any_completion_handler<provision_signature>;
+  using find_signature = void(Result<std::optional<Partner>>);
+  using find_handler = boost::asio::any_completion_handler<find_signature>;
 
   // Owns nothing global. The registry and transport are shared so several Clients can use them.
   Client(executor_type executor, std::shared_ptr<const AdapterRegistry> registry,
@@ -43,8 +63,11 @@ class Client {
 
   executor_type get_executor() const noexcept;
   const ClientOptions& options() const noexcept;
+  const std::shared_ptr<const AdapterRegistry>& registry() const noexcept;
 
   // Validates, encodes, sends with retry / backoff / rate limiting, and decodes.
+  // A create that may have been applied (a timeout or reset after the request was written, or
+  // ProvisionOptions::may_have_been_applied) is reconciled before it is sent again: see Reconcile.
   //
   // Completion signature: void(Result<Partner>). Vendor and network failures arrive as an Error
   // value, never as an exception. The handler runs on its associated executor (default: the
@@ -67,13 +90,82 @@ class Client {
                            std::forward<Token>(token));
   }
 
+  // ---- Operations beyond create ----
+  // Each behaves as async_provision does: the same completion tokens, executor and cancellation
+  // rules, errors as values, retries with backoff, the same rate limit per (vendor, key) as
+  // creates, and ClientOptions::call_timeout over all attempts. An operation the vendor's adapter
+  // does not declare (Capabilities::operations) fails with errc::unsupported_operation and sends
+  // nothing. Retries: these operations read or set state, so repeating them is safe; they are
+  // retried on every retryable error.
+
+  // Looks a partner up by external id, email or vendor id. Completion signature:
+  // void(Result<std::optional<Partner>>): nullopt when no partner matches. The vendor's answer is
+  // compared exactly on our side (emails case-insensitively, vendor ids byte for byte); several
+  // partners matching is errc::protocol naming them. Partner::outcome is `existing`.
+  template <class Token = boost::asio::deferred_t>
+  auto async_find(std::string vendor, FindQuery query, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, find_signature>(
+        [this](auto handler, std::string v, FindQuery q) {
+          start_find(std::move(v), std::move(q), find_handler(std::move(handler)));
+        },
+        token, std::move(vendor), std::move(query));
+  }
+
+  // One partner by the vendor's id. void(Result<Partner>); a missing partner is errc::not_found.
+  // Partner::outcome is `existing`.
+  template <class Token = boost::asio::deferred_t>
+  auto async_get(std::string vendor, std::string partner_id, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, provision_signature>(
+        [this](auto handler, std::string v, std::string id) {
+          start_get(std::move(v), std::move(id), provision_handler(std::move(handler)));
+        },
+        token, std::move(vendor), std::move(partner_id));
+  }
+
+  // Changes the fields set in `changes` (a field is set when its optional holds a value or its
+  // list is not empty; `email` when not empty). Only the vendor's updatable fields
+  // (Capabilities::operations.updatable_fields) are sent; any other set field fails the call with
+  // errc::unsupported_field in strict mode (VendorConfig::strict), else it is dropped with a
+  // warning on the result. The set fields are validated as a create's are. Nothing left to change
+  // is errc::invalid_input. void(Result<Partner>); Partner::outcome is `updated`.
+  template <class Token = boost::asio::deferred_t>
+  auto async_update(std::string vendor, std::string partner_id, PartnerSpec changes, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, provision_signature>(
+        [this](auto handler, std::string v, std::string id, PartnerSpec c) {
+          start_update(std::move(v), std::move(id), std::move(c), provision_handler(std::move(handler)));
+        },
+        token, std::move(vendor), std::move(partner_id), std::move(changes));
+  }
+
+  // Turns a partner off the way the vendor does (Capabilities::operations.deactivate_semantics:
+  // deactivate, archive, suspend or ban). void(Result<Partner>); Partner::outcome is `updated`.
+  template <class Token = boost::asio::deferred_t>
+  auto async_deactivate(std::string vendor, std::string partner_id, DeactivateOptions options,
+                        Token&& token = {}) {
+    return boost::asio::async_initiate<Token, provision_signature>(
+        [this](auto handler, std::string v, std::string id, DeactivateOptions o) {
+          start_deactivate(std::move(v), std::move(id), std::move(o), provision_handler(std::move(handler)));
+        },
+        token, std::move(vendor), std::move(partner_id), std::move(options));
+  }
+
   // Blocking convenience for simple programs. The executor must be run by another thread
   // (e.g. an io_context on a std::thread or an asio::thread_pool); never call it from that thread.
   Result<Partner> provision(std::string vendor, PartnerSpec spec, ProvisionOptions options = {});
+  Result<std::optional<Partner>> find(std::string vendor, FindQuery query);
+  Result<Partner> get(std::string vendor, std::string partner_id);
+  Result<Partner> update(std::string vendor, std::string partner_id, PartnerSpec changes);
+  Result<Partner> deactivate(std::string vendor, std::string partner_id, DeactivateOptions options = {});
 
  private:
   void start_provision(std::string vendor, PartnerSpec spec, ProvisionOptions options,
                        provision_handler handler);
+  void start_find(std::string vendor, FindQuery query, find_handler handler);
+  void start_get(std::string vendor, std::string partner_id, provision_handler handler);
+  void start_update(std::string vendor, std::string partner_id, PartnerSpec changes,
+                    provision_handler handler);
+  void start_deactivate(std::string vendor, std::string partner_id, DeactivateOptions options,
+                        provision_handler handler);
 
   std::shared_ptr<detail::ClientState> state_;
 };

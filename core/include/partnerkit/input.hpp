@@ -31,11 +31,15 @@
 #include <partnerkit/error.hpp>
 #include <partnerkit/partner_spec.hpp>
 
+#include <boost/json/object.hpp>
+
 #include <cstddef>
 #include <istream>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace partnerkit {
 
@@ -55,6 +59,9 @@ struct InputItem {
   // The parsed spec, or invalid_input whose message starts with "line N: " and whose field names
   // the offending field where known.
   Result<PartnerSpec> spec = Error{};
+  // The members named by SpecReaderOptions::extra_fields, as given (CSV cells as strings; a
+  // "<extra>.<key>" column as a member of the object <extra>). Empty unless asked for.
+  boost::json::object extras;
 };
 
 struct SpecReaderOptions {
@@ -62,6 +69,10 @@ struct SpecReaderOptions {
   // A record (a line; for CSV all lines of a record with quoted newlines) longer than this is an
   // error item; the reader skips the rest of it and goes on with the next line.
   std::size_t max_record_bytes = std::size_t{1} << 20;
+  // Top-level names read besides PartnerSpec's (lower case), e.g. {"partner_id"} for the commands
+  // that address an existing partner: JSON members and CSV columns of these names (and CSV columns
+  // "<name>.<key>") go to InputItem::extras instead of the spec.
+  std::vector<std::string> extra_fields{};
 };
 
 class SpecReader {

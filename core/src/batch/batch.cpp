@@ -6,9 +6,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <deque>
+#include <utility>
 
 namespace partnerkit {
 namespace asio = boost::asio;
@@ -48,10 +50,15 @@ class LatencyHistogram {
   std::size_t total_ = 0;
 };
 
+struct ItemData {
+  PartnerSpec spec;
+  boost::json::object extras;
+};
+
 struct Work {
   std::size_t index = 0;
   std::size_t line = 0;
-  std::shared_ptr<const PartnerSpec> spec;  // shared by the vendors of one item
+  std::shared_ptr<const ItemData> data;  // shared by the vendors of one item
   bool may_have_been_applied = false;
 };
 
@@ -59,7 +66,23 @@ struct VendorLane {
   std::string name;
   std::deque<Work> pending;
   std::size_t in_flight = 0;
+  bool carries_external_id = false;  // the vendor's adapter declares external_id among its fields
 };
+
+std::uint64_t fnv1a64(std::string_view a, std::string_view b, std::uint64_t basis) noexcept {
+  std::uint64_t h = basis;
+  auto mix = [&](unsigned char c) { h = (h ^ c) * 1099511628211ull; };
+  for (unsigned char c : a) mix(c);
+  mix(0);
+  for (unsigned char c : b) mix(c);
+  // splitmix64's finalizer: every input bit reaches every output bit.
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  h ^= h >> 31;
+  return h;
+}
 
 class BatchOp : public std::enable_shared_from_this<BatchOp> {
  public:
@@ -70,7 +93,8 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
         options_(std::move(options)),
         handler_(std::move(handler)) {
     if (options_.concurrency == 0) options_.concurrency = 1;
-    for (auto& v : options_.vendors) lanes_.push_back(VendorLane{v, {}, 0});
+    for (auto& v : options_.vendors) lanes_.push_back(VendorLane{v, {}, 0, false});
+    if (options_.operation_name.empty()) options_.operation_name = "create";
   }
 
   void start() {
@@ -93,6 +117,25 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
       auto j = Journal::open(options_.journal_path);
       if (!j) return fail(j.error());
       journal_ = std::move(*j);
+      if (const auto& op = journal_->recorded_operation(); op && *op != options_.operation_name)
+        return fail(Error::make(errc::invalid_input,
+                                "the journal " + options_.journal_path + " records a " + *op +
+                                    " batch, not a " + options_.operation_name +
+                                    " batch: use another journal",
+                                "journal"));
+      journal_->set_operation(options_.operation_name);
+    }
+    if (!options_.derive_external_id_namespace.empty()) {
+      for (auto& lane : lanes_) {
+        auto adapter = client_.registry()->find(lane.name);
+        if (!adapter) continue;
+        try {
+          const auto fields = adapter->capabilities().fields;
+          lane.carries_external_id = std::find(fields.begin(), fields.end(), "external_id") != fields.end();
+        } catch (const std::exception&) {
+          lane.carries_external_id = false;  // the client reports the broken adapter on each item
+        }
+      }
     }
     pump();
   }
@@ -147,7 +190,8 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
       }
       return;
     }
-    auto spec = std::make_shared<const PartnerSpec>(std::move(*item->spec));
+    auto data = std::make_shared<const ItemData>(ItemData{std::move(*item->spec), std::move(item->extras)});
+    const PartnerSpec* spec = &data->spec;
     if (journal_) {
       if (auto h = journal_->email_hash(item->index); h && *h != Journal::hash_email(spec->email)) {
         stopping_ = true;
@@ -160,7 +204,7 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
       }
     }
     for (auto& lane : lanes_) {
-      Work w{item->index, item->line, spec, false};
+      Work w{item->index, item->line, data, false};
       if (journal_) {
         auto entry = journal_->find(item->index, lane.name);
         if (entry.state == Journal::State::done) {
@@ -169,6 +213,9 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
           p.email = spec->email;
           p.outcome = entry.outcome;
           p.attempts = 0;
+          auto recorded = journal_->take_partner(item->index, lane.name);
+          p.id = std::move(recorded.partner_id);
+          if (recorded.referral_link) p.links.push_back(ReferralLink{*recorded.referral_link, {}, {}, {}});
           deliver(lane.name, w.index, w.line, spec->email, std::move(p), true, {});
           continue;
         }
@@ -186,7 +233,7 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
 
   void launch(VendorLane& lane, Work w) {
     if (journal_) {
-      if (auto r = journal_->record_started(w.index, lane.name, w.spec->email); !r) {
+      if (auto r = journal_->record_started(w.index, lane.name, w.data->spec.email); !r) {
         summary_.fatal = r.error();
         stopping_ = true;
         lane.pending.push_front(std::move(w));
@@ -196,23 +243,50 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
     ++lane.in_flight;
     ++progress_.in_flight;
     const auto t0 = steady::now();
-    PartnerSpec spec = *w.spec;
-    client_.async_provision(
-        lane.name, std::move(spec), ProvisionOptions{w.may_have_been_applied},
-        asio::bind_executor(
-            strand_, [self = shared_from_this(), &lane, w = std::move(w), t0](Result<Partner> r) {
-              --lane.in_flight;
-              --self->progress_.in_flight;
-              auto latency = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - t0);
-              if (self->journal_) {
-                if (auto jr = self->journal_->record_finished(w.index, lane.name, w.spec->email, r); !jr) {
-                  self->summary_.fatal = jr.error();
-                  self->stopping_ = true;
-                }
-              }
-              self->deliver(lane.name, w.index, w.line, w.spec->email, std::move(r), false, latency);
-              self->pump();
-            }));
+    PartnerSpec spec = w.data->spec;
+    if (lane.carries_external_id && !spec.external_id)
+      spec.external_id = derive_external_id(options_.derive_external_id_namespace, spec.email);
+    auto once = std::make_shared<bool>(false);  // an item completes once, whatever an operation does
+    auto done =
+        asio::bind_executor(strand_, [self = shared_from_this(), &lane, w, t0, once](Result<Partner> r) {
+          if (std::exchange(*once, true)) return;
+          self->item_done(lane, w, t0, std::move(r));
+        });
+    if (!options_.operation) {
+      ProvisionOptions po;
+      po.may_have_been_applied = w.may_have_been_applied;
+      po.reconcile = options_.reconcile;
+      client_.async_provision(lane.name, std::move(spec), po, std::move(done));
+      return;
+    }
+    BatchItem item{w.index, spec, w.data->extras, w.may_have_been_applied};
+    std::string why;
+    try {
+      options_.operation(client_, lane.name, item, BatchItemHandler(std::move(done)));
+      return;
+    } catch (const std::exception& e) {
+      why = e.what();
+    } catch (...) {
+      why = "unknown exception";
+    }
+    if (std::exchange(*once, true)) return;
+    asio::post(strand_, [self = shared_from_this(), &lane, w = std::move(w), t0, why] {
+      self->item_done(lane, w, t0, Error::make(errc::internal, "the batch operation threw: " + why));
+    });
+  }
+
+  void item_done(VendorLane& lane, const Work& w, steady::time_point t0, Result<Partner> r) {
+    --lane.in_flight;
+    --progress_.in_flight;
+    auto latency = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - t0);
+    if (journal_) {
+      if (auto jr = journal_->record_finished(w.index, lane.name, w.data->spec.email, r); !jr) {
+        summary_.fatal = jr.error();
+        stopping_ = true;
+      }
+    }
+    deliver(lane.name, w.index, w.line, w.data->spec.email, std::move(r), false, latency);
+    pump();
   }
 
   void deliver(const std::string& vendor, std::size_t index, std::size_t line, const std::string& email,
@@ -283,6 +357,23 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
 };
 
 }  // namespace
+
+std::string derive_external_id(std::string_view name_space, std::string_view email) {
+  std::string key(email);
+  while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
+  std::size_t start = 0;
+  while (start < key.size() && (key[start] == ' ' || key[start] == '\t')) ++start;
+  key.erase(0, start);
+  for (char& c : key)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  const std::uint64_t parts[2] = {fnv1a64(name_space, key, 14695981039346656037ull),
+                                  fnv1a64(name_space, key, 0x6c62272e07bb0142ull)};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out = "pk-";
+  for (std::uint64_t part : parts)
+    for (int shift = 60; shift >= 0; shift -= 4) out.push_back(hex[(part >> shift) & 0xF]);
+  return out;
+}
 
 void detail::start_batch(Client& client, ItemSource source, BatchOptions options, batch_handler handler) {
   std::make_shared<BatchOp>(client, std::move(source), std::move(options), std::move(handler))->start();

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -83,6 +84,24 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
         e.state = *st;
         if (const auto* out = o->if_contains("outcome"); out && out->is_string())
           e.outcome = outcome_from_string(out->get_string()).value_or(Outcome::created);
+        if (!j->recorded_op_) {
+          const auto* op = o->if_contains("op");
+          j->recorded_op_ = op && op->is_string() ? std::string(op->get_string()) : std::string("create");
+        }
+        if (e.state == State::done) {
+          auto text = [&](const char* key) {
+            const auto* v = o->if_contains(key);
+            std::string s = v && v->is_string() ? std::string(v->get_string()) : std::string();
+            std::replace(s.begin(), s.end(), '\t', ' ');
+            std::replace(s.begin(), s.end(), '\n', ' ');
+            return s;
+          };
+          std::string id = text("partner_id"), link = text("referral_link");
+          if ((!id.empty() || !link.empty()) && j->arena_.size() < 0xFFFF0000u) {
+            e.detail = static_cast<std::uint32_t>(j->arena_.size()) + 1;
+            j->arena_ += id + "\t" + link + "\n";
+          }
+        }
         if (const auto* code = o->if_contains("code"); code && code->is_string())
           e.code = errc_from_string(code->get_string()).value_or(errc::protocol);
         std::uint32_t h = 0;
@@ -93,6 +112,9 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::string& path) {
       }
     }
   }
+  for (const auto& [vendor, entries] : j->entries_)
+    for (const auto& e : entries) j->details_ += e.detail != 0;
+  if (j->details_ == 0) std::string().swap(j->arena_);
   // Drop a torn tail so the next record starts on a line of its own.
   if (::access(path.c_str(), F_OK) == 0 && ::truncate(path.c_str(), static_cast<off_t>(keep)) != 0)
     return io_error("cannot truncate journal", path);
@@ -111,12 +133,30 @@ void Journal::apply(std::size_t index, std::string_view vendor, std::uint32_t em
   if (it->second.size() <= index) it->second.resize(index + 1);
   // A finished record is final; a later "started" (a resumed run) does not undo it.
   auto& slot = it->second[index];
-  if (!(entry.state == State::started && (slot.state == State::done || slot.state == State::failed)))
+  if (!(entry.state == State::started && (slot.state == State::done || slot.state == State::failed))) {
+    if (slot.detail != 0 && entry.detail == 0 && details_ > 0) --details_;  // (counted after open)
     slot = entry;
+  }
   if (email_hash) {
     if (email_hashes_.size() <= index) email_hashes_.resize(index + 1, 0);
     email_hashes_[index] = email_hash;
   }
+}
+
+Journal::Recorded Journal::take_partner(std::size_t index, std::string_view vendor) {
+  Recorded out;
+  auto it = entries_.find(vendor);
+  if (it == entries_.end() || it->second.size() <= index) return out;
+  Entry& e = it->second[index];
+  if (e.detail == 0 || e.detail > arena_.size()) return out;
+  const std::string_view rest = std::string_view(arena_).substr(e.detail - 1);
+  const std::string_view line = rest.substr(0, rest.find('\n'));
+  const auto tab = line.find('\t');
+  if (tab != 0) out.partner_id = std::string(line.substr(0, tab));
+  if (tab + 1 < line.size()) out.referral_link = std::string(line.substr(tab + 1));
+  e.detail = 0;
+  if (--details_ == 0) std::string().swap(arena_);  // every detail delivered: give the memory back
+  return out;
 }
 
 Journal::Entry Journal::find(std::size_t index, std::string_view vendor) const {
@@ -136,12 +176,17 @@ Result<void> Journal::append(const std::string& line) {
   return {};
 }
 
+void Journal::tag(boost::json::object& record) const {
+  if (op_ != "create") record["op"] = op_;
+}
+
 Result<void> Journal::record_started(std::size_t index, std::string_view vendor, std::string_view email) {
   boost::json::object o;
   o["index"] = index;
   o["vendor"] = vendor;
   o["email"] = email;
   o["state"] = "started";
+  tag(o);
   apply(index, vendor, hash_email(email), Entry{State::started, Outcome::created, errc::protocol});
   return append(boost::json::serialize(o) + "\n");
 }
@@ -159,6 +204,8 @@ Result<void> Journal::record_finished(std::size_t index, std::string_view vendor
     o["state"] = state_name(e.state);
     o["outcome"] = to_string(result->outcome);
     if (result->id) o["partner_id"] = *result->id;
+    if (!result->links.empty() && !result->links.front().url.empty())
+      o["referral_link"] = result->links.front().url;
     o["attempts"] = result->attempts;
   } else {
     const Error& err = result.error();
@@ -169,6 +216,7 @@ Result<void> Journal::record_finished(std::size_t index, std::string_view vendor
     if (err.http_status) o["http_status"] = *err.http_status;
     o["attempts"] = err.attempts;
   }
+  tag(o);
   apply(index, vendor, hash_email(email), e);
   return append(boost::json::serialize(o) + "\n");
 }
