@@ -9,10 +9,15 @@ extern const Command validate_command;
 extern const Command provision_command;
 extern const Command vendors_command;
 extern const Command sandbox_command;
+extern const Command find_command;
+extern const Command get_command;
+extern const Command update_command;
+extern const Command deactivate_command;
 
 std::span<const Command> commands() {
-  static const Command table[] = {render_command, validate_command, provision_command, sandbox_command,
-                                  vendors_command};
+  static const Command table[] = {render_command,     validate_command, provision_command,
+                                  find_command,       get_command,      update_command,
+                                  deactivate_command, sandbox_command,  vendors_command};
   return table;
 }
 

@@ -1,7 +1,7 @@
 // partnerkit provision: a batch of partners provisioned on one or more vendors, with bounded
 // concurrency, rate limits, retries, an optional resumable journal, and --sandbox to run it all
 // against the in-process simulator.
-#include "cli.hpp"
+#include "batch_command.hpp"
 
 #include <partnerkit/batch.hpp>
 #include <partnerkit/beast_transport.hpp>
@@ -46,6 +46,15 @@ constexpr std::string_view provision_help =
     "                         limit; unlimited with --sandbox)\n"
     "  --journal FILE         append-only journal: run again with the same FILE to resume; finished\n"
     "                         items are skipped, interrupted ones reconciled, never created twice\n"
+    "  --reconcile MODE       lookup (default) or duplicate: how a create that may have been applied\n"
+    "                         (an answer lost, a journaled item not finished) is settled before it\n"
+    "                         is sent again. lookup asks the vendor (by external_id, then email) and\n"
+    "                         reports `existing` with the partner's id; vendors without a lookup use\n"
+    "                         duplicate: send again and take \"already exists\" as `existing` (no id)\n"
+    "  --derive-external-id   give an item without external_id a stable one derived from its email\n"
+    "                         (pk- and 32 hex digits; --id-namespace NS, default \"partnerkit\"), sent\n"
+    "                         to every vendor that carries external_id, so lookups match exactly\n"
+    "  --id-namespace NS      the namespace of derived external ids (same NS, same ids)\n"
     "  --base-url [V=]URL     base URL for every vendor, or for vendor V\n"
     "  --ca-file PEM          also trust this CA (TLS verification is always on)\n"
     "  --settings FILE        JSON {\"<vendor>\": {settings}} (e.g. JourneyBee's country_ids map)\n"
@@ -73,6 +82,8 @@ constexpr OptionSpec provision_options[] = {
     {"--sandbox-faults", true}, {"--strict", false},
     {"--timeout", true},        {"--request-timeout", true},
     {"--max-attempts", true},   {"--progress", true},
+    {"--reconcile", true},      {"--derive-external-id", false},
+    {"--id-namespace", true},
 };
 
 double parse_number(const std::string& option, const std::string& text, double min) {
@@ -196,8 +207,19 @@ void print_summary(const BatchSummary& s, const VendorTally& tally) {
   if (s.fatal) err << "  stopped: " << s.fatal->message << "\n";
 }
 
-int run_provision(Args args) {
-  ParsedArgs p = parse_args(args, provision_options);
+}  // namespace
+
+std::vector<OptionSpec> common_batch_options() {
+  std::vector<OptionSpec> out;
+  for (const auto& o : provision_options)
+    if (o.name != "--journal" && o.name != "--reconcile" && o.name != "--derive-external-id" &&
+        o.name != "--id-namespace")
+      out.push_back(o);
+  return out;
+}
+
+int run_batch(Args args, const BatchCommand& command) {
+  ParsedArgs p = parse_args(args, command.options);
   if (!p.has("--vendor")) throw UsageError("missing --vendor");
   if (!p.has("--input")) throw UsageError("missing --input");
   const bool use_sandbox = p.has("--sandbox");
@@ -221,7 +243,10 @@ int run_provision(Args args) {
   const bool progress = progress_mode == "always" || (progress_mode == "auto" && ::isatty(STDERR_FILENO));
 
   Input input = open_input(*p.value("--input"));
-  SpecReader reader(*input.stream, parse_format(p.value("--format")));
+  SpecReaderOptions ro;
+  ro.format = parse_format(p.value("--format"));
+  ro.extra_fields = command.extra_fields;
+  SpecReader reader(*input.stream, ro);
 
   asio::io_context io(1);
 
@@ -290,12 +315,17 @@ int run_provision(Args args) {
   for (auto& v : vendors) bo.vendors.push_back(v.name);
   bo.concurrency = concurrency;
   bo.journal_path = p.value("--journal").value_or("");
+  if (command.configure) command.configure(p, bo);
   ProgressBar bar(progress);
   BatchProgress last_progress;
   VendorTally tally;
-  bo.on_result = [&tally](const BatchResult& r) {
+  bo.on_result = [&tally, &command](const BatchResult& r) {
     tally.add(r);
-    print_line(result_line(r));
+    auto line = result_line(r);
+    if (command.print_status)
+      line["status"] =
+          r.result ? boost::json::value(to_string(r.result->status)) : boost::json::value(nullptr);
+    print_line(line);
   };
   bo.on_progress = [&](const BatchProgress& pr) {
     last_progress = pr;
@@ -332,6 +362,28 @@ int run_provision(Args args) {
   print_summary(*summary, tally);
   if (summary->fatal) return exit_usage;
   return summary->failed == 0 && !summary->cancelled ? exit_ok : exit_failed;
+}
+
+namespace {
+
+int run_provision(Args args) {
+  BatchCommand command;
+  command.name = "provision";
+  command.options = provision_options;
+  command.configure = [](const ParsedArgs& p, BatchOptions& bo) {
+    if (auto mode = p.value("--reconcile")) {
+      auto r = reconcile_from_string(*mode);
+      if (!r) throw UsageError("--reconcile " + *mode + ": expected lookup or duplicate");
+      bo.reconcile = *r;
+    }
+    if (p.has("--id-namespace") && !p.has("--derive-external-id"))
+      throw UsageError("--id-namespace needs --derive-external-id");
+    if (p.has("--derive-external-id")) {
+      bo.derive_external_id_namespace = p.value("--id-namespace").value_or("partnerkit");
+      if (bo.derive_external_id_namespace.empty()) throw UsageError("--id-namespace: empty");
+    }
+  };
+  return run_batch(args, command);
 }
 
 }  // namespace
