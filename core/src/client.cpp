@@ -169,6 +169,7 @@ struct Step {
   const PartnerSpec* spec = nullptr;  // create, update: what was encoded
   FindQuery query;                    // find
   std::string partner_id;             // get, update, deactivate
+  DeactivateOptions deactivate;       // deactivate
 };
 
 // The retry budget of a sequence of attempts: a create keeps one across the lookups that interrupt
@@ -367,6 +368,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     context.operation = step_.op;
     context.query = step_.op == Operation::find ? &step_.query : nullptr;
     context.partner_id = step_.partner_id;
+    context.deactivate = step_.op == Operation::deactivate ? &step_.deactivate : nullptr;
     const Adapter& a = *adapter_;
     auto one = [](Result<Partner> r) -> Result<Partners> {
       if (!r) return r.error();
@@ -550,13 +552,17 @@ class ProvisionOp final : public PartnerOp {
   enum class Why { earlier_attempt, already_exists };
 
   void run() override {
-    auto valid = validated(std::move(spec_));
+    std::vector<std::string> input_warnings;
+    auto valid = guarded<PartnerSpec>(
+        *adapter_, "validate", [&] { return validated_for(*adapter_, std::move(spec_), &input_warnings); });
     if (!valid) return finish(valid.error());
     spec_ = std::move(*valid);
     auto encoded =
         guarded<EncodedRequest>(*adapter_, "encode", [&] { return adapter_->encode(spec_, *config_); });
     if (!encoded) return finish(encoded.error());
     create_ = std::move(*encoded);
+    create_.warnings.insert(create_.warnings.begin(), std::make_move_iterator(input_warnings.begin()),
+                            std::make_move_iterator(input_warnings.end()));
     create_budget_.emplace(new_budget());
     if (maybe_applied_ && can_lookup()) return start_lookup(Why::earlier_attempt);
     start_create();
@@ -897,6 +903,7 @@ class SingleOp final : public PartnerOp {
     s.encoded.warnings.insert(s.encoded.warnings.begin(), dropped_.begin(), dropped_.end());
     s.spec = op_ == Operation::update ? &changes_ : nullptr;
     s.partner_id = partner_id_;
+    s.deactivate = deactivate_;
     send_step(std::move(s), *budget_);
   }
 
@@ -922,13 +929,17 @@ class SingleOp final : public PartnerOp {
     // The changed fields are checked as a create's are; an email not being changed is not required.
     const bool no_email = changes_.email.empty();
     if (no_email) changes_.email = "update@partnerkit.invalid";
-    auto valid = validated(std::move(changes_));
-    if (!valid) {
-      Error e = valid.error();
-      return e;
-    }
+    std::vector<std::string> input_warnings;
+    auto valid = guarded<PartnerSpec>(*adapter_, "validate", [&] {
+      return validated_for(*adapter_, std::move(changes_), &input_warnings);
+    });
+    if (!valid) return valid.error();
     changes_ = std::move(*valid);
     if (no_email) changes_.email.clear();
+    dropped_.insert(dropped_.end(), input_warnings.begin(), input_warnings.end());
+    if (set_fields(changes_).empty())  // every given field was blank
+      return Error::make(errc::invalid_input,
+                         "nothing to update on " + vendor_ + " (every given field was blank)");
     return {};
   }
 
