@@ -10,6 +10,11 @@ partner per (vendor, email): nothing missing, nothing twice.
 import argparse, json, os, random, signal, ssl, subprocess, sys, tempfile, time, urllib.request
 
 VENDORS = ["dub", "partnero", "journeybee"]
+# Vendors with a lookup (find by external id / email): every `existing` result must carry the vendor's id.
+LOOKUP_VENDORS = {"dub", "partnero"}
+# Of those, the ones whose repeated create answers "already exists" (4xx): a create re-sent for a partner
+# the lookup would have found shows up as such an answer in the sandbox's counters.
+CREATE_ONLY_VENDORS = {"partnero"}
 DEFAULT_FAULTS = "5xx=0.1,reset=0.05,apply-then-drop=0.02,truncate=0.02,stall=0.01"
 
 
@@ -104,6 +109,7 @@ def main():
 
         # Every (item, vendor) has exactly one final result, and each is definite.
         seen, outcomes, errors = set(), {}, {}
+        existing_without_id = {}
         with open(final_out) as f:
             for line in f:
                 r = json.loads(line)
@@ -115,10 +121,14 @@ def main():
                     outcomes[r["outcome"]] = outcomes.get(r["outcome"], 0) + 1
                     if r["outcome"] not in ("created", "updated", "existing"):
                         failures.append(f"{key}: outcome {r['outcome']}")
+                    if r["outcome"] == "existing" and r["vendor"] in LOOKUP_VENDORS and not r["partner_id"]:
+                        existing_without_id[r["vendor"]] = existing_without_id.get(r["vendor"], 0) + 1
                 else:
                     errors[r["error"]["code"]] = errors.get(r["error"]["code"], 0) + 1
                     if r["error"]["retryable"]:
                         failures.append(f"{key}: ended with a retryable error {r['error']['code']}")
+        for v, n in existing_without_id.items():
+            failures.append(f"{v}: {n} `existing` results without the partner's id (the lookup should give it)")
         if len(seen) != args.items * len(VENDORS):
             failures.append(f"{len(seen)} results, expected {args.items * len(VENDORS)}")
 
@@ -141,6 +151,10 @@ def main():
             if extra:
                 failures.append(f"{v}: {len(extra)} unexpected partners")
             counters[v] = vs.get("counters")
+            if v in CREATE_ONLY_VENDORS:
+                dup = sum(c.get("answered_4xx", 0) - c.get("rate_limited", 0) for c in (vs.get("counters") or {}).values())
+                if dup:
+                    failures.append(f"{v}: {dup} 4xx answers besides 429s: creates re-sent for partners that existed")
         print(f"  final run: exit {rc}, {elapsed:.1f} s in all; outcomes {outcomes}, errors {errors}", flush=True)
         print(f"  sandbox counters: {json.dumps(counters)}", flush=True)
     finally:
