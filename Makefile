@@ -10,6 +10,8 @@ CMAKE_LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_
 PACKAGES := g++ cmake ninja-build ccache make pkg-config \
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev \
   libssl-dev openssl python3 curl googletest libgtest-dev libgmock-dev libbenchmark-dev clang-format
+# The PostgreSQL scale-out (pg/): libpq to build, the server for the tests' throwaway clusters.
+PACKAGES += postgresql-15 libpq-dev
 BENCH_PACKAGES := wrk nginx-light
 
 .PHONY: setup configure build test demo bench soak sanitize tsan format format-check install clean

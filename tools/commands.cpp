@@ -9,10 +9,19 @@ extern const Command validate_command;
 extern const Command provision_command;
 extern const Command vendors_command;
 extern const Command sandbox_command;
+#ifdef PARTNERKIT_HAS_PG
+extern const Command db_command;
+extern const Command enqueue_command;
+extern const Command status_command;
+#endif
 
 std::span<const Command> commands() {
-  static const Command table[] = {render_command, validate_command, provision_command, sandbox_command,
-                                  vendors_command};
+  static const Command table[] = {
+      render_command, validate_command, provision_command, sandbox_command, vendors_command,
+#ifdef PARTNERKIT_HAS_PG
+      db_command,     enqueue_command,  status_command,
+#endif
+  };
   return table;
 }
 
