@@ -3,6 +3,8 @@
 #include <partnerkit/pg/errors.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -302,19 +304,22 @@ asio::awaitable<Result<Notification>> run_wait_notification(StatePtr s) {
 
 template <class T, class Handler>
 void spawn(const StatePtr& s, asio::awaitable<Result<T>> op, Handler handler) {
-  asio::co_spawn(s->executor, std::move(op),
-                 [h = std::move(handler)](std::exception_ptr ep, Result<T> r) mutable {
-                   if (ep) {
-                     try {
-                       std::rethrow_exception(ep);
-                     } catch (const std::exception& e) {
-                       r = Error::make(errc::internal, std::string("PostgreSQL client: ") + e.what());
-                     } catch (...) {
-                       r = Error::make(errc::internal, "PostgreSQL client: unknown exception");
-                     }
-                   }
-                   std::move(h)(std::move(r));
-                 });
+  // The handler runs on its associated executor (a strand, say), not merely on the Connection's.
+  auto ex = asio::get_associated_executor(handler, s->executor);
+  asio::co_spawn(
+      s->executor, std::move(op),
+      asio::bind_executor(ex, [h = std::move(handler)](std::exception_ptr ep, Result<T> r) mutable {
+        if (ep) {
+          try {
+            std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            r = Error::make(errc::internal, std::string("PostgreSQL client: ") + e.what());
+          } catch (...) {
+            r = Error::make(errc::internal, "PostgreSQL client: unknown exception");
+          }
+        }
+        std::move(h)(std::move(r));
+      }));
 }
 
 }  // namespace
