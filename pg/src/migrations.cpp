@@ -185,7 +185,7 @@ BEGIN
   v_state := CASE p_outcome WHEN 'retry' THEN 'pending' ELSE p_outcome END;
   UPDATE partnerkit.items
      SET state = v_state, result = p_result, error_code = p_error_code,
-         reconciling = CASE WHEN p_outcome IN ('done', 'failed', 'retry') THEN false ELSE reconciling END,
+         reconciling = (p_outcome = 'reconcile'),
          lease_owner = NULL, lease_expires_at = NULL,
          run_after = CASE WHEN p_outcome = 'retry' THEN clock_timestamp() + p_retry_in ELSE run_after END,
          updated_at = clock_timestamp(),

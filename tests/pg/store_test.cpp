@@ -143,6 +143,15 @@ TEST_F(StoreTest, RetryGoesBackToPendingAfterItsDelay) {
   auto again = ok(store.claim("w1", 1, 30s));
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].attempt, 2);
+  EXPECT_FALSE(again[0].reconciling);
+  // "May have been applied": reconcile, and the next claim says so.
+  EXPECT_TRUE(
+      ok(store.complete(done(again[0].id, 2, "w1", pg::Outcome::reconcile, json::object{}, "timeout"))));
+  EXPECT_EQ(ok(store.get(again[0].id))->state, pg::ItemState::reconcile);
+  auto third = ok(store.claim("w1", 1, 30s));
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_TRUE(third[0].reconciling);
+  EXPECT_EQ(third[0].attempt, 3);
 }
 
 TEST_F(StoreTest, SameIdempotencyKeyIsOneItem) {
