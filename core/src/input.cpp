@@ -179,12 +179,15 @@ struct SpecReader::Impl {
   std::vector<Column> columns;
   std::vector<std::string> cells;
   std::size_t ncells = 0;
+  std::size_t line_quotes = 0;  // '"' in the last line read (read_line)
 
   Impl(std::istream& s, SpecReaderOptions o) : in(&s), options(o), format(o.format) {}
 
   // One physical line into `out` (without its end of line), at most `limit` bytes kept.
+  // line_quotes counts the '"' of the whole line, kept or not.
   LineStatus read_line(std::string& out, std::size_t limit) {
     out.clear();
+    line_quotes = 0;
     std::streambuf* sb = in->rdbuf();
     if (sb == nullptr) return LineStatus::eof;
     bool any = false;
@@ -198,6 +201,7 @@ struct SpecReader::Impl {
       }
       any = true;
       if (c == '\n') break;
+      if (c == '"') ++line_quotes;
       if (out.size() < limit)
         out.push_back(static_cast<char>(c));
       else
@@ -302,8 +306,10 @@ struct SpecReader::Impl {
     }
     RawRecord rec;
     rec.line = line_no;
+    std::size_t quotes = line_quotes;  // in the record so far: odd while a quoted field is open
     if (st == LineStatus::too_long) {
       rec.problem = too_long_message();
+      skip_open_quote(quotes);
       return rec;
     }
     ncells = 1;
@@ -361,11 +367,21 @@ struct SpecReader::Impl {
         rec.problem = "a quoted field starting here is never closed";
         return rec;
       }
+      quotes += line_quotes;
       if (st == LineStatus::too_long || budget == 0) {
         rec.problem = too_long_message();
+        skip_open_quote(quotes);
         return rec;
       }
     }
+  }
+
+  // A record over the limit ends where its quoted field closes, not at the line where the limit was
+  // reached: the lines up to the closing quote are skipped (kept nowhere), so text inside the quotes
+  // never becomes records of its own. `quotes` is the count of '"' read in the record so far.
+  void skip_open_quote(std::size_t quotes) {
+    while (quotes % 2 == 1 && read_line(line, 0) != LineStatus::eof) quotes += line_quotes;
+    line.clear();
   }
 
   bool read_header() {
