@@ -179,15 +179,18 @@ struct SpecReader::Impl {
   std::vector<Column> columns;
   std::vector<std::string> cells;
   std::size_t ncells = 0;
-  std::size_t line_quotes = 0;  // '"' in the last line read (read_line)
+  // Where a CSV record ends, tracked over every byte read (kept or not): the parser's own states,
+  // so a record over the limit ends exactly where it would have ended under no limit.
+  enum class Scan { field_start, unquoted, quoted, quote_in_quoted, bad } scan = Scan::field_start;
+  bool continuing_record = false;  // read_line goes on with the record of the previous line
 
   Impl(std::istream& s, SpecReaderOptions o) : in(&s), options(o), format(o.format) {}
 
   // One physical line into `out` (without its end of line), at most `limit` bytes kept.
-  // line_quotes counts the '"' of the whole line, kept or not.
+  // `scan` follows the CSV states over the whole line, kept bytes or not.
   LineStatus read_line(std::string& out, std::size_t limit) {
     out.clear();
-    line_quotes = 0;
+    if (!continuing_record) scan = Scan::field_start;
     std::streambuf* sb = in->rdbuf();
     if (sb == nullptr) return LineStatus::eof;
     bool any = false;
@@ -201,7 +204,7 @@ struct SpecReader::Impl {
       }
       any = true;
       if (c == '\n') break;
-      if (c == '"') ++line_quotes;
+      scan_char(static_cast<char>(c));
       if (out.size() < limit)
         out.push_back(static_cast<char>(c));
       else
@@ -306,10 +309,9 @@ struct SpecReader::Impl {
     }
     RawRecord rec;
     rec.line = line_no;
-    std::size_t quotes = line_quotes;  // in the record so far: odd while a quoted field is open
     if (st == LineStatus::too_long) {
       rec.problem = too_long_message();
-      skip_open_quote(quotes);
+      skip_rest_of_record();
       return rec;
     }
     ncells = 1;
@@ -362,25 +364,50 @@ struct SpecReader::Impl {
       if (state != State::quoted) return rec;
       // A quoted field goes on on the next line.
       cells[ncells - 1].push_back('\n');
+      continuing_record = true;
       st = read_line(line, budget);
+      continuing_record = false;
       if (st == LineStatus::eof) {
         rec.problem = "a quoted field starting here is never closed";
         return rec;
       }
-      quotes += line_quotes;
       if (st == LineStatus::too_long || budget == 0) {
         rec.problem = too_long_message();
-        skip_open_quote(quotes);
+        skip_rest_of_record();
         return rec;
       }
     }
   }
 
-  // A record over the limit ends where its quoted field closes, not at the line where the limit was
-  // reached: the lines up to the closing quote are skipped (kept nowhere), so text inside the quotes
-  // never becomes records of its own. `quotes` is the count of '"' read in the record so far.
-  void skip_open_quote(std::size_t quotes) {
-    while (quotes % 2 == 1 && read_line(line, 0) != LineStatus::eof) quotes += line_quotes;
+  // The parser's states (read_record) for one byte; a newline is never passed here.
+  void scan_char(char c) noexcept {
+    switch (scan) {
+      case Scan::field_start:
+        scan = c == '"' ? Scan::quoted : c == ',' ? Scan::field_start : Scan::unquoted;
+        break;
+      case Scan::unquoted:
+        if (c == ',') scan = Scan::field_start;
+        if (c == '"') scan = Scan::bad;  // the record ends with this line
+        break;
+      case Scan::quoted:
+        if (c == '"') scan = Scan::quote_in_quoted;
+        break;
+      case Scan::quote_in_quoted:
+        scan = c == '"' ? Scan::quoted : c == ',' ? Scan::field_start : Scan::bad;
+        break;
+      case Scan::bad:
+        break;
+    }
+  }
+
+  // A record over the limit ends where it would have ended under no limit: a quoted field open at
+  // the end of the line read goes on, so the lines up to its closing quote are skipped (kept nowhere)
+  // and text inside the quotes never becomes records of its own.
+  void skip_rest_of_record() {
+    continuing_record = true;
+    while (scan == Scan::quoted && read_line(line, 0) != LineStatus::eof) {
+    }
+    continuing_record = false;
     line.clear();
   }
 

@@ -67,5 +67,27 @@ TEST(SpecReaderFuzzFindings, QuoteOpenedPastTheLimitIsFollowed) {
   EXPECT_EQ(items[1].spec->email, "b@example.com");
 }
 
+// Malformed and over the limit: the record ends where the parser would end it under no limit (here at
+// "text after the closing quote", line 3), not where a count of quotes says (which swallowed line 4).
+TEST(SpecReaderFuzzFindings, OverLongRecordEndsWhereItWouldWithoutTheLimit) {
+  const std::string text =
+      "email,name,description\n"
+      "\"b@example.com\",Bo,\"" +
+      std::string(100, 'y') +
+      "\n"
+      "x\"a\"b\n"
+      "c@example.com,C,ok\n";
+  for (std::size_t limit : {std::size_t{64}, std::size_t{1} << 20}) {
+    SCOPED_TRACE(limit);
+    auto items = read_csv(text, limit);
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_EQ(items[0].line, 2u);
+    EXPECT_FALSE(items[0].spec);
+    EXPECT_EQ(items[1].line, 4u);
+    ASSERT_TRUE(items[1].spec) << items[1].spec.error().message;
+    EXPECT_EQ(items[1].spec->email, "c@example.com");
+  }
+}
+
 }  // namespace
 }  // namespace partnerkit
