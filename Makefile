@@ -10,9 +10,13 @@ CMAKE_LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_
 PACKAGES := g++ cmake ninja-build ccache make pkg-config \
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev \
   libssl-dev openssl python3 curl googletest libgtest-dev libgmock-dev libbenchmark-dev clang-format
+# The PostgreSQL scale-out (pg/): libpq to build, the server for the tests' throwaway clusters.
+PACKAGES += postgresql-15 libpq-dev
+# The fuzzers (make fuzz, .ci/run): clang and its libFuzzer/sanitizer runtimes.
+PACKAGES += clang libclang-rt-14-dev
 BENCH_PACKAGES := wrk nginx-light
 
-.PHONY: setup configure build test demo bench soak sanitize tsan format format-check install clean
+.PHONY: setup configure build test demo bench soak sanitize tsan format format-check install clean fuzz
 
 setup:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -65,5 +69,11 @@ format-check:
 install: build
 	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
 
+# libFuzzer targets (clang; ASan + UBSan) in build-fuzz/: replay the seed corpora, then fuzz each
+# target FUZZ_SECONDS (JOBS at a time). `make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS=journal` for one.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	JOBS=$(JOBS) ./scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD) build-asan build-tsan
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz

@@ -13,11 +13,20 @@ extern const Command find_command;
 extern const Command get_command;
 extern const Command update_command;
 extern const Command deactivate_command;
+#ifdef PARTNERKIT_HAS_PG
+extern const Command db_command;
+extern const Command enqueue_command;
+extern const Command status_command;
+#endif
 
 std::span<const Command> commands() {
-  static const Command table[] = {render_command,     validate_command, provision_command,
-                                  find_command,       get_command,      update_command,
-                                  deactivate_command, sandbox_command,  vendors_command};
+  static const Command table[] = {
+      render_command, validate_command,   provision_command, find_command,    get_command,
+      update_command, deactivate_command, sandbox_command,   vendors_command,
+#ifdef PARTNERKIT_HAS_PG
+      db_command,     enqueue_command,    status_command,
+#endif
+  };
   return table;
 }
 

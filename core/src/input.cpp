@@ -208,12 +208,18 @@ struct SpecReader::Impl {
   std::vector<std::string> cells;
   std::size_t ncells = 0;
   boost::json::object extras;  // of the record being parsed
+  // Where a CSV record ends, tracked over every byte read (kept or not): the parser's own states,
+  // so a record over the limit ends exactly where it would have ended under no limit.
+  enum class Scan { field_start, unquoted, quoted, quote_in_quoted, bad } scan = Scan::field_start;
+  bool continuing_record = false;  // read_line goes on with the record of the previous line
 
   Impl(std::istream& s, SpecReaderOptions o) : in(&s), options(o), format(o.format) {}
 
   // One physical line into `out` (without its end of line), at most `limit` bytes kept.
+  // `scan` follows the CSV states over the whole line, kept bytes or not.
   LineStatus read_line(std::string& out, std::size_t limit) {
     out.clear();
+    if (!continuing_record) scan = Scan::field_start;
     std::streambuf* sb = in->rdbuf();
     if (sb == nullptr) return LineStatus::eof;
     bool any = false;
@@ -227,6 +233,7 @@ struct SpecReader::Impl {
       }
       any = true;
       if (c == '\n') break;
+      scan_char(static_cast<char>(c));
       if (out.size() < limit)
         out.push_back(static_cast<char>(c));
       else
@@ -342,6 +349,7 @@ struct SpecReader::Impl {
     rec.line = line_no;
     if (st == LineStatus::too_long) {
       rec.problem = too_long_message();
+      skip_rest_of_record();
       return rec;
     }
     ncells = 1;
@@ -394,16 +402,51 @@ struct SpecReader::Impl {
       if (state != State::quoted) return rec;
       // A quoted field goes on on the next line.
       cells[ncells - 1].push_back('\n');
+      continuing_record = true;
       st = read_line(line, budget);
+      continuing_record = false;
       if (st == LineStatus::eof) {
         rec.problem = "a quoted field starting here is never closed";
         return rec;
       }
       if (st == LineStatus::too_long || budget == 0) {
         rec.problem = too_long_message();
+        skip_rest_of_record();
         return rec;
       }
     }
+  }
+
+  // The parser's states (read_record) for one byte; a newline is never passed here.
+  void scan_char(char c) noexcept {
+    switch (scan) {
+      case Scan::field_start:
+        scan = c == '"' ? Scan::quoted : c == ',' ? Scan::field_start : Scan::unquoted;
+        break;
+      case Scan::unquoted:
+        if (c == ',') scan = Scan::field_start;
+        if (c == '"') scan = Scan::bad;  // the record ends with this line
+        break;
+      case Scan::quoted:
+        if (c == '"') scan = Scan::quote_in_quoted;
+        break;
+      case Scan::quote_in_quoted:
+        scan = c == '"' ? Scan::quoted : c == ',' ? Scan::field_start : Scan::bad;
+        break;
+      case Scan::bad:
+        break;
+    }
+  }
+
+  // A record over the limit ends where it would have ended under no limit: a quoted field open at
+  // the end of the line read goes on, so the lines up to its closing quote are skipped (kept nowhere)
+  // and text inside the quotes never becomes records of its own.
+  void skip_rest_of_record() {
+    continuing_record = true;
+    while (scan == Scan::quoted && read_line(line, 0) != LineStatus::eof) {
+    }
+    continuing_record = false;
+    line.clear();
   }
 
   bool read_header() {

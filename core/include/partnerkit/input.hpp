@@ -70,7 +70,9 @@ struct InputItem {
 struct SpecReaderOptions {
   InputFormat format = InputFormat::automatic;
   // A record (a line; for CSV all lines of a record with quoted newlines) longer than this is an
-  // error item; the reader skips the rest of it and goes on with the next line.
+  // error item; the reader skips the rest of it and goes on with the next record. For CSV the rest
+  // ends where it would end under no limit (an open quoted field goes on to its closing quote), so
+  // lines inside the quotes never become records of their own.
   std::size_t max_record_bytes = std::size_t{1} << 20;
   // Top-level names read besides PartnerSpec's (lower case), e.g. {"partner_id"} for the commands
   // that address an existing partner: JSON members and CSV columns of these names (and CSV columns

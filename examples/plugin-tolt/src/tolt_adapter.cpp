@@ -49,6 +49,22 @@ bool parse(std::string_view body, json::value& out) {
   return !ec;
 }
 
+// Emails compare without ASCII case and surrounding blanks (Tolt lower-cases them).
+bool same_email(std::string_view a, std::string_view b) {
+  const auto trim = [](std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+  };
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  a = trim(a);
+  b = trim(b);
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
 const json::string* str(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   return v ? v->if_string() : nullptr;
@@ -259,6 +275,9 @@ pk::Result<pk::Partner> ToltAdapter::decode(const pk::HttpResponse& response,
   if (!id || id->empty()) return protocol(response, "tolt's partner has no id", "data.id");
   const auto* email = str(*p, "email");
   if (!email) return protocol(response, "tolt's partner has no email", "data.email");
+  // An answer about someone else is not the partner we sent (found by the kit's decode fuzzer).
+  if (context.spec && !same_email(context.spec->email, *email))
+    return protocol(response, "tolt's partner has another email than the one sent", "email");
 
   pk::Partner out;
   out.vendor = std::string(vendor);

@@ -211,6 +211,28 @@ TEST(ToltAdapter, DecodesLinkAndStatus) {
   EXPECT_EQ(r->links[0].id, "lnk_1");
 }
 
+// Found by the author's kit's decode fuzzer (fuzz/tolt_decode_fuzz.cpp): a 2xx describing another
+// partner was taken as ours.
+TEST(ToltAdapter, RefusesAnAnswerAboutAnotherEmail) {
+  tolt::ToltAdapter a;
+  pk::PartnerSpec s;
+  s.email = "sam@example.com";
+  pk::DecodeContext ctx;
+  ctx.spec = &s;
+  auto other = a.decode(
+      json_response(
+          200, R"({"success":true,"data":[{"id":"part_yP2D","status":"active","email":"bo@example.com"}]})"),
+      ctx);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, pk::errc::protocol);
+  EXPECT_EQ(other.error().field, "email");
+  auto same = a.decode(
+      json_response(201,
+                    R"({"success":true,"data":{"id":"part_1","status":"active","email":"Sam@Example.com"}})"),
+      ctx);
+  ASSERT_TRUE(same) << same.error().message;
+}
+
 pk::HttpRequest encoded(const pk::PartnerSpec& s, std::string key = "tolt_test_key") {
   auto c = tolt_config();
   c.settings["program_id"] = "prg_sandbox";
