@@ -10,7 +10,7 @@ partner per (vendor, email): nothing missing, nothing twice.
 import argparse, json, os, random, signal, ssl, subprocess, sys, tempfile, time, urllib.request
 
 VENDORS = ["dub", "partnero", "journeybee"]
-DEFAULT_FAULTS = "5xx=0.1,reset=0.05,apply-then-drop=0.02,truncate=0.02,stall=0.01"
+DEFAULT_FAULTS = "5xx=0.1,reset=0.05,apply-then-drop=0.02,truncate=0.02,stall=0.01,early-hints=0.05,apply-then-5xx=0.02"
 
 
 def write_items(path, n):
