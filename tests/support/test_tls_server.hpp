@@ -42,8 +42,8 @@ struct ServerResponse {
   // then the next request is read. `stream`: after `raw`, each piece it produces is written until it
   // returns false or a write fails, then the connection is closed. `raw_tcp`: `raw` goes on the TCP
   // socket under the TLS session, unencrypted (the client's TLS read fails), then the close.
-  std::string raw;
-  std::function<bool(std::string& next)> stream;
+  std::string raw{};
+  std::function<bool(std::string& next)> stream{};
   bool raw_tcp = false;
 };
 
