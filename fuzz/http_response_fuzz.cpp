@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     pos += piece;
   }
   if (!ec && reader.done()) {
-    if (response.status < 200 || response.status > 999) __builtin_trap();
+    if (response.status < 200 || response.status > 599) __builtin_trap();
     if (response.body.size() > limits.max_body_bytes) __builtin_trap();
     if (head && !response.body.empty()) __builtin_trap();
   }

@@ -222,6 +222,14 @@ TEST(TransportResponseReader, SwitchingProtocolsIsAnError) {
   EXPECT_EQ(p.ec, transport_error::switching_protocols);
 }
 
+TEST(TransportResponseReader, StatusOutsideTheDefinedRangeIsMalformed) {
+  // Found by fuzz/http_response_fuzz.cpp: Beast parses "000" as a final status.
+  EXPECT_EQ(feed("HTTP/1.1 000 OK\r\nContent-Length: 0\r\n\r\n", 4096).ec, http::error::bad_status);
+  EXPECT_EQ(feed("HTTP/1.1 099 X\r\n\r\n", 4096).ec, http::error::bad_status);
+  EXPECT_EQ(feed("HTTP/1.1 600 X\r\nContent-Length: 0\r\n\r\n", 4096).ec, http::error::bad_status);
+  EXPECT_FALSE(feed("HTTP/1.1 599 X\r\nContent-Length: 0\r\n\r\n", 4096).ec);
+}
+
 TEST(TransportResponseReader, InterimOnlyThenCloseIsPartial) {
   auto p = feed("HTTP/1.1 103 Early Hints\r\nLink: <a>\r\n\r\n", 4096);
   EXPECT_EQ(p.ec, http::error::partial_message);

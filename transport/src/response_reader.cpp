@@ -78,6 +78,11 @@ std::size_t ResponseReader::put(std::string_view data, error_code& ec) {
       }
       budget_ -= std::min(budget_, header_bytes_);
       const int status = out_.status;
+      if (status < 100 || status > 599) {
+        // Beast takes any three digits; RFC 9110 §15 defines 100-599 only.
+        ec = http::error::bad_status;
+        return used;
+      }
       if (status == 101) {
         ec = transport_error::switching_protocols;
         return used;
