@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
 
 #include <algorithm>
@@ -312,13 +313,16 @@ void SendOp::pump(Stream& stream) {
   if (ec != http::error::need_more) return fail(ec);
   const std::size_t room = buffer.max_size() - buffer.size();
   if (room == 0) return fail(http::error::buffer_overflow);  // not reached: the reader's caps are lower
-  stream.async_read_some(buffer.prepare(std::min(room, ResponseReader::read_size)),
-                         [self = shared_from_this(), &stream](error_code e, std::size_t n) {
-                           if (self->finished()) return;
-                           self->conn_->buffer.commit(n);
-                           if (e) return self->read_failed(stream, e);
-                           self->pump(stream);
-                         });
+  // As Beast's http::read: at least 512 bytes, what the buffer already has room for, at most one
+  // read_size — a connection's buffer grows only as far as its answers need.
+  stream.async_read_some(
+      buffer.prepare(boost::beast::read_size(buffer, std::min(room, ResponseReader::read_size))),
+      [self = shared_from_this(), &stream](error_code e, std::size_t n) {
+        if (self->finished()) return;
+        self->conn_->buffer.commit(n);
+        if (e) return self->read_failed(stream, e);
+        self->pump(stream);
+      });
 }
 
 template <class Stream>
