@@ -195,6 +195,16 @@ TEST(TransportResponseReader, ChunkedWithExtensionsAndTrailers) {
   }
 }
 
+TEST(TransportResponseReader, LastChunkAndTrailersByteByByte) {
+  // Found by fuzz/http_response_fuzz.cpp: Beast asserts (Debug builds abort) when the last chunk
+  // is re-entered with fewer than 5 bytes; the reader never hands it fewer.
+  auto p = feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: t\r\n\r\n", 1);
+  ASSERT_FALSE(p.ec) << p.ec.message();
+  EXPECT_EQ(p.response.header("x-t"), "t");
+  EXPECT_EQ(feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX", 1).ec,
+            http::error::partial_message);
+}
+
 TEST(TransportResponseReader, InterimResponsesAreSkipped) {
   const std::string wire =
       "HTTP/1.1 100 Continue\r\n\r\n"

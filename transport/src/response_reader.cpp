@@ -101,6 +101,13 @@ std::size_t ResponseReader::put(std::string_view data, error_code& ec) {
       }
       continue;
     }
+    if (p.chunked() && rest.size() < 5) {
+      // Fewer than 5 unparsed bytes of a chunked body can never end it ("0\r\n\r\n" is 5), and
+      // Beast 1.81 asserts n >= 5 when it re-enters the last chunk (basic_parser.ipp: a Debug
+      // build aborts on a server that sends "0\r\n" and then one byte; found by the fuzzer).
+      ec = http::error::need_more;
+      return used;
+    }
     const std::uint64_t body_before = p.body_bytes();
     const std::size_t n = p.put(boost::asio::const_buffer(rest.data(), rest.size()), ec);
     used += n;
