@@ -14,7 +14,7 @@ VENDORS = ["dub", "partnero", "journeybee"]
 LOOKUP_VENDORS = {"dub", "partnero"}
 # The warning the client puts on an `existing` it settled by a lookup before re-sending the create.
 FOUND_BEFORE_RESEND = "nothing was sent again"
-DEFAULT_FAULTS = "5xx=0.1,reset=0.05,apply-then-drop=0.02,truncate=0.02,stall=0.01"
+DEFAULT_FAULTS = "5xx=0.1,reset=0.05,apply-then-drop=0.02,truncate=0.02,stall=0.01,early-hints=0.05,apply-then-5xx=0.02"
 
 
 def write_items(path, n):

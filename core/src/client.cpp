@@ -410,6 +410,10 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
       result = decode(r.response);
       std::optional<Error> failure;
       if (!result) failure = result.error();
+      // Only an answer that proves nothing happened (a 4xx) rules a write out; a 5xx may have been
+      // applied (DESIGN: "may have been applied"), so it is reconciled like a lost answer.
+      if (failure && is_write() && failure->http_status && *failure->http_status >= 500)
+        maybe_applied_ = true;
       learn_rate_limit(r.response, failure ? &*failure : nullptr, now);
     }
 

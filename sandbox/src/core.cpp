@@ -207,6 +207,15 @@ Outcome SandboxCore::handle(const HttpRequest& request, const RequestContext& co
       out.action = Action::truncate;
       out.response = vendor->apply(request, path, identity);
       break;
+    case FaultKind::early_hints:
+      out.early_hints = true;
+      out.response = vendor->apply(request, path, identity);
+      break;
+    case FaultKind::apply_then_5xx:
+      // The backend acted; the gateway's answer says it did not (as far as the client can tell).
+      (void)vendor->apply(request, path, identity);
+      out.response = vendor->server_error(draw.status);
+      break;
     case FaultKind::none:
       out.response = vendor->apply(request, path, identity);
       break;

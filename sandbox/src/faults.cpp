@@ -74,13 +74,17 @@ std::string_view to_string(FaultKind kind) noexcept {
       return "truncate";
     case FaultKind::stall:
       return "stall";
+    case FaultKind::early_hints:
+      return "early-hints";
+    case FaultKind::apply_then_5xx:
+      return "apply-then-5xx";
   }
   return "none";
 }
 
 bool FaultSpec::empty() const noexcept {
   return server_error == 0 && reset == 0 && apply_then_drop == 0 && truncate == 0 && stall == 0 &&
-         latency.count() == 0;
+         early_hints == 0 && apply_then_5xx == 0 && latency.count() == 0;
 }
 
 std::string FaultSpec::to_string() const {
@@ -97,6 +101,8 @@ std::string FaultSpec::to_string() const {
   add("apply-then-drop", apply_then_drop);
   add("truncate", truncate);
   add("stall", stall);
+  add("early-hints", early_hints);
+  add("apply-then-5xx", apply_then_5xx);
   if (latency.count() != 0) {
     if (!out.empty()) out += ',';
     out += "latency=" + std::to_string(latency.count()) + "ms";
@@ -110,7 +116,7 @@ std::optional<FaultSpec> try_parse_fault_spec(std::string_view spec, std::string
     return std::nullopt;
   };
   FaultSpec result;
-  bool seen[6] = {};
+  bool seen[8] = {};
   if (trim(spec).empty()) return result;
   while (true) {
     auto comma = spec.find(',');
@@ -133,11 +139,16 @@ std::optional<FaultSpec> try_parse_fault_spec(std::string_view spec, std::string
       index = 3, target = &result.truncate;
     } else if (name == "stall") {
       index = 4, target = &result.stall;
+    } else if (name == "early-hints") {
+      index = 6, target = &result.early_hints;
+    } else if (name == "apply-then-5xx") {
+      index = 7, target = &result.apply_then_5xx;
     } else if (name == "latency") {
       index = 5;
     } else {
-      return fail("unknown fault " + quoted(name) +
-                  " (known: 5xx, reset, apply-then-drop, truncate, stall, latency)");
+      return fail(
+          "unknown fault " + quoted(name) +
+          " (known: 5xx, reset, apply-then-drop, truncate, stall, early-hints, apply-then-5xx, latency)");
     }
     if (seen[index]) return fail("fault " + quoted(name) + " given twice");
     seen[index] = true;
@@ -155,7 +166,8 @@ std::optional<FaultSpec> try_parse_fault_spec(std::string_view spec, std::string
     if (comma == std::string_view::npos) break;
     spec.remove_prefix(comma + 1);
   }
-  double sum = result.server_error + result.reset + result.apply_then_drop + result.truncate + result.stall;
+  double sum = result.server_error + result.reset + result.apply_then_drop + result.truncate + result.stall +
+               result.early_hints + result.apply_then_5xx;
   if (sum > 1.0 + 1e-9)
     return fail("fault probabilities sum to " + format_probability(sum) + ", more than 1");
   return result;
@@ -173,7 +185,8 @@ FaultInjector::FaultInjector(FaultSpec spec, std::uint64_t seed) : spec_(spec), 
 double FaultInjector::uniform() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
 
 FaultInjector::Draw FaultInjector::draw() {
-  double total = spec_.server_error + spec_.reset + spec_.apply_then_drop + spec_.truncate + spec_.stall;
+  double total = spec_.server_error + spec_.reset + spec_.apply_then_drop + spec_.truncate + spec_.stall +
+                 spec_.early_hints + spec_.apply_then_5xx;
   if (total <= 0) return {};
   double u = uniform();
   Draw d;
@@ -188,6 +201,11 @@ FaultInjector::Draw FaultInjector::draw() {
   if (u < (edge += spec_.apply_then_drop)) return {FaultKind::apply_then_drop, 0};
   if (u < (edge += spec_.truncate)) return {FaultKind::truncate, 0};
   if (u < (edge += spec_.stall)) return {FaultKind::stall, 0};
+  if (u < (edge += spec_.early_hints)) return {FaultKind::early_hints, 0};
+  if (u < (edge += spec_.apply_then_5xx)) {
+    static constexpr int statuses[] = {502, 503, 504};
+    return {FaultKind::apply_then_5xx, statuses[rng_() % 3]};
+  }
   return {};
 }
 

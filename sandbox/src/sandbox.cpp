@@ -227,6 +227,22 @@ class Session : public std::enable_shared_from_this<Session> {
   void respond() {
     build_response();
     beast::get_lowest_layer(stream_).expires_after(write_timeout);
+    if (outcome_.early_hints) {
+      // The "early-hints" fault: an interim response first (RFC 9110 §15.2), then the real answer.
+      outcome_.early_hints = false;
+      static constexpr std::string_view hints =
+          "HTTP/1.1 103 Early Hints\r\nLink: </partnerkit-sandbox.css>; rel=preload; as=style\r\n\r\n";
+      net::async_write(stream_, net::buffer(hints.data(), hints.size()),
+                       [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                         if (ec) return self->close();
+                         self->write_response();
+                       });
+      return;
+    }
+    write_response();
+  }
+
+  void write_response() {
     http::async_write(stream_, response_,
                       [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                         if (ec) return self->close();

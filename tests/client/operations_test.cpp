@@ -530,3 +530,15 @@ TEST_F(Ops, CreateAfterNotFoundThatAnswersExistsIsSettledByASecondLookup) {
   EXPECT_EQ(r->id, "pn_1");
   EXPECT_EQ(r->attempts, 6);
 }
+
+TEST_F(Ops, AFiveHundredAfterACreateIsLookedUpBeforeTheRetry) {
+  // The vendor applied the create and then failed its answer (a 503): the retry is a lookup.
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::status(503));
+  transport->push(found({partner_json("pn_1", "ada@example.com")}));
+  auto r = provision(client, "ops", spec());
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->outcome, Outcome::existing);
+  EXPECT_EQ(r->id, "pn_1");
+  EXPECT_EQ(sent(), (Sent{"POST /partners", "GET /partners?external_id=crm-1"}));
+}

@@ -7,6 +7,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <stdlib.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -134,10 +136,12 @@ TEST(PgConnection, RefusedConnectionsAreClearErrors) {
   EXPECT_NE(r.error().message.find("nobody_here"), std::string::npos) << r.error().message;
   EXPECT_FALSE(unknown_role.connected());
   // Nobody listens there.
-  auto empty = std::filesystem::temp_directory_path() / "partnerkit-pg-nobody";
-  std::filesystem::create_directories(empty);
-  Connection nobody(io.get_executor(), "host=" + empty.string() + " dbname=postgres");
+  char tmpl[] = "/tmp/partnerkit-pg-nobody-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string empty = tmpl;
+  Connection nobody(io.get_executor(), "host=" + empty + " dbname=postgres");
   auto q = run(io, nobody.async_query("SELECT 1", {}, asio::use_awaitable));
+  std::filesystem::remove(empty);
   ASSERT_FALSE(q);
   EXPECT_EQ(q.error().code, errc::network);
   EXPECT_TRUE(q.error().retryable);

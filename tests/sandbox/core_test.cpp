@@ -152,9 +152,10 @@ TEST(SandboxCore, FaultsAreDecidedAndCounted) {
     Action action;
     bool applied;
   } cases[] = {
-      {"reset=1", Action::reset, false},      {"apply-then-drop=1", Action::drop, true},
-      {"truncate=1", Action::truncate, true}, {"stall=1", Action::stall, false},
-      {"5xx=1", Action::respond, false},
+      {"reset=1", Action::reset, false},           {"apply-then-drop=1", Action::drop, true},
+      {"truncate=1", Action::truncate, true},      {"stall=1", Action::stall, false},
+      {"5xx=1", Action::respond, false},           {"early-hints=1", Action::respond, true},
+      {"apply-then-5xx=1", Action::respond, true},
   };
   for (const auto& c : cases) {
     SandboxConfig config;
@@ -166,6 +167,16 @@ TEST(SandboxCore, FaultsAreDecidedAndCounted) {
     EXPECT_EQ(core.vendor("dub").partner_count(), c.applied ? 1u : 0u) << c.spec;
     if (c.action == Action::truncate) {
       EXPECT_EQ(o.response.status, 201);
+    }
+    if (std::string(c.spec) == "early-hints=1") {
+      EXPECT_TRUE(o.early_hints);
+      EXPECT_EQ(o.response.status, 201);
+    }
+    if (std::string(c.spec) == "apply-then-5xx=1") {
+      // Stored, and yet the answer is a gateway error: the client cannot tell it was applied.
+      EXPECT_TRUE(o.response.status == 502 || o.response.status == 503 || o.response.status == 504);
+      EXPECT_EQ(o.fault, FaultKind::apply_then_5xx);
+      EXPECT_FALSE(o.early_hints);
     }
     if (std::string(c.spec) == "5xx=1") {
       EXPECT_TRUE(o.response.status == 500 || o.response.status == 502 || o.response.status == 503);

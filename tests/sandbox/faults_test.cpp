@@ -103,3 +103,43 @@ TEST(FaultKind, Names) {
   EXPECT_EQ(to_string(FaultKind::apply_then_drop), "apply-then-drop");
   EXPECT_EQ(to_string(FaultKind::stall), "stall");
 }
+
+TEST(FaultSpec, EarlyHintsAndApplyThen5xx) {
+  auto s = parse_fault_spec("early-hints=0.05,apply-then-5xx=2%");
+  EXPECT_DOUBLE_EQ(s.early_hints, 0.05);
+  EXPECT_DOUBLE_EQ(s.apply_then_5xx, 0.02);
+  EXPECT_EQ(s.to_string(), "early-hints=0.05,apply-then-5xx=0.02");
+  EXPECT_EQ(parse_fault_spec(s.to_string()), s);
+  EXPECT_EQ(to_string(FaultKind::early_hints), "early-hints");
+  EXPECT_EQ(to_string(FaultKind::apply_then_5xx), "apply-then-5xx");
+  std::string error;
+  EXPECT_FALSE(try_parse_fault_spec("early-hints=0.6,apply-then-5xx=0.6", &error));
+  EXPECT_NE(error.find("more than 1"), std::string::npos);
+}
+
+TEST(FaultInjector, ApplyThen5xxAnswers502503Or504) {
+  FaultInjector f(parse_fault_spec("apply-then-5xx=0.5,early-hints=0.5"), 7);
+  std::map<int, int> statuses;
+  int hints = 0;
+  for (int i = 0; i < 3000; ++i) {
+    auto d = f.draw();
+    ASSERT_NE(d.kind, FaultKind::none);
+    if (d.kind == FaultKind::early_hints) {
+      ++hints;
+      EXPECT_EQ(d.status, 0);
+    } else {
+      ASSERT_EQ(d.kind, FaultKind::apply_then_5xx);
+      ++statuses[d.status];
+    }
+  }
+  EXPECT_GT(hints, 1200);
+  EXPECT_EQ(statuses.size(), 3u);
+  for (int s : {502, 503, 504}) EXPECT_GT(statuses[s], 300) << s;
+}
+
+TEST(FaultInjector, NewKindsDoNotChangeOldSequences) {
+  // A spec without the new kinds draws exactly as before they existed (they come last).
+  FaultInjector a(parse_fault_spec("5xx=0.3,reset=0.2"), 5);
+  FaultInjector b(parse_fault_spec("5xx=0.3,reset=0.2,early-hints=0,apply-then-5xx=0"), 5);
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(a.draw(), b.draw());
+}

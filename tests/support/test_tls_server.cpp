@@ -48,6 +48,7 @@ struct TestServer::Impl {
 
   std::atomic<std::size_t> accepted{0};
   std::atomic<std::size_t> total_requests{0};
+  std::atomic<std::size_t> streamed{0};
   mutable std::mutex mu;
   std::vector<std::size_t> per_connection;
 
@@ -137,6 +138,30 @@ struct TestServer::Impl {
         co_await timer.async_wait(tuple_awaitable);
       }
       if (answer.drop) {
+        error_code ignored;
+        lowest(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+        lowest(stream).close();
+        co_return false;
+      }
+      if (answer.raw_tcp) {
+        co_await asio::async_write(lowest(stream).socket(), asio::buffer(answer.raw), tuple_awaitable);
+        error_code ignored;
+        lowest(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+        lowest(stream).close();
+        co_return false;
+      }
+      if (!answer.raw.empty() || answer.stream) {
+        auto [raw_ec, raw_bytes] =
+            co_await asio::async_write(stream, asio::buffer(answer.raw), tuple_awaitable);
+        (void)raw_bytes;
+        if (raw_ec) co_return false;
+        if (!answer.stream) continue;
+        std::string piece;
+        while (answer.stream(piece)) {
+          auto [sec, sbytes] = co_await asio::async_write(stream, asio::buffer(piece), tuple_awaitable);
+          if (sec) break;
+          streamed.fetch_add(sbytes);
+        }
         error_code ignored;
         lowest(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
         lowest(stream).close();
@@ -237,6 +262,8 @@ const std::string& TestServer::ca_pem() const noexcept { return impl_->ca_pem; }
 std::size_t TestServer::connections_accepted() const noexcept { return impl_->accepted.load(); }
 
 std::size_t TestServer::requests() const noexcept { return impl_->total_requests.load(); }
+
+std::size_t TestServer::bytes_streamed() const noexcept { return impl_->streamed.load(); }
 
 std::vector<std::size_t> TestServer::requests_per_connection() const {
   std::lock_guard lock(impl_->mu);

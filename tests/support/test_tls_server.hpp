@@ -38,6 +38,13 @@ struct ServerResponse {
   bool drop = false;                   // close the connection without answering
   bool close_delimited = false;        // no Content-Length: the body ends when the connection closes
   bool truncate = false;               // with close_delimited: close TCP without TLS close_notify
+  // Raw answers, for hostile-server tests. `raw`: these bytes are the whole answer (nothing added),
+  // then the next request is read. `stream`: after `raw`, each piece it produces is written until it
+  // returns false or a write fails, then the connection is closed. `raw_tcp`: `raw` goes on the TCP
+  // socket under the TLS session, unencrypted (the client's TLS read fails), then the close.
+  std::string raw{};
+  std::function<bool(std::string& next)> stream{};
+  bool raw_tcp = false;
 };
 
 using Behaviour = std::function<ServerResponse(const ServerRequest&)>;
@@ -73,6 +80,8 @@ class TestServer {
 
   std::size_t connections_accepted() const noexcept;
   std::size_t requests() const noexcept;
+  // Bytes written by ServerResponse::stream so far (all connections).
+  std::size_t bytes_streamed() const noexcept;
   // Requests served on each connection, in accept order.
   std::vector<std::size_t> requests_per_connection() const;
 

@@ -9,23 +9,35 @@
 // Redirects are not followed (a 3xx is returned like any other status). HTTP error statuses are
 // responses, not errors.
 //
-// Errors are the natural low-level codes; the policy layer classifies them (error_from_transport):
+// Errors: the transport's own codes (partnerkit::transport_error, <partnerkit/transport_errors.hpp>)
+// name the phase that failed; the rest are the natural low-level codes. The policy layer classifies
+// them all (error_from_transport):
 //   asio::error::operation_aborted        the handler's cancellation slot was emitted
-//   beast::error::timeout                 a phase timeout (connect, TLS, request) or total_timeout
+//   transport_error::resolve_timeout, connect_timeout, tls_handshake_timeout, request_timeout,
+//   pool_wait_timeout                     the phase timeout that expired; total_timeout reports the
+//                                         phase it interrupted (pool_wait_timeout while queued). All
+//                                         compare equal to beast::condition::timeout.
 //   asio::error::host_not_found, …        DNS
-//   asio::error::connection_refused       TCP connect refused, or the proxy refused the CONNECT
+//   asio::error::connection_refused       TCP connect refused
+//   transport_error::proxy_auth_required  the proxy answered CONNECT with 407
+//   transport_error::proxy_refused        the proxy answered CONNECT with another non-2xx status
 //   asio::error::connection_reset, eof,
 //   broken_pipe, ssl::error::stream_truncated   the peer went away mid-exchange
 //   ssl category (asio::error::get_ssl_category()), e.g. "certificate verify failed"
 //                                         TLS handshake or verification failure (untrusted CA,
-//                                         wrong host name, expired certificate, protocol < TLS 1.2)
+//                                         wrong host name, expired certificate, protocol < TLS 1.2),
+//                                         or a TLS record error while reading the response
 //   http::error::body_limit               the body is over max_body_bytes
-//   http::error::header_limit             the header block is over max_header_bytes
+//   http::error::header_limit             the header blocks (interim ones included) are over
+//                                         max_header_bytes
+//   transport_error::response_framing_limit   chunk extensions / padding and trailers over
+//                                         max_header_bytes
+//   transport_error::switching_protocols  a 101 answer (interim 100 and 103 are skipped)
 //   other http::error::*                  malformed response
-//   boost::system::errc::invalid_argument a malformed URL, header name or value (nothing sent)
-//   boost::system::errc::protocol_not_supported
-//                                         a scheme other than https (or http to a non-loopback
+//   transport_error::url_rejected         a malformed URL (nothing sent)
+//   transport_error::scheme_refused       a scheme other than https (or http to a non-loopback
 //                                         host, or http without allow_plain_http_loopback)
+//   transport_error::request_rejected     a method, header name or value that cannot be sent
 //   http::error::end_of_stream / partial_message   the server closed before a complete answer
 // SendResult::request_written is true from the moment the write of the request starts
 // (conservative: bytes may have reached the peer even if the write then failed).
@@ -43,6 +55,7 @@
 #pragma once
 
 #include <partnerkit/transport.hpp>
+#include <partnerkit/transport_errors.hpp>
 #include <partnerkit/version.hpp>
 
 #include <boost/asio/async_result.hpp>
@@ -67,8 +80,8 @@ struct TransportOptions {
   // Writing one request and reading its whole response. Default 30 s.
   std::chrono::milliseconds request_timeout{30'000};
   // The whole async_send: waiting for a pool slot, connecting, handshake, request. 0 (default): none
-  // beyond the phase timeouts (the Client's call_timeout covers retries). Completes with
-  // beast::error::timeout.
+  // beyond the phase timeouts (the Client's call_timeout covers retries). Completes with the
+  // timeout code of the phase it interrupted (transport_error::pool_wait_timeout while queued).
   std::chrono::milliseconds total_timeout{0};
   // A pooled connection unused this long is closed instead of reused. Default 30 s. Expired
   // connections are closed lazily (next use of the origin, close_idle(), or destruction): the pool
@@ -79,9 +92,14 @@ struct TransportOptions {
   std::size_t max_connections_per_origin = 64;
   // Idle keep-alive connections kept per origin; 0 disables reuse. Default 64.
   std::size_t max_idle_per_origin = 64;
-  // Response body cap in bytes (→ http::error::body_limit). Default 1 MiB.
+  // Response body cap in bytes (→ http::error::body_limit). Default 1 MiB. Chunked bodies count
+  // their data only.
   std::size_t max_body_bytes = 1024 * 1024;
-  // Response status line + header block cap in bytes (→ http::error::header_limit). Default 16 KiB.
+  // Everything of a response that is not body, in bytes: the status lines and header blocks of the
+  // interim (1xx) and final responses (→ http::error::header_limit), the chunk-size lines beyond 20
+  // bytes per chunk — extensions, padding — and the trailers (→ transport_error::
+  // response_framing_limit). Default 16 KiB. The connection's read buffer is capped at this plus
+  // 64 KiB (one read).
   std::size_t max_header_bytes = 16 * 1024;
   // Extra trust: a PEM file of CA certificates. Default: none.
   std::string ca_file;

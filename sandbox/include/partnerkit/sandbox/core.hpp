@@ -71,8 +71,9 @@ struct Outcome {
   HttpResponse response;               // respond and truncate
   std::chrono::milliseconds delay{0};  // wait this long before acting (fault spec latency)
   FaultKind fault = FaultKind::none;
-  bool close = false;  // close the connection after answering (413)
-  std::string vendor;  // empty for unrouted and /__sandbox requests
+  bool close = false;        // close the connection after answering (413)
+  bool early_hints = false;  // respond: send an interim 103 Early Hints before `response`
+  std::string vendor;        // empty for unrouted and /__sandbox requests
 };
 
 // Per (vendor, key) counters. Faults are counted when decided.

@@ -23,9 +23,13 @@ enum class FaultKind {
                     // response (status line, some headers or body), then closes (FIN)
   stall,            // "stall": never answers and does NOT apply; holds the connection open until the
                     // client closes it (or the sandbox stops)
+  early_hints,      // "early-hints": applies the request and answers normally, but sends an interim
+                    // 103 Early Hints response first (RFC 9110 §15.2: clients must skip it)
+  apply_then_5xx,   // "apply-then-5xx": applies the request (stores the partner), then answers 502,
+                    // 503 or 504 (uniformly), as a gateway whose backend acted but whose answer was lost
 };
 
-// "5xx", "reset", "apply-then-drop", "truncate", "stall"; "none".
+// "5xx", "reset", "apply-then-drop", "truncate", "stall", "early-hints", "apply-then-5xx"; "none".
 std::string_view to_string(FaultKind kind) noexcept;
 
 // Probabilities per request (each in [0, 1], their sum at most 1) and a fixed extra latency added
@@ -36,6 +40,8 @@ struct FaultSpec {
   double apply_then_drop = 0;
   double truncate = 0;
   double stall = 0;
+  double early_hints = 0;
+  double apply_then_5xx = 0;
   std::chrono::milliseconds latency{0};
 
   bool empty() const noexcept;
@@ -44,7 +50,8 @@ struct FaultSpec {
   friend bool operator==(const FaultSpec&, const FaultSpec&) = default;
 };
 
-// Parses "5xx=0.1,reset=0.05,apply-then-drop=0.02,truncate=0.02,latency=20ms,stall=0.01".
+// Parses "5xx=0.1,reset=0.05,apply-then-drop=0.02,truncate=0.02,latency=20ms,stall=0.01,
+// early-hints=0.05,apply-then-5xx=0.02".
 // Items are comma separated `name=value`, in any order, each at most once; spaces around items
 // are ignored; "" (or only spaces) is no faults. Probabilities are decimals in [0, 1] or percents
 // ("10%"); latency is a non-negative integer with unit "ms" or "s" ("0" alone is allowed).
@@ -61,10 +68,12 @@ class FaultInjector {
  public:
   struct Draw {
     FaultKind kind = FaultKind::none;
-    int status = 0;  // server_error only: 500, 502 or 503
+    int status = 0;  // server_error: 500, 502 or 503; apply_then_5xx: 502, 503 or 504
     friend bool operator==(const Draw&, const Draw&) = default;
   };
 
+  // Draws are made in the order of FaultKind; kinds added later come last, so a spec without them
+  // replays the same sequence as before they existed.
   explicit FaultInjector(FaultSpec spec = {}, std::uint64_t seed = 1);
 
   Draw draw();

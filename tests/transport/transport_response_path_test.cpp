@@ -1,0 +1,344 @@
+// The response path on real sockets against a hostile test server (tests/support): interim
+// responses over keep-alive, endless chunk extensions and trailers under the caps, and the precise
+// report of whether the request may have been applied (SendResult::request_written).
+#include <partnerkit/beast_transport.hpp>
+#include <partnerkit/transport_errors.hpp>
+
+#include "test_tls_server.hpp"
+
+#include <partnerkit/sandbox/sandbox.hpp>
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <sys/resource.h>
+
+#include <optional>
+#include <string>
+
+namespace partnerkit {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using boost::system::error_code;
+using test::ServerRequest;
+using test::ServerResponse;
+using test::TestServer;
+using namespace std::chrono_literals;
+
+struct Outcome {
+  error_code ec;
+  SendResult result;
+};
+
+TransportOptions options_for(const TestServer& server) {
+  TransportOptions o;
+  o.use_default_verify_paths = false;
+  o.ca_pem = server.ca_pem();
+  o.connect_timeout = 5s;
+  o.tls_timeout = 5s;
+  o.request_timeout = 20s;
+  o.proxy_from_environment = false;
+  return o;
+}
+
+HttpRequest post(std::string url, std::string body) {
+  HttpRequest r;
+  r.method = "POST";
+  r.url = std::move(url);
+  r.headers = {{"Content-Type", "application/json"}};
+  r.body = std::move(body);
+  return r;
+}
+
+Outcome send(asio::io_context& ioc, BeastTransport& transport, HttpRequest request) {
+  std::optional<Outcome> out;
+  transport.async_send(std::move(request), [&](error_code ec, SendResult r) {
+    out = Outcome{ec, std::move(r)};
+  });
+  ioc.restart();
+  while (!out && ioc.run_one() > 0) {
+  }
+  EXPECT_TRUE(out.has_value());
+  return out ? std::move(*out) : Outcome{};
+}
+
+std::string created(const std::string& body) {
+  return "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// The peak resident set of this process in KiB (getrusage: monotone, no timing involved).
+long peak_rss_kib() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+// --- interim responses ------------------------------------------------------------------------
+
+// Issue 13 item 1: the 103 was taken as the answer, and the 201 meant for item 1 was read as the
+// answer to item 2 on the same keep-alive connection.
+TEST(BeastTransportResponsePath, EarlyHintsBeforeEachAnswerOverKeepAlive) {
+  TestServer server([](const ServerRequest& r) {
+    ServerResponse res;
+    res.raw = "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" +
+              created(R"({"echo":)" + r.body + "}");
+    return res;
+  });
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  for (int i = 1; i <= 3; ++i) {
+    const std::string item = R"({"item":)" + std::to_string(i) + "}";
+    auto out = send(ioc, transport, post(server.url("/partners"), item));
+    ASSERT_FALSE(out.ec) << i << ": " << out.ec.message();
+    EXPECT_EQ(out.result.response.status, 201) << i;
+    EXPECT_EQ(out.result.response.body, R"({"echo":)" + item + "}") << i;
+    EXPECT_EQ(out.result.response.header("link"), "") << i;
+  }
+  EXPECT_EQ(server.connections_accepted(), 1u);
+  EXPECT_EQ(transport.stats().connections_reused, 2u);
+}
+
+TEST(BeastTransportResponsePath, SeveralInterimResponsesInARow) {
+  TestServer server([](const ServerRequest&) {
+    ServerResponse res;
+    res.raw =
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: <a>\r\n\r\n"
+        "HTTP/1.1 103 Early Hints\r\nLink: <b>\r\n\r\n" +
+        created(R"({"id":"p1"})");
+    return res;
+  });
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  for (int i = 0; i < 2; ++i) {
+    auto out = send(ioc, transport, post(server.url("/partners"), "{}"));
+    ASSERT_FALSE(out.ec) << out.ec.message();
+    EXPECT_EQ(out.result.response.status, 201);
+    EXPECT_EQ(out.result.response.body, R"({"id":"p1"})");
+  }
+  EXPECT_EQ(server.connections_accepted(), 1u);
+}
+
+TEST(BeastTransportResponsePath, SwitchingProtocolsIsAnError) {
+  ServerResponse res;
+  res.raw = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  auto out = send(ioc, transport, post(server.url("/partners"), "{}"));
+  EXPECT_EQ(out.ec, transport_error::switching_protocols) << out.ec.message();
+  EXPECT_TRUE(out.result.request_written);
+  EXPECT_EQ(transport.stats().idle_connections, 0u);
+}
+
+// --- every byte under a cap -------------------------------------------------------------------
+
+constexpr std::size_t flood_bytes = 64u << 20;  // what the server tries to push: 64 MiB
+
+// A generator of `total` bytes of `fill` in 64 KiB pieces, then `tail`.
+std::function<bool(std::string&)> flood(char fill, std::string tail) {
+  auto sent = std::make_shared<std::size_t>(0);
+  auto done = std::make_shared<bool>(false);
+  return [=](std::string& next) {
+    if (*done) return false;
+    if (*sent >= flood_bytes) {
+      next = tail;
+      *done = true;
+      return true;
+    }
+    next.assign(64 * 1024, fill);
+    *sent += next.size();
+    return true;
+  };
+}
+
+// Issue 13 item 3: 100 MB of chunk extension took 140 MB of RSS. Now: the framing cap, a few KiB.
+TEST(BeastTransportResponsePath, EndlessChunkExtensionIsCutOffWithBoundedMemory) {
+  ServerResponse res;
+  res.raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=";
+  res.stream = flood('x', "\r\nx\r\n0\r\n\r\n");
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  const long rss_before = peak_rss_kib();
+  auto out = send(ioc, transport, post(server.url("/partners"), "{}"));
+  EXPECT_EQ(out.ec, transport_error::response_framing_limit) << out.ec.message();
+  EXPECT_TRUE(out.result.request_written);
+  EXPECT_LT(peak_rss_kib() - rss_before, 32 * 1024) << "the client held the extension in memory";
+  server.stop();
+  EXPECT_LT(server.bytes_streamed(), flood_bytes) << "the client read the whole flood";
+  EXPECT_EQ(error_from_transport(out.ec, true).code, errc::protocol);
+}
+
+TEST(BeastTransportResponsePath, EndlessTrailersAreCutOffWithBoundedMemory) {
+  ServerResponse res;
+  res.raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-Trailer: ";
+  res.stream = flood('t', "\r\n\r\n");
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  const long rss_before = peak_rss_kib();
+  auto out = send(ioc, transport, post(server.url("/partners"), "{}"));
+  EXPECT_EQ(out.ec, transport_error::response_framing_limit) << out.ec.message();
+  EXPECT_TRUE(out.result.request_written);
+  EXPECT_LT(peak_rss_kib() - rss_before, 32 * 1024);
+  server.stop();
+  EXPECT_LT(server.bytes_streamed(), flood_bytes);
+}
+
+TEST(BeastTransportResponsePath, EndlessHeaderLineHitsTheHeaderLimit) {
+  ServerResponse res;
+  res.raw = "HTTP/1.1 200 OK\r\nX-Endless: ";
+  res.stream = flood('h', "\r\n\r\n");
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  auto out = send(ioc, transport, post(server.url("/partners"), "{}"));
+  EXPECT_EQ(out.ec, http::error::header_limit) << out.ec.message();
+  EXPECT_TRUE(out.result.request_written);
+  server.stop();
+  EXPECT_LT(server.bytes_streamed(), flood_bytes);
+}
+
+// --- "may have been applied": request_written stays true after the write ---------------------
+
+TEST(BeastTransportResponsePath, BodyOverTheCapLeavesRequestWritten) {
+  ServerResponse res;
+  res.body = std::string(4096, 'x');
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.max_body_bytes = 1024;
+  BeastTransport transport(ioc.get_executor(), o);
+  auto out = send(ioc, transport, post(server.url("/partners"), "{}"));
+  EXPECT_EQ(out.ec, http::error::body_limit) << out.ec.message();
+  EXPECT_TRUE(out.result.request_written);
+  EXPECT_EQ(server.requests(), 1u);
+}
+
+TEST(BeastTransportResponsePath, BrokenChunkLeavesRequestWritten) {
+  ServerResponse res;
+  res.raw = "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n";
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  auto out = send(ioc, transport, post(server.url("/partners"), "{}"));
+  EXPECT_EQ(out.ec, http::error::bad_chunk) << out.ec.message();
+  EXPECT_TRUE(out.result.request_written);
+  EXPECT_EQ(transport.stats().idle_connections, 0u);
+}
+
+TEST(BeastTransportResponsePath, TlsErrorWhileReadingLeavesRequestWritten) {
+  ServerResponse res;
+  res.raw = "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}";  // in clear, under the TLS session
+  res.raw_tcp = true;
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  auto out = send(ioc, transport, post(server.url("/partners"), "{}"));
+  ASSERT_TRUE(out.ec);
+  EXPECT_EQ(out.ec.category(), asio::error::get_ssl_category()) << out.ec.message();
+  EXPECT_TRUE(out.result.request_written);
+  EXPECT_EQ(server.requests(), 1u);
+}
+
+TEST(BeastTransportResponsePath, TimeoutAfterWritingLeavesRequestWritten) {
+  ServerResponse res;
+  res.delay = 3s;
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.request_timeout = 200ms;
+  BeastTransport transport(ioc.get_executor(), o);
+  auto out = send(ioc, transport, post(server.url("/partners"), "{}"));
+  EXPECT_EQ(out.ec, transport_error::request_timeout) << out.ec.message();
+  EXPECT_TRUE(out.result.request_written);
+  const Error e = error_from_transport(out.ec, out.result.request_written);
+  EXPECT_EQ(e.code, errc::timeout);
+  EXPECT_NE(e.message.find("writing the request or reading the response"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("may have applied"), std::string::npos) << e.message;
+}
+
+// --- the phase of a total timeout -------------------------------------------------------------
+
+TEST(BeastTransportResponsePath, TotalTimeoutWhileQueuedIsAPoolWait) {
+  ServerResponse res;
+  res.delay = 3s;
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.max_connections_per_origin = 1;
+  o.total_timeout = 300ms;
+  BeastTransport transport(ioc.get_executor(), o);
+  std::optional<Outcome> first, second;
+  transport.async_send(post(server.url("/a"), "{}"), [&](error_code ec, SendResult r) {
+    first = Outcome{ec, r};
+  });
+  transport.async_send(post(server.url("/b"), "{}"), [&](error_code ec, SendResult r) {
+    second = Outcome{ec, r};
+  });
+  while (!(first && second) && ioc.run_one() > 0) {
+  }
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->ec, transport_error::request_timeout) << first->ec.message();
+  EXPECT_TRUE(first->result.request_written);
+  EXPECT_EQ(second->ec, transport_error::pool_wait_timeout) << second->ec.message();
+  EXPECT_FALSE(second->result.request_written);
+  EXPECT_NE(error_from_transport(second->ec, false).message.find("waiting for a connection from the pool"),
+            std::string::npos);
+}
+
+// --- the sandbox's two faults, end to end -------------------------------------------------------
+
+HttpRequest dub_create(const sandbox::Sandbox& sb, const std::string& email) {
+  HttpRequest r = post(sb.base_url("dub") + "/partners", R"({"email":")" + email + R"(","name":"P"})");
+  r.headers.emplace_back("Authorization", "Bearer " + sb.api_key("dub"));
+  return r;
+}
+
+TransportOptions options_for(const sandbox::Sandbox& sb) {
+  TransportOptions o;
+  o.use_default_verify_paths = false;
+  o.ca_pem = sb.ca_pem();
+  o.proxy_from_environment = false;
+  return o;
+}
+
+TEST(BeastTransportResponsePath, SandboxEarlyHintsAreSkippedOnEveryAnswer) {
+  sandbox::SandboxOptions so;
+  so.config.faults = sandbox::parse_fault_spec("early-hints=1");
+  sandbox::Sandbox sb(so);
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(sb));
+  for (int i = 0; i < 3; ++i) {
+    const std::string email = "hints" + std::to_string(i) + "@example.com";
+    auto out = send(ioc, transport, dub_create(sb, email));
+    ASSERT_FALSE(out.ec) << out.ec.message();
+    EXPECT_EQ(out.result.response.status, 201);
+    EXPECT_NE(out.result.response.body.find(email), std::string::npos) << out.result.response.body;
+  }
+  EXPECT_EQ(transport.stats().connections_opened, 1u);
+  EXPECT_EQ(sb.core().counters("dub", "sk_test_dub").faults.at("early-hints"), 3u);
+}
+
+TEST(BeastTransportResponsePath, SandboxApplyThen5xxStoresAndAnswersAGatewayError) {
+  sandbox::SandboxOptions so;
+  so.config.faults = sandbox::parse_fault_spec("apply-then-5xx=1");
+  sandbox::Sandbox sb(so);
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(sb));
+  auto out = send(ioc, transport, dub_create(sb, "gw@example.com"));
+  ASSERT_FALSE(out.ec) << out.ec.message();
+  const int status = out.result.response.status;
+  EXPECT_TRUE(status == 502 || status == 503 || status == 504) << status;
+  EXPECT_EQ(sb.core().vendor("dub").partner_count(), 1u);
+}
+
+}  // namespace
+}  // namespace partnerkit

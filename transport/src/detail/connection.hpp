@@ -1,0 +1,54 @@
+// One connection: a TCP (+ TLS) stream on its own strand, its read buffer (bounded) and its phase
+// timer. Owned by exactly one send operation at a time, or by the pool while idle.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace partnerkit::detail {
+
+struct Connection {
+  // max_buffer: the read buffer's fixed maximum (ResponseReader::buffer_limit).
+  Connection(boost::asio::any_io_executor strand_ex, boost::asio::ssl::context* ctx, std::string origin_key,
+             std::size_t max_buffer);
+
+  boost::asio::ip::tcp::socket& sock() { return tls ? tls->next_layer() : *plain; }
+
+  // Closes the socket now: pending operations complete with operation_aborted.
+  void close();
+
+  // True if nothing has arrived on the idle connection: no close_notify, no FIN, no RST, no stray
+  // bytes. A connection the server closed while it sat in the pool is detected here, before a byte
+  // of the next request is written.
+  bool alive();
+
+  boost::asio::any_io_executor strand;
+  std::string origin;
+  // Plain asio::ssl::stream over a plain socket, not beast::ssl_stream over beast::tcp_stream:
+  // requests are written as one contiguous buffer (Beast's flat_stream would only add a copy), and
+  // the phase timeouts are one timer per phase (basic_stream arms and cancels a timer on every
+  // read_some / write_some).
+  std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> tls;
+  std::optional<boost::asio::ip::tcp::socket> plain;
+  boost::beast::flat_buffer buffer;                // bytes read and not yet parsed; max_size() is the cap
+  std::optional<boost::asio::steady_timer> timer;  // the timeout of the phase in progress
+  std::uint64_t timer_generation = 0;
+  bool session_saved = false;
+};
+
+using ConnectionPtr = std::shared_ptr<Connection>;
+
+// Graceful close of a connection we will not reuse: TLS close_notify (bounded to 1 s), then the
+// socket. Runs on the connection's strand.
+void retire(ConnectionPtr c);
+
+}  // namespace partnerkit::detail

@@ -1,0 +1,119 @@
+// One async_send: take a connection (pooled or new: resolve, connect, proxy tunnel, TLS), write the
+// request, read the response with ResponseReader, give the connection back. Runs on its
+// connection's strand once it has one; cancellation and the total deadline reach it from any
+// thread through request_abort (mutex-guarded) and a post to the strand.
+#pragma once
+
+#include "detail/request_writer.hpp"
+#include "detail/response_reader.hpp"
+#include "detail/state.hpp"
+
+#include <partnerkit/transport.hpp>
+
+#include <boost/asio/any_completion_executor.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace partnerkit::detail {
+
+class SendOp : public std::enable_shared_from_this<SendOp> {
+ public:
+  using error_code = boost::system::error_code;
+
+  SendOp(std::shared_ptr<BeastTransportState> st, std::shared_ptr<const Target> t, Wire req,
+         Transport::send_handler h, boost::asio::any_completion_executor work);
+
+  Transport::send_handler& handler() { return handler_; }
+  void arm_deadline(std::chrono::milliseconds d);
+  // Called once from async_send: a pooled connection, a new one, or a place in the queue.
+  void acquire();
+  // From the pool (any thread): a connection (pooled) or a slot for a new one for this queued op.
+  void attach(ConnectionPtr c, bool reused);
+  void attach_new();
+  // Any thread: the cancellation slot (operation_aborted) or the total deadline (the phase's
+  // timeout code) fired.
+  void request_abort(error_code reason);
+  void request_deadline();
+  // From the pioneer (any strand): a session is available, or will not be.
+  void session_ready();
+
+ private:
+  enum class Phase : int { queued, resolving, connecting, handshake, exchange };
+
+  error_code abort_reason();
+  bool finished() const { return finished_.load(std::memory_order_acquire); }
+  void enter(Phase p) { phase_.store(p, std::memory_order_relaxed); }
+
+  void abort_now();
+  void run();
+  void connect();
+  void connect_endpoints();
+  void proxy_connect();
+  void handshake();
+  void wait_for_session();
+  void save_session(bool last_try);
+  void arm_timer(std::chrono::milliseconds d, error_code code);
+  template <class Stream>
+  void exchange(Stream& stream);
+  template <class Stream>
+  void pump(Stream& stream);
+  template <class Stream>
+  void read_failed(Stream& stream, error_code ec);
+  void response_done();
+  void write_request();
+  void succeed();
+  void fail(error_code ec);
+  void complete(error_code ec, bool post_only);
+
+  std::shared_ptr<BeastTransportState> st_;
+  std::shared_ptr<const Target> target_;
+  const Target& t_;
+  Wire req_;
+  Transport::send_handler handler_;
+  boost::asio::any_completion_executor work_;  // the handler's executor, with outstanding work tracked
+  bool use_proxy_ = false;
+
+  // Strand-only state.
+  ConnectionPtr conn_;
+  bool reused_ = false;
+  bool resolving_ = false;
+  bool in_proxy_ = false;  // reading the proxy's answer to CONNECT, not the origin's
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints_;
+  std::optional<boost::asio::ip::tcp::resolver> resolver_;
+  std::optional<boost::asio::steady_timer> resolve_timer_;
+  std::string proxy_req_;
+  HttpResponse proxy_res_;
+  std::optional<ResponseReader> reader_;
+  SendResult result_;
+  std::optional<boost::asio::steady_timer> deadline_;
+
+  error_code timeout_code_;  // set when a phase timer fired
+  bool resume_checked_ = false;
+  bool pioneer_ = false;
+  bool waiting_session_ = false;
+  bool request_written_ = false;  // strand-only (false while queued, where request_abort reads it)
+
+  // Shared with request_abort (any thread).
+  std::atomic<Phase> phase_{Phase::queued};
+  std::mutex mu_;
+  boost::asio::any_io_executor strand_;  // guarded by mu_
+  bool has_strand_ = false;              // guarded by mu_
+  error_code abort_;                     // guarded by mu_, published by aborting_
+  std::atomic<bool> aborting_{false};
+  std::atomic<bool> finished_{false};
+};
+
+struct CancelHandler {
+  std::weak_ptr<SendOp> op;
+  void operator()(boost::asio::cancellation_type type) const;
+};
+
+}  // namespace partnerkit::detail

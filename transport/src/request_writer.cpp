@@ -1,0 +1,79 @@
+#include "detail/request_writer.hpp"
+
+#include "detail/ascii.hpp"
+
+#include <partnerkit/transport_errors.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+namespace partnerkit::detail {
+namespace {
+
+bool valid_header(std::string_view name, std::string_view value) noexcept {
+  if (name.empty()) return false;
+  for (unsigned char c : name) {
+    if (!is_token_char(c)) return false;
+  }
+  for (unsigned char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool has_close_token(std::string_view value) noexcept {
+  std::size_t pos = 0;
+  while (pos <= value.size()) {
+    std::size_t comma = value.find(',', pos);
+    if (comma == std::string_view::npos) comma = value.size();
+    std::string_view token = value.substr(pos, comma - pos);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (ascii_iequals(token, "close")) return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+boost::system::error_code serialize_request(const HttpRequest& request, const Target& target,
+                                            std::string_view user_agent, Wire& wire) {
+  const auto& method = request.method;
+  if (method.empty() ||
+      !std::all_of(method.begin(), method.end(), [](unsigned char c) { return is_token_char(c); })) {
+    return transport_error::request_rejected;
+  }
+  wire.head = method == "HEAD";
+  wire.close = false;
+  std::string& out = wire.bytes;
+  out.clear();
+  out.reserve(128 + target.target.size() + request.body.size() + 64 * request.headers.size());
+  out.append(method)
+      .append(" ")
+      .append(target.target)
+      .append(" HTTP/1.1\r\nHost: ")
+      .append(target.host_header);
+  out.append("\r\n");
+  bool has_user_agent = false;
+  for (const auto& [name, value] : request.headers) {
+    if (!valid_header(name, value)) return transport_error::request_rejected;
+    if (ascii_iequals(name, "host") || ascii_iequals(name, "content-length") ||
+        ascii_iequals(name, "transfer-encoding"))
+      continue;
+    if (ascii_iequals(name, "user-agent")) has_user_agent = true;
+    if (ascii_iequals(name, "connection") && has_close_token(value)) wire.close = true;
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (!has_user_agent && !user_agent.empty()) out.append("User-Agent: ").append(user_agent).append("\r\n");
+  if (!request.body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, request.body.size());
+    (void)ec;
+    out.append("Content-Length: ").append(digits, end).append("\r\n");
+  }
+  out.append("\r\n").append(request.body);
+  return {};
+}
+
+}  // namespace partnerkit::detail

@@ -1,0 +1,161 @@
+#include "detail/response_reader.hpp"
+
+#include <partnerkit/transport_errors.hpp>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <algorithm>
+#include <limits>
+
+namespace partnerkit::detail {
+namespace http = boost::beast::http;
+using boost::system::error_code;
+
+void ResponseParser::on_response_impl(int code, string_view, int, error_code&) {
+  out_.status = code;
+  out_.headers.clear();
+  out_.body.clear();
+  if (out_.headers.capacity() < 8) out_.headers.reserve(8);
+}
+
+void ResponseParser::on_field_impl(http::field, string_view name, string_view value, error_code&) {
+  out_.headers.emplace_back(std::string(name), std::string(value));
+}
+
+void ResponseParser::on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) {
+  if (length) out_.body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, max_body_)));
+}
+
+std::size_t ResponseParser::on_body_impl(string_view body, error_code&) {
+  out_.body.append(body.data(), body.size());
+  body_bytes_ += body.size();
+  return body.size();
+}
+
+std::size_t ResponseParser::on_chunk_body_impl(std::uint64_t, string_view body, error_code&) {
+  out_.body.append(body.data(), body.size());
+  body_bytes_ += body.size();
+  return body.size();
+}
+
+ResponseReader::ResponseReader(HttpResponse& out, ResponseLimits limits, bool head_request)
+    : out_(out), limits_(limits), head_(head_request), budget_(limits.max_header_bytes) {
+  start_message();
+}
+
+void ResponseReader::start_message() {
+  auto& p = parser_.emplace(out_, limits_.max_body_bytes);
+  p.body_limit(limits_.max_body_bytes);
+  p.eager(false);  // stop at the end of the header block: its size is counted exactly
+  if (head_) p.skip(true);
+  header_bytes_ = 0;
+  header_done_ = false;
+}
+
+std::size_t ResponseReader::put(std::string_view data, error_code& ec) {
+  std::size_t used = 0;
+  ec = {};
+  if (done_) return 0;
+  for (;;) {
+    auto& p = *parser_;
+    const std::string_view rest = data.substr(used);
+    if (!header_done_) {
+      if (header_bytes_ >= budget_) {
+        ec = http::error::header_limit;
+        return used;
+      }
+      p.header_limit(static_cast<std::uint32_t>(
+          std::min<std::size_t>(budget_ - header_bytes_, std::numeric_limits<std::uint32_t>::max())));
+      const std::size_t n = p.put(boost::asio::const_buffer(rest.data(), rest.size()), ec);
+      got_some_ = got_some_ || p.got_some();
+      used += n;
+      header_bytes_ += n;
+      if (ec) return used;  // need_more, header_limit, a malformed header
+      if (!p.is_header_done()) {
+        ec = http::error::need_more;
+        return used;
+      }
+      budget_ -= std::min(budget_, header_bytes_);
+      const int status = out_.status;
+      if (status < 100 || status > 599) {
+        // Beast takes any three digits; RFC 9110 §15 defines 100-599 only.
+        ec = http::error::bad_status;
+        return used;
+      }
+      if (status == 101) {
+        ec = transport_error::switching_protocols;
+        return used;
+      }
+      if (status >= 100 && status < 200) {
+        // Interim: its headers are not the answer's. Next message, same budget.
+        ++interim_;
+        start_message();
+        continue;
+      }
+      header_done_ = true;
+      p.eager(true);
+      if (p.is_done()) {
+        done_ = true;
+        return used;
+      }
+      continue;
+    }
+    if (p.chunked() && rest.size() < 5) {
+      // Fewer than 5 unparsed bytes of a chunked body can never end it ("0\r\n\r\n" is 5), and
+      // Beast 1.81 asserts n >= 5 when it re-enters the last chunk (basic_parser.ipp: a Debug
+      // build aborts on a server that sends "0\r\n" and then one byte; found by the fuzzer).
+      ec = http::error::need_more;
+      return used;
+    }
+    const std::uint64_t body_before = p.body_bytes();
+    const std::size_t n = p.put(boost::asio::const_buffer(rest.data(), rest.size()), ec);
+    used += n;
+    framing_ += n - (p.body_bytes() - body_before);
+    // Chunk-size lines (and the CRLF after each chunk's data) within the allowance are free; the
+    // rest — extensions, padding, the last chunk's trailers — comes out of the header budget.
+    const std::uint64_t allowance = p.chunks() * chunk_line_allowance;
+    const std::uint64_t excess = framing_ > allowance ? framing_ - allowance : 0;
+    if (excess > budget_) {
+      ec = transport_error::response_framing_limit;
+      return used;
+    }
+    if (ec == http::error::need_more || (!ec && !p.is_done())) {
+      // Unconsumed bytes are an incomplete chunk-size line or trailer section: under the same cap.
+      const std::size_t pending = data.size() - used;
+      if (excess + pending > budget_ + chunk_line_allowance) {
+        ec = transport_error::response_framing_limit;
+        return used;
+      }
+      ec = http::error::need_more;
+      return used;
+    }
+    if (ec) return used;
+    done_ = true;
+    return used;
+  }
+}
+
+void ResponseReader::put_eof(error_code& ec) {
+  ec = {};
+  if (done_) return;
+  auto& p = *parser_;
+  if (!p.got_some()) {
+    // Nothing of this message (or nothing at all): the server closed instead of answering.
+    ec = interim_ > 0 || got_some_ ? http::error::partial_message : http::error::end_of_stream;
+    return;
+  }
+  p.put_eof(ec);
+  if (!ec && p.is_done() && header_done_) done_ = true;
+  if (!ec && !done_) ec = http::error::partial_message;
+}
+
+bool ResponseReader::keep_alive() const noexcept { return done_ && parser_->keep_alive(); }
+bool ResponseReader::need_eof() const noexcept { return parser_->need_eof(); }
+bool ResponseReader::is_header_done() const noexcept { return header_done_; }
+
+std::size_t ResponseReader::buffer_limit(const ResponseLimits& limits) noexcept {
+  return limits.max_header_bytes + chunk_line_allowance + read_size + 64;
+}
+
+}  // namespace partnerkit::detail
