@@ -1,7 +1,7 @@
 #include <partnerkit/client.hpp>
 #include <partnerkit/http_errors.hpp>
+#include <partnerkit/policy/pacer.hpp>
 #include <partnerkit/policy/retry_loop.hpp>
-#include <partnerkit/policy/token_bucket.hpp>
 #include <partnerkit/transport_errors.hpp>
 #include <partnerkit/validation.hpp>
 
@@ -33,8 +33,8 @@ struct detail::ClientState {
   std::shared_ptr<Transport> transport;
   ClientOptions options;
 
-  std::mutex mutex;                                                            // guards everything below
-  std::map<std::pair<std::string, std::string>, policy::TokenBucket> buckets;  // (vendor, api key)
+  std::mutex mutex;                                                     // guards everything below
+  std::map<std::pair<std::string, std::string>, policy::Pacer> pacers;  // (vendor, api key)
   std::mt19937_64 seeder;
   std::unordered_map<const void*, std::weak_ptr<ProvisionOp>> live;
   bool closed = false;
@@ -123,14 +123,15 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
     if (state_->options.hooks.before_send || state_->options.hooks.after_response)
       redacted_ = redacted(encoded_.request);
 
-    RateLimit limit = vo->second.rate_limit.value_or(RateLimit{capabilities_.default_requests_per_second, 1});
     {
       std::lock_guard lock(state_->mutex);
       auto key = std::make_pair(vendor_, config_->api_key);
-      auto it = state_->buckets.find(key);
-      if (it == state_->buckets.end())
-        it = state_->buckets.emplace(key, policy::TokenBucket(limit, steady::now())).first;
-      bucket_ = &it->second;  // std::map nodes are stable
+      auto it = state_->pacers.find(key);
+      if (it == state_->pacers.end()) {
+        policy::PacerConfig pc{declared_rate_limit(capabilities_), vo->second.rate_limit};
+        it = state_->pacers.emplace(key, policy::Pacer(pc, steady::now())).first;
+      }
+      pacer_ = &it->second;  // std::map nodes are stable
     }
 
     if (state_->options.call_timeout.count() > 0) {
@@ -143,18 +144,36 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
   }
 
   void next_attempt() {
-    steady::duration wait;
+    policy::Pacer::Slot slot;
     {
       std::lock_guard lock(state_->mutex);
-      wait = bucket_->reserve(steady::now());
+      slot = pacer_->reserve(steady::now(), loop_.deadline());
     }
-    if (wait <= steady::duration::zero()) return send();
-    timer_.expires_after(wait);
+    // A slot past the deadline: fail now, and say when the limit frees one (nothing was reserved).
+    if (!slot.granted) return finish(no_slot_before_deadline(slot.wait));
+    planned_ = slot.send_at;
+    if (slot.wait <= steady::duration::zero()) return send();
+    timer_.expires_at(slot.send_at);
+    pacing_wait_ = true;
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (self->done_) return;
+      self->pacing_wait_ = false;
       if (ec) return self->stop_with(self->stop_code_);
       self->send();
     });
+  }
+
+  Error no_slot_before_deadline(steady::duration wait) {
+    Error err = last_error_ && last_error_->code == errc::rate_limited
+                    ? *last_error_
+                    : Error::make(errc::rate_limited, "the rate limit leaves no slot before the deadline");
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait);
+    err.retry_after = std::max(err.retry_after.value_or(ms), ms);
+    if (err.message.find("no slot") == std::string::npos)
+      err.message += " (the rate limit leaves no slot before the deadline)";
+    err.attempts = attempt_;
+    err.stopped = stop_reason::deadline;
+    return err;
   }
 
   void send() {
@@ -163,6 +182,10 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
     if (state_->options.hooks.before_send) state_->options.hooks.before_send(redacted_);
     sent_at_ = std::chrono::system_clock::now();
     sent_steady_ = steady::now();
+    {
+      std::lock_guard lock(state_->mutex);
+      pacer_->on_sent(planned_, sent_steady_);
+    }
     in_flight_ = true;
     state_->transport->async_send(
         encoded_.request, asio::bind_cancellation_slot(
@@ -232,21 +255,12 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
     });
   }
 
-  // 429s and exhausted windows slow the shared bucket; other answers let it recover.
+  // Every answer tells the key's pacer what the vendor said about its limit (policy/pacer.hpp).
   void learn_rate_limit(const HttpResponse& response, const Result<Partner>& result, steady::time_point now) {
+    auto observation = policy::observe_rate_limit(response, sent_at_);
+    if (!result && result.error().code == errc::rate_limited) observation.throttled = true;
     std::lock_guard lock(state_->mutex);
-    if (!result && result.error().code == errc::rate_limited) {
-      auto wait = result.error().retry_after.value_or(std::chrono::milliseconds(1000));
-      bucket_->on_throttled(now, now + wait);
-      return;
-    }
-    auto remaining = response.header("X-RateLimit-Remaining");
-    if (remaining == "0") {
-      if (auto wait = parse_retry_after(response.header("X-RateLimit-Reset"), sent_at_))
-        bucket_->pause_until(now + *wait);
-      return;
-    }
-    bucket_->on_success();
+    pacer_->on_response(observation, now);
   }
 
   Partner existing_partner(const Error& err) const {
@@ -294,6 +308,11 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
   void finish(Result<Partner> result) {
     if (done_) return;
     done_ = true;
+    if (pacing_wait_) {  // an abandoned wait gives its slot back
+      pacing_wait_ = false;
+      std::lock_guard lock(state_->mutex);
+      pacer_->release(planned_, steady::now());
+    }
     deadline_timer_.cancel();
     timer_.cancel();
     {
@@ -325,7 +344,9 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
   Capabilities capabilities_;
   EncodedRequest encoded_;
   HttpRequest redacted_;
-  policy::TokenBucket* bucket_ = nullptr;
+  policy::Pacer* pacer_ = nullptr;
+  steady::time_point planned_;  // the pacer's slot for the attempt being sent
+  bool pacing_wait_ = false;    // waiting for planned_
   std::optional<Error> last_error_;
 
   int attempt_ = 0;
@@ -373,6 +394,16 @@ void Client::start_provision(std::string vendor, PartnerSpec spec, ProvisionOpti
 
 Result<Partner> Client::provision(std::string vendor, PartnerSpec spec, ProvisionOptions options) {
   return async_provision(std::move(vendor), std::move(spec), options, asio::use_future).get();
+}
+
+std::vector<PacingReport> Client::pacing() const {
+  std::vector<PacingReport> out;
+  std::lock_guard lock(state_->mutex);
+  for (const auto& [key, pacer] : state_->pacers) {
+    const int n = !out.empty() && out.back().vendor == key.first ? out.back().key + 1 : 1;
+    out.push_back(PacingReport{key.first, n, pacer.status()});
+  }
+  return out;
 }
 
 }  // namespace partnerkit

@@ -6,6 +6,7 @@
 #include <partnerkit/options.hpp>
 #include <partnerkit/partner.hpp>
 #include <partnerkit/partner_spec.hpp>
+#include <partnerkit/policy/pacer.hpp>
 #include <partnerkit/transport.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -15,11 +16,20 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace partnerkit {
 namespace detail {
 struct ClientState;
 }
+
+// The pacing of one (vendor, API key) so far: which rate it runs at and why. The key itself is never
+// included; `key` numbers a vendor's keys (1, 2, ...) when there are several.
+struct PacingReport {
+  std::string vendor;
+  int key = 1;
+  policy::PacerStatus status;
+};
 
 struct ProvisionOptions {
   // An earlier attempt, e.g. one a killed batch journaled as started, may have been applied:
@@ -70,6 +80,9 @@ class Client {
   // Blocking convenience for simple programs. The executor must be run by another thread
   // (e.g. an io_context on a std::thread or an asio::thread_pool); never call it from that thread.
   Result<Partner> provision(std::string vendor, PartnerSpec spec, ProvisionOptions options = {});
+
+  // One entry per (vendor, API key) used so far. Thread-safe.
+  std::vector<PacingReport> pacing() const;
 
  private:
   void start_provision(std::string vendor, PartnerSpec spec, ProvisionOptions options,
