@@ -178,6 +178,22 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
 
   void send() {
     if (stopping_) return stop_with(stop_code_);
+    steady::duration hold;
+    {
+      std::lock_guard lock(state_->mutex);
+      hold = pacer_->hold(steady::now());  // the one before left late: keep the spacing
+    }
+    if (hold <= steady::duration::zero()) return transmit();
+    timer_.expires_after(hold);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (self->done_) return;
+      if (ec) return self->stop_with(self->stop_code_);
+      self->transmit();
+    });
+  }
+
+  void transmit() {
+    if (stopping_) return stop_with(stop_code_);
     ++attempt_;
     if (state_->options.hooks.before_send) state_->options.hooks.before_send(redacted_);
     sent_at_ = std::chrono::system_clock::now();

@@ -274,3 +274,20 @@ TEST(Pacer, ObservesDubsHeadersOnAnError) {
   EXPECT_FALSE(o.remaining);
   EXPECT_FALSE(o.reset);
 }
+
+TEST(Pacer, ALateSendHoldsTheNextOneSoTheyNeverCrowd) {
+  Pacer p(configured(RateLimit::per_second(100)), t0);  // 10 ms apart
+  auto a = p.reserve(t0);
+  auto b = p.reserve(t0);
+  EXPECT_EQ(p.hold(a.send_at + 4ms), 0s);  // a's timer fired 4 ms late
+  // b's slot comes 10.1 ms after a's, only 6.1 ms after a really left: b waits the rest.
+  const auto extra = p.hold(b.send_at);
+  EXPECT_NEAR(secs(extra), 0.010 - (secs(b.send_at - a.send_at) - 0.004), 1e-6);
+  // The schedule after b shifts with it.
+  EXPECT_GE(p.reserve(t0).send_at - (b.send_at + extra), 10ms);
+  EXPECT_EQ(p.status().held, 1u);
+  // With a burst allowed, nothing is held.
+  Pacer burst(configured(RateLimit::per_second(100, 5)), t0);
+  EXPECT_EQ(burst.hold(t0), 0s);
+  EXPECT_EQ(burst.hold(t0), 0s);
+}

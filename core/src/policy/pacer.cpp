@@ -145,6 +145,23 @@ void Pacer::release(clock::time_point send_at, clock::time_point now) {
   if (gap <= t / 2) tat_ = std::max(now, tat_ - t);
 }
 
+clock::duration Pacer::hold(clock::time_point now) {
+  if (rate_ <= 0 || burst_ > 1 || !last_sent_) {
+    last_sent_ = last_sent_ ? std::max(*last_sent_, now) : now;
+    return clock::duration::zero();
+  }
+  const auto earliest = *last_sent_ + from_seconds(1.0 / rate_);  // the bare interval, margin aside
+  if (now >= earliest) {
+    last_sent_ = now;
+    return clock::duration::zero();
+  }
+  const auto extra = earliest - now;
+  tat_ += extra;  // everyone after shifts by as much
+  ++held_;
+  last_sent_ = earliest;  // it will leave then
+  return extra;
+}
+
 void Pacer::on_sent(clock::time_point planned, clock::time_point actual) {
   const double late = std::max(0.0, seconds_d(actual - planned).count());
   lateness_dev_ = 0.9 * lateness_dev_ + 0.1 * std::abs(late - lateness_mean_);
@@ -219,6 +236,7 @@ PacerStatus Pacer::status() const {
   s.throttled = throttled_;
   s.pauses = pauses_;
   s.refused = refused_;
+  s.held = held_;
   const std::string declared = config_.declared.count > 0 ? to_string(config_.declared) : "none";
   switch (source_) {
     case RateSource::unlimited:

@@ -77,6 +77,7 @@ struct PacerStatus {
   std::size_t throttled = 0;  // 429s seen
   std::size_t pauses = 0;     // whole-key pauses (the vendor said the key was exhausted)
   std::size_t refused = 0;    // reservations refused because the slot was past the caller's deadline
+  std::size_t held = 0;       // sends held back because the one before left late
 };
 
 class Pacer {
@@ -97,6 +98,10 @@ class Pacer {
   // A granted slot that will not be used (the wait was cancelled): given back when no later slot
   // was handed out after it, so an abandoned wait never delays the others.
   void release(clock::time_point send_at, clock::time_point now);
+  // At the moment of sending (burst 1): how much longer to wait so that no two requests of this key
+  // leave closer than one interval. Timers fire late; a late one must not crowd the next one into its
+  // slot. A hold shifts the schedule (and the TAT) by that much. Zero: send now.
+  clock::duration hold(clock::time_point now);
   // The request reserved for `planned` left at `actual`: feeds the jitter measurement.
   void on_sent(clock::time_point planned, clock::time_point actual);
   // An answer arrived (any status); `throttled` marks a 429.
@@ -122,6 +127,7 @@ class Pacer {
   double probe_step_ = 0;  // additive increase, requests/s gained per second paced
   RateSource source_ = RateSource::unlimited;
   clock::time_point tat_;
+  std::optional<clock::time_point> last_sent_;
   bool last_reservation_waited_ = false;
   // Jitter: exponentially weighted mean and mean deviation of send lateness (seconds).
   double lateness_mean_ = 0;
@@ -131,6 +137,7 @@ class Pacer {
   std::size_t throttled_ = 0;
   std::size_t pauses_ = 0;
   std::size_t refused_ = 0;
+  std::size_t held_ = 0;
 };
 
 }  // namespace partnerkit::policy
