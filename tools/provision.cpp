@@ -211,6 +211,7 @@ void print_pacing(const std::vector<PacingReport>& reports) {
     err << "  pacing " << r.vendor << (r.key > 1 ? " key " + std::to_string(r.key) : std::string()) << ": "
         << rate << ", " << to_string(r.status.source) << ": " << r.status.why;
     if (r.status.throttled) err << "; " << r.status.throttled << " answered 429";
+    if (r.status.held) err << "; " << r.status.held << " sends held to keep the spacing after a late one";
     if (r.status.pauses) err << "; key paused " << r.status.pauses << "x (the vendor said it was exhausted)";
     if (r.status.refused)
       err << "; " << r.status.refused << " not sent (no slot before the deadline: run again to resume)";

@@ -150,6 +150,15 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
       slot = pacer_->reserve(steady::now(), loop_.deadline());
     }
     // A slot past the deadline: fail now, and say when the limit frees one (nothing was reserved).
+    if (slot.later) {  // too far ahead to reserve yet: ask again nearer the time
+      timer_.expires_at(slot.send_at);
+      timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (self->done_) return;
+        if (ec) return self->stop_with(self->stop_code_);
+        self->next_attempt();
+      });
+      return;
+    }
     if (!slot.granted) return finish(no_slot_before_deadline(slot.wait));
     planned_ = slot.send_at;
     if (slot.wait <= steady::duration::zero()) return send();

@@ -21,6 +21,23 @@ PacerConfig declared(RateLimit limit) {
   c.declared = limit;
   return c;
 }
+// Reserves as a client does: a slot beyond the horizon is asked for again nearer the time. The wait
+// returned is from the first `now`.
+Pacer::Slot take(Pacer& p, clock_t_::time_point now,
+                 std::optional<clock_t_::time_point> deadline = std::nullopt) {
+  auto at = now;
+  for (int i = 0; i < 1'000'000; ++i) {
+    auto s = p.reserve(at, deadline);
+    if (!s.later) {
+      s.wait = s.send_at - now;
+      return s;
+    }
+    EXPECT_GT(s.send_at, at);
+    at = s.send_at;
+  }
+  ADD_FAILURE() << "never granted";
+  return {};
+}
 RateObservation throttled() {
   RateObservation o;
   o.throttled = true;
@@ -30,11 +47,11 @@ RateObservation throttled() {
 
 TEST(Pacer, SpacesRequestsAtTheConfiguredRateWithASmallMargin) {
   Pacer p(configured(RateLimit::per_second(200)), t0);
-  auto prev = p.reserve(t0);
+  auto prev = take(p, t0);
   ASSERT_TRUE(prev.granted);
   EXPECT_EQ(prev.wait, 0s);
   for (int i = 1; i < 2000; ++i) {
-    auto s = p.reserve(t0);
+    auto s = take(p, t0);
     ASSERT_TRUE(s.granted);
     ASSERT_GE(s.send_at - prev.send_at, 5ms);  // never two in one 5 ms slot
     prev = s;
@@ -47,37 +64,37 @@ TEST(Pacer, SpacesRequestsAtTheConfiguredRateWithASmallMargin) {
 
 TEST(Pacer, BurstLetsThatManyLeaveAtOnceThenSpaces) {
   Pacer p(configured(RateLimit::per_second(50, 10)), t0);
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(p.reserve(t0).wait, 0s) << i;
-  auto eleventh = p.reserve(t0);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(take(p, t0).wait, 0s) << i;
+  auto eleventh = take(p, t0);
   EXPECT_NEAR(secs(eleventh.wait), 0.020 * 1.01, 1e-6);
   // Idle time refills the burst, but never beyond it.
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(p.reserve(t0 + 10s).wait, 0s) << i;
-  EXPECT_GT(p.reserve(t0 + 10s).wait, 19ms);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(take(p, t0 + 10s).wait, 0s) << i;
+  EXPECT_GT(take(p, t0 + 10s).wait, 19ms);
 }
 
 TEST(Pacer, PerMinuteAndPerWindowLimits) {
   Pacer minute(configured(RateLimit::per_minute(3000)), t0);
-  minute.reserve(t0);
-  EXPECT_NEAR(secs(minute.reserve(t0).wait), 0.020 * 1.01, 1e-6);
+  take(minute, t0);
+  EXPECT_NEAR(secs(take(minute, t0).wait), 0.020 * 1.01, 1e-6);
 
   Pacer window(configured(RateLimit{45, 1, 30s}), t0);  // 45 per 30 s: one every 667 ms
-  window.reserve(t0);
-  EXPECT_NEAR(secs(window.reserve(t0).wait), 30.0 / 45 * 1.01, 1e-6);
+  take(window, t0);
+  EXPECT_NEAR(secs(take(window, t0).wait), 30.0 / 45 * 1.01, 1e-6);
 
   Pacer window_burst(configured(RateLimit{45, 45, 30s}), t0);  // 45 at once, then one every 667 ms
-  for (int i = 0; i < 45; ++i) EXPECT_EQ(window_burst.reserve(t0).wait, 0s);
-  EXPECT_NEAR(secs(window_burst.reserve(t0).wait), 30.0 / 45 * 1.01, 1e-6);
+  for (int i = 0; i < 45; ++i) EXPECT_EQ(take(window_burst, t0).wait, 0s);
+  EXPECT_NEAR(secs(take(window_burst, t0).wait), 30.0 / 45 * 1.01, 1e-6);
 }
 
 TEST(Pacer, A429AtTheConfiguredRateCostsALittleAndIsWonBackQuickly) {
   Pacer p(configured(RateLimit::per_second(200)), t0);
-  p.reserve(t0);
-  const auto before = p.reserve(t0).send_at;
+  take(p, t0);
+  const auto before = take(p, t0).send_at;
   p.on_response(throttled(), t0 + 1ms);
   EXPECT_GE(p.rate(), 190);  // a small step, not a halving
   EXPECT_LT(p.rate(), 200);
   // No pause for the key: the next slot follows the previous one, only slightly wider.
-  const auto next = p.reserve(t0).send_at;
+  const auto next = take(p, t0).send_at;
   EXPECT_LT(next - before, 6ms);
   // About twenty answers win the rate back, never beyond the configured one.
   for (int i = 0; i < 40; ++i) p.on_response(RateObservation{}, t0 + 2ms);
@@ -112,14 +129,14 @@ TEST(Pacer, AnExhaustedKeyPausesUntilTheResetNeverLongerThanTheCap) {
   o.remaining = 0;
   o.reset = 10s;
   p.on_response(o, t0);
-  EXPECT_GE(p.reserve(t0).wait, 10s);
+  EXPECT_GE(take(p, t0).wait, 10s);
   EXPECT_EQ(p.status().pauses, 1u);
 
   Pacer tomorrow(c, t0);
   o.throttled = true;
   o.reset = 24h;
   tomorrow.on_response(o, t0);
-  const auto w = tomorrow.reserve(t0).wait;
+  const auto w = take(tomorrow, t0).wait;
   EXPECT_GE(w, 60s);
   EXPECT_LT(w, 61s);
   // Remaining without a reset time, or a reset with some left, pauses nothing.
@@ -128,7 +145,7 @@ TEST(Pacer, AnExhaustedKeyPausesUntilTheResetNeverLongerThanTheCap) {
   partial.remaining = 3;
   partial.reset = 30s;
   other.on_response(partial, t0);
-  EXPECT_EQ(other.reserve(t0).wait, 0s);
+  EXPECT_EQ(take(other, t0).wait, 0s);
 }
 
 TEST(Pacer, ASlotPastTheDeadlineIsRefusedAndNothingIsReserved) {
@@ -137,26 +154,26 @@ TEST(Pacer, ASlotPastTheDeadlineIsRefusedAndNothingIsReserved) {
   o.remaining = 0;
   o.reset = 3600s;
   p.on_response(o, t0);
-  auto refused = p.reserve(t0, t0 + 120s);
+  auto refused = take(p, t0, t0 + 120s);
   EXPECT_FALSE(refused.granted);
   EXPECT_GE(refused.wait, 3600s);  // the caller's retry_after
-  auto again = p.reserve(t0, t0 + 120s);
+  auto again = take(p, t0, t0 + 120s);
   EXPECT_FALSE(again.granted);
   EXPECT_EQ(again.wait, refused.wait);  // the refusal consumed nothing
   EXPECT_EQ(p.status().refused, 2u);
-  EXPECT_TRUE(p.reserve(t0).granted);  // no deadline: waits
+  EXPECT_TRUE(take(p, t0).granted);  // no deadline: waits
 }
 
 TEST(Pacer, AReleasedLastSlotIsGivenBack) {
   Pacer p(configured(RateLimit::per_second(10)), t0);
-  p.reserve(t0);
-  auto second = p.reserve(t0);
-  auto third = p.reserve(t0);
+  take(p, t0);
+  auto second = take(p, t0);
+  auto third = take(p, t0);
   p.release(third.send_at, t0);
-  EXPECT_EQ(p.reserve(t0).send_at, third.send_at);  // the next caller gets it
+  EXPECT_EQ(take(p, t0).send_at, third.send_at);  // the next caller gets it
   // A slot with a later one after it is not given back (that would double up the later one).
   p.release(second.send_at, t0);
-  EXPECT_GT(p.reserve(t0).send_at, third.send_at);
+  EXPECT_GT(take(p, t0).send_at, third.send_at);
 }
 
 TEST(Pacer, LearnsTheStatedLimitPerTheDeclaredWindowAndRunsAtIt) {
@@ -171,7 +188,7 @@ TEST(Pacer, LearnsTheStatedLimitPerTheDeclaredWindowAndRunsAtIt) {
   EXPECT_NE(p.status().why.find("vendor states"), std::string::npos) << p.status().why;
   // At a learnt limit there is no probing past it.
   for (int i = 0; i < 1000; ++i) {
-    auto s = p.reserve(t0 + i * 1ms);
+    auto s = take(p, t0 + i * 1ms);
     p.on_response(RateObservation{}, s.send_at);
   }
   EXPECT_DOUBLE_EQ(p.rate(), 10.0);
@@ -200,7 +217,7 @@ TEST(Pacer, WithNothingStatedItProbesUpwardFromTheDeclaredDefault) {
   auto now = t0;
   // Saturated (the pacer holds requests back): 30 s of pacing.
   while (now < t0 + 30s) {
-    auto s = p.reserve(now);
+    auto s = take(p, now);
     now = s.send_at;
     p.on_response(RateObservation{}, now);
   }
@@ -213,7 +230,7 @@ TEST(Pacer, WithNothingStatedItProbesUpwardFromTheDeclaredDefault) {
   const double settled = p.rate();
   const auto later = now + 10s;
   while (now < later) {
-    auto s = p.reserve(now);
+    auto s = take(p, now);
     now = s.send_at;
     p.on_response(RateObservation{}, now);
   }
@@ -226,7 +243,7 @@ TEST(Pacer, NotProbingWhenTheCallersAreTheBottleneck) {
   auto now = t0;
   for (int i = 0; i < 100; ++i) {
     now += 1s;  // one request a second: the pacer never holds one back
-    p.reserve(now);
+    take(p, now);
     p.on_response(RateObservation{}, now);
   }
   EXPECT_DOUBLE_EQ(p.rate(), 2.0);
@@ -235,14 +252,14 @@ TEST(Pacer, NotProbingWhenTheCallersAreTheBottleneck) {
 
 TEST(Pacer, UnlimitedSendsAtOnceButAVendorPauseStillHolds) {
   Pacer p(PacerConfig{}, t0);
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(p.reserve(t0).wait, 0s);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(take(p, t0).wait, 0s);
   EXPECT_EQ(p.source(), RateSource::unlimited);
   RateObservation o;
   o.throttled = true;
   o.remaining = 0;
   o.reset = 5s;
   p.on_response(o, t0);
-  EXPECT_EQ(p.reserve(t0).wait, 5s);
+  EXPECT_EQ(take(p, t0).wait, 5s);
   EXPECT_DOUBLE_EQ(p.rate(), 0.0);
 }
 
@@ -251,7 +268,7 @@ TEST(Pacer, ItsStateIsThreeGcraNumbers) {
   auto g = p.gcra();
   EXPECT_NEAR(secs(g.emission_interval), 0.01 * 1.01, 1e-9);
   EXPECT_NEAR(secs(g.tolerance), 4 * 0.01 * 1.01, 1e-9);
-  p.reserve(t0);
+  take(p, t0);
   EXPECT_EQ(p.gcra().tat, t0 + g.emission_interval);
 }
 
@@ -277,17 +294,33 @@ TEST(Pacer, ObservesDubsHeadersOnAnError) {
 
 TEST(Pacer, ALateSendHoldsTheNextOneSoTheyNeverCrowd) {
   Pacer p(configured(RateLimit::per_second(100)), t0);  // 10 ms apart
-  auto a = p.reserve(t0);
-  auto b = p.reserve(t0);
+  auto a = take(p, t0);
+  auto b = take(p, t0);
   EXPECT_EQ(p.hold(a.send_at + 4ms), 0s);  // a's timer fired 4 ms late
   // b's slot comes 10.1 ms after a's, only 6.1 ms after a really left: b waits the rest.
   const auto extra = p.hold(b.send_at);
   EXPECT_NEAR(secs(extra), 0.010 - (secs(b.send_at - a.send_at) - 0.004), 1e-6);
   // The schedule after b shifts with it.
-  EXPECT_GE(p.reserve(t0).send_at - (b.send_at + extra), 10ms);
+  EXPECT_GE(take(p, t0).send_at - (b.send_at + extra), 10ms);
   EXPECT_EQ(p.status().held, 1u);
   // With a burst allowed, nothing is held.
   Pacer burst(configured(RateLimit::per_second(100, 5)), t0);
   EXPECT_EQ(burst.hold(t0), 0s);
   EXPECT_EQ(burst.hold(t0), 0s);
+}
+
+TEST(Pacer, SlotsBeyondTheHorizonAreNotReservedSoARateIncreaseApplies) {
+  Pacer p(declared(RateLimit::per_second(1)), t0);
+  EXPECT_TRUE(p.reserve(t0).granted);
+  EXPECT_TRUE(p.reserve(t0).granted);  // 1.01 s ahead: within two intervals
+  auto far = p.reserve(t0);
+  EXPECT_TRUE(far.later);
+  EXPECT_FALSE(far.granted);
+  const auto tat = p.gcra().tat;
+  EXPECT_EQ(p.reserve(t0).send_at, far.send_at);  // nothing was reserved
+  EXPECT_EQ(p.gcra().tat, tat);
+  RateObservation o;
+  o.limit = 10;  // the vendor states 10/s: the requests not yet reserved go at it
+  p.on_response(o, t0);
+  EXPECT_LT(p.gcra().emission_interval, 110ms);
 }

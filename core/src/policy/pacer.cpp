@@ -129,10 +129,21 @@ Pacer::Slot Pacer::reserve(clock::time_point now, std::optional<clock::time_poin
     ++refused_;
     return slot;  // nothing reserved
   }
+  if (slot.wait > horizon()) {
+    slot.later = true;
+    slot.send_at -= horizon();
+    slot.wait = slot.send_at - now;
+    last_reservation_waited_ = true;
+    return slot;  // nothing reserved: ask again then
+  }
   slot.granted = true;
   if (rate_ > 0) tat_ = std::max(tat_, slot.send_at) + t;
   last_reservation_waited_ = slot.send_at > now;
   return slot;
+}
+
+clock::duration Pacer::horizon() const noexcept {
+  return std::max<clock::duration>(2 * interval(), std::chrono::milliseconds(250));
 }
 
 void Pacer::release(clock::time_point send_at, clock::time_point now) {

@@ -88,13 +88,19 @@ class Pacer {
 
   struct Slot {
     bool granted = false;
+    // Not granted, not refused: the slot is further ahead than the horizon; ask again at send_at.
+    // Reserving far ahead would lock in today's rate for requests that leave much later.
+    bool later = false;
     clock::time_point send_at{};  // granted: when to send
     clock::duration wait{};       // granted: send_at - now; refused: how long until a slot frees
   };
 
   // Reserves the next send slot. When that slot would be after `deadline`, nothing is reserved
   // and the slot is refused (the caller fails at once with rate_limited and `wait` as retry_after).
+  // A slot more than horizon() ahead is not reserved either (Slot::later).
   Slot reserve(clock::time_point now, std::optional<clock::time_point> deadline = std::nullopt);
+  // How far ahead slots are handed out: two intervals, at least 250 ms.
+  clock::duration horizon() const noexcept;
   // A granted slot that will not be used (the wait was cancelled): given back when no later slot
   // was handed out after it, so an abandoned wait never delays the others.
   void release(clock::time_point send_at, clock::time_point now);
