@@ -37,6 +37,8 @@ struct detail::ClientState {
   std::map<std::pair<std::string, std::string>, policy::Pacer> pacers;  // (vendor, api key)
   std::mt19937_64 seeder;
   std::unordered_map<const void*, std::weak_ptr<ProvisionOp>> live;
+  // Each adapter's capabilities, asked once: a copy per call (its vectors of strings) cost ~3 % of a create's client instructions.
+  std::unordered_map<const Adapter*, std::shared_ptr<const Capabilities>> capabilities;
   bool closed = false;
 
   std::uint64_t next_seed() {
@@ -111,7 +113,12 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
                                 "vendor '" + vendor_ + "' is not configured (no base URL or API key)",
                                 "vendor"));
     config_ = &vo->second.config;
-    capabilities_ = adapter_->capabilities();
+    {
+      std::lock_guard lock(state_->mutex);
+      auto& caps = state_->capabilities[adapter_.get()];
+      if (!caps) caps = std::make_shared<const Capabilities>(adapter_->capabilities());
+      capabilities_ = caps;
+    }
 
     auto valid = validated(std::move(spec_));
     if (!valid) return finish(valid.error());
@@ -128,7 +135,7 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
       auto key = std::make_pair(vendor_, config_->api_key);
       auto it = state_->pacers.find(key);
       if (it == state_->pacers.end()) {
-        policy::PacerConfig pc{declared_rate_limit(capabilities_), vo->second.rate_limit};
+        policy::PacerConfig pc{declared_rate_limit(*capabilities_), vo->second.rate_limit};
         it = state_->pacers.emplace(key, policy::Pacer(pc, steady::now())).first;
       }
       pacer_ = &it->second;  // std::map nodes are stable
@@ -258,7 +265,7 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
     // The idempotency rule: a create that may already have been applied and now answers
     // "already exists" was applied by us (or before us): the partner is there, once.
     if (err.code == errc::already_exists && maybe_applied_ &&
-        capabilities_.create == CreateSemantics::create && names_the_partner(err))
+        capabilities_->create == CreateSemantics::create && names_the_partner(err))
       return finish(existing_partner(err));
 
     auto decision = loop_.on_failure(err, attempt_, now);
@@ -366,7 +373,7 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
 
   std::shared_ptr<const Adapter> adapter_;
   const VendorConfig* config_ = nullptr;
-  Capabilities capabilities_;
+  std::shared_ptr<const Capabilities> capabilities_;
   EncodedRequest encoded_;
   HttpRequest redacted_;
   policy::Pacer* pacer_ = nullptr;
