@@ -37,7 +37,8 @@ struct detail::ClientState {
   std::map<std::pair<std::string, std::string>, policy::Pacer> pacers;  // (vendor, api key)
   std::mt19937_64 seeder;
   std::unordered_map<const void*, std::weak_ptr<ProvisionOp>> live;
-  // Each adapter's capabilities, asked once: a copy per call (its vectors of strings) cost ~3 % of a create's client instructions.
+  // Each adapter's capabilities, asked once: a copy per call (its vectors of strings) cost ~3 % of a create's
+  // client instructions.
   std::unordered_map<const Adapter*, std::shared_ptr<const Capabilities>> capabilities;
   bool closed = false;
 
