@@ -313,6 +313,7 @@ TEST(Pacer, SlotsBeyondTheHorizonAreNotReservedSoARateIncreaseApplies) {
   Pacer p(declared(RateLimit::per_second(1)), t0);
   EXPECT_TRUE(p.reserve(t0).granted);
   EXPECT_TRUE(p.reserve(t0).granted);  // 1.01 s ahead: within two intervals
+  EXPECT_TRUE(p.reserve(t0).granted);  // 2.02 s ahead: just within
   auto far = p.reserve(t0);
   EXPECT_TRUE(far.later);
   EXPECT_FALSE(far.granted);
