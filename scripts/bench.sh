@@ -13,3 +13,7 @@ if [ -x scripts/bench-transport.sh ]; then
 fi
 echo "== batch: the CLI against the sandbox"
 python3 scripts/bench_batch.py --cli "$build/tools/partnerkit"
+echo "== pacing: the CLI against nginx limit_req (200/s, 50/s burst 10, 1200/min, a stated limit), twice each"
+scripts/bench-ratelimit.sh "$build"
+echo "== cost per request: the CLI at 5,000 and 50,000 items beside wrk (and Dub's SDK when DUB_SDK_DIR is set)"
+scripts/bench-throughput.sh "$build"

@@ -20,6 +20,7 @@
 #include <charconv>
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 namespace partnerkit::cli {
 namespace {
@@ -42,8 +43,11 @@ constexpr std::string_view provision_help =
     "  --input FILE|-         JSON lines or CSV (header row of PartnerSpec names); - for stdin\n"
     "  --format F             auto (default), jsonl or csv\n"
     "  --concurrency N        requests in flight per vendor (default 8)\n"
-    "  --rate R               requests per second per vendor key (default: the vendor's documented\n"
-    "                         limit; unlimited with --sandbox)\n"
+    "  --rate [V=]R           rate limit per vendor key, for every vendor or for vendor V; held and\n"
+    "                         never exceeded: 200 (per second), 200/s, 3000/min, 45/30s, with a burst\n"
+    "                         as 50/s,burst=10; 0 for none. Default: the limit the vendor states in\n"
+    "                         X-RateLimit-Limit, else the adapter's declared one probed upward;\n"
+    "                         unlimited with --sandbox. The summary says which rate was used and why\n"
     "  --journal FILE         append-only journal: run again with the same FILE to resume; finished\n"
     "                         items are skipped, interrupted ones reconciled, never created twice\n"
     "  --reconcile MODE       lookup (default) or duplicate: how a create that may have been applied\n"
@@ -74,15 +78,12 @@ constexpr std::string_view provision_help =
     "unreadable input.\n";
 
 constexpr OptionSpec provision_options[] = {
-    {"--vendor", true, true},   {"--input", true},
-    {"--format", true},         {"--concurrency", true},
-    {"--rate", true},           {"--journal", true},
-    {"--base-url", true, true}, {"--ca-file", true},
-    {"--settings", true},       {"--sandbox", false},
-    {"--sandbox-faults", true}, {"--strict", false},
-    {"--timeout", true},        {"--request-timeout", true},
-    {"--max-attempts", true},   {"--progress", true},
-    {"--reconcile", true},      {"--derive-external-id", false},
+    {"--vendor", true, true},   {"--input", true},           {"--format", true},
+    {"--concurrency", true},    {"--rate", true, true},      {"--journal", true},
+    {"--base-url", true, true}, {"--ca-file", true},         {"--settings", true},
+    {"--sandbox", false},       {"--sandbox-faults", true},  {"--strict", false},
+    {"--timeout", true},        {"--request-timeout", true}, {"--max-attempts", true},
+    {"--progress", true},       {"--reconcile", true},       {"--derive-external-id", false},
     {"--id-namespace", true},
 };
 
@@ -207,6 +208,27 @@ void print_summary(const BatchSummary& s, const VendorTally& tally) {
   if (s.fatal) err << "  stopped: " << s.fatal->message << "\n";
 }
 
+// Which rate each vendor key ran at and why (keys are never printed).
+void print_pacing(const std::vector<PacingReport>& reports) {
+  auto& err = std::cerr;
+  for (const auto& r : reports) {
+    char rate[96];
+    if (r.status.rate > 0)
+      std::snprintf(rate, sizeof rate, "%.4g requests/s (margin %.1f %%)", r.status.rate,
+                    r.status.margin * 100);
+    else
+      std::snprintf(rate, sizeof rate, "not spaced");
+    err << "  pacing " << r.vendor << (r.key > 1 ? " key " + std::to_string(r.key) : std::string()) << ": "
+        << rate << ", " << to_string(r.status.source) << ": " << r.status.why;
+    if (r.status.throttled) err << "; " << r.status.throttled << " answered 429";
+    if (r.status.held) err << "; " << r.status.held << " sends held to keep the spacing after a late one";
+    if (r.status.pauses) err << "; key paused " << r.status.pauses << "x (the vendor said it was exhausted)";
+    if (r.status.refused)
+      err << "; " << r.status.refused << " not sent (no slot before the deadline: run again to resume)";
+    err << "\n";
+  }
+}
+
 }  // namespace
 
 std::vector<OptionSpec> common_batch_options() {
@@ -232,8 +254,25 @@ int run_batch(Args args, const BatchCommand& command) {
 
   const std::size_t concurrency =
       static_cast<std::size_t>(parse_number("--concurrency", p.value("--concurrency").value_or("8"), 1));
-  std::optional<double> rate;
-  if (auto r = p.value("--rate")) rate = parse_number("--rate", *r, 0);
+  // --rate R for every vendor, --rate V=R for one; the last one given for a vendor wins.
+  std::optional<RateLimit> rate;
+  std::map<std::string, RateLimit, std::less<>> vendor_rates;
+  for (const auto& r : p.values("--rate")) {
+    std::string_view text = r, vendor;
+    if (auto eq = text.find('=');
+        eq != std::string_view::npos && text.substr(0, eq).find_first_of("0123456789") != 0 &&
+        text.substr(0, eq) != "burst" && text.substr(0, eq).find(',') == std::string_view::npos) {
+      vendor = text.substr(0, eq);
+      text = text.substr(eq + 1);
+    }
+    std::string why;
+    auto limit = parse_rate_limit(text, &why);
+    if (!limit) throw UsageError("--rate " + r + ": " + why);
+    if (vendor.empty())
+      rate = *limit;
+    else
+      vendor_rates[std::string(vendor)] = *limit;
+  }
   const double timeout_s = parse_number("--timeout", p.value("--timeout").value_or("120"), 0.001);
   const int max_attempts =
       static_cast<int>(parse_number("--max-attempts", p.value("--max-attempts").value_or("5"), 1));
@@ -296,8 +335,10 @@ int run_batch(Args args, const BatchCommand& command) {
       throw UsageError("no API key for " + v.name + ": set " + api_key_env_name(v.name) +
                        " (or try --sandbox)");
     }
-    if (rate)
-      vo.rate_limit = RateLimit{*rate, 1};
+    if (auto it = vendor_rates.find(v.name); it != vendor_rates.end())
+      vo.rate_limit = it->second;
+    else if (rate)
+      vo.rate_limit = *rate;
     else if (sim)
       vo.rate_limit = RateLimit{0, 1};
     copts.vendors.emplace(v.name, std::move(vo));
@@ -360,6 +401,7 @@ int run_batch(Args args, const BatchCommand& command) {
   if (!summary) throw UsageError("the batch did not complete");
   if (reader.error() && !summary->fatal) summary->fatal = *reader.error();
   print_summary(*summary, tally);
+  print_pacing(client.pacing());
   if (summary->fatal) return exit_usage;
   return summary->failed == 0 && !summary->cancelled ? exit_ok : exit_failed;
 }

@@ -17,7 +17,7 @@ constexpr std::string_view vendors_help =
     "\n"
     "Lists the registered vendors (built-ins and loaded plugins), one JSON object per line:\n"
     "  {\"name\",\"base_url\",\"api_key_env\",\"create\",\"fields\",\"mappings\",\"error_shape\",\n"
-    "   \"default_requests_per_second\",\"rate_limit_headers\",\"notes\"}\n"
+    "   \"rate_limit\":{\"count\",\"window_ms\",\"burst\"},\"rate_limit_headers\",\"notes\"}\n"
     "base_url is the one render and provision use (--base-url and PARTNERKIT_<VENDOR>_BASE_URL\n"
     "override it); fields are the PartnerSpec fields the vendor can carry, mappings where each goes;\n"
     "create is \"upsert\" when repeating a create is safe, else \"create\".\n"
@@ -46,14 +46,12 @@ std::string cell(std::string_view text) {
   return out;
 }
 
-std::string rate_text(double rps) {
-  if (rps <= 0) return "unknown";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", rps);
-  std::string s = buf;
-  while (!s.empty() && s.back() == '0') s.pop_back();
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
+std::string rate_text(const RateLimit& limit) { return limit.count > 0 ? to_string(limit) : "unknown"; }
+
+boost::json::value rate_limit_json(const RateLimit& limit) {
+  if (limit.count <= 0) return nullptr;
+  return boost::json::object{
+      {"count", number(limit.count)}, {"window_ms", limit.window.count()}, {"burst", number(limit.burst)}};
 }
 
 // The target of `field` for a vendor: its mapping, "yes" when only `fields` names it, else "—".
@@ -113,13 +111,13 @@ void print_markdown(const AdapterRegistry& reg) {
   }
 
   out << "\n## What each vendor declares\n\n"
-      << "| vendor | create | default requests/s | rate-limit headers | error body |\n"
+      << "| vendor | create | default rate limit | rate-limit headers | error body |\n"
       << "| --- | --- | --- | --- | --- |\n";
   for (const auto& [name, caps] : vendors) {
     std::string headers;
     for (const auto& h : caps.rate_limit_headers) headers += (headers.empty() ? "" : ", ") + h;
     out << "| " << cell(name) << " | " << (caps.create == CreateSemantics::upsert ? "upsert" : "create")
-        << " | " << rate_text(caps.default_requests_per_second) << " | "
+        << " | " << rate_text(declared_rate_limit(caps)) << " | "
         << (headers.empty() ? std::string(dash) : cell(headers)) << " | "
         << (caps.error_shape.empty() ? std::string(dash) : "`" + cell(caps.error_shape) + "`") << " |\n";
   }
@@ -192,7 +190,7 @@ int run_vendors(Args args) {
         {"fields", std::move(fields)},
         {"mappings", std::move(mappings)},
         {"error_shape", caps.error_shape},
-        {"default_requests_per_second", number(caps.default_requests_per_second)},
+        {"rate_limit", rate_limit_json(declared_rate_limit(caps))},
         {"rate_limit_headers", std::move(headers)},
         {"notes", caps.notes},
         {"operations", operations_json(caps.operations)},

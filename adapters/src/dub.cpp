@@ -703,11 +703,13 @@ Capabilities DubAdapter::capabilities() const {
   c.create = CreateSemantics::upsert;
   c.error_shape = R"({"error":{"code","message","doc_url"}})";
   c.rate_limit_headers = {"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"};
-  c.default_requests_per_second = 1.0;
+  c.rate_limit = RateLimit::per_minute(60);  // the Free plan; X-RateLimit-Limit states the real one
   c.notes =
       "POST /partners upserts by email and answers 201 for new and existing enrollments (outcome from "
       "createdAt). Rate limit per API key per minute: Free 60, Pro 600, Business 1200, "
-      "Advanced/Enterprise 3000; the default 1 request/s is the Free plan's, raise it to your plan's. "
+      "Advanced/Enterprise 3000 (X-RateLimit-Limit counts per minute although the docs say per hour). "
+      "partnerkit starts at the Free plan's 60/min, probes upward and runs at the limit the first "
+      "error answer states. "
       "On 429, Retry-After and X-RateLimit-Reset hold a Unix epoch in milliseconds. A 201 carries no "
       "rate-limit headers.";
   c.default_base_url = std::string(default_base_url);

@@ -345,7 +345,7 @@ Capabilities JourneyBeeAdapter::capabilities() const {
   c.create = CreateSemantics::create;
   c.error_shape = R"({"error":"..."})";
   c.rate_limit_headers = {"Retry-After"};
-  c.default_requests_per_second = 100.0 / 60.0;
+  c.rate_limit = RateLimit::per_minute(100);
   c.notes =
       "Legacy API of app.journeybee.io: 100 requests/minute, 429 when exceeded. Create returns no "
       "partnership id (201 with no body or {\"status\",\"message\"}); a retried create is reconciled "

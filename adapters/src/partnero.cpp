@@ -518,7 +518,7 @@ Capabilities PartneroAdapter::capabilities() const {
   c.create = CreateSemantics::create;
   c.error_shape = R"({"message","errors":{"<field>":["..."]}})";
   c.rate_limit_headers = {"Retry-After"};
-  c.default_requests_per_second = 2.0;
+  c.rate_limit = RateLimit::per_second(2);
   c.notes =
       "Creates (422 or 409 on a duplicate email, id or key: already_exists). Partnero documents no "
       "rate limit numbers or headers: 2 requests/s is a conservative guess, and Retry-After is "

@@ -1,5 +1,6 @@
 // Transport benchmark: N Dub-shaped POSTs (default 5,000), C in flight (default 64), through
-// BeastTransport against a local TLS server answering a canned 201 (~1 KB, keep-alive).
+// BeastTransport against a local TLS server answering a Dub-shaped 201 (~1 KB, keep-alive) that
+// echoes the email and tenantId it received (so the CLI's Dub adapter accepts it).
 //
 //   bench_transport                              server on its own thread + client in this process
 //   bench_transport --serve-only PORT --ca-file F   just the server (for wrk), CA PEM written to F
@@ -34,6 +35,21 @@ namespace asio = boost::asio;
 using namespace partnerkit;
 using Clock = std::chrono::steady_clock;
 
+// The value of a JSON string member in a flat, unescaped body ("" when absent): enough for the
+// bodies the benchmark clients send.
+std::string member(const std::string& body, const std::string& name) {
+  const std::string key = "\"" + name + "\":\"";
+  auto at = body.find(key);
+  if (at == std::string::npos) return {};
+  at += key.size();
+  auto end = body.find('"', at);
+  return end == std::string::npos ? std::string() : body.substr(at, end - at);
+}
+
+// A Dub enrollment answer (~1 KB) for the email and tenantId received, so that partnerkit's Dub
+// adapter (which checks that the answer describes the partner sent) accepts it.
+std::string echo_body(const std::string& email, const std::string& tenant_id);
+
 std::string canned_body() {
   // A Dub enrollment answer, ~1 KB.
   std::string links;
@@ -43,7 +59,11 @@ std::string canned_body() {
              R"(","url":"https://example.com/?via=partner","shortLink":"https://dub.sh/partner-)" +
              std::to_string(i) + R"(","clicks":0,"leads":0,"sales":0,"saleAmount":0})";
   }
+  // Every member Dub's TypeScript SDK requires of the answer, so the SDK accepts it too.
   return R"({"id":"pn_01HZXQ3BENCHMARK0000000000","name":"Bench Partner","email":"partner@example.com",)"
+         R"("username":"bench-partner","companyName":null,"networkStatus":"approved",)"
+         R"("defaultPayoutMethod":null,"paypalEmail":null,"stripeConnectId":null,"payoutsEnabledAt":null,)"
+         R"("identityVerifiedAt":null,"partnerId":"pn_01HZXQ3BENCHMARK0000000000",)"
          R"("image":null,"country":"US","status":"approved","tenantId":"crm-12345","programId":"prog_bench",)"
          R"("createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z","links":[)" +
          links + "]}";
@@ -68,15 +88,32 @@ long peak_rss_kib() {
   return u.ru_maxrss;  // KiB on Linux
 }
 
+std::string echo_body(const std::string& email, const std::string& tenant_id) {
+  std::string body = canned_body();
+  auto replace = [&](const std::string& from, const std::string& to) {
+    if (auto at = body.find(from); at != std::string::npos) body.replace(at, from.size(), to);
+  };
+  replace(R"("email":"partner@example.com")", "\"email\":\"" + email + "\"");
+  replace(R"("tenantId":"crm-12345")",
+          tenant_id.empty() ? "\"tenantId\":null" : "\"tenantId\":\"" + tenant_id + "\"");
+  return body;
+}
+
+// Answers every request with a Dub-shaped 201 echoing the email and tenantId it received.
 test::TestServer make_server(unsigned short port) {
-  test::ServerResponse res;
-  res.status = 201;
-  res.headers = {{"Content-Type", "application/json"}};
-  res.body = canned_body();
   test::ServerOptions so;
   so.port = port;
   so.threads = 1;
-  return test::TestServer(test::always(res), so);
+  return test::TestServer(
+      [](const test::ServerRequest& req) {
+        test::ServerResponse res;
+        res.status = 201;
+        res.headers = {{"Content-Type", "application/json"}};
+        const auto email = member(req.body, "email");
+        res.body = email.empty() ? canned_body() : echo_body(email, member(req.body, "tenantId"));
+        return res;
+      },
+      so);
 }
 
 struct Args {

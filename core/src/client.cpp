@@ -5,8 +5,8 @@
 // what each answer means; reconciliation by lookup is ProvisionOp's flow.
 #include <partnerkit/client.hpp>
 #include <partnerkit/http_errors.hpp>
+#include <partnerkit/policy/pacer.hpp>
 #include <partnerkit/policy/retry_loop.hpp>
-#include <partnerkit/policy/token_bucket.hpp>
 #include <partnerkit/transport_errors.hpp>
 #include <partnerkit/validation.hpp>
 
@@ -48,10 +48,13 @@ struct detail::ClientState {
   std::shared_ptr<Transport> transport;
   ClientOptions options;
 
-  std::mutex mutex;                                                            // guards everything below
-  std::map<std::pair<std::string, std::string>, policy::TokenBucket> buckets;  // (vendor, api key)
+  std::mutex mutex;                                                     // guards everything below
+  std::map<std::pair<std::string, std::string>, policy::Pacer> pacers;  // (vendor, api key)
   std::mt19937_64 seeder;
   std::unordered_map<const void*, std::weak_ptr<OpBase>> live;
+  // Each adapter's capabilities, asked once: a copy per call (its vectors of strings) cost ~3 % of a
+  // create's client instructions.
+  std::unordered_map<const Adapter*, std::shared_ptr<const Capabilities>> capabilities;
   bool closed = false;
 
   std::uint64_t next_seed() {
@@ -236,6 +239,11 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   void finish(Result<Partners> result) {
     if (done_) return;
     done_ = true;
+    if (pacing_wait_) {  // an abandoned wait gives its slot back
+      pacing_wait_ = false;
+      std::lock_guard lock(state_->mutex);
+      pacer_->release(planned_, steady::now());
+    }
     deadline_timer_.cancel();
     timer_.cancel();
     {
@@ -271,7 +279,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   std::string vendor_;
   std::shared_ptr<const Adapter> adapter_;
   const VendorConfig* config_ = nullptr;
-  Capabilities capabilities_;
+  std::shared_ptr<const Capabilities> capabilities_;
   int attempts_ = 0;            // requests sent by this op, every step counted
   bool maybe_applied_ = false;  // a write (create, update, deactivate) may have been applied
 
@@ -301,18 +309,28 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
                                 "vendor '" + vendor_ + "' is not configured (no base URL or API key)",
                                 "vendor"));
     config_ = &vo->second.config;
-    auto caps = guarded<Capabilities>(*adapter_, "capabilities", [&] { return adapter_->capabilities(); });
-    if (!caps) return finish(caps.error());
-    capabilities_ = std::move(*caps);
+    {
+      std::lock_guard lock(state_->mutex);
+      if (auto it = state_->capabilities.find(adapter_.get()); it != state_->capabilities.end())
+        capabilities_ = it->second;
+    }
+    if (!capabilities_) {
+      auto caps = guarded<Capabilities>(*adapter_, "capabilities", [&] { return adapter_->capabilities(); });
+      if (!caps) return finish(caps.error());
+      auto shared = std::make_shared<const Capabilities>(std::move(*caps));
+      std::lock_guard lock(state_->mutex);
+      capabilities_ = state_->capabilities.emplace(adapter_.get(), std::move(shared)).first->second;
+    }
 
-    RateLimit limit = vo->second.rate_limit.value_or(RateLimit{capabilities_.default_requests_per_second, 1});
     {
       std::lock_guard lock(state_->mutex);
       auto key = std::make_pair(vendor_, config_->api_key);
-      auto it = state_->buckets.find(key);
-      if (it == state_->buckets.end())
-        it = state_->buckets.emplace(key, policy::TokenBucket(limit, steady::now())).first;
-      bucket_ = &it->second;  // std::map nodes are stable
+      auto it = state_->pacers.find(key);
+      if (it == state_->pacers.end()) {
+        policy::PacerConfig pc{declared_rate_limit(*capabilities_), vo->second.rate_limit};
+        it = state_->pacers.emplace(key, policy::Pacer(pc, steady::now())).first;
+      }
+      pacer_ = &it->second;  // std::map nodes are stable
     }
 
     if (deadline_) {
@@ -325,27 +343,74 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   }
 
   void next_attempt() {
-    steady::duration wait;
+    policy::Pacer::Slot slot;
     {
       std::lock_guard lock(state_->mutex);
-      wait = bucket_->reserve(steady::now());
+      slot = pacer_->reserve(steady::now(), deadline_);
     }
-    if (wait <= steady::duration::zero()) return send();
-    timer_.expires_after(wait);
+    if (slot.later) {  // too far ahead to reserve yet: ask again nearer the time
+      timer_.expires_at(slot.send_at);
+      timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (self->done_) return;
+        if (ec) return self->stop_with(self->stop_code_);
+        self->next_attempt();
+      });
+      return;
+    }
+    // A slot past the deadline: fail now, and say when the limit frees one (nothing was reserved).
+    if (!slot.granted) return finish(no_slot_before_deadline(slot.wait));
+    planned_ = slot.send_at;
+    if (slot.wait <= steady::duration::zero()) return send();
+    timer_.expires_at(slot.send_at);
+    pacing_wait_ = true;
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (self->done_) return;
+      self->pacing_wait_ = false;
       if (ec) return self->stop_with(self->stop_code_);
       self->send();
     });
   }
 
+  Error no_slot_before_deadline(steady::duration wait) {
+    Error err = last_error_ && last_error_->code == errc::rate_limited
+                    ? *last_error_
+                    : Error::make(errc::rate_limited, "the rate limit leaves no slot before the deadline");
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait);
+    err.retry_after = std::max(err.retry_after.value_or(ms), ms);
+    if (err.message.find("no slot") == std::string::npos)
+      err.message += " (the rate limit leaves no slot before the deadline)";
+    err.attempts = attempts_;
+    err.stopped = stop_reason::deadline;
+    return err;
+  }
+
   void send() {
+    if (stopping_) return stop_with(stop_code_);
+    steady::duration hold;
+    {
+      std::lock_guard lock(state_->mutex);
+      hold = pacer_->hold(steady::now());  // the one before left late: keep the spacing
+    }
+    if (hold <= steady::duration::zero()) return transmit();
+    timer_.expires_after(hold);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (self->done_) return;
+      if (ec) return self->stop_with(self->stop_code_);
+      self->transmit();
+    });
+  }
+
+  void transmit() {
     if (stopping_) return stop_with(stop_code_);
     ++attempts_;
     ++budget_->attempts;
     if (state_->options.hooks.before_send) state_->options.hooks.before_send(redacted_);
     sent_at_ = std::chrono::system_clock::now();
     sent_steady_ = steady::now();
+    {
+      std::lock_guard lock(state_->mutex);
+      pacer_->on_sent(planned_, sent_steady_);
+    }
     in_flight_ = true;
     state_->transport->async_send(
         step_.encoded.request,
@@ -448,21 +513,12 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     });
   }
 
-  // 429s and exhausted windows slow the shared bucket; other answers let it recover.
+  // Every answer tells the key's pacer what the vendor said about its limit (policy/pacer.hpp).
   void learn_rate_limit(const HttpResponse& response, const Error* error, steady::time_point now) {
+    auto observation = policy::observe_rate_limit(response, sent_at_);
+    if (error && error->code == errc::rate_limited) observation.throttled = true;
     std::lock_guard lock(state_->mutex);
-    if (error && error->code == errc::rate_limited) {
-      auto wait = error->retry_after.value_or(std::chrono::milliseconds(1000));
-      bucket_->on_throttled(now, now + wait);
-      return;
-    }
-    auto remaining = response.header("X-RateLimit-Remaining");
-    if (remaining == "0") {
-      if (auto wait = parse_retry_after(response.header("X-RateLimit-Reset"), sent_at_))
-        bucket_->pause_until(now + *wait);
-      return;
-    }
-    bucket_->on_success();
+    pacer_->on_response(observation, now);
   }
 
   void stop_with(errc code) {
@@ -493,7 +549,9 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   asio::steady_timer deadline_timer_;
   std::optional<steady::time_point> deadline_;
   asio::cancellation_signal transport_cancel_;
-  policy::TokenBucket* bucket_ = nullptr;
+  policy::Pacer* pacer_ = nullptr;
+  steady::time_point planned_;  // the pacer's slot for the attempt being sent
+  bool pacing_wait_ = false;    // waiting for planned_
   Step step_;
   Budget* budget_ = nullptr;
   HttpRequest redacted_;
@@ -577,7 +635,7 @@ class ProvisionOp final : public PartnerOp {
   std::vector<FindQuery> lookups() const {
     std::vector<FindQuery> out;
     if (options_.reconcile != Reconcile::lookup) return out;
-    const auto& ops = capabilities_.operations;
+    const auto& ops = capabilities_->operations;
     if (spec_.external_id && !spec_.external_id->empty() && ops.find_by_external_id)
       out.push_back(FindQuery{FindQuery::Key::external_id, *spec_.external_id});
     if (ops.find_by_email) out.push_back(FindQuery{FindQuery::Key::email, spec_.email});
@@ -705,7 +763,7 @@ class ProvisionOp final : public PartnerOp {
   // The rule of vendors without a lookup: a create that may already have been applied and now
   // answers "already exists" was applied by us (or before us): the partner is there, once.
   bool duplicate_rule_applies(const Error& err) const {
-    return maybe_applied_ && capabilities_.create == CreateSemantics::create && names_the_partner(err);
+    return maybe_applied_ && capabilities_->create == CreateSemantics::create && names_the_partner(err);
   }
 
   Partner existing_without_id(const Error& err) const {
@@ -748,7 +806,7 @@ class FindOp final : public HandlerOp<Result<std::optional<Partner>>> {
  private:
   void run() override {
     const std::string field(key_name(query_.key));
-    if (!supports(capabilities_.operations, Operation::find, query_.key))
+    if (!supports(capabilities_->operations, Operation::find, query_.key))
       return finish(Error::make(errc::unsupported_operation,
                                 vendor_ + " cannot look a partner up by " + field + "; nothing was sent",
                                 field));
@@ -873,7 +931,7 @@ class SingleOp final : public PartnerOp {
 
  private:
   void run() override {
-    if (!supports(capabilities_.operations, op_))
+    if (!supports(capabilities_->operations, op_))
       return finish(
           Error::make(errc::unsupported_operation,
                       vendor_ + " has no " + std::string(to_string(op_)) + " operation; nothing was sent"));
@@ -913,7 +971,7 @@ class SingleOp final : public PartnerOp {
 
   // Only the vendor's updatable fields go out; the rest fail (strict) or are dropped (lenient).
   Result<void> prepare_changes() {
-    const auto& updatable = capabilities_.operations.updatable_fields;
+    const auto& updatable = capabilities_->operations.updatable_fields;
     for (auto field : set_fields(changes_)) {
       if (std::find(updatable.begin(), updatable.end(), field) != updatable.end()) continue;
       if (config_->strict) {
@@ -1020,6 +1078,16 @@ void Client::start_deactivate(std::string vendor, std::string partner_id, Deacti
   std::make_shared<SingleOp>(state_, std::move(vendor), Operation::deactivate, std::move(partner_id),
                              PartnerSpec{}, std::move(options), std::move(handler))
       ->start();
+}
+
+std::vector<PacingReport> Client::pacing() const {
+  std::vector<PacingReport> out;
+  std::lock_guard lock(state_->mutex);
+  for (const auto& [key, pacer] : state_->pacers) {
+    const int n = !out.empty() && out.back().vendor == key.first ? out.back().key + 1 : 1;
+    out.push_back(PacingReport{key.first, n, pacer.status()});
+  }
+  return out;
 }
 
 Result<Partner> Client::provision(std::string vendor, PartnerSpec spec, ProvisionOptions options) {

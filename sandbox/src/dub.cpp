@@ -569,7 +569,7 @@ HttpResponse DubSimulator::rate_limited(const TokenBucket::Decision& d, time_poi
   const auto at =
       std::chrono::duration_cast<std::chrono::milliseconds>((now + d.retry_after).time_since_epoch());
   r.headers.emplace_back("Retry-After", std::to_string(at.count()));
-  r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.limit));
+  r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.per_minute()));  // per minute, as Dub
   r.headers.emplace_back("X-RateLimit-Remaining", "0");
   r.headers.emplace_back("X-RateLimit-Reset", std::to_string(at.count()));
   return r;
@@ -579,7 +579,7 @@ void DubSimulator::add_rate_limit_headers(HttpResponse& r, const TokenBucket::De
                                           time_point now) const {
   if (r.status < 400) return;  // a 201 carries no rate-limit headers
   const auto at = std::chrono::duration_cast<std::chrono::milliseconds>((now + d.reset).time_since_epoch());
-  r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.limit));
+  r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.per_minute()));  // per minute, as Dub
   r.headers.emplace_back("X-RateLimit-Remaining", std::to_string(d.remaining));
   r.headers.emplace_back("X-RateLimit-Reset", std::to_string(at.count()));
 }

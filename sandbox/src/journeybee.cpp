@@ -213,7 +213,7 @@ HttpResponse JourneyBeeSimulator::apply(const HttpRequest& request, std::string_
 HttpResponse JourneyBeeSimulator::rate_limited(const TokenBucket::Decision& d, time_point) const {
   auto r = jb_error(429, "Too many requests, please try again later.");
   r.headers.emplace_back("Retry-After", delta_seconds(d.retry_after, true));
-  r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.limit));
+  r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.per_minute()));  // per minute (004)
   r.headers.emplace_back("X-RateLimit-Remaining", "0");
   r.headers.emplace_back("X-RateLimit-Reset", delta_seconds(d.retry_after, true));
   return r;
@@ -221,7 +221,7 @@ HttpResponse JourneyBeeSimulator::rate_limited(const TokenBucket::Decision& d, t
 
 void JourneyBeeSimulator::add_rate_limit_headers(HttpResponse& r, const TokenBucket::Decision& d,
                                                  time_point) const {
-  r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.limit));
+  r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.per_minute()));  // per minute (004)
   r.headers.emplace_back("X-RateLimit-Remaining", std::to_string(d.remaining));
   r.headers.emplace_back("X-RateLimit-Reset", delta_seconds(d.reset, false));
 }

@@ -16,6 +16,7 @@ TokenBucket::Decision TokenBucket::take(time_point now) {
   Decision d;
   const double capacity = options_.capacity();
   d.limit = static_cast<long>(std::floor(capacity));
+  d.per_second = options_.enabled() ? options_.requests_per_second : 0;
   if (!options_.enabled()) {
     d.remaining = d.limit;
     return d;

@@ -686,7 +686,7 @@ TEST(DubDecode, OddErrorBodiesKeepTheStatusTableCode) {
 TEST(DubDecode, Capabilities) {
   auto c = DubAdapter().capabilities();
   EXPECT_EQ(c.create, CreateSemantics::upsert);
-  EXPECT_DOUBLE_EQ(c.default_requests_per_second, 1.0);
+  EXPECT_EQ(c.rate_limit, RateLimit::per_minute(60));  // the Free plan; X-RateLimit-Limit counts per minute
   EXPECT_NE(std::find(c.fields.begin(), c.fields.end(), "external_id"), c.fields.end());
   EXPECT_EQ(std::find(c.fields.begin(), c.fields.end(), "password"), c.fields.end());
   EXPECT_NE(std::find(c.rate_limit_headers.begin(), c.rate_limit_headers.end(), "X-RateLimit-Reset"),

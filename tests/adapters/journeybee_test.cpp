@@ -256,7 +256,7 @@ TEST(JourneyBeeDecode, EveryDocumentedErrorStatus) {
 TEST(JourneyBeeDecode, Capabilities) {
   auto c = JourneyBeeAdapter().capabilities();
   EXPECT_EQ(c.create, CreateSemantics::create);
-  EXPECT_NEAR(c.default_requests_per_second, 100.0 / 60.0, 1e-9);
+  EXPECT_EQ(c.rate_limit, RateLimit::per_minute(100));
   EXPECT_NE(std::find(c.fields.begin(), c.fields.end(), "custom_fields"), c.fields.end());
 }
 

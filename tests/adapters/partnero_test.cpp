@@ -370,7 +370,7 @@ TEST(PartneroDecode, RateLimitedRetryAfter) {
 TEST(PartneroDecode, Capabilities) {
   auto c = PartneroAdapter().capabilities();
   EXPECT_EQ(c.create, CreateSemantics::create);
-  EXPECT_GT(c.default_requests_per_second, 0);
+  EXPECT_EQ(c.rate_limit, RateLimit::per_second(2));
   EXPECT_NE(std::find(c.fields.begin(), c.fields.end(), "password"), c.fields.end());
 }
 

@@ -41,7 +41,7 @@ TEST(Registry, DefaultHoldsTheThreeBuiltins) {
     auto a = reg->find(n);
     ASSERT_TRUE(a) << n;
     EXPECT_EQ(a->name(), n);
-    EXPECT_GT(a->capabilities().default_requests_per_second, 0) << n;
+    EXPECT_GT(declared_rate_limit(a->capabilities()).requests_per_second(), 0) << n;
     EXPECT_FALSE(a->capabilities().fields.empty()) << n;
   }
   EXPECT_FALSE(reg->find("tolt"));

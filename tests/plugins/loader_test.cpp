@@ -65,7 +65,7 @@ TEST(PluginLoader, LoadsTheToltPlugin) {
   auto tolt = registry->find("tolt");
   ASSERT_TRUE(tolt);
   auto caps = tolt->capabilities();
-  EXPECT_EQ(caps.default_requests_per_second, 25);
+  EXPECT_EQ(caps.rate_limit, pk::RateLimit::per_second(25));
   EXPECT_EQ(caps.create, pk::CreateSemantics::create);
   pk::PartnerSpec spec;
   spec.email = "sam@example.com";

@@ -96,7 +96,7 @@ TEST(SandboxCore, DubRateLimitInEpochMilliseconds) {
   EXPECT_EQ(first.response.header("X-RateLimit-Limit"), "");  // a Dub 201 carries none
   auto err = core.handle(post("/partners", std::string("{bad"), dub_auth));
   EXPECT_EQ(err.response.status, 400);
-  EXPECT_EQ(err.response.header("X-RateLimit-Limit"), "2");  // error answers do
+  EXPECT_EQ(err.response.header("X-RateLimit-Limit"), "120");  // error answers do, per minute as Dub
   EXPECT_EQ(err.response.header("X-RateLimit-Remaining"), "0");
   auto limited = core.handle(dub_create("c@b.co"));
   ASSERT_EQ(limited.response.status, 429);

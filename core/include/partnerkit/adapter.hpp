@@ -6,6 +6,7 @@
 #include <partnerkit/http.hpp>
 #include <partnerkit/partner.hpp>
 #include <partnerkit/partner_spec.hpp>
+#include <partnerkit/rate_limit.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -17,7 +18,7 @@
 namespace partnerkit {
 
 // Bumped whenever Adapter's layout or contract changes; plugins are refused on a mismatch.
-inline constexpr int adapter_interface_version = 2;
+inline constexpr int adapter_interface_version = 3;
 
 // Per-vendor configuration handed to encode. A plain value: no I/O behind it.
 struct VendorConfig {
@@ -112,7 +113,11 @@ struct Capabilities {
   CreateSemantics create = CreateSemantics::create;
   std::string error_shape;                      // the error body it parses, e.g. {"error":{"code","message"}}
   std::vector<std::string> rate_limit_headers;  // headers that carry rate-limit state
-  double default_requests_per_second = 0;       // 0: unknown
+  // The vendor's documented limit per API key as count per window with burst (Dub: 60 per minute,
+  // the Free plan's), used when the user configures none; X-RateLimit-Limit is read as a count per
+  // this window. count 0: unknown (then default_requests_per_second, if set, per second).
+  RateLimit rate_limit;
+  double default_requests_per_second = 0;  // older form of rate_limit (per second, burst 1); 0: unknown
   std::string notes;
   // The vendor's public API endpoint ("https://api.dub.co"): the base URL when none is configured.
   std::string default_base_url;
@@ -166,5 +171,9 @@ class Adapter {
 };
 
 std::string_view to_string(Operation op) noexcept;
+
+// The adapter's declared limit: Capabilities::rate_limit, else default_requests_per_second per
+// second with burst 1, else none (count 0).
+RateLimit declared_rate_limit(const Capabilities& capabilities) noexcept;
 
 }  // namespace partnerkit

@@ -7,6 +7,7 @@
 #include <partnerkit/options.hpp>
 #include <partnerkit/partner.hpp>
 #include <partnerkit/partner_spec.hpp>
+#include <partnerkit/policy/pacer.hpp>
 #include <partnerkit/transport.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -17,11 +18,20 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace partnerkit {
 namespace detail {
 struct ClientState;
 }
+
+// The pacing of one (vendor, API key) so far: which rate it runs at and why. The key itself is never
+// included; `key` numbers a vendor's keys (1, 2, ...) when there are several.
+struct PacingReport {
+  std::string vendor;
+  int key = 1;
+  policy::PacerStatus status;
+};
 
 // How a create that may have been applied is reconciled before anything is sent again.
 enum class Reconcile : unsigned char {
@@ -156,6 +166,9 @@ class Client {
   Result<Partner> get(std::string vendor, std::string partner_id);
   Result<Partner> update(std::string vendor, std::string partner_id, PartnerSpec changes);
   Result<Partner> deactivate(std::string vendor, std::string partner_id, DeactivateOptions options = {});
+
+  // One entry per (vendor, API key) used so far. Thread-safe.
+  std::vector<PacingReport> pacing() const;
 
  private:
   void start_provision(std::string vendor, PartnerSpec spec, ProvisionOptions options,

@@ -3,6 +3,7 @@
 
 #include <partnerkit/adapter.hpp>
 #include <partnerkit/http.hpp>
+#include <partnerkit/rate_limit.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -29,15 +30,11 @@ struct BackoffPolicy {
   double multiplier = 2.0;
 };
 
-// A token bucket per (vendor, credential). requests_per_second == 0 means no local limit.
-struct RateLimit {
-  double requests_per_second = 0;
-  double burst = 1;  // tokens the bucket holds; 1 spreads requests evenly
-};
-
 struct VendorOptions {
   VendorConfig config;
-  // Empty: the adapter's declared default (Capabilities::default_requests_per_second).
+  // An explicit limit: held, and never exceeded even when the vendor states a higher one.
+  // Empty: the vendor's stated limit when it states one, else the adapter's declared default
+  // (Capabilities::rate_limit) probed upward. count 0: no local limit (a stated limit still holds).
   std::optional<RateLimit> rate_limit;
 };
 

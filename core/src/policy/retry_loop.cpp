@@ -22,6 +22,11 @@ RetryLoop::Decision RetryLoop::on_failure(const Error& error, int attempt, clock
   return {true, delay, stop_reason::none};
 }
 
+RetryLoop::clock::time_point RetryLoop::deadline() const noexcept {
+  const auto budget = start_ + retry_.max_elapsed;
+  return deadline_ ? std::min(*deadline_, budget) : budget;
+}
+
 bool may_have_been_applied(const Error& error, bool request_written) noexcept {
   if (!request_written) return false;
   // An HTTP answer tells what happened (a 5xx or 429 was not applied as far as the vendor says);

@@ -475,7 +475,7 @@ pk::Capabilities ToltAdapter::capabilities() const {
   c.create = pk::CreateSemantics::create;
   c.error_shape = R"({"success":false,"message","code","doc_url","errors":[{"field","message"}]})";
   c.rate_limit_headers = {"Retry-After"};
-  c.default_requests_per_second = 25;
+  c.rate_limit = pk::RateLimit::per_second(25);
   c.notes =
       "POST /v2/partners creates (409 already_exists naming email, link.value or external_id). program_id "
       "comes from settings.program_id. 25 requests/s per API key (Tolt's documented limit).";

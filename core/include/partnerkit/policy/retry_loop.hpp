@@ -30,6 +30,10 @@ class RetryLoop {
   // when it reaches past the budget, the loop stops (deadline) so the caller can report it.
   Decision on_failure(const Error& error, int attempt, clock::time_point now);
 
+  // The latest time a request of this call may start: the call deadline or start + max_elapsed,
+  // whichever comes first. A rate-limit wait past it fails at once (rate_limited, retry_after).
+  clock::time_point deadline() const noexcept;
+
  private:
   RetryPolicy retry_;
   Backoff backoff_;

@@ -430,6 +430,11 @@ inline void register_conformance_tests(const ConformanceSuite& suite_in) {
     }
     EXPECT_FALSE(c.error_shape.empty()) << "capabilities().error_shape is not described";
     EXPECT_GE(c.default_requests_per_second, 0);
+    EXPECT_GE(c.rate_limit.count, 0);
+    if (c.rate_limit.count > 0) {
+      EXPECT_GT(c.rate_limit.window.count(), 0) << "capabilities().rate_limit: a count needs a window";
+      EXPECT_GE(c.rate_limit.burst, 1) << "capabilities().rate_limit.burst is below 1";
+    }
     EXPECT_EQ(c.default_base_url.rfind("https://", 0), 0u)
         << "capabilities().default_base_url is not an https URL";
   });

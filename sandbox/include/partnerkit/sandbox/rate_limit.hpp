@@ -22,7 +22,12 @@ class TokenBucket {
 
   struct Decision {
     bool allowed = true;
-    long limit = 0;      // X-RateLimit-Limit: the bucket capacity (requests per second by default)
+    long limit = 0;         // X-RateLimit-Limit: the bucket capacity (requests per second by default)
+    double per_second = 0;  // the refill rate; vendors whose limit is per minute state per_minute()
+    // The limit as a count per minute (Dub and JourneyBee state theirs per minute).
+    long per_minute() const noexcept {
+      return per_second > 0 ? static_cast<long>(per_second * 60 + 0.5) : limit;
+    }
     long remaining = 0;  // X-RateLimit-Remaining: whole tokens left after this request
     // Allowed: zero. Refused: how long until one token is available (the Retry-After).
     std::chrono::milliseconds retry_after{0};

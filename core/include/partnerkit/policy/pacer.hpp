@@ -1,0 +1,149 @@
+// The pacer of one (vendor, credential): when each request may leave, sans-I/O.
+//
+// A GCRA (generic cell rate algorithm) underneath: its whole timing state is three numbers — the
+// theoretical arrival time (TAT), the emission interval and the tolerance — so a database row can
+// hold it and several workers can share it (Pacer::gcra()). Around it, the policy:
+//
+//  - spacing: requests leave one emission interval apart (burst 1) or up to `burst` at once, with
+//    a margin for jitter so that two requests never land in one slot of a strict limiter. The margin
+//    is measured: the spread of our own send times around their planned slots, plus a step for each
+//    429 answered at the configured rate (decaying as requests go through).
+//  - a 429 at the limit costs that request its Retry-After (the retry loop waits it) and the rate a
+//    small multiplicative step that successes win back quickly; the whole key pauses only when the
+//    vendor says it is exhausted (X-RateLimit-Remaining: 0 with a reset time), never longer than
+//    max_pause.
+//  - the rate: a limit the vendor states (X-RateLimit-Limit, counted per the declared window) is
+//    learnt and run at; where nothing is stated the pacer starts at the declared default and probes
+//    upward (additive increase while the pacer is what holds requests back, multiplicative decrease
+//    on a 429); an explicit limit (--rate) is never exceeded and is held, not probed past.
+//
+// Not thread-safe: the caller locks. Times are inputs, so tests use plain values.
+#pragma once
+
+#include <partnerkit/options.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace partnerkit::policy {
+
+// Where the rate in use came from.
+enum class RateSource : unsigned char {
+  unlimited,   // no limit configured, declared or stated: requests are not spaced
+  configured,  // an explicit limit (ClientOptions / --rate), held
+  declared,    // the adapter's declared default; probing upward found no higher limit yet
+  probed,      // above the declared default by additive increase, or back after a 429 while probing
+  learnt,      // the vendor stated its limit (X-RateLimit-Limit)
+};
+std::string_view to_string(RateSource source) noexcept;
+
+struct PacerConfig {
+  RateLimit declared;                   // the adapter's default (count per window, burst)
+  std::optional<RateLimit> configured;  // an explicit limit: a ceiling, never exceeded
+  double min_margin = 0.01;             // spacing margin kept at all times (fraction of an interval)
+  double max_margin = 0.10;             // the measured margin never goes beyond this
+  std::chrono::milliseconds max_pause{3'600'000};  // a whole-key pause is capped at this
+};
+
+// What one response said about the limit, as plain values (the client or a worker fills it in).
+struct RateObservation {
+  bool throttled = false;                          // a 429
+  std::optional<double> limit;                     // X-RateLimit-Limit (per the declared window)
+  std::optional<double> remaining;                 // X-RateLimit-Remaining
+  std::optional<std::chrono::milliseconds> reset;  // X-RateLimit-Reset, as a wait from now
+};
+
+// Reads X-RateLimit-Limit / -Remaining / -Reset (delta seconds, epoch seconds or milliseconds, an
+// HTTP date) from a response. `sent_at` is the wall clock the request left at.
+RateObservation observe_rate_limit(const HttpResponse& response,
+                                   std::chrono::system_clock::time_point sent_at);
+
+// The three GCRA numbers (a request may leave at max(now, tat - tolerance), and moves tat to
+// max(tat, that time) + emission_interval).
+struct GcraState {
+  std::chrono::steady_clock::time_point tat;
+  std::chrono::steady_clock::duration emission_interval{};
+  std::chrono::steady_clock::duration tolerance{};
+};
+
+// For the summary: which rate was used and why.
+struct PacerStatus {
+  double rate = 0;    // requests per second in use now (before the margin)
+  double target = 0;  // where the pacer is heading (the ceiling after a 429)
+  double margin = 0;  // the spacing margin in use (fraction)
+  RateSource source = RateSource::unlimited;
+  std::string why;            // one sentence
+  std::size_t throttled = 0;  // 429s seen
+  std::size_t pauses = 0;     // whole-key pauses (the vendor said the key was exhausted)
+  std::size_t refused = 0;    // reservations refused because the slot was past the caller's deadline
+  std::size_t held = 0;       // sends held back because the one before left late
+};
+
+class Pacer {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  Pacer(PacerConfig config, clock::time_point now);
+
+  struct Slot {
+    bool granted = false;
+    // Not granted, not refused: the slot is further ahead than the horizon; ask again at send_at.
+    // Reserving far ahead would lock in today's rate for requests that leave much later.
+    bool later = false;
+    clock::time_point send_at{};  // granted: when to send
+    clock::duration wait{};       // granted: send_at - now; refused: how long until a slot frees
+  };
+
+  // Reserves the next send slot. When that slot would be after `deadline`, nothing is reserved
+  // and the slot is refused (the caller fails at once with rate_limited and `wait` as retry_after).
+  // A slot more than horizon() ahead is not reserved either (Slot::later).
+  Slot reserve(clock::time_point now, std::optional<clock::time_point> deadline = std::nullopt);
+  // How far ahead slots are handed out: two intervals, at least 250 ms.
+  clock::duration horizon() const noexcept;
+  // A granted slot that will not be used (the wait was cancelled): given back when no later slot
+  // was handed out after it, so an abandoned wait never delays the others.
+  void release(clock::time_point send_at, clock::time_point now);
+  // At the moment of sending (burst 1): how much longer to wait so that no two requests of this key
+  // leave closer than one interval. Timers fire late; a late one must not crowd the next one into its
+  // slot. A hold shifts the schedule (and the TAT) by that much. Zero: send now.
+  clock::duration hold(clock::time_point now);
+  // The request reserved for `planned` left at `actual`: feeds the jitter measurement.
+  void on_sent(clock::time_point planned, clock::time_point actual);
+  // An answer arrived (any status); `throttled` marks a 429.
+  void on_response(const RateObservation& observation, clock::time_point now);
+
+  GcraState gcra() const noexcept;
+  PacerStatus status() const;
+  double rate() const noexcept { return rate_; }
+  RateSource source() const noexcept { return source_; }
+
+ private:
+  void retarget(double target, RateSource source);
+  double ceiling() const noexcept;
+  clock::duration interval() const noexcept;
+  clock::duration tolerance() const noexcept;
+  double margin() const noexcept;
+
+  PacerConfig config_;
+  double burst_ = 1;
+  double declared_rate_ = 0;
+  double rate_ = 0;        // requests/s in use; 0: not spaced
+  double target_ = 0;      // the rate the pacer recovers to
+  double probe_step_ = 0;  // additive increase, requests/s gained per second paced
+  RateSource source_ = RateSource::unlimited;
+  clock::time_point tat_;
+  std::optional<clock::time_point> last_sent_;
+  bool last_reservation_waited_ = false;
+  // Jitter: exponentially weighted mean and mean deviation of send lateness (seconds).
+  double lateness_mean_ = 0;
+  double lateness_dev_ = 0;
+  double throttle_margin_ = 0;
+  std::optional<double> learnt_;  // requests/s stated by the vendor
+  std::size_t throttled_ = 0;
+  std::size_t pauses_ = 0;
+  std::size_t refused_ = 0;
+  std::size_t held_ = 0;
+};
+
+}  // namespace partnerkit::policy

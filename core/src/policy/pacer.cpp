@@ -1,0 +1,280 @@
+#include <partnerkit/http_errors.hpp>
+#include <partnerkit/policy/pacer.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace partnerkit::policy {
+namespace {
+
+using clock = Pacer::clock;
+using seconds_d = std::chrono::duration<double>;
+
+clock::duration from_seconds(double s) {
+  if (!(s > 0)) return clock::duration::zero();
+  s = std::min(s, 86'400.0 * 366);
+  return std::chrono::duration_cast<clock::duration>(seconds_d(s));
+}
+
+std::optional<double> header_number(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  if (v.empty() || v.size() > 24) return std::nullopt;
+  double d = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+  if (ec != std::errc() || p != v.data() + v.size() || !std::isfinite(d) || d < 0) return std::nullopt;
+  return d;
+}
+
+std::string rate_text(double per_second) {
+  char buf[64];
+  if (per_second >= 1 || per_second <= 0)
+    std::snprintf(buf, sizeof buf, "%.4g/s", per_second);
+  else
+    std::snprintf(buf, sizeof buf, "%.4g/min", per_second * 60);
+  return buf;
+}
+
+// How much of the gap to the target one success wins back: about 20 answers recover 95 %.
+constexpr double recovery = 1.0 / 7;
+// A 429 at a known limit costs this fraction of the rate (not a halving).
+constexpr double known_limit_decrease = 0.05;
+// A 429 while probing above the declared default: back off further, and probe more slowly after.
+constexpr double probe_decrease = 0.15;
+// Each 429 at a known limit widens the spacing margin by this much; successes let it decay.
+constexpr double throttle_margin_step = 0.01;
+constexpr double throttle_margin_decay = 0.98;
+// The rate never falls below this fraction of where it is heading.
+constexpr double floor_fraction = 1.0 / 16;
+
+}  // namespace
+
+std::string_view to_string(RateSource source) noexcept {
+  switch (source) {
+    case RateSource::unlimited:
+      return "unlimited";
+    case RateSource::configured:
+      return "configured";
+    case RateSource::declared:
+      return "declared";
+    case RateSource::probed:
+      return "probed";
+    case RateSource::learnt:
+      return "learnt";
+  }
+  return "unknown";
+}
+
+RateObservation observe_rate_limit(const HttpResponse& response,
+                                   std::chrono::system_clock::time_point sent_at) {
+  RateObservation o;
+  o.throttled = response.status == 429;
+  o.limit = header_number(response.header("X-RateLimit-Limit"));
+  if (o.limit && *o.limit <= 0) o.limit.reset();
+  o.remaining = header_number(response.header("X-RateLimit-Remaining"));
+  if (auto reset = response.header("X-RateLimit-Reset"); !reset.empty())
+    o.reset = parse_retry_after(reset, sent_at);
+  return o;
+}
+
+Pacer::Pacer(PacerConfig config, clock::time_point now) : config_(config), tat_(now) {
+  declared_rate_ = config_.declared.requests_per_second();
+  burst_ = std::max(1.0, config_.declared.burst);
+  if (config_.configured) {
+    burst_ = std::max(1.0, config_.configured->burst);
+    if (config_.configured->requests_per_second() > 0)
+      retarget(config_.configured->requests_per_second(), RateSource::configured);
+  } else if (declared_rate_ > 0) {
+    retarget(declared_rate_, RateSource::declared);
+    probe_step_ = declared_rate_;  // from 1/s, about +1/s for every second paced
+  }
+}
+
+void Pacer::retarget(double target, RateSource source) {
+  target_ = target;
+  rate_ = target;
+  source_ = source;
+}
+
+double Pacer::ceiling() const noexcept {
+  if (config_.configured && config_.configured->requests_per_second() > 0)
+    return config_.configured->requests_per_second();
+  return 0;  // none
+}
+
+double Pacer::margin() const noexcept {
+  const double jitter = rate_ > 0 ? 2 * lateness_dev_ * rate_ : 0;  // spread of send times, in intervals
+  return std::clamp(config_.min_margin + jitter + throttle_margin_, config_.min_margin,
+                    std::max(config_.min_margin, config_.max_margin));
+}
+
+clock::duration Pacer::interval() const noexcept {
+  if (rate_ <= 0) return clock::duration::zero();
+  return from_seconds((1.0 + margin()) / rate_);
+}
+
+clock::duration Pacer::tolerance() const noexcept {
+  return std::chrono::duration_cast<clock::duration>(interval() * (burst_ - 1));
+}
+
+Pacer::Slot Pacer::reserve(clock::time_point now, std::optional<clock::time_point> deadline) {
+  Slot slot;
+  const auto t = interval();
+  const auto earliest = rate_ > 0 ? tat_ - tolerance() : tat_;  // unspaced: a vendor pause still holds
+  slot.send_at = std::max(now, earliest);
+  slot.wait = slot.send_at - now;
+  if (deadline && slot.send_at > *deadline) {
+    ++refused_;
+    return slot;  // nothing reserved
+  }
+  if (slot.wait > horizon()) {
+    slot.later = true;
+    slot.send_at -= horizon();
+    slot.wait = slot.send_at - now;
+    last_reservation_waited_ = true;
+    return slot;  // nothing reserved: ask again then
+  }
+  slot.granted = true;
+  if (rate_ > 0) tat_ = std::max(tat_, slot.send_at) + t;
+  last_reservation_waited_ = slot.send_at > now;
+  return slot;
+}
+
+clock::duration Pacer::horizon() const noexcept {
+  return std::max<clock::duration>(2 * interval(), std::chrono::milliseconds(250));
+}
+
+void Pacer::release(clock::time_point send_at, clock::time_point now) {
+  if (rate_ <= 0 || send_at <= now) return;
+  const auto t = interval();
+  // The last slot handed out starts at tat - interval - tolerance; give it back only then, so a
+  // slot granted after it is never doubled up.
+  const auto last_start = tat_ - t - tolerance();
+  const auto gap = last_start > send_at ? last_start - send_at : send_at - last_start;
+  if (gap <= t / 2) tat_ = std::max(now, tat_ - t);
+}
+
+clock::duration Pacer::hold(clock::time_point now) {
+  if (rate_ <= 0 || burst_ > 1 || !last_sent_) {
+    last_sent_ = last_sent_ ? std::max(*last_sent_, now) : now;
+    return clock::duration::zero();
+  }
+  const auto earliest = *last_sent_ + from_seconds(1.0 / rate_);  // the bare interval, margin aside
+  if (now >= earliest) {
+    last_sent_ = now;
+    return clock::duration::zero();
+  }
+  const auto extra = earliest - now;
+  tat_ += extra;  // everyone after shifts by as much
+  ++held_;
+  last_sent_ = earliest;  // it will leave then
+  return extra;
+}
+
+void Pacer::on_sent(clock::time_point planned, clock::time_point actual) {
+  const double late = std::max(0.0, seconds_d(actual - planned).count());
+  lateness_dev_ = 0.9 * lateness_dev_ + 0.1 * std::abs(late - lateness_mean_);
+  lateness_mean_ = 0.9 * lateness_mean_ + 0.1 * late;
+}
+
+void Pacer::on_response(const RateObservation& o, clock::time_point now) {
+  if (o.limit) {
+    const double window_s = seconds_d(config_.declared.window).count();
+    const double stated = *o.limit / (window_s > 0 ? window_s : 1.0);
+    if (!learnt_ || std::abs(*learnt_ - stated) > 1e-9 * stated) {
+      learnt_ = stated;
+      const double cap = ceiling();
+      if (cap > 0 && cap < stated)
+        retarget(cap, RateSource::configured);
+      else
+        retarget(stated, RateSource::learnt);
+    }
+  }
+
+  if (o.remaining && *o.remaining < 1 && o.reset) {
+    // The vendor says the key is exhausted until the reset: nothing leaves before it.
+    const auto wait = std::min<clock::duration>(*o.reset, config_.max_pause);
+    const auto until = now + wait + (rate_ > 0 ? tolerance() : clock::duration::zero());
+    if (until > tat_) {
+      tat_ = until;
+      ++pauses_;
+    }
+  }
+
+  if (o.throttled) {
+    ++throttled_;
+    if (rate_ <= 0) return;  // nothing to slow: the request waits its own Retry-After
+    if (source_ == RateSource::declared || source_ == RateSource::probed) {
+      // Probing found the limit: settle below it and probe more carefully from there.
+      target_ = std::max(rate_ * (1 - probe_decrease), declared_rate_ * floor_fraction);
+      rate_ = target_;
+      probe_step_ /= 2;
+      source_ = RateSource::probed;
+    } else {
+      // At a known limit a 429 means jitter crowded two requests into one slot: widen the margin,
+      // step the rate down a little and win it back quickly.
+      rate_ = std::max(rate_ * (1 - known_limit_decrease), target_ * floor_fraction);
+      throttle_margin_ = std::min(config_.max_margin, throttle_margin_ + throttle_margin_step);
+    }
+    return;
+  }
+
+  throttle_margin_ *= throttle_margin_decay;
+  if (throttle_margin_ < 1e-4) throttle_margin_ = 0;
+  if (rate_ <= 0) return;
+  if (rate_ < target_) {
+    rate_ += (target_ - rate_) * recovery;
+    if (target_ - rate_ < target_ * 1e-3) rate_ = target_;
+  } else if ((source_ == RateSource::declared || source_ == RateSource::probed) && last_reservation_waited_ &&
+             probe_step_ > 0) {
+    // Additive increase while the pacer is what holds requests back: +probe_step per second paced.
+    target_ += probe_step_ / target_;
+    rate_ = target_;
+    if (target_ > declared_rate_) source_ = RateSource::probed;
+  }
+}
+
+GcraState Pacer::gcra() const noexcept { return GcraState{tat_, interval(), tolerance()}; }
+
+PacerStatus Pacer::status() const {
+  PacerStatus s;
+  s.rate = rate_;
+  s.target = target_;
+  s.margin = rate_ > 0 ? margin() : 0;
+  s.source = source_;
+  s.throttled = throttled_;
+  s.pauses = pauses_;
+  s.refused = refused_;
+  s.held = held_;
+  const std::string declared = config_.declared.count > 0 ? to_string(config_.declared) : "none";
+  switch (source_) {
+    case RateSource::unlimited:
+      s.why = config_.configured ? "no limit configured (rate 0) and none stated by the vendor"
+                                 : "no limit configured, declared by the adapter or stated by the vendor";
+      break;
+    case RateSource::configured:
+      s.why = "the configured limit " + to_string(*config_.configured);
+      if (learnt_)
+        s.why += " (the vendor states " + rate_text(*learnt_) + ", not exceeded past the configured one)";
+      break;
+    case RateSource::learnt:
+      s.why =
+          "the vendor states " + rate_text(*learnt_) + " (X-RateLimit-Limit per " +
+          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(config_.declared.window).count()) +
+          " s)";
+      if (config_.configured) s.why += "; configured: " + to_string(*config_.configured);
+      break;
+    case RateSource::declared:
+      s.why = "the adapter's declared default " + declared + "; the vendor stated no limit";
+      break;
+    case RateSource::probed:
+      s.why = "probed upward from the declared default " + declared +
+              " (the vendor stated no limit); settled at " + rate_text(target_);
+      break;
+  }
+  return s;
+}
+
+}  // namespace partnerkit::policy
