@@ -346,7 +346,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     policy::Pacer::Slot slot;
     {
       std::lock_guard lock(state_->mutex);
-      slot = pacer_->reserve(steady::now(), deadline_);
+      slot = pacer_->reserve(steady::now(), budget_->loop.deadline());
     }
     if (slot.later) {  // too far ahead to reserve yet: ask again nearer the time
       timer_.expires_at(slot.send_at);
