@@ -29,6 +29,8 @@ std::string_view to_string(Operation op) noexcept {
   return "unknown";
 }
 
+std::vector<FieldIssue> Adapter::validate(const PartnerSpec&) const { return {}; }
+
 Result<EncodedRequest> Adapter::encode_find(const FindQuery&, const VendorConfig&) const {
   return unsupported(*this, Operation::find);
 }

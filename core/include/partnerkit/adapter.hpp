@@ -141,6 +141,11 @@ class Adapter {
   // New virtuals get a default body so plugins keep compiling.
   virtual Capabilities capabilities() const { return {}; }
 
+  // The rules of the fields this vendor carries (lengths, formats, a password policy), run after the
+  // shared rules of validated() and before encode; empty when the spec is fine for this vendor. A rule
+  // of one vendor never fails another vendor's request for the same item. Pure. Default: no rules.
+  virtual std::vector<FieldIssue> validate(const PartnerSpec& spec) const;
+
   // Operations beyond create. Each pair is as pure as encode/decode; the defaults answer
   // errc::unsupported_operation. An adapter overriding one declares it in capabilities().operations.
   //
