@@ -67,6 +67,8 @@ struct DecodeContext {
   Operation operation = Operation::create;
   const FindQuery* query = nullptr;  // find: what was looked up
   std::string_view partner_id;       // get, update, deactivate: the vendor id addressed
+  const DeactivateOptions* deactivate =
+      nullptr;  // deactivate: how (a ban answers `banned`, not `deactivated`)
 };
 
 // Which operations beyond create a vendor has, for the policy layer, the CLI and the docs.
