@@ -71,8 +71,9 @@ int run_render(Args args) {
   while (auto item = reader.next()) {
     ++items;
     bool item_failed = false;
+    std::vector<std::string> blanks;
     Result<PartnerSpec> spec =
-        item->spec ? validated(std::move(*item->spec)) : Result<PartnerSpec>(item->spec.error());
+        item->spec ? validated(std::move(*item->spec), &blanks) : Result<PartnerSpec>(item->spec.error());
     if (!spec) {
       Error e = spec.error();
       if (item->spec && !e.message.starts_with("line "))
@@ -82,7 +83,13 @@ int run_render(Args args) {
       continue;
     }
     for (const auto& v : vendors) {
+      if (auto own = v.adapter->validate(*spec); !own.empty()) {
+        print_line(error_line(*item, v.name, invalid_input_error(std::move(own))));
+        item_failed = true;
+        continue;
+      }
       Result<EncodedRequest> enc = v.adapter->encode(*spec, v.config);
+      if (enc) enc->warnings.insert(enc->warnings.begin(), blanks.begin(), blanks.end());
       if (!enc) {
         print_line(error_line(*item, v.name, enc.error()));
         item_failed = true;

@@ -15,6 +15,9 @@ constexpr std::string_view validate_help =
     "Checks every partner of the input locally (required fields, lengths, e-mail pattern, ISO 3166-1\n"
     "countries, URLs, referrer, link options, custom fields) and prints one JSON object per item:\n"
     "  {\"index\",\"line\",\"ok\",\"issues\":[{\"field\",\"message\"}]}\n"
+    "Each vendor's own rules (Dub's lengths, Partnero's password, ...) are checked for the vendors\n"
+    "given with --vendor, else for every registered vendor, the message naming the vendor. Blank\n"
+    "optional fields are dropped as not given, with a warning.\n"
     "With --vendor, each valid item is also encoded for those vendors in strict mode; the fields a\n"
     "vendor cannot carry are reported as \"warnings\":[{\"vendor\",\"field\",\"message\"}] (they do not\n"
     "make the item fail), and anything else a vendor's encoder refuses is an issue.\n"
@@ -40,6 +43,15 @@ constexpr OptionSpec validate_options[] = {
 // What a vendor cannot carry, as warnings; other refusals as issues.
 void check_vendor(const VendorSetup& v, const PartnerSpec& spec, boost::json::array& issues,
                   boost::json::array& warnings) {
+  // The vendor's own rules (lengths, password policy): issues for this vendor only.
+  if (auto own = v.adapter->validate(spec); !own.empty()) {
+    for (auto& i : issues_json(invalid_input_error(std::move(own)))) {
+      auto& o = i.as_object();
+      o["message"] = v.name + ": " + std::string(o["message"].as_string());
+      issues.push_back(std::move(i));
+    }
+    return;
+  }
   VendorConfig strict = v.config;
   strict.strict = true;
   Result<EncodedRequest> enc = v.adapter->encode(spec, strict);
@@ -93,11 +105,25 @@ int run_validate(Args args) {
     if (!item->spec) {
       issues = issues_json(item->spec.error());
     } else {
-      Result<PartnerSpec> spec = validated(std::move(*item->spec));
+      std::vector<std::string> blanks;
+      Result<PartnerSpec> spec = validated(std::move(*item->spec), &blanks);
+      for (const auto& w : blanks)
+        warnings.push_back(boost::json::object{{"vendor", ""}, {"field", ""}, {"message", w}});
       if (!spec) {
         issues = issues_json(spec.error());
-      } else {
+      } else if (!vendors.empty()) {
         for (const auto& v : vendors) check_vendor(v, *spec, issues, warnings);
+      } else {
+        // No --vendor: valid for every registered vendor, each one's own rules named by it.
+        for (const auto& name : reg->names()) {
+          if (auto own = reg->find(name)->validate(*spec); !own.empty()) {
+            for (auto& i : issues_json(invalid_input_error(std::move(own)))) {
+              auto& o = i.as_object();
+              o["message"] = name + ": " + std::string(o["message"].as_string());
+              issues.push_back(std::move(i));
+            }
+          }
+        }
       }
     }
     const bool ok = issues.empty();
@@ -105,7 +131,7 @@ int run_validate(Args args) {
     if (!warnings.empty()) ++warned;
     boost::json::object line{
         {"index", item->index}, {"line", item->line}, {"ok", ok}, {"issues", std::move(issues)}};
-    if (!vendors.empty()) line["warnings"] = std::move(warnings);
+    if (!vendors.empty() || !warnings.empty()) line["warnings"] = std::move(warnings);
     print_line(line);
   }
   std::cout.flush();

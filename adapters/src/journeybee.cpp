@@ -1,5 +1,6 @@
 #include <partnerkit/adapters/journeybee.hpp>
 #include <partnerkit/http_errors.hpp>
+#include <partnerkit/validation.hpp>
 
 #include "common.hpp"
 #include "json_writer.hpp"
@@ -312,6 +313,14 @@ Result<Partner> JourneyBeeAdapter::decode(const HttpResponse& response, const De
   p.status = inactive ? PartnerStatus::pending : PartnerStatus::invited;
   p.outcome = Outcome::created;
   return p;
+}
+
+std::vector<FieldIssue> JourneyBeeAdapter::validate(const PartnerSpec& spec) const {
+  // vendor-docs 004: each custom field's value matches its type.
+  std::vector<FieldIssue> issues;
+  for (std::size_t i = 0; i < spec.custom_fields.size(); ++i)
+    rules::custom_field(issues, i, spec.custom_fields[i]);
+  return issues;
 }
 
 Capabilities JourneyBeeAdapter::capabilities() const {

@@ -121,13 +121,16 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
       capabilities_ = caps;
     }
 
-    auto valid = validated(std::move(spec_));
+    std::vector<std::string> input_warnings;
+    auto valid = validated_for(*adapter_, std::move(spec_), &input_warnings);
     if (!valid) return finish(valid.error());
     spec_ = std::move(*valid);
 
     auto encoded = adapter_->encode(spec_, *config_);
     if (!encoded) return finish(encoded.error());
     encoded_ = std::move(*encoded);
+    encoded_.warnings.insert(encoded_.warnings.begin(), std::make_move_iterator(input_warnings.begin()),
+                             std::make_move_iterator(input_warnings.end()));
     if (state_->options.hooks.before_send || state_->options.hooks.after_response)
       redacted_ = redacted(encoded_.request);
 

@@ -1,17 +1,21 @@
-// Local validation of a PartnerSpec. The rules come from the vendor documents (vendor-docs/002 for
-// Dub's lengths and email pattern, 001 for the country list, 003 for Partnero's password rule,
-// 004 for JourneyBee's custom field types) and vendor-docs/README.md (Dub's username rules, UTF-16
-// lengths, name trimmed before its length check). A spec that passes encodes to a valid body for every
-// built-in vendor.
+// Local validation of a PartnerSpec: the rules every vendor shares (vendor-docs/002's email `pattern`
+// and `format: email`, 001's country list, UTF-8, non-blank names). The rules of one vendor (Dub's
+// lengths and username rules, Partnero's password and referrer, JourneyBee's custom field types from
+// vendor-docs 004) are each adapter's Adapter::validate, built from partnerkit::rules.
 //
 // Choices not dictated by a vendor document:
 // - company: at most 190 UTF-16 units (Dub's companyName limit; JourneyBee documents none).
-// - A present but blank name, first_name, last_name, company, referral_key, external_id, group, tag,
-//   referrer member or vendor_overrides key is a mistake, not "absent": it is reported.
+// - A blank optional field (empty or whitespace-only string, a blank tag or link tag id, a referrer or
+//   contact name with nothing in it) is "not given": validated() drops it with a warning (CRM exports
+//   are full of empty cells). Emails and names are trimmed before they are checked.
+// - Rules of one vendor live in its adapter (Adapter::validate), never here: a Partnero password rule
+//   must not fail the JourneyBee request for the same item.
 // - Every string must be valid UTF-8 (the vendors take JSON, which is UTF-8).
 // - Password classes (lower, upper, digit) are ASCII; its length counts code points.
 // - custom date values must start with a valid YYYY-MM-DD (JourneyBee: "ISO format").
 #include <partnerkit/validation.hpp>
+
+#include <partnerkit/adapter.hpp>
 
 #include "detail/countries.hpp"
 
@@ -27,14 +31,8 @@
 namespace partnerkit {
 namespace {
 
-constexpr std::size_t max_name = 100;          // Dub name (after trim), username
-constexpr std::size_t max_email = 190;         // Dub email
-constexpr std::size_t max_company = 190;       // our choice, see above
-constexpr std::size_t max_description = 5000;  // Dub description
-constexpr std::size_t max_link_id = 255;       // Dub linkProps.externalId / tenantId
-constexpr std::int64_t min_key_length = 3;     // Dub linkProps.keyLength
-constexpr std::int64_t max_key_length = 190;
-constexpr std::size_t min_password = 8;  // Partnero
+constexpr std::size_t max_email = 190;    // is_valid_email: Dub's email (the public helper's contract)
+constexpr std::size_t max_company = 190;  // our choice, see above
 
 bool is_alpha(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
@@ -162,20 +160,11 @@ bool matches_dub_email_pattern(std::string_view s) noexcept {
       if (!is_alnum(labels[i]) && labels[i] != '-') return false;
       ++i;
     }
+    // format: email (RFC 5321/1123 host names): a label does not end with '-'.
+    if (labels[i - 1] == '-') return false;
     ++i;  // the dot
   }
   return true;
-}
-
-bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (upper(a[i]) != upper(b[i])) return false;
-  return true;
-}
-
-bool iends_with(std::string_view s, std::string_view suffix) noexcept {
-  return s.size() >= suffix.size() && iequals_ascii(s.substr(s.size() - suffix.size()), suffix);
 }
 
 bool is_http_url(std::string_view s) noexcept {
@@ -256,32 +245,11 @@ class Checker {
       add(field, field + " is not valid UTF-8");
       return;
     }
-    const std::size_t n = utf16_length(value);
-    if (n > max_email)
-      add(field,
-          field + " must be at most " + std::to_string(max_email) + " characters, got " + std::to_string(n));
     if (!matches_dub_email_pattern(value)) add(field, field + " is not a valid email address");
   }
 };
 
-void check_referral_key(Checker& c, std::string_view key) {
-  const std::string field = "referral_key";
-  c.text(field, key, max_name, true);
-  if (key.empty() || !is_valid_utf8(key)) return;
-  for (char ch : key) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (u >= 0x80 || is_alnum(ch) || ch == '_' || ch == '/' || ch == '-' || ch == '.') continue;
-    c.add(field, "referral_key may hold only letters, digits, '_', '/', '-', '.' and non-ASCII characters");
-    break;
-  }
-  if (key.front() == '_') c.add(field, "referral_key must not start with '_'");
-  if (iequals_ascii(key, ".well-known") ||
-      (key.size() > 11 && iequals_ascii(key.substr(0, 12), ".well-known/")))
-    c.add(field, "referral_key must not be \".well-known\"");
-  if (iends_with(key, ".php")) c.add(field, "referral_key must not end in \".php\"");
-}
-
-void check_password(Checker& c, std::string_view pw) {
+void check_password(Checker& c, std::string_view pw, std::size_t min_password) {
   // Never echo the value, not even its length.
   const std::string field = "password";
   if (!is_valid_utf8(pw)) {
@@ -294,7 +262,8 @@ void check_password(Checker& c, std::string_view pw) {
     upper_ |= ch >= 'A' && ch <= 'Z';
     digit |= is_digit(ch);
   }
-  if (code_points(pw) < min_password) c.add(field, "password must be at least 8 characters");
+  if (code_points(pw) < min_password)
+    c.add(field, "password must be at least " + std::to_string(min_password) + " characters");
   if (!lower) c.add(field, "password must contain a lower-case letter");
   if (!upper_) c.add(field, "password must contain an upper-case letter");
   if (!digit) c.add(field, "password must contain a digit");
@@ -333,6 +302,30 @@ void check_custom_field(Checker& c, std::size_t i, const CustomField& f) {
 
 }  // namespace
 
+namespace rules {
+
+void max_length(std::vector<FieldIssue>& issues, std::string_view field, std::string_view value,
+                std::size_t max) {
+  const std::size_t n = utf16_length(value);
+  if (n > max)
+    issues.push_back({std::string(field), std::string(field) + " must be at most " + std::to_string(max) +
+                                              " characters (UTF-16 code units), got " + std::to_string(n)});
+}
+
+void password_policy(std::vector<FieldIssue>& issues, std::string_view pw, std::size_t min_code_points) {
+  Checker c;
+  check_password(c, pw, min_code_points);
+  for (auto& i : c.issues) issues.push_back(std::move(i));
+}
+
+void custom_field(std::vector<FieldIssue>& issues, std::size_t index, const CustomField& field) {
+  Checker c;
+  check_custom_field(c, index, field);
+  for (auto& i : c.issues) issues.push_back(std::move(i));
+}
+
+}  // namespace rules
+
 std::size_t utf16_length(std::string_view s) noexcept {
   std::size_t n = 0;
   std::size_t i = 0;
@@ -365,21 +358,11 @@ std::vector<FieldIssue> validate(const PartnerSpec& spec) {
   Checker c;
   c.email("email", spec.email, true);
 
-  if (spec.name) c.text("name", *spec.name, max_name, true, true);
-  const bool first_ok = spec.first_name && c.text("first_name", *spec.first_name, max_name, true, true);
-  const bool last_ok = spec.last_name && c.text("last_name", *spec.last_name, max_name, true, true);
-  if (first_ok && last_ok) {
-    // Dub gets "first last" when it gets no name: that must fit its 100 too.
-    const std::size_t joined =
-        utf16_length(js_trim(*spec.first_name)) + 1 + utf16_length(js_trim(*spec.last_name));
-    if (joined > max_name)
-      c.add("last_name",
-            "first_name and last_name joined (\"first last\") must be at most 100 characters "
-            "(UTF-16 code units), got " +
-                std::to_string(joined));
-  }
+  if (spec.name) c.text("name", *spec.name, 0, true);
+  if (spec.first_name) c.text("first_name", *spec.first_name, 0, true);
+  if (spec.last_name) c.text("last_name", *spec.last_name, 0, true);
   if (spec.company) c.text("company", *spec.company, max_company, true);
-  if (spec.referral_key) check_referral_key(c, *spec.referral_key);
+  if (spec.referral_key) c.text("referral_key", *spec.referral_key, 0, true);
   if (spec.external_id) c.text("external_id", *spec.external_id, 0, true);
   if (spec.image && c.text("image", *spec.image, 0, false) && !is_http_url(*spec.image))
     c.add("image", "image must be an absolute http or https URL");
@@ -394,14 +377,13 @@ std::vector<FieldIssue> validate(const PartnerSpec& spec) {
                            "is not an ISO 3166-1 alpha-2 country code");
     }
   }
-  if (spec.description) c.text("description", *spec.description, max_description, false);
+  if (spec.description) c.text("description", *spec.description, 0, false);
   for (std::size_t i = 0; i < spec.tags.size(); ++i)
     c.text("tags[" + std::to_string(i) + "]", spec.tags[i], 0, true);
   if (spec.group) c.text("group", *spec.group, 0, true);
 
   if (spec.referrer) {
     const Referrer& r = *spec.referrer;
-    if (!r.id && !r.key && !r.email) c.add("referrer", "referrer must have at least one of id, key, email");
     if (r.id) c.text("referrer.id", *r.id, 0, true);
     if (r.key) c.text("referrer.key", *r.key, 0, true);
     if (r.email) {
@@ -416,31 +398,41 @@ std::vector<FieldIssue> validate(const PartnerSpec& spec) {
     const Contact& ct = spec.contacts[i];
     const std::string base = "contacts[" + std::to_string(i) + "]";
     c.email(base + ".email", ct.email, true);
-    if (ct.first_name) c.text(base + ".first_name", *ct.first_name, max_name, false, true);
-    if (ct.last_name) c.text(base + ".last_name", *ct.last_name, max_name, false, true);
+    if (ct.first_name) c.text(base + ".first_name", *ct.first_name, 0, false);
+    if (ct.last_name) c.text(base + ".last_name", *ct.last_name, 0, false);
   }
 
-  if (spec.password) check_password(c, *spec.password);
+  if (spec.password && !is_valid_utf8(*spec.password)) c.add("password", "password is not valid UTF-8");
 
   if (spec.link) {
     const LinkOptions& l = *spec.link;
-    if (l.external_id) {
-      if (l.external_id->empty())
-        c.add("link.external_id", "link.external_id must not be empty");
-      else
-        c.text("link.external_id", *l.external_id, max_link_id, false);
-    }
-    if (l.tenant_id) c.text("link.tenant_id", *l.tenant_id, max_link_id, false);
+    if (l.external_id) c.text("link.external_id", *l.external_id, 0, false);
+    if (l.tenant_id) c.text("link.tenant_id", *l.tenant_id, 0, false);
     if (l.prefix) c.text("link.prefix", *l.prefix, 0, false);
     if (l.comments) c.text("link.comments", *l.comments, 0, false);
-    if (l.key_length && (*l.key_length < min_key_length || *l.key_length > max_key_length))
-      c.add("link.key_length",
-            "link.key_length must be between 3 and 190, got " + std::to_string(*l.key_length));
+    for (const auto& [field, value] :
+         {std::pair{"link.expires_at", &l.expires_at}, std::pair{"link.expired_url", &l.expired_url},
+          std::pair{"link.password", &l.password}, std::pair{"link.title", &l.title},
+          std::pair{"link.description", &l.description}, std::pair{"link.image", &l.image},
+          std::pair{"link.video", &l.video}, std::pair{"link.ios", &l.ios},
+          std::pair{"link.android", &l.android}, std::pair{"link.test_started_at", &l.test_started_at},
+          std::pair{"link.test_completed_at", &l.test_completed_at}})
+      if (*value && !is_valid_utf8(**value)) c.add(field, std::string(field) + " is not valid UTF-8");
+    for (std::size_t i = 0; i < l.test_variants.size(); ++i) {
+      const std::string base = "link.test_variants[" + std::to_string(i) + "]";
+      c.text(base + ".url", l.test_variants[i].url, 0, false);
+      if (!std::isfinite(l.test_variants[i].percentage))
+        c.add(base + ".percentage", base + ".percentage must be a finite number");
+    }
     for (std::size_t i = 0; i < l.tag_ids.size(); ++i)
       c.text("link.tag_ids[" + std::to_string(i) + "]", l.tag_ids[i], 0, true);
   }
 
-  for (std::size_t i = 0; i < spec.custom_fields.size(); ++i) check_custom_field(c, i, spec.custom_fields[i]);
+  // JSON can't carry a non-finite number (the type rules are JourneyBee's, in its adapter).
+  for (std::size_t i = 0; i < spec.custom_fields.size(); ++i)
+    if (has_non_finite(spec.custom_fields[i].value))
+      c.add("custom_fields[" + std::to_string(i) + "].value",
+            "custom_fields[" + std::to_string(i) + "].value holds a number out of range");
 
   for (const auto& [vendor, body] : spec.vendor_overrides) {
     if (vendor.empty())
@@ -452,25 +444,130 @@ std::vector<FieldIssue> validate(const PartnerSpec& spec) {
   return std::move(c.issues);
 }
 
-Result<PartnerSpec> validated(PartnerSpec spec) {
-  auto trim_in_place = [](std::optional<std::string>& s) {
-    if (!s) return;
-    std::string_view t = js_trim(*s);
-    if (t.size() != s->size()) *s = std::string(t);
-  };
-  trim_in_place(spec.name);
-  trim_in_place(spec.first_name);
-  trim_in_place(spec.last_name);
-  if (spec.country)
-    for (char& ch : *spec.country) ch = upper(ch);
+namespace {
 
-  std::vector<FieldIssue> issues = validate(spec);
-  if (issues.empty()) return spec;
+// Blank optional fields are "not given": CRM exports are full of empty cells.
+class Blanks {
+ public:
+  explicit Blanks(std::vector<std::string>* warnings) : warnings_(warnings) {}
+
+  void optional(std::optional<std::string>& s, std::string_view field) {
+    if (s && is_valid_utf8(*s) && is_blank(*s)) {
+      s.reset();
+      warn(field);
+    }
+  }
+  void list(std::vector<std::string>& v, std::string_view field) {
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (is_valid_utf8(v[i]) && is_blank(v[i])) {
+        warn(std::string(field) + "[" + std::to_string(i) + "]");
+        continue;
+      }
+      if (kept != i) v[kept] = std::move(v[i]);
+      ++kept;
+    }
+    v.resize(kept);
+  }
+  void warn(std::string_view field) {
+    if (warnings_) warnings_->push_back(std::string(field) + " is blank; treated as not given");
+  }
+
+ private:
+  std::vector<std::string>* warnings_;
+};
+
+void trim_in_place(std::string& s) {
+  if (!is_valid_utf8(s)) return;
+  std::string_view t = js_trim(s);
+  if (t.size() != s.size()) s = std::string(t);
+}
+
+void trim_in_place(std::optional<std::string>& s) {
+  if (s) trim_in_place(*s);
+}
+
+}  // namespace
+
+Error invalid_input_error(std::vector<FieldIssue> issues) {
   Error e = Error::make(errc::invalid_input,
                         std::to_string(issues.size()) + " problem(s): " + issues.front().message,
                         issues.front().field);
   e.issues = std::move(issues);
   return e;
+}
+
+Result<PartnerSpec> validated(PartnerSpec spec, std::vector<std::string>* warnings) {
+  trim_in_place(spec.email);
+  trim_in_place(spec.name);
+  trim_in_place(spec.first_name);
+  trim_in_place(spec.last_name);
+  Blanks blanks(warnings);
+  blanks.optional(spec.name, "name");
+  blanks.optional(spec.first_name, "first_name");
+  blanks.optional(spec.last_name, "last_name");
+  blanks.optional(spec.company, "company");
+  blanks.optional(spec.referral_key, "referral_key");
+  blanks.optional(spec.external_id, "external_id");
+  blanks.optional(spec.image, "image");
+  blanks.optional(spec.country, "country");
+  blanks.optional(spec.description, "description");
+  blanks.optional(spec.group, "group");
+  blanks.list(spec.tags, "tags");
+  if (spec.referrer) {
+    Referrer& r = *spec.referrer;
+    trim_in_place(r.email);
+    blanks.optional(r.id, "referrer.id");
+    blanks.optional(r.key, "referrer.key");
+    blanks.optional(r.email, "referrer.email");
+    if (!r.id && !r.key && !r.email) {
+      spec.referrer.reset();
+      blanks.warn("referrer");
+    }
+  }
+  for (std::size_t i = 0; i < spec.contacts.size(); ++i) {
+    Contact& ct = spec.contacts[i];
+    const std::string base = "contacts[" + std::to_string(i) + "]";
+    trim_in_place(ct.email);
+    trim_in_place(ct.first_name);
+    trim_in_place(ct.last_name);
+    blanks.optional(ct.first_name, base + ".first_name");
+    blanks.optional(ct.last_name, base + ".last_name");
+  }
+  if (spec.link) {
+    LinkOptions& l = *spec.link;
+    blanks.optional(l.external_id, "link.external_id");
+    blanks.optional(l.tenant_id, "link.tenant_id");
+    blanks.optional(l.prefix, "link.prefix");
+    blanks.optional(l.comments, "link.comments");
+    blanks.list(l.tag_ids, "link.tag_ids");
+    blanks.optional(l.expires_at, "link.expires_at");
+    blanks.optional(l.expired_url, "link.expired_url");
+    blanks.optional(l.password, "link.password");
+    blanks.optional(l.title, "link.title");
+    blanks.optional(l.description, "link.description");
+    blanks.optional(l.image, "link.image");
+    blanks.optional(l.video, "link.video");
+    blanks.optional(l.ios, "link.ios");
+    blanks.optional(l.android, "link.android");
+    blanks.optional(l.test_started_at, "link.test_started_at");
+    blanks.optional(l.test_completed_at, "link.test_completed_at");
+  }
+  if (spec.country)
+    for (char& ch : *spec.country) ch = upper(ch);
+
+  std::vector<FieldIssue> issues = validate(spec);
+  if (issues.empty()) return spec;
+  return invalid_input_error(std::move(issues));
+}
+
+Result<PartnerSpec> validated_for(const Adapter& adapter, PartnerSpec spec,
+                                  std::vector<std::string>* warnings) {
+  auto valid = validated(std::move(spec), warnings);
+  if (!valid) return valid;
+  std::vector<FieldIssue> issues = adapter.validate(*valid);
+  if (issues.empty()) return valid;
+  return invalid_input_error(std::move(issues));
 }
 
 }  // namespace partnerkit

@@ -4,19 +4,43 @@
 #include <partnerkit/error.hpp>
 #include <partnerkit/partner_spec.hpp>
 
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace partnerkit {
+
+class Adapter;
 
 // Returns every problem found (empty when valid). Checks required fields, lengths (counted in
 // UTF-16 code units as Dub does), Dub's email pattern, ISO 3166-1 alpha-2 countries, URL fields,
 // that a referrer names one of id/key/email, link key_length 3..190, custom field types.
 std::vector<FieldIssue> validate(const PartnerSpec& spec);
 
-// validate(), then normalize in place (country upper-cased, strings trimmed where the vendors
-// trim). On problems: Error{invalid_input, field = first problem's path, issues = all}.
-Result<PartnerSpec> validated(PartnerSpec spec);
+// Normalize (emails and names trimmed, country upper-cased; blank optional fields dropped as not
+// given, each with a line in `warnings` when given), then validate(). On problems:
+// Error{invalid_input, field = first problem's path, issues = all}.
+Result<PartnerSpec> validated(PartnerSpec spec, std::vector<std::string>* warnings = nullptr);
+
+// validated(), then the vendor's own rules (adapter.validate): what a request to that vendor needs.
+Result<PartnerSpec> validated_for(const Adapter& adapter, PartnerSpec spec,
+                                  std::vector<std::string>* warnings = nullptr);
+
+// The invalid_input error for a non-empty list of issues ("<n> problem(s): <first>").
+Error invalid_input_error(std::vector<FieldIssue> issues);
+
+// Building blocks for Adapter::validate (the rules of one vendor live in its adapter). Each appends
+// its issues to `issues`.
+namespace rules {
+// value at most max UTF-16 code units.
+void max_length(std::vector<FieldIssue>& issues, std::string_view field, std::string_view value,
+                std::size_t max);
+// At least min_code_points code points, an ASCII lower-case letter, upper-case letter and digit.
+// Never echoes the value.
+void password_policy(std::vector<FieldIssue>& issues, std::string_view password, std::size_t min_code_points);
+// The value matches the custom field's type (text, textarea, number, date, boolean, select, multi_select).
+void custom_field(std::vector<FieldIssue>& issues, std::size_t index, const CustomField& field);
+}  // namespace rules
 
 // Dub's email pattern from its OpenAPI (vendor-docs 002), max 190.
 bool is_valid_email(std::string_view email) noexcept;

@@ -44,6 +44,7 @@ class JourneyBeeAdapter final : public Adapter {
   Result<EncodedRequest> encode(const PartnerSpec& spec, const VendorConfig& config) const override;
   Result<Partner> decode(const HttpResponse& response, const DecodeContext& context) const override;
   Capabilities capabilities() const override;
+  std::vector<FieldIssue> validate(const PartnerSpec& spec) const override;
 
   // The body encode() sends; settings as in VendorConfig::settings.
   static Result<std::string> encode_body(const PartnerSpec& spec, const VendorConfig& config,
