@@ -68,6 +68,36 @@ std::optional<Error> check_api_key(std::string_view vendor, std::string_view api
   return std::nullopt;
 }
 
+std::string url_component(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0x0F]);
+    }
+  }
+  return out;
+}
+
+std::optional<Error> check_partner_id(std::string_view vendor, std::string_view partner_id) {
+  if (partner_id.empty())
+    return Error::make(errc::invalid_input, std::string(vendor) + ": no partner id given", "partner_id");
+  return std::nullopt;
+}
+
+HttpHeaders accept_headers(std::string_view api_key) {
+  HttpHeaders h = json_headers(api_key);
+  h.erase(h.begin() + 1);  // Content-Type: no body
+  return h;
+}
+
 HttpHeaders json_headers(std::string_view api_key) {
   HttpHeaders h;
   h.reserve(3);

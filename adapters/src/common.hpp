@@ -33,6 +33,15 @@ std::string request_url(const VendorConfig& config, std::string_view default_bas
 // characters, spaces): nothing is sent in either case.
 std::optional<Error> check_api_key(std::string_view vendor, std::string_view api_key);
 
+// text percent-encoded so it is one URL path segment or query value (everything but RFC 3986 unreserved).
+std::string url_component(std::string_view text);
+
+// Error when a partner id can't address a path (empty or not valid UTF-8): invalid_input, field "partner_id".
+std::optional<Error> check_partner_id(std::string_view vendor, std::string_view partner_id);
+
+// A bodiless request (GET, DELETE): Authorization and Accept only.
+HttpHeaders accept_headers(std::string_view api_key);
+
 // Authorization: Bearer <key>, Content-Type and Accept application/json.
 HttpHeaders json_headers(std::string_view api_key);
 

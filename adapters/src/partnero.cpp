@@ -1,5 +1,6 @@
 #include <partnerkit/adapters/partnero.hpp>
 #include <partnerkit/http_errors.hpp>
+#include <partnerkit/validation.hpp>
 
 #include "common.hpp"
 #include "json_writer.hpp"
@@ -44,7 +45,19 @@ Partner from_spec(const PartnerSpec* spec) {
   return p;
 }
 
+constexpr std::size_t min_password = 8;  // vendor-docs 003
+
 }  // namespace
+
+std::vector<FieldIssue> PartneroAdapter::validate(const PartnerSpec& spec) const {
+  std::vector<FieldIssue> issues;
+  // An invite carries no password and no referrer (encode drops them): their rules don't apply.
+  if (spec.invite.value_or(false)) return issues;
+  if (spec.password) rules::password_policy(issues, *spec.password, min_password);
+  if (spec.referrer && !spec.referrer->id && !spec.referrer->key && !spec.referrer->email)
+    issues.push_back({"referrer", "referrer must have at least one of id, key, email"});
+  return issues;
+}
 
 std::string PartneroAdapter::spec_field(std::string_view f, const PartnerSpec* spec) {
   if (f == "email") return "email";
@@ -311,6 +324,180 @@ Result<Partner> PartneroAdapter::decode(const HttpResponse& response, const Deco
   return p;
 }
 
+// ---- operations beyond create ----
+
+namespace {
+
+std::string partner_url(const VendorConfig& config, std::string_view id) {
+  return request_url(config, PartneroAdapter::default_base_url, PartneroAdapter::path) + "/" +
+         url_component(id);
+}
+
+// A decode of a partner object outside create: no spec to compare, the id addressed must come back.
+Result<Partner> decode_partner(const PartneroAdapter& adapter, const HttpResponse& response,
+                               const DecodeContext& context, Outcome outcome) {
+  DecodeContext plain = context;
+  plain.spec = nullptr;  // never an invite: data.id and data.email are required
+  auto p = adapter.decode(response, plain);
+  if (!p) return p;
+  if (!context.partner_id.empty() && p->id != context.partner_id)
+    return protocol_error(response, "partnero: the partner returned has another id than the one asked for",
+                          "partner_id");
+  p->outcome = outcome;
+  return p;
+}
+
+}  // namespace
+
+Result<EncodedRequest> PartneroAdapter::encode_find(const FindQuery& query,
+                                                    const VendorConfig& config) const {
+  if (query.key == FindQuery::Key::email)
+    return Error::make(errc::unsupported_operation,
+                       "partnero documents no lookup by email; find by external_id (sent as partnero's id)",
+                       "query");
+  return encode_get(query.value, config);
+}
+
+Result<std::vector<Partner>> PartneroAdapter::decode_find(const HttpResponse& response,
+                                                          const DecodeContext& context) const {
+  if (response.status == 404) return std::vector<Partner>{};
+  DecodeContext c = context;
+  if (context.query) c.partner_id = context.query->value;
+  auto p = decode_partner(*this, response, c, Outcome::existing);
+  if (!p) return p.error();
+  std::vector<Partner> out;
+  out.push_back(std::move(*p));
+  return out;
+}
+
+Result<EncodedRequest> PartneroAdapter::encode_get(std::string_view partner_id,
+                                                   const VendorConfig& config) const {
+  if (auto e = check_api_key(vendor, config.api_key)) return *e;
+  if (auto e = check_partner_id(vendor, partner_id)) return *e;
+  EncodedRequest out;
+  out.request.method = "GET";
+  out.request.url = partner_url(config, partner_id);
+  out.request.headers = accept_headers(config.api_key);
+  return out;
+}
+
+Result<Partner> PartneroAdapter::decode_get(const HttpResponse& response,
+                                            const DecodeContext& context) const {
+  return decode_partner(*this, response, context, Outcome::existing);
+}
+
+Result<EncodedRequest> PartneroAdapter::encode_update(std::string_view partner_id, const PartnerSpec& changes,
+                                                      const VendorConfig& config) const {
+  if (auto e = check_api_key(vendor, config.api_key)) return *e;
+  if (auto e = check_partner_id(vendor, partner_id)) return *e;
+  EncodedRequest out;
+  Dropper drop(vendor, config.strict, &out.warnings);
+  const auto cannot_update = [&](const char* field) {
+    drop.drop(field, std::string("partnero update cannot change ") + field);
+  };
+  if (changes.external_id) cannot_update("external_id");
+  if (changes.referrer) cannot_update("referrer");
+  if (changes.invite) cannot_update("invite");
+  if (changes.company) drop.cannot_carry("company");
+  if (changes.image) drop.cannot_carry("image");
+  if (changes.country) drop.cannot_carry("country");
+  if (changes.description) drop.cannot_carry("description");
+  if (changes.group) drop.cannot_carry("group");
+  if (changes.partner_type) drop.cannot_carry("partner_type");
+  if (!changes.contacts.empty()) drop.cannot_carry("contacts");
+  if (changes.link) drop.cannot_carry("link");
+  if (!changes.custom_fields.empty()) drop.cannot_carry("custom_fields");
+  if (drop.failed()) return drop.error();
+
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object();
+  w.key("update");
+  w.begin_object();
+  // An update's email is the new address: sent only when set (PartnerSpec::email is required at create).
+  if (!changes.email.empty()) {
+    w.key("email");
+    w.string(changes.email);
+  }
+  const NameParts names = split_name(changes);
+  if (names.first) {
+    w.key("name");
+    w.string(*names.first);
+  }
+  if (names.last) {
+    w.key("surname");
+    w.string(*names.last);
+  }
+  if (changes.password) {
+    w.key("password");
+    w.string(*changes.password);
+  }
+  if (changes.referral_key) {
+    w.key("key");
+    w.string(*changes.referral_key);
+  }
+  if (!changes.tags.empty()) {
+    w.key("tags");
+    w.begin_array();
+    for (const auto& t : changes.tags) w.string(t);
+    w.end_array();
+  }
+  w.end_object();
+  w.end_object();
+  if (!w.utf8_ok()) return bad_utf8_error(vendor, spec_field(w.bad_utf8_key(), &changes));
+  out.request.method = "PUT";
+  out.request.url = partner_url(config, partner_id);
+  out.request.headers = json_headers(config.api_key);
+  out.request.body = std::move(body);
+  return out;
+}
+
+Result<Partner> PartneroAdapter::decode_update(const HttpResponse& response,
+                                               const DecodeContext& context) const {
+  return decode_partner(*this, response, context, Outcome::updated);
+}
+
+Result<EncodedRequest> PartneroAdapter::encode_deactivate(std::string_view partner_id,
+                                                          const DeactivateOptions& options,
+                                                          const VendorConfig& config) const {
+  if (auto e = check_api_key(vendor, config.api_key)) return *e;
+  if (auto e = check_partner_id(vendor, partner_id)) return *e;
+  EncodedRequest out;
+  if (options.permanent) {
+    out.request.method = "DELETE";
+    out.request.url = partner_url(config, partner_id);
+  } else {
+    out.request.method = "POST";
+    out.request.url = partner_url(config, partner_id) + "/archive";
+  }
+  out.request.headers = accept_headers(config.api_key);
+  return out;
+}
+
+Result<Partner> PartneroAdapter::decode_deactivate(const HttpResponse& response,
+                                                   const DecodeContext& context) const {
+  if (response.status < 200 || response.status > 299) return decode_error(response, context);
+  boost::json::value v;
+  if (!blank(response.body)) {
+    if (!parse_json(response.body, v))
+      return protocol_error(response,
+                            "partnero: the answer is not JSON, or is too large or too deeply nested");
+    const auto* obj = v.if_object();
+    const auto* st = obj ? obj->if_contains("status") : nullptr;
+    if (st && ((st->is_int64() && st->get_int64() != 1) || (st->is_bool() && !st->get_bool())))
+      return protocol_error(response, "partnero: a 2xx answer with \"status\" other than 1");
+  }
+  Partner p;
+  p.vendor = std::string(vendor);
+  if (!context.partner_id.empty()) p.id = std::string(context.partner_id);
+  const bool deleted = context.deactivate && context.deactivate->permanent;
+  p.status = deleted ? PartnerStatus::deactivated : PartnerStatus::archived;
+  p.status_raw = deleted ? "deleted" : "archived";
+  p.outcome = Outcome::updated;
+  p.raw = std::move(v);
+  return p;
+}
+
 Capabilities PartneroAdapter::capabilities() const {
   Capabilities c;
   c.fields = {"email", "name",     "first_name", "last_name", "referral_key",    "external_id",
@@ -337,6 +524,17 @@ Capabilities PartneroAdapter::capabilities() const {
       "rate limit numbers or headers: 2 requests/s is a conservative guess, and Retry-After is "
       "honoured if sent. invite=true uses POST /v1/partners:invite (email, name, surname only).";
   c.default_base_url = std::string(default_base_url);
+  c.operations.find_by_external_id = true;
+  c.operations.find_by_email = false;
+  c.operations.find_by_vendor_id = true;
+  c.operations.get = true;
+  c.operations.update = true;
+  c.operations.updatable_fields = {"email",    "name",         "first_name", "last_name",
+                                   "password", "referral_key", "tags"};
+  c.operations.deactivate = true;
+  c.operations.deactivate_semantics =
+      "archive: POST /v1/partners/{id}/archive (the partner loses portal access; reversible with "
+      "POST /v1/partners/{id}/revoke-archive); permanent: DELETE /v1/partners/{id} (irreversible).";
   return c;
 }
 

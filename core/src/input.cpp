@@ -79,7 +79,7 @@ struct KnownField {
   CellKind kind;
 };
 
-constexpr std::array<KnownField, 29> known_fields{{
+constexpr std::array<KnownField, 45> known_fields{{
     {"email", CellKind::string},
     {"name", CellKind::string},
     {"first_name", CellKind::string},
@@ -108,6 +108,21 @@ constexpr std::array<KnownField, 29> known_fields{{
     {"link.tag_ids", CellKind::list},
     {"link.comments", CellKind::string},
     {"link.archived", CellKind::boolean},
+    {"link.expires_at", CellKind::string},
+    {"link.expired_url", CellKind::string},
+    {"link.password", CellKind::string},
+    {"link.proxy", CellKind::boolean},
+    {"link.title", CellKind::string},
+    {"link.description", CellKind::string},
+    {"link.image", CellKind::string},
+    {"link.video", CellKind::string},
+    {"link.rewrite", CellKind::boolean},
+    {"link.ios", CellKind::string},
+    {"link.android", CellKind::string},
+    {"link.do_index", CellKind::boolean},
+    {"link.test_variants", CellKind::json_array},
+    {"link.test_started_at", CellKind::string},
+    {"link.test_completed_at", CellKind::string},
     {"custom_fields", CellKind::json_array},
 }};
 

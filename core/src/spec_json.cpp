@@ -211,6 +211,38 @@ class Reader {
     });
   }
 
+  void test_variants(const std::string& path, const json::value& v, std::vector<LinkTestVariant>& out) {
+    each_object(path, v, [&](const std::string& ip, const json::object& o) {
+      LinkTestVariant t;
+      bool has_url = false, has_percentage = false;
+      for (const auto& kv : o) {
+        const std::string_view k = kv.key();
+        const std::string p = join(ip, echo_key(k));
+        if (k == "url") {
+          std::optional<std::string> u;
+          str(p, kv.value(), u);
+          if (u) {
+            t.url = std::move(*u);
+            has_url = true;
+          }
+        } else if (k == "percentage") {
+          if (kv.value().is_number()) {
+            t.percentage = kv.value().to_number<double>();
+            has_percentage = true;
+          } else if (!kv.value().is_null()) {
+            wrong_type(p, "a number", kv.value());
+          }
+        } else {
+          unknown(p);
+        }
+      }
+      if (!has_url) issues.push_back({join(ip, "url"), join(ip, "url") + " is required"});
+      if (!has_percentage)
+        issues.push_back({join(ip, "percentage"), join(ip, "percentage") + " is required"});
+      out.push_back(std::move(t));
+    });
+  }
+
   void link(const std::string& path, const json::value& v, std::optional<LinkOptions>& out) {
     const json::object* o = object(path, v);
     if (!o) return;
@@ -232,6 +264,36 @@ class Reader {
         str(p, kv.value(), l.comments);
       else if (k == "archived")
         boolean(p, kv.value(), l.archived);
+      else if (k == "expires_at")
+        str(p, kv.value(), l.expires_at);
+      else if (k == "expired_url")
+        str(p, kv.value(), l.expired_url);
+      else if (k == "password")
+        str(p, kv.value(), l.password);
+      else if (k == "proxy")
+        boolean(p, kv.value(), l.proxy);
+      else if (k == "title")
+        str(p, kv.value(), l.title);
+      else if (k == "description")
+        str(p, kv.value(), l.description);
+      else if (k == "image")
+        str(p, kv.value(), l.image);
+      else if (k == "video")
+        str(p, kv.value(), l.video);
+      else if (k == "rewrite")
+        boolean(p, kv.value(), l.rewrite);
+      else if (k == "ios")
+        str(p, kv.value(), l.ios);
+      else if (k == "android")
+        str(p, kv.value(), l.android);
+      else if (k == "do_index")
+        boolean(p, kv.value(), l.do_index);
+      else if (k == "test_started_at")
+        str(p, kv.value(), l.test_started_at);
+      else if (k == "test_completed_at")
+        str(p, kv.value(), l.test_completed_at);
+      else if (k == "test_variants")
+        test_variants(p, kv.value(), l.test_variants);
       else
         unknown(p);
     }
@@ -480,6 +542,26 @@ json::value to_json(const PartnerSpec& s, bool include_secrets) {
     if (!l.tag_ids.empty()) lo.emplace("tag_ids", string_array(l.tag_ids));
     put(lo, "comments", l.comments);
     if (l.archived) lo.emplace("archived", *l.archived);
+    put(lo, "expires_at", l.expires_at);
+    put(lo, "expired_url", l.expired_url);
+    if (include_secrets) put(lo, "password", l.password);
+    if (l.proxy) lo.emplace("proxy", *l.proxy);
+    put(lo, "title", l.title);
+    put(lo, "description", l.description);
+    put(lo, "image", l.image);
+    put(lo, "video", l.video);
+    if (l.rewrite) lo.emplace("rewrite", *l.rewrite);
+    put(lo, "ios", l.ios);
+    put(lo, "android", l.android);
+    if (l.do_index) lo.emplace("do_index", *l.do_index);
+    if (!l.test_variants.empty()) {
+      json::array tv;
+      for (const auto& t : l.test_variants)
+        tv.push_back(json::object{{"url", t.url}, {"percentage", t.percentage}});
+      lo.emplace("test_variants", std::move(tv));
+    }
+    put(lo, "test_started_at", l.test_started_at);
+    put(lo, "test_completed_at", l.test_completed_at);
     o.emplace("link", std::move(lo));
   }
   if (!s.custom_fields.empty()) {

@@ -237,7 +237,7 @@ TEST(DubEncode, PureSameInputSameBytes) {
 // renders an accepted value whole.
 TEST(DubEncode, BoundariesThroughValidation) {
   const auto encode_validated = [](PartnerSpec s) -> Result<EncodedRequest> {
-    auto v = validated(std::move(s));
+    auto v = validated_for(DubAdapter(), std::move(s));
     if (!v) return v.error();
     return DubAdapter().encode(*v, config_with_key());
   };

@@ -14,7 +14,10 @@
 //     image, country, description, group, partner_type, password, invite (true/false);
 //   - nested fields by dotted names: referrer.id, referrer.key, referrer.email, link.external_id,
 //     link.tenant_id, link.prefix, link.key_length (an integer), link.comments, link.archived
-//     (true/false), link.tag_ids (';'-separated);
+//     (true/false), link.tag_ids (';'-separated), and the rest of Dub's linkProps: link.expires_at,
+//     link.expired_url, link.password, link.proxy, link.title, link.description, link.image, link.video,
+//     link.rewrite, link.ios, link.android, link.do_index (booleans true/false), link.test_started_at,
+//     link.test_completed_at, link.test_variants (a cell holding the JSON array of {url, percentage});
 //   - tags: one cell, the tags separated by ';' (e.g. "vip;emea"); whitespace around each is trimmed;
 //   - contacts, custom_fields: a cell holding the JSON array (as in JSON lines);
 //     vendor_overrides: a cell holding the JSON object; vendor_overrides.<vendor>: a cell holding

@@ -31,7 +31,15 @@ struct Contact {
   friend bool operator==(const Contact&, const Contact&) = default;
 };
 
-// Properties of the partner's referral link (Dub linkProps).
+// One A/B test variant of a link (Dub linkProps.testVariants[]): a destination URL and its share of
+// traffic (10..90 percent).
+struct LinkTestVariant {
+  std::string url;
+  double percentage = 0;
+  friend bool operator==(const LinkTestVariant&, const LinkTestVariant&) = default;
+};
+
+// Properties of the partner's referral link (Dub linkProps, every member vendor-docs 002 declares).
 struct LinkOptions {
   std::optional<std::string> external_id;  // 1..255
   std::optional<std::string> tenant_id;    // ..255
@@ -40,6 +48,21 @@ struct LinkOptions {
   std::vector<std::string> tag_ids;
   std::optional<std::string> comments;
   std::optional<bool> archived;
+  std::optional<std::string> expires_at;   // a date-time string
+  std::optional<std::string> expired_url;  // ..32000
+  std::optional<std::string> password;     // a secret of the link: never logged, rendered or journaled
+  std::optional<bool> proxy;
+  std::optional<std::string> title;
+  std::optional<std::string> description;
+  std::optional<std::string> image;
+  std::optional<std::string> video;
+  std::optional<bool> rewrite;
+  std::optional<std::string> ios;      // ..32000
+  std::optional<std::string> android;  // ..32000
+  std::optional<bool> do_index;
+  std::vector<LinkTestVariant> test_variants;  // 2..4 when given
+  std::optional<std::string> test_started_at;
+  std::optional<std::string> test_completed_at;
   friend bool operator==(const LinkOptions&, const LinkOptions&) = default;
 };
 

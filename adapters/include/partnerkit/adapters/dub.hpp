@@ -48,6 +48,31 @@ class DubAdapter final : public Adapter {
   Result<EncodedRequest> encode(const PartnerSpec& spec, const VendorConfig& config) const override;
   Result<Partner> decode(const HttpResponse& response, const DecodeContext& context) const override;
   Capabilities capabilities() const override;
+  std::vector<FieldIssue> validate(const PartnerSpec& spec) const override;
+
+  // Operations beyond create (Dub's server code, apps/web/app/(ee)/api/partners/...):
+  //   find by external_id: GET /partners?tenantId=<v>; by email: GET /partners?email=<v>; each answers an
+  //     array of partners, of which only those whose tenantId / email (case-insensitively) equals the
+  //     value are kept; by vendor_id: GET /partners/{id} (404: none).
+  //   get: GET /partners/{partnerId} (not in the OpenAPI; works with API keys; Business plan and up).
+  //   deactivate: POST /partners/deactivate {"partnerId"} -> status deactivated;
+  //     permanent: POST /partners/ban {"partnerId","reason"}, reason one of ban_reasons -> banned.
+  //     Both answer {"partnerId"}.
+  //   update: none (Dub has no update endpoint; a repeated create changes only tenantId).
+  Result<EncodedRequest> encode_find(const FindQuery& query, const VendorConfig& config) const override;
+  Result<std::vector<Partner>> decode_find(const HttpResponse& response,
+                                           const DecodeContext& context) const override;
+  Result<EncodedRequest> encode_get(std::string_view partner_id, const VendorConfig& config) const override;
+  Result<Partner> decode_get(const HttpResponse& response, const DecodeContext& context) const override;
+  Result<EncodedRequest> encode_deactivate(std::string_view partner_id, const DeactivateOptions& options,
+                                           const VendorConfig& config) const override;
+  Result<Partner> decode_deactivate(const HttpResponse& response,
+                                    const DecodeContext& context) const override;
+
+  // Dub's BAN_PARTNER_REASONS (apps/web/lib/zod/schemas/partners.ts).
+  static constexpr std::string_view ban_reasons[] = {
+      "tos_violation", "inappropriate_content", "fake_traffic", "fraud", "spam", "brand_abuse"};
+  static bool is_ban_reason(std::string_view reason) noexcept;
 
   // Just the JSON body encode() sends (no API key needed); warnings of lenient mode appended to *warnings.
   static Result<std::string> encode_body(const PartnerSpec& spec, bool strict,

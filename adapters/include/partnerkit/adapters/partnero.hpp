@@ -40,6 +40,29 @@ class PartneroAdapter final : public Adapter {
   Result<EncodedRequest> encode(const PartnerSpec& spec, const VendorConfig& config) const override;
   Result<Partner> decode(const HttpResponse& response, const DecodeContext& context) const override;
   Capabilities capabilities() const override;
+  std::vector<FieldIssue> validate(const PartnerSpec& spec) const override;
+
+  // Operations beyond create (docs.partnero.com/api-reference/partners/*). Our external_id is sent as
+  // Partnero's own `id` at create, so the partner's vendor id IS the external_id:
+  //   find by external_id or vendor_id: GET /v1/partners/{id} (404: none; the id must match exactly).
+  //     Partnero documents no lookup by email (its list takes only limit and page): find_by_email false.
+  //   get: GET /v1/partners/{id} -> {"data":{...},"status":1}.
+  //   update: PUT /v1/partners/{id} {"update":{email, name, surname, password, key, tags}}; tags [] would
+  //     remove all tags, so an update never sends an empty tags array (PartnerSpec has no "clear").
+  //   deactivate: POST /v1/partners/{id}/archive (reversible: POST .../revoke-archive) -> archived;
+  //     permanent: DELETE /v1/partners/{id} (irreversible) -> deactivated. Both answer {"status":1}.
+  Result<EncodedRequest> encode_find(const FindQuery& query, const VendorConfig& config) const override;
+  Result<std::vector<Partner>> decode_find(const HttpResponse& response,
+                                           const DecodeContext& context) const override;
+  Result<EncodedRequest> encode_get(std::string_view partner_id, const VendorConfig& config) const override;
+  Result<Partner> decode_get(const HttpResponse& response, const DecodeContext& context) const override;
+  Result<EncodedRequest> encode_update(std::string_view partner_id, const PartnerSpec& changes,
+                                       const VendorConfig& config) const override;
+  Result<Partner> decode_update(const HttpResponse& response, const DecodeContext& context) const override;
+  Result<EncodedRequest> encode_deactivate(std::string_view partner_id, const DeactivateOptions& options,
+                                           const VendorConfig& config) const override;
+  Result<Partner> decode_deactivate(const HttpResponse& response,
+                                    const DecodeContext& context) const override;
 
   static Result<std::string> encode_body(const PartnerSpec& spec, bool strict,
                                          std::vector<std::string>* warnings);
