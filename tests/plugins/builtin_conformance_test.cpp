@@ -75,6 +75,49 @@ ConformanceSuite dub_suite() {
        json_response(201, R"({"id":"pn_1","name":"Ana Lopez","email":"ana@example.com","status":"approved",)"
                           R"("createdAt":"2099-01-01T00:00:00.000Z","links":[]})"),
        std::string("pn_1")});
+
+  // Operations beyond create.
+  const std::string partner =
+      R"({"id":"pn_1","name":"Ana Lopez","email":"ana@example.com","status":"approved","tenantId":"crm-42",)"
+      R"("createdAt":"2025-01-01T00:00:00.000Z","links":[]})";
+  {
+    pk::testing::DeclaredOperation o;
+    o.name = "by_external_id";
+    o.op = pk::Operation::find;
+    o.query = {pk::FindQuery::Key::external_id, "crm-42"};
+    o.method = "GET";
+    o.url = "https://api.dub.co/partners?tenantId=crm-42";
+    o.response = json_response(200, "[" + partner + "]");
+    o.id = "pn_1";
+    o.matches = 1;
+    s.operations.push_back(o);
+    o.name = "by_email";
+    o.query = {pk::FindQuery::Key::email, "ana@example.com"};
+    o.url = "https://api.dub.co/partners?email=ana%40example.com";
+    s.operations.push_back(o);
+    o.name = "by_vendor_id";
+    o.query = {pk::FindQuery::Key::vendor_id, "pn_1"};
+    o.url = "https://api.dub.co/partners/pn_1";
+    o.response = json_response(200, partner);
+    s.operations.push_back(o);
+    o.name = "one";
+    o.op = pk::Operation::get;
+    o.partner_id = "pn_1";
+    o.matches.reset();
+    s.operations.push_back(o);
+    o.name = "deactivate";
+    o.op = pk::Operation::deactivate;
+    o.method = "POST";
+    o.url = "https://api.dub.co/partners/deactivate";
+    o.body = R"({"partnerId":"pn_1"})";
+    o.response = json_response(200, R"({"partnerId":"pn_1"})");
+    s.operations.push_back(o);
+    o.name = "ban";
+    o.options = {true, "fraud"};
+    o.url = "https://api.dub.co/partners/ban";
+    o.body = R"({"partnerId":"pn_1","reason":"fraud"})";
+    s.operations.push_back(o);
+  }
   return s;
 }
 
@@ -129,6 +172,48 @@ ConformanceSuite partnero_suite() {
        json_response(201, R"({"data":{"id":"crm-42","email":"ana@example.com","name":"Ana",)"
                           R"("surname":"Maria Lopez","status":"active"},"status":1})"),
        std::string("crm-42")});
+
+  const std::string partner = R"({"data":{"id":"crm-42","email":"ana@example.com","name":"Ana",)"
+                              R"("surname":"Maria Lopez","status":"active"},"status":1})";
+  {
+    pk::testing::DeclaredOperation o;
+    o.name = "by_external_id";
+    o.op = pk::Operation::find;
+    o.query = {pk::FindQuery::Key::external_id, "crm-42"};
+    o.method = "GET";
+    o.url = "https://api.partnero.com/v1/partners/crm-42";
+    o.response = json_response(200, partner);
+    o.id = "crm-42";
+    o.matches = 1;
+    s.operations.push_back(o);
+    o.name = "by_vendor_id";
+    o.query = {pk::FindQuery::Key::vendor_id, "crm-42"};
+    s.operations.push_back(o);
+    o.name = "one";
+    o.op = pk::Operation::get;
+    o.partner_id = "crm-42";
+    o.matches.reset();
+    s.operations.push_back(o);
+    o.name = "name_and_tags";
+    o.op = pk::Operation::update;
+    o.changes.first_name = "Ana";
+    o.changes.tags = {"vip"};
+    o.method = "PUT";
+    o.body = R"({"update":{"name":"Ana","tags":["vip"]}})";
+    s.operations.push_back(o);
+    o.name = "archive";
+    o.op = pk::Operation::deactivate;
+    o.method = "POST";
+    o.url = "https://api.partnero.com/v1/partners/crm-42/archive";
+    o.body = "";
+    o.response = json_response(200, R"({"status":1})");
+    s.operations.push_back(o);
+    o.name = "delete";
+    o.options.permanent = true;
+    o.method = "DELETE";
+    o.url = "https://api.partnero.com/v1/partners/crm-42";
+    s.operations.push_back(o);
+  }
   return s;
 }
 

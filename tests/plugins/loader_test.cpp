@@ -77,7 +77,7 @@ TEST(PluginLoader, LoadsTheToltPlugin) {
   config.settings["program_id"] = "prg_1";
   auto encoded = tolt->encode(spec, config);
   ASSERT_TRUE(encoded) << encoded.error().message;
-  EXPECT_EQ(encoded->request.url, "https://api.tolt.com/v2/partners");
+  EXPECT_EQ(encoded->request.url, "https://platform.tolt.com/v2/partners");
   EXPECT_EQ(encoded->request.body, R"({"email":"sam@example.com","program_id":"prg_1"})");
 }
 

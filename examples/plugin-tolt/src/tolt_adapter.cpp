@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
+#include <vector>
 
 namespace tolt {
 
@@ -312,6 +314,147 @@ pk::Result<pk::Partner> ToltAdapter::decode(const pk::HttpResponse& response,
   return out;
 }
 
+// ---- operations beyond create ----
+
+namespace {
+
+std::string base_of(const pk::VendorConfig& config) {
+  std::string_view base =
+      config.base_url.empty() ? ToltAdapter::default_base_url : std::string_view(config.base_url);
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  return std::string(base);
+}
+
+std::string escaped(std::string_view text) {  // one URL path segment or query value
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0x0F]);
+    }
+  }
+  return out;
+}
+
+std::optional<pk::Error> check_request(const pk::VendorConfig& config, std::string_view id) {
+  if (config.api_key.empty())
+    return pk::Error::make(pk::errc::unauthenticated, "no API key configured for tolt", "api_key");
+  if (id.empty()) return pk::Error::make(pk::errc::invalid_input, "tolt: no partner id given", "partner_id");
+  return std::nullopt;
+}
+
+pk::HttpHeaders headers_of(const pk::VendorConfig& config, bool body) {
+  pk::HttpHeaders h{{"Authorization", "Bearer " + config.api_key}, {"Accept", "application/json"}};
+  if (body) h.emplace_back("Content-Type", "application/json");
+  return h;
+}
+
+pk::Result<pk::Partner> checked(pk::Result<pk::Partner> p, const pk::HttpResponse& response,
+                                std::string_view id, pk::Outcome outcome) {
+  if (!p) return p;
+  if (!id.empty() && p->id != id)
+    return protocol(response, "tolt answered about another partner than the one asked for", "partner_id");
+  p->outcome = outcome;
+  return p;
+}
+
+}  // namespace
+
+pk::Result<pk::EncodedRequest> ToltAdapter::encode_find(const pk::FindQuery& query,
+                                                        const pk::VendorConfig& config) const {
+  if (query.key == pk::FindQuery::Key::email)
+    return pk::Error::make(pk::errc::unsupported_operation,
+                           "tolt: find by email is not offered; find by external_id", "query");
+  if (query.key == pk::FindQuery::Key::vendor_id) return encode_get(query.value, config);
+  if (auto e = check_request(config, query.value)) return *e;
+  pk::EncodedRequest out;
+  out.request.method = "GET";
+  out.request.url = base_of(config) + std::string(path) + "?external_id=" + escaped(query.value);
+  out.request.headers = headers_of(config, false);
+  return out;
+}
+
+pk::Result<std::vector<pk::Partner>> ToltAdapter::decode_find(const pk::HttpResponse& response,
+                                                              const pk::DecodeContext& context) const {
+  const pk::FindQuery* query = context.query;
+  std::vector<pk::Partner> out;
+  if (query && query->key == pk::FindQuery::Key::vendor_id) {
+    if (response.status == 404) return out;
+    auto p = checked(decode(response, context), response, query->value, pk::Outcome::existing);
+    if (!p) return p.error();
+    out.push_back(std::move(*p));
+    return out;
+  }
+  if (response.status < 200 || response.status >= 300) {
+    auto e = decode(response, context);
+    return e.error();
+  }
+  json::value v;
+  if (!parse(response.body, v)) return protocol(response, "tolt's partner list is not JSON");
+  const json::object* root = v.if_object();
+  const json::value* data = root ? root->if_contains("data") : nullptr;
+  if (!data || !data->is_array()) return protocol(response, "tolt's partner list has no data array", "data");
+  for (const auto& item : data->as_array()) {
+    pk::HttpResponse one;
+    one.status = 200;
+    one.body = json::serialize(json::object{{"success", true}, {"data", item}});
+    auto p = decode(one, context);
+    if (!p) return p.error();
+    const auto* o = item.if_object();
+    const auto* ext = o ? str(*o, "external_id") : nullptr;
+    if (query && (!ext || *ext != query->value)) continue;  // exact on our side
+    p->outcome = pk::Outcome::existing;
+    out.push_back(std::move(*p));
+  }
+  if (out.size() > 1)
+    return protocol(response,
+                    "tolt returned more than one partner for one external_id (it is unique per program)");
+  return out;
+}
+
+pk::Result<pk::EncodedRequest> ToltAdapter::encode_get(std::string_view partner_id,
+                                                       const pk::VendorConfig& config) const {
+  if (auto e = check_request(config, partner_id)) return *e;
+  pk::EncodedRequest out;
+  out.request.method = "GET";
+  out.request.url = base_of(config) + std::string(path) + "/" + escaped(partner_id);
+  out.request.headers = headers_of(config, false);
+  return out;
+}
+
+pk::Result<pk::Partner> ToltAdapter::decode_get(const pk::HttpResponse& response,
+                                                const pk::DecodeContext& context) const {
+  return checked(decode(response, context), response, context.partner_id, pk::Outcome::existing);
+}
+
+pk::Result<pk::EncodedRequest> ToltAdapter::encode_deactivate(std::string_view partner_id,
+                                                              const pk::DeactivateOptions& options,
+                                                              const pk::VendorConfig& config) const {
+  if (auto e = check_request(config, partner_id)) return *e;
+  if (options.permanent)
+    return pk::Error::make(pk::errc::invalid_input, "tolt has no permanent deactivate (only suspend)",
+                           "permanent");
+  json::object body;
+  if (!options.reason.empty()) body["suspension_reason"] = options.reason;
+  pk::EncodedRequest out;
+  out.request.method = "POST";
+  out.request.url = base_of(config) + std::string(path) + "/" + escaped(partner_id) + "/suspend";
+  out.request.headers = headers_of(config, true);
+  out.request.body = json::serialize(body);
+  return out;
+}
+
+pk::Result<pk::Partner> ToltAdapter::decode_deactivate(const pk::HttpResponse& response,
+                                                       const pk::DecodeContext& context) const {
+  return checked(decode(response, context), response, context.partner_id, pk::Outcome::updated);
+}
+
 pk::Capabilities ToltAdapter::capabilities() const {
   pk::Capabilities c;
   c.fields = {"email",       "name",    "first_name", "last_name", "company",         "referral_key",
@@ -337,6 +480,13 @@ pk::Capabilities ToltAdapter::capabilities() const {
       "POST /v2/partners creates (409 already_exists naming email, link.value or external_id). program_id "
       "comes from settings.program_id. 25 requests/s per API key (Tolt's documented limit).";
   c.default_base_url = std::string(default_base_url);
+  c.operations.find_by_external_id = true;
+  c.operations.find_by_vendor_id = true;
+  c.operations.get = true;
+  c.operations.deactivate = true;
+  c.operations.deactivate_semantics =
+      "suspend: POST /v2/partners/{id}/suspend with the reason as suspension_reason (reversible in Tolt); "
+      "no permanent form";
   return c;
 }
 

@@ -16,7 +16,7 @@ pk::HttpResponse json_response(int status, std::string body) {
 
 pk::VendorConfig tolt_config() {
   pk::VendorConfig c;
-  c.base_url = "https://api.tolt.com";
+  c.base_url = "https://platform.tolt.com";
   c.settings["program_id"] = "prg_YRsbPDAK";
   return c;
 }
@@ -33,7 +33,7 @@ pk::testing::ConformanceSuite tolt_suite() {
 
   pk::PartnerSpec minimal;
   minimal.email = "min@example.com";
-  s.golden.push_back({"minimal", minimal, std::nullopt, "POST", "https://api.tolt.com/v2/partners",
+  s.golden.push_back({"minimal", minimal, std::nullopt, "POST", "https://platform.tolt.com/v2/partners",
                       R"({"email":"min@example.com","program_id":"prg_YRsbPDAK"})", "Bearer <key>"});
 
   pk::PartnerSpec full;
@@ -48,7 +48,7 @@ pk::testing::ConformanceSuite tolt_suite() {
   full.referral_key = "sam";
   full.invite = true;
   s.golden.push_back(
-      {"every_field", full, std::nullopt, "POST", "https://api.tolt.com/v2/partners",
+      {"every_field", full, std::nullopt, "POST", "https://platform.tolt.com/v2/partners",
        R"({"email":"sam@example.com","program_id":"prg_YRsbPDAK","first_name":"Sam",)"
        R"("last_name":"Rivera","display_name":"Sam R.","company_name":"Acme","country_code":"US",)"
        R"("external_id":"user_42","group_id":"grp_gold","link":{"value":"sam"},"notify_partner":true})",
@@ -60,7 +60,7 @@ pk::testing::ConformanceSuite tolt_suite() {
   split.vendor_overrides["tolt"] =
       boost::json::object{{"website_url", "https://ana.example"}, {"program_id", "prg_X"}};
   s.golden.push_back({"name_split_and_overrides", split, std::nullopt, "POST",
-                      "https://api.tolt.com/v2/partners",
+                      "https://platform.tolt.com/v2/partners",
                       R"({"email":"ana@example.com","program_id":"prg_X","first_name":"Ana",)"
                       R"("last_name":"Maria Lopez","website_url":"https://ana.example"})",
                       "Bearer <key>"});
@@ -117,6 +117,41 @@ pk::testing::ConformanceSuite tolt_suite() {
            201,
            R"({"success":true,"data":[{"id":"part_yP2D","status":"active","email":"sam@example.com"}]})"),
        std::string("part_yP2D")});
+
+  const std::string partner =
+      R"({"id":"part_8fKq2LmZ","status":"active","email":"sam@example.com","external_id":"crm-7"})";
+  {
+    pk::testing::DeclaredOperation o;
+    o.name = "by_external_id";
+    o.op = pk::Operation::find;
+    o.query = {pk::FindQuery::Key::external_id, "crm-7"};
+    o.method = "GET";
+    o.url = "https://platform.tolt.com/v2/partners?external_id=crm-7";
+    o.response = json_response(200, R"({"success":true,"data":[)" + partner + "]}");
+    o.id = "part_8fKq2LmZ";
+    o.matches = 1;
+    s.operations.push_back(o);
+    o.name = "by_vendor_id";
+    o.query = {pk::FindQuery::Key::vendor_id, "part_8fKq2LmZ"};
+    o.url = "https://platform.tolt.com/v2/partners/part_8fKq2LmZ";
+    o.response = json_response(200, R"({"success":true,"data":)" + partner + "}");
+    s.operations.push_back(o);
+    o.name = "one";
+    o.op = pk::Operation::get;
+    o.partner_id = "part_8fKq2LmZ";
+    o.matches.reset();
+    s.operations.push_back(o);
+    o.name = "suspend";
+    o.op = pk::Operation::deactivate;
+    o.options.reason = "fraud review";
+    o.method = "POST";
+    o.url = "https://platform.tolt.com/v2/partners/part_8fKq2LmZ/suspend";
+    o.body = R"({"suspension_reason":"fraud review"})";
+    o.response = json_response(
+        200,
+        R"({"success":true,"data":{"id":"part_8fKq2LmZ","status":"suspended","email":"sam@example.com"}})");
+    s.operations.push_back(o);
+  }
   return s;
 }
 

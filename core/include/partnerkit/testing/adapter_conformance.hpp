@@ -8,10 +8,10 @@
 //     partnerkit::testing::ConformanceSuite s;
 //     s.vendor = "tolt";
 //     s.make_adapter = [] { return std::make_shared<const ToltAdapter>(); };
-//     s.config.base_url = "https://api.tolt.com";
+//     s.config.base_url = "https://platform.tolt.com";
 //     s.config.settings["program_id"] = "prg_1";
 //     s.sample.email = "ana@example.com";
-//     s.golden.push_back({"minimal", spec, {}, "POST", "https://api.tolt.com/v2/partners", R"({...})"});
+//     s.golden.push_back({"minimal", spec, {}, "POST", "https://platform.tolt.com/v2/partners", R"({...})"});
 //     s.errors.push_back({"duplicate", {409, {}, R"({...})"}, partnerkit::errc::already_exists, "email"});
 //     s.successes.push_back({"created", spec, {201, {}, R"({...})"}, "part_1"});
 //     partnerkit::testing::register_conformance_tests(s);
@@ -31,6 +31,10 @@
 //    of nesting, an empty body, binary garbage. On a 2xx every non-object body is errc::protocol
 //    (an empty 2xx body too unless empty_success_body_ok); on a 4xx/5xx the result is an error
 //    carrying the status.
+//  - Operations beyond create: every operation (and find key) capabilities().operations declares has a
+//    DeclaredOperation case; each case encodes byte for byte, deterministically, without the key in the
+//    URL or body, and decodes its answer (expected id / number of matches); hostile answers never crash
+//    a declared operation's decoder; an undeclared operation answers errc::unsupported_operation.
 //  - No secret leaks: the API key and the spec's password never appear in a redacted request, in
 //    encode warnings, or in any decoded error's message, field, issues, vendor_code or raw_body,
 //    even when the vendor's body echoes them in secret-named members.
@@ -115,6 +119,22 @@ struct DeclaredSuccess {
   std::optional<std::string> email;  // expected Partner::email (nullopt: the spec's email)
 };
 
+// One operation beyond create, encoded byte for byte and decoded from the vendor's answer.
+struct DeclaredOperation {
+  std::string name;
+  Operation op = Operation::get;
+  FindQuery query;            // find
+  std::string partner_id;     // get, update, deactivate
+  PartnerSpec changes;        // update
+  DeactivateOptions options;  // deactivate
+  std::string method;         // the request expected
+  std::string url;
+  std::string body;                    // "" for a bodiless request
+  HttpResponse response;               // a success answer to decode
+  std::optional<std::string> id;       // the Partner::id expected (find: of the first match)
+  std::optional<std::size_t> matches;  // find: how many partners the answer must yield
+};
+
 struct ConformanceSuite {
   std::string vendor;                                            // what name() must return
   std::function<std::shared_ptr<const Adapter>()> make_adapter;  // a fresh adapter per call
@@ -127,6 +147,9 @@ struct ConformanceSuite {
   bool empty_success_body_ok = false;      // true when the vendor answers a create with an empty 2xx
   int success_status = 201;                // the status of a create's success, for the hostile checks
   std::vector<std::string> extra_secrets;  // more strings that must never appear
+  // Operations beyond create: at least one case for each operation (and each find key) that
+  // capabilities().operations declares; an undeclared one must answer unsupported_operation.
+  std::vector<DeclaredOperation> operations;
 };
 
 namespace detail {
@@ -247,6 +270,141 @@ inline void add_test(const std::string& suite, const std::string& name, std::fun
 }
 
 }  // namespace detail
+
+namespace detail {
+
+inline Result<EncodedRequest> encode_operation(const Adapter& a, const DeclaredOperation& o,
+                                               const VendorConfig& c) {
+  switch (o.op) {
+    case Operation::find:
+      return a.encode_find(o.query, c);
+    case Operation::get:
+      return a.encode_get(o.partner_id, c);
+    case Operation::update:
+      return a.encode_update(o.partner_id, o.changes, c);
+    case Operation::deactivate:
+      return a.encode_deactivate(o.partner_id, o.options, c);
+    case Operation::create:
+      break;
+  }
+  return a.encode(o.changes, c);
+}
+
+// The Partner ids of an operation's decoded answer (find: every match), or its error.
+inline Result<std::vector<std::string>> decode_operation(const Adapter& a, const DeclaredOperation& o,
+                                                         const HttpResponse& r, const VendorConfig& c) {
+  DecodeContext ctx;
+  ctx.config = &c;
+  ctx.operation = o.op;
+  ctx.query = &o.query;
+  ctx.partner_id = o.partner_id;
+  ctx.deactivate = &o.options;
+  std::vector<std::string> ids;
+  if (o.op == Operation::find) {
+    auto found = a.decode_find(r, ctx);
+    if (!found) return found.error();
+    for (const auto& p : *found) ids.push_back(p.id.value_or(""));
+    return ids;
+  }
+  Result<Partner> p = o.op == Operation::get          ? a.decode_get(r, ctx)
+                      : o.op == Operation::update     ? a.decode_update(r, ctx)
+                      : o.op == Operation::deactivate ? a.decode_deactivate(r, ctx)
+                                                      : a.decode(r, ctx);
+  if (!p) return p.error();
+  ids.push_back(p->id.value_or(""));
+  return ids;
+}
+
+}  // namespace detail
+
+// The operation checks of the kit (register_conformance_tests calls it).
+inline void register_operation_tests(std::shared_ptr<const ConformanceSuite> s, const std::string& group) {
+  detail::add_test(group, "operations_declared_have_cases", [s] {
+    auto a = s->make_adapter();
+    const OperationSupport ops = a->capabilities().operations;
+    const auto has = [&](Operation op, std::optional<FindQuery::Key> key = std::nullopt) {
+      for (const auto& o : s->operations)
+        if (o.op == op && (!key || o.query.key == *key)) return true;
+      return false;
+    };
+    const auto undeclared = [&](Operation op, std::optional<FindQuery::Key> key = std::nullopt) {
+      DeclaredOperation probe;
+      probe.op = op;
+      probe.partner_id = "p_1";
+      probe.query.key = key.value_or(FindQuery::Key::email);
+      probe.query.value = "ana@example.com";
+      probe.changes.name = "Ana";
+      auto r = detail::encode_operation(*a, probe, detail::config_with_key(*s));
+      ASSERT_FALSE(r) << to_string(op) << " is not declared but encodes";
+      EXPECT_EQ(r.error().code, errc::unsupported_operation) << to_string(op) << ": " << r.error().message;
+    };
+    const std::pair<bool, FindQuery::Key> keys[] = {{ops.find_by_external_id, FindQuery::Key::external_id},
+                                                    {ops.find_by_email, FindQuery::Key::email},
+                                                    {ops.find_by_vendor_id, FindQuery::Key::vendor_id}};
+    for (const auto& [declared, key] : keys) {
+      if (declared) {
+        EXPECT_TRUE(has(Operation::find, key)) << "find by key " << static_cast<int>(key) << " has no case";
+      } else {
+        undeclared(Operation::find, key);
+      }
+    }
+    const std::pair<bool, Operation> others[] = {
+        {ops.get, Operation::get}, {ops.update, Operation::update}, {ops.deactivate, Operation::deactivate}};
+    for (const auto& [declared, op] : others) {
+      if (declared) {
+        EXPECT_TRUE(has(op)) << to_string(op) << " is declared but has no DeclaredOperation case";
+      } else {
+        undeclared(op);
+      }
+    }
+    if (ops.update) {
+      EXPECT_FALSE(ops.updatable_fields.empty()) << "update declares no updatable_fields";
+    }
+    if (ops.deactivate) {
+      EXPECT_FALSE(ops.deactivate_semantics.empty()) << "deactivate semantics not written";
+    }
+  });
+
+  for (const auto& o : s->operations) {
+    detail::add_test(group, "operation/" + std::string(to_string(o.op)) + "_" + o.name, [s, o] {
+      auto a = s->make_adapter();
+      auto b = s->make_adapter();
+      const VendorConfig cfg = detail::config_with_key(*s);
+      auto r = detail::encode_operation(*a, o, cfg);
+      ASSERT_TRUE(r) << r.error().message;
+      EXPECT_EQ(r->request.method, o.method);
+      EXPECT_EQ(r->request.url, o.url);
+      EXPECT_EQ(r->request.body, o.body);
+      auto again = detail::encode_operation(*b, o, cfg);
+      ASSERT_TRUE(again);
+      EXPECT_EQ(r->request, again->request) << "the operation encodes differently twice";
+      EXPECT_EQ(r->request.url.find(s->api_key), std::string::npos) << "API key in the URL";
+      EXPECT_EQ(r->request.body.find(s->api_key), std::string::npos) << "API key in the body";
+      detail::expect_no_secret("redacted request", detail::describe(redacted(r->request)),
+                               detail::secrets(*s));
+
+      auto ids = detail::decode_operation(*a, o, o.response, cfg);
+      ASSERT_TRUE(ids) << ids.error().message;
+      if (o.matches) {
+        EXPECT_EQ(ids->size(), *o.matches);
+      }
+      if (o.id) {
+        ASSERT_FALSE(ids->empty());
+        EXPECT_EQ(ids->front(), *o.id);
+      }
+      for (const auto& [what, body] : detail::hostile_bodies()) {
+        for (int status : {200, 404, 500}) {
+          HttpResponse h{status, {{"Content-Type", "application/json"}}, body};
+          auto d = detail::decode_operation(*a, o, h, cfg);  // must not crash; errors carry no secret
+          if (!d) detail::expect_clean_error(d.error(), detail::secrets(*s));
+          if (status == 500) {
+            EXPECT_FALSE(d) << what << ": a 500 decoded as a success";
+          }
+        }
+      }
+    });
+  }
+}
 
 // Registers every check of the kit for `suite` with GoogleTest (call before RUN_ALL_TESTS).
 inline void register_conformance_tests(const ConformanceSuite& suite_in) {
@@ -437,6 +595,8 @@ inline void register_conformance_tests(const ConformanceSuite& suite_in) {
       if (!r) detail::expect_clean_error(r.error(), secrets);
     }
   });
+
+  register_operation_tests(s, group);
 }
 
 }  // namespace partnerkit::testing

@@ -35,7 +35,9 @@ namespace tolt {
 class ToltAdapter final : public partnerkit::Adapter {
  public:
   static constexpr std::string_view vendor = "tolt";
-  static constexpr std::string_view default_base_url = "https://api.tolt.com";
+  // Tolt's v2 API lives on platform.tolt.com (docs.tolt.com/api-reference/introduction: "Every path starts
+  // with /v2"; api.tolt.com serves the older v1 API).
+  static constexpr std::string_view default_base_url = "https://platform.tolt.com";
   static constexpr std::string_view path = "/v2/partners";
 
   std::string_view name() const noexcept override { return vendor; }
@@ -44,6 +46,26 @@ class ToltAdapter final : public partnerkit::Adapter {
   partnerkit::Result<partnerkit::Partner> decode(const partnerkit::HttpResponse& response,
                                                  const partnerkit::DecodeContext& context) const override;
   partnerkit::Capabilities capabilities() const override;
+
+  // Operations beyond create (docs.tolt.com/api-reference/partners):
+  //   find by external_id: GET /v2/partners?external_id=<v> (at most one: external_id is unique per
+  //     program), kept only when its external_id equals the value; by vendor_id: GET /v2/partners/{id}.
+  //   get: GET /v2/partners/{id}.
+  //   deactivate: POST /v2/partners/{id}/suspend {"suspension_reason"} -> deactivated (suspended; Tolt
+  //     has no ban, so permanent is refused with invalid_input).
+  partnerkit::Result<partnerkit::EncodedRequest> encode_find(
+      const partnerkit::FindQuery& query, const partnerkit::VendorConfig& config) const override;
+  partnerkit::Result<std::vector<partnerkit::Partner>> decode_find(
+      const partnerkit::HttpResponse& response, const partnerkit::DecodeContext& context) const override;
+  partnerkit::Result<partnerkit::EncodedRequest> encode_get(
+      std::string_view partner_id, const partnerkit::VendorConfig& config) const override;
+  partnerkit::Result<partnerkit::Partner> decode_get(const partnerkit::HttpResponse& response,
+                                                     const partnerkit::DecodeContext& context) const override;
+  partnerkit::Result<partnerkit::EncodedRequest> encode_deactivate(
+      std::string_view partner_id, const partnerkit::DeactivateOptions& options,
+      const partnerkit::VendorConfig& config) const override;
+  partnerkit::Result<partnerkit::Partner> decode_deactivate(
+      const partnerkit::HttpResponse& response, const partnerkit::DecodeContext& context) const override;
 
   // A Tolt request field ("link.value", "company_name") as a PartnerSpec path ("referral_key",
   // "company"); unknown names are returned unchanged.
