@@ -162,13 +162,22 @@ json::value nullable(const std::optional<std::string>& s) {
 
 }  // namespace
 
+namespace {
+
+struct DubPartner {
+  std::string id, name, email, key, link_id, created_at;
+  std::optional<std::string> image, description, country, tenant_id, group_id;
+  json::value link_props;
+  std::string created_by;           // the key label that created it (state only)
+  std::string status = "approved";  // deactivated / banned after those operations
+};
+
+json::object partner_json(const DubOptions& options_, const DubPartner& p);
+
+}  // namespace
+
 struct DubSimulator::Impl {
-  struct Partner {
-    std::string id, name, email, key, link_id, created_at;
-    std::optional<std::string> image, description, country, tenant_id, group_id;
-    json::value link_props;
-    std::string created_by;  // the key label that created it (state only)
-  };
+  using Partner = DubPartner;
 
   mutable std::mutex mutex;
   detail::IdGenerator ids;
@@ -188,8 +197,13 @@ DubSimulator::DubSimulator(DubOptions options, Clock clock, std::uint64_t seed)
 DubSimulator::~DubSimulator() = default;
 
 VendorSimulator::RouteMatch DubSimulator::match(std::string_view method, std::string_view path) const {
-  if (path != "/partners") return RouteMatch::none;
-  return method == "POST" ? RouteMatch::ok : RouteMatch::method_not_allowed;
+  if (path == "/partners")
+    return method == "POST" || method == "GET" ? RouteMatch::ok : RouteMatch::method_not_allowed;
+  if (path == "/partners/deactivate" || path == "/partners/ban")
+    return method == "POST" ? RouteMatch::ok : RouteMatch::method_not_allowed;
+  if (path.starts_with("/partners/") && path.find('/', 10) == std::string_view::npos && path.size() > 10)
+    return method == "GET" ? RouteMatch::ok : RouteMatch::method_not_allowed;
+  return RouteMatch::none;
 }
 
 HttpResponse DubSimulator::error(int status, std::string_view code, std::string_view message) {
@@ -223,7 +237,23 @@ std::optional<HttpResponse> DubSimulator::authenticate(const HttpRequest& reques
   return std::nullopt;
 }
 
-HttpResponse DubSimulator::apply(const HttpRequest& request, std::string_view, const KeyIdentity& identity) {
+HttpResponse DubSimulator::apply(const HttpRequest& request, std::string_view path,
+                                 const KeyIdentity& identity) {
+  if (request.method == "GET") {
+    if (path == "/partners") return list(request);
+    return get(path.substr(10));
+  }
+  if (path == "/partners/deactivate" || path == "/partners/ban") {
+    if (identity.read_only)
+      return error(
+          403, "forbidden",
+          "The provided API key does not have the required permissions for this endpoint: partners.write.");
+    return deactivate(request, path == "/partners/ban");
+  }
+  return create(request, identity);
+}
+
+HttpResponse DubSimulator::create(const HttpRequest& request, const KeyIdentity& identity) {
   if (identity.read_only)
     return error(
         403, "forbidden",
@@ -323,8 +353,13 @@ HttpResponse DubSimulator::apply(const HttpRequest& request, std::string_view, c
   auto group_id = opt_string(body, "groupId");
 
   std::lock_guard lock(impl_->mutex);
+  if (auto it = options_.invite_states.find(email_key); it != options_.invite_states.end()) {
+    if (it->second == "invite_expired") return error(410, "invite_expired", "The invite has expired.");
+    if (it->second == "invite_pending")
+      return error(409, "invite_pending", "An invite for this partner is already pending.");
+  }
   if (options_.partner_limit > 0 && impl_->partners.size() >= options_.partner_limit)
-    return error(403, "forbidden",
+    return error(403, options_.partner_limit_code,
                  "You have reached the maximum number of partners (" +
                      std::to_string(options_.partner_limit) +
                      ") for your plan. Please upgrade to add more partners.");
@@ -385,7 +420,12 @@ HttpResponse DubSimulator::apply(const HttpRequest& request, std::string_view, c
     if (tenant_id) impl_->by_tenant.emplace(*tenant_id, index);
   }
 
-  const auto& p = impl_->partners[index];
+  return detail::json_response(201, partner_json(options_, impl_->partners[index]));
+}
+
+namespace {
+
+json::object partner_json(const DubOptions& options_, const DubPartner& p) {
   json::object out;
   out["id"] = p.id;
   out["name"] = p.name;
@@ -403,7 +443,7 @@ HttpResponse DubSimulator::apply(const HttpRequest& request, std::string_view, c
   out["partnerId"] = p.id;
   out["tenantId"] = nullable(p.tenant_id);
   out["createdAt"] = p.created_at;
-  out["status"] = "approved";
+  out["status"] = p.status;
   out["links"] = json::array{json::object{{"id", p.link_id},
                                           {"domain", options_.link_domain},
                                           {"key", p.key},
@@ -417,7 +457,111 @@ HttpResponse DubSimulator::apply(const HttpRequest& request, std::string_view, c
   for (const char* k : {"totalCommissions", "totalClicks", "totalLeads", "totalConversions", "totalSales",
                         "totalSaleAmount", "netRevenue"})
     out[k] = 0;
-  return detail::json_response(201, out);
+  return out;
+}
+
+// The value of `name` in the URL's query, percent-decoded ('+' as a space), or nullopt.
+std::optional<std::string> query_param(std::string_view url, std::string_view name) {
+  const auto q = url.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view rest = url.substr(q + 1);
+  if (auto hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    std::string_view raw = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      const auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+      };
+      if (raw[i] == '%' && i + 2 < raw.size() && hex(raw[i + 1]) >= 0 && hex(raw[i + 2]) >= 0) {
+        out.push_back(static_cast<char>(hex(raw[i + 1]) * 16 + hex(raw[i + 2])));
+        i += 2;
+      } else {
+        out.push_back(raw[i] == '+' ? ' ' : raw[i]);
+      }
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+// GET /partners: tenantId takes precedence over email (Dub's getPartnersQuerySchema); both exact
+// (email case-insensitively, as Dub stores it lower-cased). Without either: every partner.
+HttpResponse DubSimulator::list(const HttpRequest& request) const {
+  const auto tenant = query_param(request.url, "tenantId");
+  const auto email = query_param(request.url, "email");
+  std::lock_guard lock(impl_->mutex);
+  json::array out;
+  if (tenant) {
+    if (auto t = impl_->by_tenant.find(*tenant); t != impl_->by_tenant.end())
+      out.push_back(partner_json(options_, impl_->partners[t->second]));
+  } else if (email) {
+    if (auto e = impl_->by_email.find(detail::to_lower(detail::trim(*email))); e != impl_->by_email.end())
+      out.push_back(partner_json(options_, impl_->partners[e->second]));
+  } else {
+    for (const auto& p : impl_->partners) out.push_back(partner_json(options_, p));
+  }
+  return detail::json_response(200, out);
+}
+
+// GET /partners/{partnerId} (the route Dub serves to API keys although its OpenAPI omits it).
+HttpResponse DubSimulator::get(std::string_view id) const {
+  std::lock_guard lock(impl_->mutex);
+  for (const auto& p : impl_->partners)
+    if (p.id == id) return detail::json_response(200, partner_json(options_, p));
+  return error(404, "not_found", "Partner not found.");
+}
+
+// POST /partners/deactivate and /partners/ban: {partnerId | tenantId} (ban: and a reason from
+// BAN_PARTNER_REASONS); answer {"partnerId"}.
+HttpResponse DubSimulator::deactivate(const HttpRequest& request, bool ban) {
+  json::value parsed;
+  if (!detail::parse_json(request.body, parsed) || !parsed.is_object())
+    return error(400, "bad_request", "Invalid JSON format in request body.");
+  const json::object& body = parsed.get_object();
+  const auto partner_id = opt_string(body, "partnerId");
+  const auto tenant_id = opt_string(body, "tenantId");
+  if (!partner_id && !tenant_id)
+    return error(400, "bad_request", "You must provide a partnerId or tenantId.");
+  if (ban) {
+    static constexpr std::string_view reasons[] = {
+        "tos_violation", "inappropriate_content", "fake_traffic", "fraud", "spam", "brand_abuse"};
+    const auto reason = opt_string(body, "reason");
+    if (!reason || std::find(std::begin(reasons), std::end(reasons), *reason) == std::end(reasons))
+      return error(422, "unprocessable_entity",
+                   "invalid_enum_value: reason: Invalid enum value. Expected 'tos_violation' | "
+                   "'inappropriate_content' | 'fake_traffic' | 'fraud' | 'spam' | 'brand_abuse'");
+  }
+  std::lock_guard lock(impl_->mutex);
+  Impl::Partner* found = nullptr;
+  if (partner_id) {
+    for (auto& p : impl_->partners)
+      if (p.id == *partner_id) found = &p;
+    if (!found) return error(404, "not_found", "Partner not found.");
+  } else {
+    auto t = impl_->by_tenant.find(*tenant_id);
+    if (t == impl_->by_tenant.end())
+      return error(404, "not_found",
+                   "Partner with tenantId " + tenant_id->substr(0, 64) + " not found in program.");
+    found = &impl_->partners[t->second];
+  }
+  if (ban) {
+    found->status = "banned";
+  } else {
+    if (found->status == "banned") return error(400, "bad_request", "This partner is banned.");
+    found->status = "deactivated";
+  }
+  return detail::json_response(200, json::object{{"partnerId", found->id}});
 }
 
 HttpResponse DubSimulator::rate_limited(const TokenBucket::Decision& d, time_point now) const {
@@ -469,6 +613,7 @@ json::array DubSimulator::partners() const {
                                {"linkProps", p.link_props},
                                {"createdAt", p.created_at},
                                {"shortLink", "https://" + options_.link_domain + "/" + p.key},
+                               {"status", p.status},
                                {"createdBy", p.created_by}});
   }
   return out;

@@ -117,6 +117,7 @@ struct PartneroSimulator::Impl {
     std::vector<std::string> tags;
     bool password_set = false;
     std::optional<std::string> referred_by;  // the referring partner's id
+    std::string status = "active";           // archived, deleted
   };
   struct Invite {
     std::string email, created_at, created_by;
@@ -139,9 +140,30 @@ PartneroSimulator::PartneroSimulator(PartneroOptions options, Clock clock, std::
 
 PartneroSimulator::~PartneroSimulator() = default;
 
+namespace {
+
+// "/v1/partners/{id}[/archive|/revoke-archive]" -> {id, action}; id empty when the path is not one.
+std::pair<std::string_view, std::string_view> partner_route(std::string_view path) {
+  constexpr std::string_view prefix = "/v1/partners/";
+  if (!path.starts_with(prefix) || path.size() == prefix.size()) return {};
+  std::string_view rest = path.substr(prefix.size());
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return {rest, {}};
+  std::string_view action = rest.substr(slash + 1);
+  if (slash == 0 || (action != "archive" && action != "revoke-archive")) return {};
+  return {rest.substr(0, slash), action};
+}
+
+}  // namespace
+
 VendorSimulator::RouteMatch PartneroSimulator::match(std::string_view method, std::string_view path) const {
-  if (path != "/v1/partners" && path != "/v1/partners:invite") return RouteMatch::none;
-  return method == "POST" ? RouteMatch::ok : RouteMatch::method_not_allowed;
+  if (path == "/v1/partners" || path == "/v1/partners:invite")
+    return method == "POST" ? RouteMatch::ok : RouteMatch::method_not_allowed;
+  const auto [id, action] = partner_route(path);
+  if (id.empty()) return RouteMatch::none;
+  if (!action.empty()) return method == "POST" ? RouteMatch::ok : RouteMatch::method_not_allowed;
+  return method == "GET" || method == "PUT" || method == "DELETE" ? RouteMatch::ok
+                                                                  : RouteMatch::method_not_allowed;
 }
 
 std::optional<HttpResponse> PartneroSimulator::authenticate(const HttpRequest& request,
@@ -159,6 +181,13 @@ std::optional<HttpResponse> PartneroSimulator::authenticate(const HttpRequest& r
 
 HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_view path,
                                       const KeyIdentity& identity) {
+  if (const auto [id, action] = partner_route(path); !id.empty()) {
+    if (request.method == "GET") return get(id);
+    if (identity.read_only) return message(403, "This action is unauthorized.");
+    if (request.method == "PUT") return update(request, id);
+    if (request.method == "DELETE") return remove(id);
+    return archive(id, action == "archive");
+  }
   if (identity.read_only) return message(403, "This action is unauthorized.");
   json::value parsed;
   json::object empty;
@@ -282,6 +311,11 @@ HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_vi
   impl_->by_key.emplace(detail::to_lower(p.key), index);
   impl_->partners.push_back(p);
 
+  return detail::json_response(201, json::object{{"data", partner_data(index)}, {"status", 1}});
+}
+
+json::object PartneroSimulator::partner_data(std::size_t index) const {
+  const auto& p = impl_->partners[index];
   const std::string sep = options_.referral_url.find('?') == std::string::npos ? "?" : "&";
   const std::string link = options_.referral_url + sep + "aff=" + p.key;
   json::array tag_values;
@@ -294,13 +328,135 @@ HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_vi
                     {"surname", nullable(p.surname)},
                     {"tos", false},
                     {"approved", true},
-                    {"status", "active"},
+                    {"status", p.status},
                     {"custom_fields", json::array{}},
                     {"referrals_count", 0},
                     {"tags", std::move(tag_values)},
                     {"referral_link", link},
                     {"referral_links", json::array{json::value(link)}}};
-  return detail::json_response(201, json::object{{"data", std::move(data)}, {"status", 1}});
+  return data;
+}
+
+std::optional<std::size_t> PartneroSimulator::find_partner(std::string_view id) const {
+  auto it = impl_->by_id.find(std::string(id));
+  if (it == impl_->by_id.end()) return std::nullopt;
+  return it->second;
+}
+
+HttpResponse PartneroSimulator::get(std::string_view id) const {
+  std::lock_guard lock(impl_->mutex);
+  auto index = find_partner(id);
+  if (!index) return message(404, "Partner not found");
+  return detail::json_response(200, json::object{{"data", partner_data(*index)}, {"status", 1}});
+}
+
+// PUT /v1/partners/{id} {"update":{email, name, surname, password, key, tags}}: the same rules as a
+// create, uniqueness against the other partners; tags [] removes all, null leaves them.
+HttpResponse PartneroSimulator::update(const HttpRequest& request, std::string_view id) {
+  json::value parsed;
+  json::object empty;
+  const json::object& body =
+      detail::parse_json(request.body, parsed) && parsed.is_object() ? parsed.get_object() : empty;
+  std::lock_guard lock(impl_->mutex);
+  auto index = find_partner(id);
+  if (!index) return message(404, "Partner not found");
+  const json::object* upd = nullptr;
+  if (auto it = body.find("update"); it != body.end() && it->value().is_object())
+    upd = &it->value().get_object();
+  LaravelErrors v;
+  if (!upd) {
+    v.add("update", "The update field is required.");
+    return v.response(422);
+  }
+  auto email = v.string_field(*upd, "email", false, 255, "update.");
+  if (email && !is_valid_email(*email)) {
+    v.add("update.email", "The update.email field must be a valid email address.");
+    email.reset();
+  }
+  if (email) {
+    auto other = impl_->by_email.find(detail::to_lower(*email));
+    if (other != impl_->by_email.end() && other->second != *index)
+      v.add("update.email", "The update.email has already been taken.");
+  }
+  auto name = v.string_field(*upd, "name", false, 255, "update.");
+  auto surname = v.string_field(*upd, "surname", false, 255, "update.");
+  bool password_set = false;
+  if (auto it = upd->find("password"); it != upd->end() && !it->value().is_null()) {
+    password_set = true;
+    std::string_view pw =
+        it->value().is_string() ? std::string_view(it->value().get_string()) : std::string_view{};
+    bool lower = false, upper = false, digit = false;
+    for (unsigned char c : pw) {
+      lower |= std::islower(c) != 0;
+      upper |= std::isupper(c) != 0;
+      digit |= std::isdigit(c) != 0;
+    }
+    if (!it->value().is_string() || code_points(pw) < 8 || !lower || !upper || !digit)
+      v.add("update.password",
+            "The update.password field must be at least 8 characters and contain at least "
+            "one uppercase and one lowercase letter and one number.");
+  }
+  auto key = v.string_field(*upd, "key", false, 255, "update.");
+  if (key) {
+    auto other = impl_->by_key.find(detail::to_lower(*key));
+    if (other != impl_->by_key.end() && other->second != *index)
+      v.add("update.key", "The update.key has already been taken.");
+  }
+  std::optional<std::vector<std::string>> tags;
+  if (auto it = upd->find("tags"); it != upd->end() && !it->value().is_null()) {
+    if (!it->value().is_array()) {
+      v.add("update.tags", "The update.tags field must be an array.");
+    } else {
+      tags.emplace();
+      for (const auto& t : it->value().get_array()) {
+        if (t.is_string())
+          tags->emplace_back(t.get_string());
+        else
+          v.add("update.tags", "The update.tags field must be an array of strings.");
+      }
+    }
+  }
+  if (!v.errors.empty()) return v.response(options_.duplicate_status);
+  auto& p = impl_->partners[*index];
+  if (email) {
+    impl_->by_email.erase(detail::to_lower(p.email));
+    p.email = *email;
+    impl_->by_email[detail::to_lower(p.email)] = *index;
+  }
+  if (name) p.name = name;
+  if (surname) p.surname = surname;
+  if (password_set) p.password_set = true;
+  if (key) {
+    impl_->by_key.erase(detail::to_lower(p.key));
+    p.key = *key;
+    impl_->by_key[detail::to_lower(p.key)] = *index;
+  }
+  if (tags) p.tags = *tags;
+  return detail::json_response(200, json::object{{"data", partner_data(*index)}, {"status", 1}});
+}
+
+// POST .../archive and .../revoke-archive: {"status":1}; 400 "Action failed" when already (not) archived.
+HttpResponse PartneroSimulator::archive(std::string_view id, bool archive) {
+  std::lock_guard lock(impl_->mutex);
+  auto index = find_partner(id);
+  if (!index) return message(404, "Partner not found");
+  auto& p = impl_->partners[*index];
+  if ((p.status == "archived") == archive) return message(400, "Action failed");
+  p.status = archive ? "archived" : "active";
+  return detail::json_response(200, json::object{{"status", 1}});
+}
+
+// DELETE /v1/partners/{id}: gone for good (its email, id and key are free again).
+HttpResponse PartneroSimulator::remove(std::string_view id) {
+  std::lock_guard lock(impl_->mutex);
+  auto index = find_partner(id);
+  if (!index) return message(404, "Partner not found");
+  auto& p = impl_->partners[*index];
+  impl_->by_email.erase(detail::to_lower(p.email));
+  impl_->by_id.erase(p.id);
+  impl_->by_key.erase(detail::to_lower(p.key));
+  p.status = "deleted";
+  return detail::json_response(200, json::object{{"status", 1}});
 }
 
 HttpResponse PartneroSimulator::rate_limited(const TokenBucket::Decision& d, time_point) const {
@@ -344,6 +500,7 @@ json::array PartneroSimulator::partners() const {
                                {"tags", std::move(tags)},
                                {"password_set", p.password_set},
                                {"referring_partner_id", nullable(p.referred_by)},
+                               {"status", p.status},
                                {"created_at", p.created_at},
                                {"createdBy", p.created_by}});
   }

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -112,6 +113,11 @@ class VendorSimulator {
 //    404 "not_found". partner_limit reached: 403, even for an existing partner.
 //  - 201 body: exactly the OpenAPI response schema's required keys plus description and groupId
 //    (additionalProperties: false holds), status "approved", one link on link_domain.
+//  - Operations beyond create (Dub's server code): GET /partners?tenantId= | ?email= (an array; tenantId
+//    first, both exact), GET /partners/{id} (404 not_found), POST /partners/deactivate and
+//    POST /partners/ban ({partnerId | tenantId}; ban needs a reason of BAN_PARTNER_REASONS, else 422;
+//    neither id: 400; unknown: 404) answering {"partnerId"} and setting status deactivated / banned.
+//    GETs work with a read-only key; the POSTs need a write key.
 struct DubOptions {
   std::vector<ApiKey> keys{{"sk_test_dub", false}, {"sk_test_dub_readonly", true}};
   std::string program_id = "prog_sandbox";
@@ -126,6 +132,12 @@ struct DubOptions {
   // another partner may come back 201 describing that other partner (vendor-docs README). true:
   // simulate that (nothing stored; the client must notice the email differs). false (default): 409.
   bool tenant_id_describes_other = false;
+  // The code of the 403 at partner_limit: "forbidden" (what Dub's throwIfPartnersLimitExceeded sends)
+  // or "exceeded_limit" (Dub's other plan-limit code).
+  std::string partner_limit_code = "forbidden";
+  // lower-cased email -> "invite_pending" (a create answers 409 invite_pending) or "invite_expired"
+  // (410 invite_expired): Dub's documented invite statuses, for clients' tests.
+  std::map<std::string, std::string> invite_states;
 };
 
 class DubSimulator final : public VendorSimulator {
@@ -151,6 +163,10 @@ class DubSimulator final : public VendorSimulator {
 
  private:
   struct Impl;
+  HttpResponse create(const HttpRequest& request, const KeyIdentity& identity);
+  HttpResponse list(const HttpRequest& request) const;
+  HttpResponse get(std::string_view id) const;
+  HttpResponse deactivate(const HttpRequest& request, bool ban);
   DubOptions options_;
   std::unique_ptr<Impl> impl_;
 };
@@ -170,6 +186,12 @@ class DubSimulator final : public VendorSimulator {
 //  - 201 {"data":{...},"status":1} with the documented keys, referral_link(s) on referral_url
 //    ("<referral_url>?aff=<key>"), status "active". Invite (email and name required): 201
 //    {"data":{"email","name","surname","status":"pending","created_at","updated_at"},"status":1}.
+//  - Operations beyond create (docs.partnero.com/api-reference/partners): GET /v1/partners/{id} (404
+//    {"message":"Partner not found"}); PUT /v1/partners/{id} {"update":{email, name, surname, password,
+//    key, tags}} (422 as a create, uniqueness against the others); POST /v1/partners/{id}/archive and
+//    /revoke-archive ({"status":1}; 400 "Action failed" when already / not archived); DELETE
+//    /v1/partners/{id} ({"status":1}; the partner is gone, its email, id and key free again).
+//    GET works with a read-only key; the others need a write key.
 struct PartneroOptions {
   std::vector<ApiKey> keys{{"pk_test_partnero", false}, {"pk_test_partnero_readonly", true}};
   std::string referral_url = "https://partnerkit.example";
@@ -198,6 +220,12 @@ class PartneroSimulator final : public VendorSimulator {
   boost::json::array invites() const;
 
  private:
+  boost::json::object partner_data(std::size_t index) const;           // impl_->mutex held
+  std::optional<std::size_t> find_partner(std::string_view id) const;  // impl_->mutex held
+  HttpResponse get(std::string_view id) const;
+  HttpResponse update(const HttpRequest& request, std::string_view id);
+  HttpResponse archive(std::string_view id, bool archive);
+  HttpResponse remove(std::string_view id);
   struct Impl;
   PartneroOptions options_;
   std::unique_ptr<Impl> impl_;
