@@ -68,6 +68,19 @@ std::string target_of(const Capabilities& caps, std::string_view field) {
   return std::string(dash);
 }
 
+std::string yes_no(bool b) { return b ? "yes" : std::string(dash); }
+
+std::string find_keys(const OperationSupport& ops) {
+  std::string keys;
+  const auto add = [&](bool has, std::string_view k) {
+    if (has) keys.append(keys.empty() ? "" : ", ").append(k);
+  };
+  add(ops.find_by_external_id, "external_id");
+  add(ops.find_by_email, "email");
+  add(ops.find_by_vendor_id, "vendor id");
+  return keys;
+}
+
 void print_markdown(const AdapterRegistry& reg) {
   std::vector<std::pair<std::string, Capabilities>> vendors;
   for (const auto& n : reg.names()) vendors.emplace_back(n, reg.find(n)->capabilities());
@@ -112,9 +125,37 @@ void print_markdown(const AdapterRegistry& reg) {
          "`create` means a repeat answers `already_exists`, which the idempotency rule turns into the "
          "outcome "
          "`existing` when an earlier attempt may have been applied.\n";
+  out << "\n## Operations beyond create\n\n"
+      << "What each adapter declares in `capabilities().operations`. An operation a vendor lacks answers "
+         "`unsupported_operation` without sending anything; `find` compares the vendor's answer exactly on "
+         "our "
+         "side.\n\n"
+      << "| vendor | find by | get | update (fields) | deactivate (semantics) |\n"
+      << "| --- | --- | --- | --- | --- |\n";
+  for (const auto& [name, caps] : vendors) {
+    const OperationSupport& ops = caps.operations;
+    const std::string keys = find_keys(ops);
+    std::string fields;
+    for (const auto& f : ops.updatable_fields) fields.append(fields.empty() ? "" : ", ").append(f);
+    out << "| " << cell(name) << " | " << (keys.empty() ? std::string(dash) : cell(keys)) << " | "
+        << yes_no(ops.get) << " | " << (ops.update ? "yes: " + cell(fields) : std::string(dash)) << " | "
+        << (ops.deactivate ? "yes: " + cell(ops.deactivate_semantics) : std::string(dash)) << " |\n";
+  }
   for (const auto& [name, caps] : vendors)
     if (!caps.notes.empty()) out << "\n**" << name << "**: " << caps.notes << '\n';
   std::cout << out.str();
+}
+
+boost::json::object operations_json(const OperationSupport& ops) {
+  boost::json::array find, fields;
+  if (ops.find_by_external_id) find.emplace_back("external_id");
+  if (ops.find_by_email) find.emplace_back("email");
+  if (ops.find_by_vendor_id) find.emplace_back("vendor_id");
+  for (const auto& f : ops.updatable_fields) fields.emplace_back(f);
+  return boost::json::object{
+      {"find", std::move(find)},      {"get", ops.get},
+      {"update", ops.update},         {"updatable_fields", std::move(fields)},
+      {"deactivate", ops.deactivate}, {"deactivate_semantics", ops.deactivate_semantics}};
 }
 
 int run_vendors(Args args) {
@@ -152,6 +193,7 @@ int run_vendors(Args args) {
         {"rate_limit", rate_limit_json(declared_rate_limit(caps))},
         {"rate_limit_headers", std::move(headers)},
         {"notes", caps.notes},
+        {"operations", operations_json(caps.operations)},
     });
   }
   return exit_ok;
