@@ -43,7 +43,15 @@ pk::PartnerSpec full_spec() {
   s.contacts = {{"ops@example.com", "Op", "Erator"}, {"b@example.com", {}, {}}};
   s.invite = false;
   s.password = "Secr3tPassw0rd";
-  s.link = pk::LinkOptions{"ext1", "ten1", "/c/", 9, {"t1", "t2"}, "note", true};
+  pk::LinkOptions link;
+  link.external_id = "ext1";
+  link.tenant_id = "ten1";
+  link.prefix = "/c/";
+  link.key_length = 9;
+  link.tag_ids = {"t1", "t2"};
+  link.comments = "note";
+  link.archived = true;
+  s.link = link;
   s.custom_fields = {{1, "text", "x"}, {2, "multi_select", json::array{1, 2}}, {3, "number", 2.5}};
   s.vendor_overrides["dub"] = json::object{{"groupId", "g2"}};
   s.vendor_overrides["partnero"] = json::object{{"password", "Other0ne!"}, {"x", 1}};
