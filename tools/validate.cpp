@@ -106,24 +106,32 @@ int run_validate(Args args) {
       issues = issues_json(item->spec.error());
     } else {
       std::vector<std::string> blanks;
+      const PartnerSpec raw = *item->spec;
       Result<PartnerSpec> spec = validated(std::move(*item->spec), &blanks);
       for (const auto& w : blanks)
         warnings.push_back(boost::json::object{{"vendor", ""}, {"field", ""}, {"message", w}});
+      // Each vendor's own rules, named by it: for --vendor's vendors, else every registered one. Run
+      // on the raw spec too when the shared rules fail, so one report lists every problem.
+      const auto own_rules = [&](const std::string& name, const Adapter& adapter, const PartnerSpec& s) {
+        if (auto own = adapter.validate(s); !own.empty()) {
+          for (auto& i : issues_json(invalid_input_error(std::move(own)))) {
+            auto& o = i.as_object();
+            o["message"] = name + ": " + std::string(o["message"].as_string());
+            issues.push_back(std::move(i));
+          }
+        }
+      };
       if (!spec) {
         issues = issues_json(spec.error());
+        if (!vendors.empty()) {
+          for (const auto& v : vendors) own_rules(v.name, *v.adapter, raw);
+        } else {
+          for (const auto& name : reg->names()) own_rules(name, *reg->find(name), raw);
+        }
       } else if (!vendors.empty()) {
         for (const auto& v : vendors) check_vendor(v, *spec, issues, warnings);
       } else {
-        // No --vendor: valid for every registered vendor, each one's own rules named by it.
-        for (const auto& name : reg->names()) {
-          if (auto own = reg->find(name)->validate(*spec); !own.empty()) {
-            for (auto& i : issues_json(invalid_input_error(std::move(own)))) {
-              auto& o = i.as_object();
-              o["message"] = name + ": " + std::string(o["message"].as_string());
-              issues.push_back(std::move(i));
-            }
-          }
-        }
+        for (const auto& name : reg->names()) own_rules(name, *reg->find(name), *spec);
       }
     }
     const bool ok = issues.empty();

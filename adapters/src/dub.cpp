@@ -144,6 +144,8 @@ std::vector<FieldIssue> DubAdapter::validate(const PartnerSpec& spec) const {
   if (spec.description) rules::max_length(issues, "description", *spec.description, max_description);
   if (spec.link) {
     const LinkOptions& l = *spec.link;
+    if (l.external_id && l.external_id->empty())
+      issues.push_back({"link.external_id", "link.external_id must not be empty"});  // 002: minLength 1
     if (l.external_id) rules::max_length(issues, "link.external_id", *l.external_id, max_link_id);
     if (l.tenant_id) rules::max_length(issues, "link.tenant_id", *l.tenant_id, max_link_id);
     for (const auto& [field, value] : {std::pair{"link.expired_url", &l.expired_url},
