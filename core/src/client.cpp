@@ -2,6 +2,7 @@
 #include <partnerkit/http_errors.hpp>
 #include <partnerkit/policy/pacer.hpp>
 #include <partnerkit/policy/retry_loop.hpp>
+#include <partnerkit/secrets.hpp>
 #include <partnerkit/transport_errors.hpp>
 #include <partnerkit/validation.hpp>
 
@@ -41,10 +42,25 @@ struct detail::ClientState {
   // client instructions.
   std::unordered_map<const Adapter*, std::shared_ptr<const Capabilities>> capabilities;
   bool closed = false;
+  std::map<std::string, Scrubber, std::less<>> scrubbers;  // per vendor: its key's and settings' secrets
 
   std::uint64_t next_seed() {
     std::lock_guard lock(mutex);
     return seeder();
+  }
+
+  // The secrets of one operation on `vendor`: the vendor's (built once per Client) and the spec's.
+  Scrubber scrubber_for(const std::string& vendor, const Adapter& adapter, const PartnerSpec* spec,
+                        const VendorConfig& config) {
+    Scrubber base;
+    {
+      std::lock_guard lock(mutex);
+      auto it = scrubbers.find(vendor);
+      if (it == scrubbers.end())
+        it = scrubbers.emplace(vendor, operation_scrubber(&adapter, nullptr, config)).first;
+      base = it->second;
+    }
+    return Scrubber(operation_secrets(&adapter, spec, config), base);
   }
 };
 
@@ -114,6 +130,7 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
                                 "vendor '" + vendor_ + "' is not configured (no base URL or API key)",
                                 "vendor"));
     config_ = &vo->second.config;
+    scrubber_ = state_->scrubber_for(vendor_, *adapter_, &spec_, *config_);  // applied in finish(), to hooks
     {
       std::lock_guard lock(state_->mutex);
       auto& caps = state_->capabilities[adapter_.get()];
@@ -129,7 +146,8 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
     if (!encoded) return finish(encoded.error());
     encoded_ = std::move(*encoded);
     if (state_->options.hooks.before_send || state_->options.hooks.after_response)
-      redacted_ = redacted(encoded_.request);
+      redacted_ =
+          state_->options.hooks.unsafe_raw_bytes ? encoded_.request : redacted(encoded_.request, scrubber_);
 
     {
       std::lock_guard lock(state_->mutex);
@@ -245,7 +263,8 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
     } else {
       if (state_->options.hooks.after_response)
         state_->options.hooks.after_response(
-            redacted_, r.response, std::chrono::duration_cast<std::chrono::microseconds>(now - sent_steady_));
+            redacted_, state_->options.hooks.unsafe_raw_bytes ? r.response : redacted(r.response, scrubber_),
+            std::chrono::duration_cast<std::chrono::microseconds>(now - sent_steady_));
       DecodeContext context;
       context.spec = &spec_;
       context.config = config_;
@@ -341,7 +360,8 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
   void finish(Result<Partner> result) {
     if (done_) return;
     done_ = true;
-    if (pacing_wait_) {  // an abandoned wait gives its slot back
+    scrub(scrubber_, result);  // every string handed out passes the operation's scrubber
+    if (pacing_wait_) {        // an abandoned wait gives its slot back
       pacing_wait_ = false;
       std::lock_guard lock(state_->mutex);
       pacer_->release(planned_, steady::now());
@@ -377,6 +397,7 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
   std::shared_ptr<const Capabilities> capabilities_;
   EncodedRequest encoded_;
   HttpRequest redacted_;
+  Scrubber scrubber_;  // the operation's secrets, by value
   policy::Pacer* pacer_ = nullptr;
   steady::time_point planned_;  // the pacer's slot for the attempt being sent
   bool pacing_wait_ = false;    // waiting for planned_
