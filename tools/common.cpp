@@ -15,6 +15,17 @@
 
 namespace partnerkit::cli {
 
+namespace {
+Scrubber& process_scrubber() {
+  static Scrubber s;
+  return s;
+}
+std::vector<std::string>& process_secrets() {
+  static std::vector<std::string> v;
+  return v;
+}
+}  // namespace
+
 std::optional<std::string> ParsedArgs::value(std::string_view name) const {
   auto it = values_.find(name);
   if (it == values_.end() || it->second.empty()) return std::nullopt;
@@ -241,17 +252,6 @@ VendorArgs vendor_args(const ParsedArgs& parsed) {
   va.strict = parsed.has("--strict");
   return va;
 }
-
-namespace {
-Scrubber& process_scrubber() {
-  static Scrubber s;
-  return s;
-}
-std::vector<std::string>& process_secrets() {
-  static std::vector<std::string> v;
-  return v;
-}
-}  // namespace
 
 const Scrubber& cli_scrubber() { return process_scrubber(); }
 

@@ -37,15 +37,47 @@ const std::string password = "Hunter2Secret9";
 }  // namespace
 
 TEST(SecretNames, OneRuleCaseAndSeparatorInsensitive) {
-  for (std::string_view n :
-       {"password", "Password", "PASSWORD", "pass", "Pass", "passwd", "db_pass", "db.pass", "userPass", "pwd",
-        "secret", "client_secret", "clientSecret", "Client-Secret", "token", "apiToken", "api_token",
-        "access_token", "api_key", "apikey", "apiKey", "API-KEY", "X-Api-Key", "credential", "credentials",
-        "Credentials", "authorization", "Authorization", "Proxy-Authorization", "private_key", "privateKey",
-        "PRIVATE_KEY", "Cookie", "Set-Cookie", "X-Auth", "passphrase", "aws_access_key_id", "webhook signature"})
+  for (std::string_view n : {"password",
+                             "Password",
+                             "PASSWORD",
+                             "pass",
+                             "Pass",
+                             "passwd",
+                             "db_pass",
+                             "db.pass",
+                             "userPass",
+                             "pwd",
+                             "secret",
+                             "client_secret",
+                             "clientSecret",
+                             "Client-Secret",
+                             "token",
+                             "apiToken",
+                             "api_token",
+                             "access_token",
+                             "api_key",
+                             "apikey",
+                             "apiKey",
+                             "API-KEY",
+                             "X-Api-Key",
+                             "credential",
+                             "credentials",
+                             "Credentials",
+                             "authorization",
+                             "Authorization",
+                             "Proxy-Authorization",
+                             "private_key",
+                             "privateKey",
+                             "PRIVATE_KEY",
+                             "Cookie",
+                             "Set-Cookie",
+                             "X-Auth",
+                             "passphrase",
+                             "aws_access_key_id",
+                             "webhook signature"})
     EXPECT_TRUE(pk::is_secret_name(n)) << n;
-  for (std::string_view n : {"email", "name", "referral_key", "key", "passport", "compass", "company", "author",
-                             "tags", "external_id", "bypass", "id", "link", "tenantId", ""})
+  for (std::string_view n : {"email", "name", "referral_key", "key", "passport", "compass", "company",
+                             "author", "tags", "external_id", "bypass", "id", "link", "tenantId", ""})
     EXPECT_FALSE(pk::is_secret_name(n)) << n;
 }
 
@@ -78,14 +110,14 @@ TEST(Scrubber, PlainJsonHtmlAndUrlForms) {
   pk::Scrubber s({secret});
   const std::vector<std::string> forms{
       secret,
-      R"(Pa ss\"w/o<r>d&'é9)",                                        // JSON
-      R"(Pa ss\"w\/o<r>d&'\u00e99)",                                 // PHP json_encode
-      R"(Pa ss\"w\/o<r>d&'\u00E99)",                                 // upper-case \u
-      "Pa ss&quot;w/o&lt;r&gt;d&amp;&#39;é9",                        // HTML
-      "Pa ss&quot;w/o&lt;r&gt;d&amp;&#x27;é9",                       // HTML, hex apostrophe
-      "Pa%20ss%22w%2Fo%3Cr%3Ed%26%27%C3%A99",                        // URL
-      "Pa+ss%22w%2fo%3cr%3ed%26%27%c3%a99",                          // form, lower hex
-      "Pa%20ss%22w%2Fo%3Cr%3Ed%26'%C3%A99",                          // encodeURIComponent
+      R"(Pa ss\"w/o<r>d&'é9)",                  // JSON
+      R"(Pa ss\"w\/o<r>d&'\u00e99)",            // PHP json_encode
+      R"(Pa ss\"w\/o<r>d&'\u00E99)",            // upper-case \u
+      "Pa ss&quot;w/o&lt;r&gt;d&amp;&#39;é9",   // HTML
+      "Pa ss&quot;w/o&lt;r&gt;d&amp;&#x27;é9",  // HTML, hex apostrophe
+      "Pa%20ss%22w%2Fo%3Cr%3Ed%26%27%C3%A99",   // URL
+      "Pa+ss%22w%2fo%3cr%3ed%26%27%c3%a99",     // form, lower hex
+      "Pa%20ss%22w%2Fo%3Cr%3Ed%26'%C3%A99",     // encodeURIComponent
   };
   for (const auto& f : forms) {
     const std::string text = "before " + f + " after";
@@ -123,8 +155,15 @@ TEST(Scrubber, ShortSecretsOnlyAsWholeTokens) {
   EXPECT_EQ(s.scrub("pin ab1 given"), "pin REDACTED given");
   EXPECT_EQ(s.scrub("\"ab1\""), "\"REDACTED\"");
   EXPECT_EQ(s.scrub("tab1e xab1 ab1_x"), "tab1e xab1 ab1_x");  // inside words: left alone
-  EXPECT_FALSE(s.leaks(b64("ab1")));                              // no base64 forms
+  EXPECT_FALSE(s.leaks(b64("ab1")));                           // no base64 forms
   EXPECT_EQ(s.secret_count(), 1u);
+}
+
+TEST(Scrubber, ASecretCutAtTheEndOfATextIsStillScrubbed) {
+  pk::Scrubber s({password});
+  EXPECT_EQ(s.scrub("message capped here: Hunter2Sec"), "message capped here: REDACTED");
+  EXPECT_EQ(s.scrub("ends in Hunt"), "ends in Hunt");  // fewer than 6 bytes: ordinary text
+  EXPECT_FALSE(s.leaks("Hunter2Sec and more text"));   // not at the end: not a cut secret
 }
 
 TEST(Scrubber, OverlappingAndRepeatedMatchesMerge) {
@@ -151,9 +190,10 @@ TEST(Scrubber, OperationSecretsCoverKeyPasswordOverridesAndSettings) {
   pk::PartnerSpec spec;
   spec.email = "ana@example.com";
   spec.password = password;
-  spec.vendor_overrides["dub"] = boost::json::parse(R"({"Password":87654321,"credentials":{"value":"cv-xyz-1"},)"
-                                                    R"("client_secret":"cs-xyz-2","apiToken":"at-xyz-3","pass":"p-xyz-4"})")
-                                     .as_object();
+  spec.vendor_overrides["dub"] =
+      boost::json::parse(R"({"Password":87654321,"credentials":{"value":"cv-xyz-1"},)"
+                         R"("client_secret":"cs-xyz-2","apiToken":"at-xyz-3","pass":"p-xyz-4"})")
+          .as_object();
   pk::VendorConfig config;
   config.api_key = "sk_live_key_1";
   config.settings["signing_secret"] = "ss-xyz-5";
@@ -168,7 +208,8 @@ TEST(Scrubber, OperationSecretsCoverKeyPasswordOverridesAndSettings) {
 
 TEST(Scrubber, ErrorsPartnersAndRequestsAreScrubbed) {
   pk::Scrubber s({password, "sk_live_key_1"});
-  pk::Error e = pk::Error::make(pk::errc::rejected, "The password Hunter2Secret9 has appeared in a data leak.");
+  pk::Error e =
+      pk::Error::make(pk::errc::rejected, "The password Hunter2Secret9 has appeared in a data leak.");
   e.vendor_code = "weak:Hunter2Secret9";
   e.issues.push_back({"password", "Hunter2Secret9 is weak"});
   e.raw_body = R"(<html><body>bad key sk_live_key_1</body></html>)";

@@ -10,7 +10,9 @@
 //   - base64 (standard and URL-safe alphabets) at each of the 3 alignments inside a longer base64
 //     text, so "Basic base64(user:secret)" and a secret inside any base64 blob are found;
 //   - the URL-encoded form of the standard base64 (a base64 blob in a query string).
-// Every match is replaced by "REDACTED"; overlapping matches are merged into one.
+// Every match is replaced by "REDACTED"; overlapping matches are merged into one. A text that ends
+// in the first 6 or more bytes of a form is scrubbed there too: adapters cap vendor messages and
+// bodies, and a cap can cut a secret in half.
 //
 // Short secrets (fewer than min_secret_length = 6 bytes) would match inside ordinary words and
 // base64 text by chance, so they are scrubbed only as whole tokens (the bytes around the match are

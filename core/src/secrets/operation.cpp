@@ -18,10 +18,13 @@ std::vector<std::string> operation_secrets(const Adapter* adapter, const Partner
     for (const auto& [vendor, overrides] : spec->vendor_overrides)
       collect_secret_values(boost::json::value(overrides), out);
   }
-  if (adapter && spec) {
-    for (auto& s : adapter->secret_values(*spec, config)) out.push_back(std::move(s));
-  } else if (adapter) {
-    for (auto& s : adapter->secret_values(PartnerSpec{}, config)) out.push_back(std::move(s));
+  if (adapter) {
+    try {
+      for (auto& s : adapter->secret_values(spec ? *spec : PartnerSpec{}, config))
+        out.push_back(std::move(s));
+    } catch (...) {
+      // A plugin that throws here declares nothing; nothing a plugin does may abort the process.
+    }
   }
   return out;
 }

@@ -120,7 +120,8 @@ std::string url_encoded(std::string_view s, bool upper_hex, bool plus_for_space,
   const char* hex = upper_hex ? hex_upper : hex_lower;
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || keep.find(ch) != std::string_view::npos) {
+    if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
+        keep.find(ch) != std::string_view::npos) {
       out.push_back(ch);
     } else if (c == ' ' && plus_for_space) {
       out.push_back('+');
@@ -137,8 +138,8 @@ std::string base64(std::string_view in, const char* alphabet) {
   std::string out;
   std::size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
     out.push_back(alphabet[(v >> 18) & 63]);
     out.push_back(alphabet[(v >> 12) & 63]);
     out.push_back(alphabet[(v >> 6) & 63]);
@@ -220,6 +221,7 @@ struct Scrubber::Automaton {
   std::vector<std::uint32_t> free_len;    // longest non-token pattern ending at the state (0: none)
   std::vector<std::uint32_t> token_len;   // a whole-token pattern ending exactly here (0: none)
   std::vector<std::uint32_t> token_link;  // nearest proper suffix state with token_len (0: none)
+  std::vector<std::uint32_t> depth;       // how many bytes of a pattern the state has matched
   std::set<std::string> secrets;          // what it was built from (to skip them when extending)
   std::size_t patterns = 0;
 
@@ -234,19 +236,20 @@ struct Scrubber::Automaton {
     next.reserve(total * classes);
     free_len.reserve(total);
     token_len.reserve(total);
-    auto new_state = [&] {
+    auto new_state = [&](std::uint32_t d) {
       next.resize(next.size() + classes, 0);
       free_len.push_back(0);
       token_len.push_back(0);
+      depth.push_back(d);
       return static_cast<std::uint32_t>(free_len.size() - 1);
     };
-    new_state();
+    new_state(0);
     for (const auto& p : pats) {
       std::uint32_t s = 0;
       for (unsigned char c : p.text) {
         const std::size_t slot = s * classes + byte_class[c];
         if (next[slot] == 0) {
-          const std::uint32_t created = new_state();
+          const std::uint32_t created = new_state(depth[s] + 1);
           next[slot] = created;
         }
         s = next[slot];
@@ -282,7 +285,9 @@ struct Scrubber::Automaton {
     }
   }
 
-  // Calls found(begin, end) for every match, in order of `end`.
+  // Calls found(begin, end) for every match, in order of `end`. A text that ENDS with the first
+  // min_secret_length bytes or more of a form (a message or body cut at a size cap in the middle of
+  // a secret) counts as a match of that tail: a cut secret is still a secret.
   template <class F>
   void scan(std::string_view text, F&& found) const {
     std::uint32_t s = 0;
@@ -297,6 +302,7 @@ struct Scrubber::Automaton {
         if (left && right) found(begin, i + 1);
       }
     }
+    if (depth[s] >= min_secret_length) found(size - depth[s], size);
   }
 };
 
@@ -305,7 +311,8 @@ Scrubber::~Scrubber() = default;
 
 Scrubber::Scrubber(const std::vector<std::string>& secrets) : Scrubber(secrets, Scrubber()) {}
 
-Scrubber::Scrubber(const std::vector<std::string>& secrets, const Scrubber& base) : automata_(base.automata_) {
+Scrubber::Scrubber(const std::vector<std::string>& secrets, const Scrubber& base)
+    : automata_(base.automata_) {
   std::set<std::string> unique;
   for (const auto& s : secrets) {
     if (s.empty() || s == redacted_text) continue;
