@@ -17,7 +17,8 @@ std::vector<std::string> secrets(int n) {
 }
 
 std::string body(std::size_t size, bool with_secret) {
-  std::string b = R"({"message":"The given data was invalid.","errors":{"email":["The email has already been taken."]},"trace":")";
+  std::string b =
+      R"({"message":"The given data was invalid.","errors":{"email":["The email has already been taken."]},"trace":")";
   while (b.size() < size) b += "Lorem ipsum dolor sit amet, consectetur adipiscing elit 0123456789 ";
   if (with_secret) b.insert(b.size() / 2, "Hunter2Secret9");
   return b + "\"}";
@@ -41,7 +42,8 @@ void BM_Scrub(benchmark::State& state) {
     scrubber.scrub_in_place(copy);
     benchmark::DoNotOptimize(copy);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(text.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(text.size()));
 }
 BENCHMARK(BM_Scrub)->Args({4096, 2})->Args({4096, 32})->Args({1 << 20, 2})->Args({1 << 20, 32});
 
@@ -53,7 +55,8 @@ void BM_ScrubWithMatch(benchmark::State& state) {
     scrubber.scrub_in_place(copy);
     benchmark::DoNotOptimize(copy);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(text.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(text.size()));
 }
 BENCHMARK(BM_ScrubWithMatch)->Arg(4096)->Arg(1 << 20);
 
@@ -66,7 +69,8 @@ void BM_NaiveFindPlainOnly(benchmark::State& state) {
     for (const auto& secret : s) hits += text.find(secret) != std::string::npos;
     benchmark::DoNotOptimize(hits);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(text.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(text.size()));
 }
 BENCHMARK(BM_NaiveFindPlainOnly)->Args({4096, 2})->Args({4096, 32})->Args({1 << 20, 32});
 

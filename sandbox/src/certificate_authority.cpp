@@ -204,8 +204,8 @@ void CertificateAuthority::write_ca_cert(const std::string& path) const {
 
 void write_new_file(const std::string& path, std::string_view content, unsigned mode) {
   // O_EXCL: never overwrite, never write through a symlink planted at the path (O_NOFOLLOW too).
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                        static_cast<mode_t>(mode));
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0)
     throw std::runtime_error("partnerkit sandbox: cannot create " + path + ": " + std::strerror(errno));
   std::size_t done = 0;

@@ -30,8 +30,8 @@ std::string echo_base64(std::string_view in) {
   std::string out;
   std::size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
     for (int shift = 18; shift >= 0; shift -= 6) out.push_back(a[(v >> shift) & 63]);
   }
   const std::size_t rest = in.size() - i;
@@ -96,21 +96,20 @@ HttpResponse echo_response(const HttpRequest& request) {
   std::string form;
   boost::system::error_code ec;
   json::value body = json::parse(request.body, ec);
-  std::function<void(const json::object&, const std::string&, int)> walk = [&](const json::object& o,
-                                                                                 const std::string& prefix,
-                                                                                 int depth) {
-    for (const auto& kv : o) {
-      const std::string name = prefix + std::string(kv.key());
-      if (kv.value().is_object() && depth < 4) {
-        walk(kv.value().get_object(), name + ".", depth + 1);
-        continue;
-      }
-      const std::string value =
-          kv.value().is_string() ? std::string(kv.value().get_string()) : json::serialize(kv.value());
-      errors[name] = json::array{"The " + name + " " + value + " has appeared in a data leak."};
-      form += (form.empty() ? "" : "&") + echo_url_encoded(name) + "=" + echo_url_encoded(value);
-    }
-  };
+  std::function<void(const json::object&, const std::string&, int)> walk =
+      [&](const json::object& o, const std::string& prefix, int depth) {
+        for (const auto& kv : o) {
+          const std::string name = prefix + std::string(kv.key());
+          if (kv.value().is_object() && depth < 4) {
+            walk(kv.value().get_object(), name + ".", depth + 1);
+            continue;
+          }
+          const std::string value =
+              kv.value().is_string() ? std::string(kv.value().get_string()) : json::serialize(kv.value());
+          errors[name] = json::array{"The " + name + " " + value + " has appeared in a data leak."};
+          form += (form.empty() ? "" : "&") + echo_url_encoded(name) + "=" + echo_url_encoded(value);
+        }
+      };
   if (!ec && body.is_object()) walk(body.get_object(), "", 0);
   const std::string message = "The given data was invalid: " + request.body + " (sent with " + auth +
                               "; debug " + echo_base64(request.body) + "; form " + form + ")";

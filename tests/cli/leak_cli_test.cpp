@@ -47,12 +47,13 @@ class LeakCli : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("partnerkit_leak_cli_" + std::to_string(::getpid()) + "_" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
-    std::ofstream(dir_ / "in.jsonl") << R"({"email":"ana@example.com","name":"Ana Lopez","company":"Lopez GmbH",)"
-                                     << R"("password":")" << password << R"(","vendor_overrides":{)"
-                                     << R"("dub":{"client_secret":")" << client_secret << R"("},)"
-                                     << R"("partnero":{"Password":)" << numeric_secret << R"(},)"
-                                     << R"("journeybee":{"credentials":{"value":")" << client_secret << R"("}}}})"
-                                     << "\n";
+    std::ofstream(dir_ / "in.jsonl")
+        << R"({"email":"ana@example.com","name":"Ana Lopez","company":"Lopez GmbH",)"
+        << R"("password":")" << password << R"(","vendor_overrides":{)"
+        << R"("dub":{"client_secret":")" << client_secret << R"("},)"
+        << R"("partnero":{"Password":)" << numeric_secret << R"(},)"
+        << R"("journeybee":{"credentials":{"value":")" << client_secret << R"("}}}})"
+        << "\n";
   }
   void TearDown() override {
     std::error_code ec;
@@ -70,7 +71,8 @@ class LeakCli : public ::testing::Test {
     r.err = slurp(dir_ / "err");
     return r;
   }
-  void expect_clean(const std::string& where, const std::string& text, const std::vector<std::string>& secrets) {
+  void expect_clean(const std::string& where, const std::string& text,
+                    const std::vector<std::string>& secrets) {
     const partnerkit::Scrubber known(secrets);
     for (const auto& s : secrets)
       EXPECT_FALSE(partnerkit::testing::detail::holds_canary(text, s, known)) << where << " leaks a secret";
@@ -80,13 +82,13 @@ class LeakCli : public ::testing::Test {
 
 TEST_F(LeakCli, ProvisionAgainstAnEchoingSandboxPrintsAndJournalsNoSecret) {
   const fs::path journal = dir_ / "journal.jsonl";
-  Outcome r = run({"provision", "--sandbox", "--sandbox-faults", "echo=1", "--vendor", "dub,partnero,journeybee",
-               "--input", (dir_ / "in.jsonl").string(), "--journal", journal.string(), "--progress", "never",
-               "--max-attempts", "1"});
+  Outcome r = run({"provision", "--sandbox", "--sandbox-faults", "echo=1", "--vendor",
+                   "dub,partnero,journeybee", "--input", (dir_ / "in.jsonl").string(), "--journal",
+                   journal.string(), "--progress", "never", "--max-attempts", "1"});
   EXPECT_EQ(r.status, 1) << r.err;
   // The sandbox's keys are this run's API keys.
-  const std::vector<std::string> secrets{password, client_secret, numeric_secret, "sk_test_dub", "pk_test_partnero",
-                                         "jb_test_journeybee"};
+  const std::vector<std::string> secrets{password,      client_secret,      numeric_secret,
+                                         "sk_test_dub", "pk_test_partnero", "jb_test_journeybee"};
   expect_clean("stdout", r.out, secrets);
   expect_clean("stderr", r.err, secrets);
   expect_clean("the journal", slurp(journal), secrets);
@@ -95,13 +97,16 @@ TEST_F(LeakCli, ProvisionAgainstAnEchoingSandboxPrintsAndJournalsNoSecret) {
 }
 
 TEST_F(LeakCli, RenderAndValidatePrintNoSecret) {
-  const std::string env = "DUB_API_KEY=" + env_key + " PARTNERO_API_KEY=" + env_key + " JOURNEYBEE_API_KEY=" + env_key;
+  const std::string env =
+      "DUB_API_KEY=" + env_key + " PARTNERO_API_KEY=" + env_key + " JOURNEYBEE_API_KEY=" + env_key;
   const std::vector<std::string> secrets{password, client_secret, numeric_secret, env_key};
-  Outcome r = run({"render", "--vendor", "dub,partnero,journeybee", "--input", (dir_ / "in.jsonl").string()}, env);
+  Outcome r =
+      run({"render", "--vendor", "dub,partnero,journeybee", "--input", (dir_ / "in.jsonl").string()}, env);
   EXPECT_EQ(r.status, 0) << r.err;
   expect_clean("render stdout", r.out, secrets);
   expect_clean("render stderr", r.err, secrets);
-  Outcome v = run({"validate", "--vendor", "dub,partnero,journeybee", "--input", (dir_ / "in.jsonl").string()}, env);
+  Outcome v =
+      run({"validate", "--vendor", "dub,partnero,journeybee", "--input", (dir_ / "in.jsonl").string()}, env);
   expect_clean("validate stdout", v.out, secrets);
   expect_clean("validate stderr", v.err, secrets);
 }

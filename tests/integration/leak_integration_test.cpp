@@ -46,7 +46,8 @@ TEST(LeakIntegration, AnEchoingVendorLeaksNothingThroughTheClient) {
     std::lock_guard lock(mutex);
     hook_text.push_back(pk::testing::detail::describe(r));
   };
-  co.hooks.after_response = [&](const pk::HttpRequest&, const pk::HttpResponse& r, std::chrono::microseconds) {
+  co.hooks.after_response = [&](const pk::HttpRequest&, const pk::HttpResponse& r,
+                                std::chrono::microseconds) {
     std::string text = r.body;
     for (const auto& [k, v] : r.headers) text += "\n" + k + ": " + v;
     std::lock_guard lock(mutex);

@@ -23,7 +23,8 @@ class LeakyAdapter final : public pk::Adapter {
  public:
   std::string_view name() const noexcept override { return "leaky"; }
 
-  pk::Result<pk::EncodedRequest> encode(const pk::PartnerSpec& spec, const pk::VendorConfig& config) const override {
+  pk::Result<pk::EncodedRequest> encode(const pk::PartnerSpec& spec,
+                                        const pk::VendorConfig& config) const override {
     boost::json::object body{{"email", spec.email}};
     if (spec.password) body["password"] = *spec.password;
     if (auto it = spec.vendor_overrides.find("leaky"); it != spec.vendor_overrides.end())
@@ -31,12 +32,14 @@ class LeakyAdapter final : public pk::Adapter {
     pk::EncodedRequest out;
     out.request.method = "POST";
     out.request.url = config.base_url + "/partners";
-    out.request.headers = {{"Authorization", "Bearer " + config.api_key}, {"Content-Type", "application/json"}};
+    out.request.headers = {{"Authorization", "Bearer " + config.api_key},
+                           {"Content-Type", "application/json"}};
     out.request.body = boost::json::serialize(body);
     return out;
   }
 
-  pk::Result<pk::Partner> decode(const pk::HttpResponse& response, const pk::DecodeContext& context) const override {
+  pk::Result<pk::Partner> decode(const pk::HttpResponse& response,
+                                 const pk::DecodeContext& context) const override {
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(response.body, ec);
     const auto* o = ec ? nullptr : v.if_object();

@@ -304,8 +304,8 @@ TEST(SandboxCore, EchoFaultReflectsTheRequestWithoutApplyingIt) {
   SandboxConfig c;
   c.faults.echo = 1.0;
   SandboxCore core(c);
-  auto out = core.handle(post("/v1/partners", object{{"email", "a@b.co"}, {"password", "Hunter2Secret9"}},
-                              partnero_auth));
+  auto out = core.handle(
+      post("/v1/partners", object{{"email", "a@b.co"}, {"password", "Hunter2Secret9"}}, partnero_auth));
   EXPECT_EQ(out.response.status, 422);
   EXPECT_EQ(out.fault, FaultKind::echo);
   const std::string& body = out.response.body;

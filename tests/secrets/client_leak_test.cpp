@@ -37,10 +37,11 @@ pk::PartnerSpec leaky_spec(const std::string& vendor) {
   s.company = "Lopez GmbH";
   s.external_id = "crm-42";
   s.password = password;
-  s.vendor_overrides[vendor] = boost::json::parse(R"({"client_secret":")" + client_secret + R"(","apiToken":")" +
-                                                  api_token + R"(","Password":)" + numeric_secret +
-                                                  R"(,"credentials":{"value":")" + credential + R"("}})")
-                                   .as_object();
+  s.vendor_overrides[vendor] =
+      boost::json::parse(R"({"client_secret":")" + client_secret + R"(","apiToken":")" + api_token +
+                         R"(","Password":)" + numeric_secret + R"(,"credentials":{"value":")" + credential +
+                         R"("}})")
+          .as_object();
   return s;
 }
 
@@ -74,7 +75,8 @@ Outcome provision(const std::string& vendor, const std::string& corpus_case, boo
   auto transport = std::make_shared<pk::testing::FakeTransport>(io.get_executor());
   transport->set_responder([&](const pk::HttpRequest& sent) {
     for (auto& [name, response] : pk::testing::detail::leak_corpus(sent, password, std::nullopt))
-      if (name == corpus_case) return pk::testing::FakeReply::status(response.status, response.body, response.headers);
+      if (name == corpus_case)
+        return pk::testing::FakeReply::status(response.status, response.body, response.headers);
     ADD_FAILURE() << "no corpus case " << corpus_case;
     return pk::testing::FakeReply::status(500);
   });
@@ -90,7 +92,8 @@ Outcome provision(const std::string& vendor, const std::string& corpus_case, boo
   o.jitter_seed = 1;
   Outcome run;
   o.hooks.before_send = [&](const pk::HttpRequest& r) { run.hook_text.push_back(dump(r)); };
-  o.hooks.after_response = [&](const pk::HttpRequest& r, const pk::HttpResponse& resp, std::chrono::microseconds) {
+  o.hooks.after_response = [&](const pk::HttpRequest& r, const pk::HttpResponse& resp,
+                               std::chrono::microseconds) {
     run.hook_text.push_back(dump(r) + "\n" + dump(resp));
   };
   o.hooks.unsafe_raw_bytes = unsafe;
@@ -103,8 +106,13 @@ Outcome provision(const std::string& vendor, const std::string& corpus_case, boo
 }
 
 const char* const vendors[] = {"dub", "partnero", "journeybee"};
-const char* const cases[] = {"json_echo_422",  "json_inside_a_string_400", "html_error_page_502",
-                             "reflected_headers_401", "base64_403", "url_encoded_409", "echo_500"};
+const char* const cases[] = {"json_echo_422",
+                             "json_inside_a_string_400",
+                             "html_error_page_502",
+                             "reflected_headers_401",
+                             "base64_403",
+                             "url_encoded_409",
+                             "echo_500"};
 
 }  // namespace
 
@@ -124,7 +132,8 @@ TEST(ClientLeakCorpus, NoSecretReachesResultsErrorsOrHooks) {
 TEST(ClientLeakCorpus, TheMessageStaysUsefulWithTheSecretReplaced) {
   Outcome run = provision("partnero", "json_echo_422");
   ASSERT_FALSE(run.result);
-  EXPECT_NE(run.result.error().message.find("The password REDACTED has appeared in a data leak."), std::string::npos)
+  EXPECT_NE(run.result.error().message.find("The password REDACTED has appeared in a data leak."),
+            std::string::npos)
       << run.result.error().message;
   EXPECT_EQ(run.result.error().http_status, 422);
 }
@@ -134,6 +143,7 @@ TEST(ClientLeakCorpus, UnsafeRawBytesHandsHooksTheRawRequestButResultsStayScrubb
   ASSERT_FALSE(run.result);
   expect_clean("the error", dump(run.result));
   bool raw_key_seen = false;
-  for (const auto& h : run.hook_text) raw_key_seen = raw_key_seen || h.find("Bearer " + api_key) != std::string::npos;
+  for (const auto& h : run.hook_text)
+    raw_key_seen = raw_key_seen || h.find("Bearer " + api_key) != std::string::npos;
   EXPECT_TRUE(raw_key_seen) << "unsafe_raw_bytes must hand hooks the bytes as sent";
 }

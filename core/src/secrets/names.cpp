@@ -16,7 +16,7 @@ char lower(char c) noexcept { return is_upper(c) ? static_cast<char>(c - 'A' + '
 
 // Substrings that make a name secret-like (of the name lower-cased, separators removed).
 constexpr std::array<std::string_view, 12> secret_parts{
-    "password", "passwd",     "passphrase", "secret",        "token",  "apikey",
+    "password",  "passwd",     "passphrase", "secret",        "token",  "apikey",
     "accesskey", "privatekey", "credential", "authorization", "cookie", "signature",
 };
 // Whole words that make a name secret-like ("db_pass", "X-Auth", "userPwd").
@@ -123,8 +123,8 @@ std::string redact_secret_text(std::string_view body) {
     const bool quoted = body[i] == '"';
     std::size_t ks = quoted ? i + 1 : i;
     std::size_t ke = ks;
-    while (ke < body.size() &&
-           ((is_upper(body[ke]) || is_lower(body[ke])) || is_digit(body[ke]) || body[ke] == '_' || body[ke] == '-'))
+    while (ke < body.size() && ((is_upper(body[ke]) || is_lower(body[ke])) || is_digit(body[ke]) ||
+                                body[ke] == '_' || body[ke] == '-'))
       ++ke;
     if (ke == ks) {
       out.push_back(body[i++]);

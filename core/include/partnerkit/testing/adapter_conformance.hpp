@@ -248,8 +248,8 @@ inline std::string to_base64(std::string_view in) {
   std::string out;
   std::size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
     for (int shift = 18; shift >= 0; shift -= 6) out.push_back(a[(v >> shift) & 63]);
   }
   const std::size_t rest = in.size() - i;
@@ -331,7 +331,8 @@ inline std::vector<std::pair<std::string, std::string>> result_strings(const Res
     out.emplace_back("Partner::name", p.name);
     out.emplace_back("Partner::status_raw", p.status_raw);
     out.emplace_back("Partner::created_at", p.created_at.value_or(""));
-    for (const auto& l : p.links) out.emplace_back("Partner::links", l.url + " " + l.id + " " + l.key + " " + l.domain);
+    for (const auto& l : p.links)
+      out.emplace_back("Partner::links", l.url + " " + l.id + " " + l.key + " " + l.domain);
     for (const auto& w : p.warnings) out.emplace_back("Partner::warnings", w);
     out.emplace_back("Partner::raw", boost::json::serialize(p.raw));
   } else {
@@ -347,9 +348,8 @@ inline std::vector<std::pair<std::string, std::string>> result_strings(const Res
 }
 
 // A hostile vendor's answers to `sent`: the request echoed back in every shape a vendor might.
-inline std::vector<std::pair<std::string, HttpResponse>> leak_corpus(const HttpRequest& sent,
-                                                                   const std::string& password,
-                                                                   const std::optional<HttpResponse>& success) {
+inline std::vector<std::pair<std::string, HttpResponse>> leak_corpus(
+    const HttpRequest& sent, const std::string& password, const std::optional<HttpResponse>& success) {
   const std::string auth(sent.header("Authorization"));
   std::string header_dump;
   for (const auto& [k, v] : sent.headers) header_dump += k + ": " + v + "\r\n";
@@ -379,33 +379,38 @@ inline std::vector<std::pair<std::string, HttpResponse>> leak_corpus(const HttpR
                                      {"error", boost::json::object{{"code", "unprocessable_entity"},
                                                                    {"message", leak_message}}}}));
   const std::string as_string = "Invalid request: " + sent.body;
-  out.emplace_back("json_inside_a_string_400",
-                   json_answer(400, {{"message", as_string},
-                                     {"error", boost::json::object{{"code", "bad_request"}, {"message", as_string}}},
-                                     {"detail", sent.body}}));
+  out.emplace_back(
+      "json_inside_a_string_400",
+      json_answer(400, {{"message", as_string},
+                        {"error", boost::json::object{{"code", "bad_request"}, {"message", as_string}}},
+                        {"detail", sent.body}}));
   out.emplace_back("html_error_page_502",
                    HttpResponse{502,
                                 {{"Content-Type", "text/html"}},
                                 "<html><head><title>502</title></head><body><h1>Bad Gateway</h1><pre>" +
                                     to_html(header_dump + "\r\n" + sent.body) + "</pre></body></html>"});
   const std::string reflected = "Invalid API key in header Authorization: " + auth;
-  out.emplace_back("reflected_headers_401",
-                   json_answer(401,
-                               {{"message", reflected},
-                                {"error", boost::json::object{{"code", "unauthorized"}, {"message", reflected}}},
-                                {"request_headers", header_dump}},
-                               {{"X-Echo-Authorization", auth}, {"WWW-Authenticate", "Bearer realm=\"" + auth + "\""}}));
+  out.emplace_back(
+      "reflected_headers_401",
+      json_answer(401,
+                  {{"message", reflected},
+                   {"error", boost::json::object{{"code", "unauthorized"}, {"message", reflected}}},
+                   {"request_headers", header_dump}},
+                  {{"X-Echo-Authorization", auth}, {"WWW-Authenticate", "Bearer realm=\"" + auth + "\""}}));
   const std::string b64 = "request " + to_base64(sent.body) + " rejected; credentials Basic " +
-                          to_base64("user:" + auth.substr(auth.find(' ') + 1)) + " " + to_base64("x" + password);
-  out.emplace_back("base64_403",
-                   json_answer(403, {{"message", b64},
-                                     {"error", boost::json::object{{"code", "forbidden"}, {"message", b64}}}}));
+                          to_base64("user:" + auth.substr(auth.find(' ') + 1)) + " " +
+                          to_base64("x" + password);
+  out.emplace_back(
+      "base64_403",
+      json_answer(
+          403, {{"message", b64}, {"error", boost::json::object{{"code", "forbidden"}, {"message", b64}}}}));
   const std::string url = "conflict for " + form + "&password=" + to_url_encoded(password);
-  out.emplace_back("url_encoded_409",
-                   json_answer(409, {{"message", url},
-                                     {"error", boost::json::object{{"code", "conflict"}, {"message", url}}}}));
-  out.emplace_back("echo_500", json_answer(500, {{"message", leak_message + " " + as_string},
-                                                 {"error", leak_message}}));
+  out.emplace_back(
+      "url_encoded_409",
+      json_answer(
+          409, {{"message", url}, {"error", boost::json::object{{"code", "conflict"}, {"message", url}}}}));
+  out.emplace_back("echo_500",
+                   json_answer(500, {{"message", leak_message + " " + as_string}, {"error", leak_message}}));
   if (success) {
     boost::system::error_code sec;
     boost::json::value v = boost::json::parse(success->body, sec);
