@@ -151,9 +151,9 @@ std::optional<FaultSpec> try_parse_fault_spec(std::string_view spec, std::string
     } else if (name == "latency") {
       index = 5;
     } else {
-      return fail(
-          "unknown fault " + quoted(name) +
-          " (known: 5xx, reset, apply-then-drop, truncate, stall, early-hints, apply-then-5xx, echo, latency)");
+      return fail("unknown fault " + quoted(name) +
+                  " (known: 5xx, reset, apply-then-drop, truncate, stall, early-hints, apply-then-5xx, echo, "
+                  "latency)");
     }
     if (seen[index]) return fail("fault " + quoted(name) + " given twice");
     seen[index] = true;
