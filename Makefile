@@ -32,11 +32,15 @@ configure: setup
 build: configure
 	cmake --build $(BUILD) -j$(JOBS)
 
+# Every run's output is checked for the secrets it used (scripts/check-leaks.sh, README "Security"):
+# ctest keeps each test's full output in Testing/Temporary/LastTest.log.
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) --timeout 600 $(CTEST_ARGS)
+	./scripts/check-leaks.sh $(BUILD)/Testing/Temporary/LastTest.log
 
 demo: build
-	./scripts/demo.sh $(BUILD)
+	set -o pipefail; ./scripts/demo.sh $(BUILD) 2>&1 | tee $(BUILD)/demo-output.log
+	./scripts/check-leaks.sh $(BUILD)/demo-output.log
 
 bench: build
 	@missing=$$(for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -44,7 +48,11 @@ bench: build
 	./scripts/bench.sh $(BUILD)
 
 soak: build
-	python3 scripts/soak.py --cli $(BUILD)/tools/partnerkit --items 10000 --kills 3
+	rm -rf $(BUILD)/soak
+	set -o pipefail; python3 scripts/soak.py --cli $(BUILD)/tools/partnerkit --items 10000 --kills 3 \
+	  --workdir $(BUILD)/soak 2>&1 | tee $(BUILD)/soak-output.log
+	./scripts/check-leaks.sh $(BUILD)/soak-output.log $(BUILD)/soak/*.out $(BUILD)/soak/*.err \
+	  $(BUILD)/soak/journal.jsonl $(BUILD)/soak/sandbox.log
 
 # ASan + UBSan over the whole test suite.
 sanitize: setup

@@ -14,6 +14,9 @@ VENDORS = ["dub", "partnero", "journeybee"]
 LOOKUP_VENDORS = {"dub", "partnero"}
 # The warning the client puts on an `existing` it settled by a lookup before re-sending the create.
 FOUND_BEFORE_RESEND = "nothing was sent again"
+# Partnero gets a password with every item; scripts/leak-canaries.txt lists it, and `make soak` checks
+# that no output of the soak holds it.
+SOAK_PASSWORD = "Soak-Passw0rd-Canary-1d4e"
 DEFAULT_FAULTS = "5xx=0.1,reset=0.05,apply-then-drop=0.02,truncate=0.02,stall=0.01,early-hints=0.05,apply-then-5xx=0.02"
 
 
@@ -21,7 +24,8 @@ def write_items(path, n):
     with open(path, "w") as f:
         for i in range(n):
             f.write(json.dumps({"email": f"p{i}@co{i}.example", "name": f"Partner {i}", "company": f"Company {i}",
-                                "country": "DE", "referral_key": f"soak-{i}", "external_id": f"crm-{i}"}) + "\n")
+                                "country": "DE", "referral_key": f"soak-{i}", "external_id": f"crm-{i}",
+                                "password": SOAK_PASSWORD}) + "\n")
 
 
 def start_sandbox(cli, workdir, rate, faults, seed):

@@ -7,6 +7,7 @@
 #include <partnerkit/error.hpp>
 #include <partnerkit/input.hpp>
 #include <partnerkit/plugin.hpp>
+#include <partnerkit/secrets.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -138,8 +139,16 @@ VendorArgs vendor_args(const ParsedArgs& parsed);
 std::string api_key_env_name(std::string_view vendor);
 
 // ---- output ----
-// Writes v as one line of JSON on stdout.
-void print_line(const boost::json::value& v);
+// Every line and message the CLI prints passes the process's scrubber: the secrets of every vendor
+// set up by setup_vendors (API keys, secret-named settings, adapters' declared secrets), plus, for
+// one item's line, that item's own (its password, secret-named vendor_overrides).
+// The process-wide part, and `text` scrubbed by it.
+const Scrubber& cli_scrubber();
+std::string cli_scrubbed(std::string_view text);
+// The secrets of one item for every vendor set up (its password and overrides, the keys).
+Scrubber item_scrubber(const std::vector<VendorSetup>& vendors, const PartnerSpec* spec);
+// Writes v as one line of JSON on stdout, scrubbed by cli_scrubber() and `item` when given.
+void print_line(const boost::json::value& v, const Scrubber* item = nullptr);
 // The issues of an error: its issues, or one {field, message} built from the error itself.
 boost::json::array issues_json(const Error& e);
 

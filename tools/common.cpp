@@ -15,6 +15,17 @@
 
 namespace partnerkit::cli {
 
+namespace {
+Scrubber& process_scrubber() {
+  static Scrubber s;
+  return s;
+}
+std::vector<std::string>& process_secrets() {
+  static std::vector<std::string> v;
+  return v;
+}
+}  // namespace
+
 std::optional<std::string> ParsedArgs::value(std::string_view name) const {
   auto it = values_.find(name);
   if (it == values_.end() || it->second.empty()) return std::nullopt;
@@ -225,8 +236,11 @@ std::vector<VendorSetup> setup_vendors(const AdapterRegistry& registry, const Ve
     if (s.config.api_key.empty()) s.config.api_key = "placeholder-" + name + "-key";
     s.config.strict = args.strict;
     if (auto* obj = settings.if_contains(name)) s.config.settings = obj->as_object();
+    for (auto& secret : operation_secrets(s.adapter.get(), nullptr, s.config))
+      if (!secret.starts_with("placeholder-")) process_secrets().push_back(std::move(secret));
     out.push_back(std::move(s));
   }
+  process_scrubber() = Scrubber(process_secrets());
   return out;
 }
 
@@ -239,8 +253,21 @@ VendorArgs vendor_args(const ParsedArgs& parsed) {
   return va;
 }
 
-void print_line(const boost::json::value& v) {
+const Scrubber& cli_scrubber() { return process_scrubber(); }
+
+std::string cli_scrubbed(std::string_view text) { return process_scrubber().scrub(text); }
+
+Scrubber item_scrubber(const std::vector<VendorSetup>& vendors, const PartnerSpec* spec) {
+  std::vector<std::string> secrets = operation_secrets(nullptr, spec, VendorConfig{});
+  for (const auto& v : vendors)
+    for (auto& s : operation_secrets(v.adapter.get(), spec, v.config)) secrets.push_back(std::move(s));
+  return Scrubber(secrets);
+}
+
+void print_line(const boost::json::value& v, const Scrubber* item) {
   std::string line = boost::json::serialize(v);
+  process_scrubber().scrub_in_place(line);
+  if (item) item->scrub_in_place(line);
   line.push_back('\n');
   std::cout.write(line.data(), static_cast<std::streamsize>(line.size()));
 }
@@ -264,7 +291,7 @@ int run_guarded(std::string_view command, int (*body)(Args), Args args) {
     return status;
   } catch (const UsageError& e) {
     std::cout.flush();
-    std::cerr << "partnerkit " << command << ": " << e.what() << "\n"
+    std::cerr << "partnerkit " << command << ": " << cli_scrubbed(e.what()) << "\n"
               << "Try 'partnerkit " << command << " --help'.\n";
     return exit_usage;
   }

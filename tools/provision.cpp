@@ -205,7 +205,7 @@ void print_summary(const BatchSummary& s, const VendorTally& tally) {
   err << "  latency p50 " << s.p50_latency.count() / 1000.0 << " ms, p99 " << s.p99_latency.count() / 1000.0
       << " ms\n";
   if (s.cancelled) err << "  interrupted: run again with the same --journal to finish\n";
-  if (s.fatal) err << "  stopped: " << s.fatal->message << "\n";
+  if (s.fatal) err << "  stopped: " << cli_scrubbed(s.fatal->message) << "\n";
 }
 
 // Which rate each vendor key ran at and why (keys are never printed).

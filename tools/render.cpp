@@ -19,7 +19,9 @@ constexpr std::string_view render_help =
     "Prints the HTTP request each vendor would receive for each partner of the input, one JSON object\n"
     "per item and vendor:\n"
     "  {\"index\",\"vendor\",\"method\",\"url\",\"headers\",\"body\",\"warnings\"}\n"
-    "The Authorization header and any password are redacted; the body is shown as JSON. Nothing is\n"
+    "Headers and body members with secret-like names (Authorization, password, client_secret,\n"
+    "apiToken, ...) are redacted, and every secret value (API key, password, secret-named\n"
+    "vendor_overrides and settings) is scrubbed wherever else it appears, in any encoding. Nothing is\n"
     "sent. An item that cannot be rendered prints {\"index\",\"line\",\"vendor\",\"error\":{...}} instead.\n"
     "\n"
     "Options:\n"
@@ -72,30 +74,33 @@ int run_render(Args args) {
     ++items;
     bool item_failed = false;
     std::vector<std::string> blanks;
+    const Scrubber item_secrets = item_scrubber(vendors, item->spec ? &*item->spec : nullptr);
     Result<PartnerSpec> spec =
         item->spec ? validated(std::move(*item->spec), &blanks) : Result<PartnerSpec>(item->spec.error());
     if (!spec) {
       Error e = spec.error();
       if (item->spec && !e.message.starts_with("line "))
         e.message = "line " + std::to_string(item->line) + ": " + e.message;
-      for (const auto& v : vendors) print_line(error_line(*item, v.name, e));
+      for (const auto& v : vendors) print_line(error_line(*item, v.name, e), &item_secrets);
       ++failed_items;
       continue;
     }
     for (const auto& v : vendors) {
+      // The operation's secrets by value (key, password, secret-named overrides and settings).
+      const Scrubber scrubber = operation_scrubber(v.adapter.get(), &*spec, v.config);
       if (auto own = v.adapter->validate(*spec); !own.empty()) {
-        print_line(error_line(*item, v.name, invalid_input_error(std::move(own))));
+        print_line(error_line(*item, v.name, invalid_input_error(std::move(own))), &scrubber);
         item_failed = true;
         continue;
       }
       Result<EncodedRequest> enc = v.adapter->encode(*spec, v.config);
       if (enc) enc->warnings.insert(enc->warnings.begin(), blanks.begin(), blanks.end());
       if (!enc) {
-        print_line(error_line(*item, v.name, enc.error()));
+        print_line(error_line(*item, v.name, enc.error()), &scrubber);
         item_failed = true;
         continue;
       }
-      HttpRequest safe = redacted(enc->request);
+      HttpRequest safe = redacted(enc->request, scrubber);
       boost::json::object headers;
       for (const auto& [k, val] : safe.headers) {
         if (auto* existing = headers.if_contains(k))
@@ -112,7 +117,8 @@ int run_render(Args args) {
                                      {"url", safe.url},
                                      {"headers", std::move(headers)},
                                      {"body", body_json(safe.body)},
-                                     {"warnings", std::move(warns)}});
+                                     {"warnings", std::move(warns)}},
+                 &scrubber);
       ++rendered;
     }
     if (item_failed) ++failed_items;

@@ -2,6 +2,7 @@
 // SIGINT/SIGTERM.
 #include "cli.hpp"
 
+#include <partnerkit/sandbox/certificate_authority.hpp>
 #include <partnerkit/sandbox/sandbox.hpp>
 
 #include <boost/json/serialize.hpp>
@@ -36,9 +37,11 @@ constexpr std::string_view sandbox_help =
     "                         and X-RateLimit-* beyond it (default: no limit)\n"
     "  --faults SPEC          injected faults, e.g.\n"
     "                         5xx=0.1,reset=0.05,apply-then-drop=0.02,truncate=0.02,stall=0.01,latency=20ms\n"
+    "                         (echo=P: answer 422 echoing the request, for leak tests)\n"
     "  --seed N               seed of the fault draws and generated ids (default 1)\n"
-    "  --ca-out FILE          write the CA certificate (PEM) here (default: a temporary file,\n"
-    "                         removed on exit)\n"
+    "  --ca-out FILE          write the CA certificate (PEM) to this new file (an existing file or\n"
+    "                         symlink is refused, never overwritten); default: ca.pem in a private\n"
+    "                         (0700) directory from mkdtemp, removed on exit\n"
     "  --threads N            server threads (default 1)\n"
     "  -h, --help             this text\n";
 
@@ -86,15 +89,18 @@ int run_sandbox(Args args) {
   if (auto v = p.value("--seed")) options.config.seed = parse_number<std::uint64_t>("--seed", *v);
 
   std::string ca_file;
-  bool remove_ca = false;
+  std::string private_dir;  // ours to remove on exit
   if (auto v = p.value("--ca-out")) {
     ca_file = *v;
   } else {
-    ca_file = (std::filesystem::temp_directory_path() /
-               ("partnerkit-sandbox-ca-" + std::to_string(::getpid()) + ".pem"))
-                  .string();
-    remove_ca = true;
+    try {
+      private_dir = sandbox::make_private_dir("partnerkit-sandbox-");  // 0700, unpredictable name
+    } catch (const std::exception& e) {
+      throw UsageError(e.what());
+    }
+    ca_file = private_dir + "/ca.pem";
   }
+  const bool remove_ca = !private_dir.empty();
 
   // Block the stop signals in every thread (the sandbox's threads inherit the mask) and wait for
   // them here.
@@ -109,6 +115,7 @@ int run_sandbox(Args args) {
     sb = std::make_unique<sandbox::Sandbox>(options);
     sb->write_ca(ca_file);
   } catch (const std::exception& e) {
+    if (remove_ca) ::rmdir(private_dir.c_str());
     throw UsageError(std::string("cannot start the sandbox: ") + e.what());
   }
 
@@ -145,7 +152,10 @@ int run_sandbox(Args args) {
   sigwait(&stop_signals, &sig);
   std::cerr << "partnerkit sandbox: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping\n";
   sb->stop();
-  if (remove_ca) std::remove(ca_file.c_str());
+  if (remove_ca) {
+    std::remove(ca_file.c_str());
+    ::rmdir(private_dir.c_str());
+  }
   return exit_ok;
 }
 

@@ -101,6 +101,7 @@ int run_validate(Args args) {
   std::size_t items = 0, invalid = 0, warned = 0;
   while (auto item = reader.next()) {
     ++items;
+    const Scrubber scrubber = item_scrubber(vendors, item->spec ? &*item->spec : nullptr);
     boost::json::array issues, warnings;
     if (!item->spec) {
       issues = issues_json(item->spec.error());
@@ -140,7 +141,7 @@ int run_validate(Args args) {
     boost::json::object line{
         {"index", item->index}, {"line", item->line}, {"ok", ok}, {"issues", std::move(issues)}};
     if (!vendors.empty() || !warnings.empty()) line["warnings"] = std::move(warnings);
-    print_line(line);
+    print_line(line, &scrubber);
   }
   std::cout.flush();
   if (reader.error()) throw UsageError(input.name + ": " + reader.error()->message);

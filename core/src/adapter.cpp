@@ -58,4 +58,6 @@ Result<Partner> Adapter::decode_deactivate(const HttpResponse&, const DecodeCont
   return unsupported(*this, Operation::deactivate);
 }
 
+std::vector<std::string> Adapter::secret_values(const PartnerSpec&, const VendorConfig&) const { return {}; }
+
 }  // namespace partnerkit

@@ -7,6 +7,7 @@
 #include <partnerkit/http_errors.hpp>
 #include <partnerkit/policy/pacer.hpp>
 #include <partnerkit/policy/retry_loop.hpp>
+#include <partnerkit/secrets.hpp>
 #include <partnerkit/transport_errors.hpp>
 #include <partnerkit/validation.hpp>
 
@@ -56,10 +57,25 @@ struct detail::ClientState {
   // create's client instructions.
   std::unordered_map<const Adapter*, std::shared_ptr<const Capabilities>> capabilities;
   bool closed = false;
+  std::map<std::string, Scrubber, std::less<>> scrubbers;  // per vendor: its key's and settings' secrets
 
   std::uint64_t next_seed() {
     std::lock_guard lock(mutex);
     return seeder();
+  }
+
+  // The secrets of one operation on `vendor`: the vendor's (built once per Client) and the spec's.
+  Scrubber scrubber_for(const std::string& vendor, const Adapter& adapter, const PartnerSpec* spec,
+                        const VendorConfig& config) {
+    Scrubber base;
+    {
+      std::lock_guard lock(mutex);
+      auto it = scrubbers.find(vendor);
+      if (it == scrubbers.end())
+        it = scrubbers.emplace(vendor, operation_scrubber(&adapter, nullptr, config)).first;
+      base = it->second;
+    }
+    return Scrubber(operation_secrets(&adapter, spec, config), base);
   }
 };
 
@@ -217,6 +233,8 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   virtual bool reconcile_before_retry() { return false; }
   virtual void reconcile() {}
   virtual asio::cancellation_slot handler_slot() = 0;
+  // The spec whose secrets (a password) are scrubbed from what the operation hands out.
+  virtual const PartnerSpec* scrub_spec() const { return nullptr; }
   // Hands the result to the handler: posted, never inline. Called once.
   virtual void complete(Result<Partners> result) = 0;
 
@@ -231,7 +249,8 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     step_ = std::move(step);
     budget_ = &budget;
     if (state_->options.hooks.before_send || state_->options.hooks.after_response)
-      redacted_ = redacted(step_.encoded.request);
+      redacted_ = state_->options.hooks.unsafe_raw_bytes ? step_.encoded.request
+                                                         : redacted(step_.encoded.request, scrubber_);
     next_attempt();
   }
 
@@ -239,7 +258,8 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   void finish(Result<Partners> result) {
     if (done_) return;
     done_ = true;
-    if (pacing_wait_) {  // an abandoned wait gives its slot back
+    scrub(scrubber_, result);  // every string handed out passes the operation's scrubber
+    if (pacing_wait_) {        // an abandoned wait gives its slot back
       pacing_wait_ = false;
       std::lock_guard lock(state_->mutex);
       pacer_->release(planned_, steady::now());
@@ -282,6 +302,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   std::shared_ptr<const Capabilities> capabilities_;
   int attempts_ = 0;            // requests sent by this op, every step counted
   bool maybe_applied_ = false;  // a write (create, update, deactivate) may have been applied
+  Scrubber scrubber_;           // the operation's secrets, by value
 
  private:
   void begin() {
@@ -309,6 +330,9 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
                                 "vendor '" + vendor_ + "' is not configured (no base URL or API key)",
                                 "vendor"));
     config_ = &vo->second.config;
+    // The operation's secrets by value (key, settings, the spec's password...): applied in finish()
+    // and to what hooks see.
+    scrubber_ = state_->scrubber_for(vendor_, *adapter_, scrub_spec(), *config_);
     {
       std::lock_guard lock(state_->mutex);
       if (auto it = state_->capabilities.find(adapter_.get()); it != state_->capabilities.end())
@@ -471,7 +495,8 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     } else {
       if (state_->options.hooks.after_response)
         state_->options.hooks.after_response(
-            redacted_, r.response, std::chrono::duration_cast<std::chrono::microseconds>(now - sent_steady_));
+            redacted_, state_->options.hooks.unsafe_raw_bytes ? r.response : redacted(r.response, scrubber_),
+            std::chrono::duration_cast<std::chrono::microseconds>(now - sent_steady_));
       result = decode(r.response);
       std::optional<Error> failure;
       if (!result) failure = result.error();
@@ -610,6 +635,8 @@ class ProvisionOp final : public PartnerOp {
   }
 
  private:
+  const PartnerSpec* scrub_spec() const override { return &spec_; }
+
   enum class Phase { create, lookup };
   enum class Why { earlier_attempt, already_exists };
 
@@ -966,6 +993,8 @@ class SingleOp final : public PartnerOp {
     s.deactivate = deactivate_;
     send_step(std::move(s), *budget_);
   }
+
+  const PartnerSpec* scrub_spec() const override { return &changes_; }
 
   // Only the vendor's updatable fields go out; the rest fail (strict) or are dropped (lenient).
   Result<void> prepare_changes() {

@@ -1,5 +1,6 @@
 #include <partnerkit/detail/calendar.hpp>
 #include <partnerkit/http_errors.hpp>
+#include <partnerkit/secrets.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -177,85 +178,6 @@ milliseconds clamp_wait(std::int64_t ms) noexcept {
   return milliseconds(ms);
 }
 
-// Key names whose values never leave the process: passwords, tokens, keys, secrets.
-bool is_secret_key(std::string_view key) noexcept {
-  std::string k;
-  k.reserve(key.size());
-  for (char ch : key)
-    if (ch != '_' && ch != '-') k.push_back(lower(ch));
-  for (std::string_view needle : {"password", "passwd", "secret", "token", "apikey", "authorization"})
-    if (k.find(needle) != std::string::npos) return true;
-  return false;
-}
-
-void redact_json(boost::json::value& v) {
-  if (auto* o = v.if_object()) {
-    for (auto& kv : *o) {
-      if (is_secret_key(kv.key()))
-        kv.value() = "REDACTED";
-      else
-        redact_json(kv.value());
-    }
-  } else if (auto* a = v.if_array()) {
-    for (auto& e : *a) redact_json(e);
-  }
-}
-
-// For text that is not valid JSON (cut, malformed, form-encoded): replace the value after every
-// secret key `"key" : value` or `key=value` by REDACTED, as far as the value's end can be told.
-std::string redact_text(std::string_view body) {
-  std::string out;
-  out.reserve(body.size());
-  std::size_t i = 0;
-  while (i < body.size()) {
-    // A candidate key: a run of [A-Za-z0-9_-], optionally quoted.
-    const bool quoted = body[i] == '"';
-    std::size_t ks = quoted ? i + 1 : i;
-    std::size_t ke = ks;
-    while (ke < body.size() &&
-           (is_alpha(body[ke]) || is_digit(body[ke]) || body[ke] == '_' || body[ke] == '-'))
-      ++ke;
-    if (ke == ks) {
-      out.push_back(body[i++]);
-      continue;
-    }
-    std::size_t j = ke;
-    if (quoted) {
-      if (j >= body.size() || body[j] != '"') {
-        out.append(body.substr(i, j - i));
-        i = j;
-        continue;
-      }
-      ++j;
-    }
-    std::size_t sep = j;
-    while (sep < body.size() && is_space(body[sep])) ++sep;
-    const bool has_sep = sep < body.size() && (body[sep] == ':' || body[sep] == '=');
-    if (!has_sep || !is_secret_key(body.substr(ks, ke - ks))) {
-      out.append(body.substr(i, j - i));
-      i = j;
-      continue;
-    }
-    std::size_t vs = sep + 1;
-    while (vs < body.size() && is_space(body[vs])) ++vs;
-    out.append(body.substr(i, vs - i));
-    std::size_t ve = vs;
-    if (vs < body.size() && body[vs] == '"') {
-      ve = vs + 1;
-      while (ve < body.size() && body[ve] != '"') ve += body[ve] == '\\' ? 2 : 1;
-      ve = ve < body.size() ? ve + 1 : body.size();
-      out.append("\"REDACTED\"");
-    } else {
-      while (ve < body.size() && body[ve] != '&' && body[ve] != ',' && body[ve] != '}' && body[ve] != ']' &&
-             !is_space(body[ve]))
-        ++ve;
-      out.append("REDACTED");
-    }
-    i = ve;
-  }
-  return out;
-}
-
 // The longest prefix of s of at most max bytes that does not end inside a UTF-8 sequence.
 std::string_view utf8_prefix(std::string_view s, std::size_t max) noexcept {
   if (s.size() <= max) return s;
@@ -338,12 +260,12 @@ std::string sanitized_body(std::string_view body) {
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(body, ec);
     if (!ec) {
-      redact_json(v);
+      redact_secret_members(v);
       text = boost::json::serialize(v);
       parsed = true;
     }
   }
-  if (!parsed) text = redact_text(body);
+  if (!parsed) text = redact_secret_text(body);
   if (text.size() > max_raw_body_bytes) text.resize(utf8_prefix(text, max_raw_body_bytes).size());
   return text;
 }

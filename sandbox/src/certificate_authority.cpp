@@ -8,7 +8,14 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 namespace partnerkit::sandbox {
@@ -192,10 +199,37 @@ IssuedCertificate CertificateAuthority::issue_for_host(const std::string& dns_na
 }
 
 void CertificateAuthority::write_ca_cert(const std::string& path) const {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << impl_->cert_pem;
-  out.flush();
-  if (!out) throw std::runtime_error("certificate_authority: cannot write " + path);
+  write_new_file(path, impl_->cert_pem, 0644);
+}
+
+void write_new_file(const std::string& path, std::string_view content, unsigned mode) {
+  // O_EXCL: never overwrite, never write through a symlink planted at the path (O_NOFOLLOW too).
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, static_cast<mode_t>(mode));
+  if (fd < 0)
+    throw std::runtime_error("partnerkit sandbox: cannot create " + path + ": " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(path.c_str());
+      throw std::runtime_error("partnerkit sandbox: cannot write " + path + ": " + std::strerror(err));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) throw std::runtime_error("partnerkit sandbox: cannot write " + path);
+}
+
+std::string make_private_dir(const std::string& prefix) {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();  // mkdtemp: mode 0700
+  if (::mkdtemp(pattern.data()) == nullptr)
+    throw std::runtime_error("partnerkit sandbox: cannot create a private directory: " +
+                             std::string(std::strerror(errno)));
+  return pattern;
 }
 
 }  // namespace partnerkit::sandbox

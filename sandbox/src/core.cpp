@@ -2,9 +2,11 @@
 
 #include "detail/common.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <array>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 
@@ -22,6 +24,111 @@ json::object Counters::to_json() const {
 }
 
 namespace {
+
+std::string echo_base64(std::string_view in) {
+  static constexpr char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 3 <= in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(a[(v >> shift) & 63]);
+  }
+  const std::size_t rest = in.size() - i;
+  if (rest) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    if (rest == 2) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out.push_back(a[(v >> 18) & 63]);
+    out.push_back(a[(v >> 12) & 63]);
+    out.push_back(rest == 2 ? a[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+std::string echo_url_encoded(std::string_view in) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : in) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out.push_back(ch);
+    } else {
+      out += {'%', hex[c >> 4], hex[c & 15]};
+    }
+  }
+  return out;
+}
+
+std::string echo_html(std::string_view in) {
+  std::string out;
+  for (char c : in) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// The "echo" fault: a hostile vendor that reflects the whole request in its 422 (see faults.hpp).
+HttpResponse echo_response(const HttpRequest& request) {
+  const std::string auth(request.header("Authorization"));
+  std::string header_dump;
+  for (const auto& [k, v] : request.headers) header_dump += k + ": " + v + "\r\n";
+  json::object errors;
+  std::string form;
+  boost::system::error_code ec;
+  json::value body = json::parse(request.body, ec);
+  std::function<void(const json::object&, const std::string&, int)> walk =
+      [&](const json::object& o, const std::string& prefix, int depth) {
+        for (const auto& kv : o) {
+          const std::string name = prefix + std::string(kv.key());
+          if (kv.value().is_object() && depth < 4) {
+            walk(kv.value().get_object(), name + ".", depth + 1);
+            continue;
+          }
+          const std::string value =
+              kv.value().is_string() ? std::string(kv.value().get_string()) : json::serialize(kv.value());
+          errors[name] = json::array{"The " + name + " " + value + " has appeared in a data leak."};
+          form += (form.empty() ? "" : "&") + echo_url_encoded(name) + "=" + echo_url_encoded(value);
+        }
+      };
+  if (!ec && body.is_object()) walk(body.get_object(), "", 0);
+  const std::string message = "The given data was invalid: " + request.body + " (sent with " + auth +
+                              "; debug " + echo_base64(request.body) + "; form " + form + ")";
+  json::object o{
+      {"message", message},
+      {"errors", std::move(errors)},
+      {"error", json::object{{"code", "unprocessable_entity"}, {"message", message}}},
+      {"request", request.body},
+      {"request_headers", header_dump},
+      {"request_base64", echo_base64(request.body)},
+      {"basic", "Basic " + echo_base64("user:" + auth)},
+      {"request_urlencoded", form},
+      {"html", "<html><body><h1>422</h1><pre>" + echo_html(request.body) + "</pre></body></html>"},
+  };
+  HttpResponse r = detail::json_response(422, o);
+  r.headers.emplace_back("X-Echo-Authorization", auth);
+  r.headers.emplace_back("X-Echo-Request", echo_base64(request.body));
+  return r;
+}
 Clock or_system(Clock c) {
   if (c) return c;
   return [] { return std::chrono::system_clock::now(); };
@@ -199,6 +306,9 @@ Outcome SandboxCore::handle(const HttpRequest& request, const RequestContext& co
     case FaultKind::stall:
       out.action = Action::stall;
       return out;
+    case FaultKind::echo:
+      out.response = echo_response(request);
+      break;
     case FaultKind::apply_then_drop:
       out.action = Action::drop;
       out.response = vendor->apply(request, path, identity);

@@ -78,13 +78,15 @@ std::string_view to_string(FaultKind kind) noexcept {
       return "early-hints";
     case FaultKind::apply_then_5xx:
       return "apply-then-5xx";
+    case FaultKind::echo:
+      return "echo";
   }
   return "none";
 }
 
 bool FaultSpec::empty() const noexcept {
   return server_error == 0 && reset == 0 && apply_then_drop == 0 && truncate == 0 && stall == 0 &&
-         early_hints == 0 && apply_then_5xx == 0 && latency.count() == 0;
+         early_hints == 0 && apply_then_5xx == 0 && echo == 0 && latency.count() == 0;
 }
 
 std::string FaultSpec::to_string() const {
@@ -103,6 +105,7 @@ std::string FaultSpec::to_string() const {
   add("stall", stall);
   add("early-hints", early_hints);
   add("apply-then-5xx", apply_then_5xx);
+  add("echo", echo);
   if (latency.count() != 0) {
     if (!out.empty()) out += ',';
     out += "latency=" + std::to_string(latency.count()) + "ms";
@@ -116,7 +119,7 @@ std::optional<FaultSpec> try_parse_fault_spec(std::string_view spec, std::string
     return std::nullopt;
   };
   FaultSpec result;
-  bool seen[8] = {};
+  bool seen[9] = {};
   if (trim(spec).empty()) return result;
   while (true) {
     auto comma = spec.find(',');
@@ -143,12 +146,14 @@ std::optional<FaultSpec> try_parse_fault_spec(std::string_view spec, std::string
       index = 6, target = &result.early_hints;
     } else if (name == "apply-then-5xx") {
       index = 7, target = &result.apply_then_5xx;
+    } else if (name == "echo") {
+      index = 8, target = &result.echo;
     } else if (name == "latency") {
       index = 5;
     } else {
-      return fail(
-          "unknown fault " + quoted(name) +
-          " (known: 5xx, reset, apply-then-drop, truncate, stall, early-hints, apply-then-5xx, latency)");
+      return fail("unknown fault " + quoted(name) +
+                  " (known: 5xx, reset, apply-then-drop, truncate, stall, early-hints, apply-then-5xx, echo, "
+                  "latency)");
     }
     if (seen[index]) return fail("fault " + quoted(name) + " given twice");
     seen[index] = true;
@@ -167,7 +172,7 @@ std::optional<FaultSpec> try_parse_fault_spec(std::string_view spec, std::string
     spec.remove_prefix(comma + 1);
   }
   double sum = result.server_error + result.reset + result.apply_then_drop + result.truncate + result.stall +
-               result.early_hints + result.apply_then_5xx;
+               result.early_hints + result.apply_then_5xx + result.echo;
   if (sum > 1.0 + 1e-9)
     return fail("fault probabilities sum to " + format_probability(sum) + ", more than 1");
   return result;
@@ -186,7 +191,7 @@ double FaultInjector::uniform() { return static_cast<double>(rng_() >> 11) * 0x1
 
 FaultInjector::Draw FaultInjector::draw() {
   double total = spec_.server_error + spec_.reset + spec_.apply_then_drop + spec_.truncate + spec_.stall +
-                 spec_.early_hints + spec_.apply_then_5xx;
+                 spec_.early_hints + spec_.apply_then_5xx + spec_.echo;
   if (total <= 0) return {};
   double u = uniform();
   Draw d;
@@ -206,6 +211,7 @@ FaultInjector::Draw FaultInjector::draw() {
     static constexpr int statuses[] = {502, 503, 504};
     return {FaultKind::apply_then_5xx, statuses[rng_() % 3]};
   }
+  if (u < (edge += spec_.echo)) return {FaultKind::echo, 0};
   return {};
 }
 

@@ -403,12 +403,7 @@ VendorConfig Sandbox::vendor_config(std::string_view vendor) const {
 std::string Sandbox::api_key(std::string_view vendor) const { return impl_->core.api_key(vendor); }
 const std::string& Sandbox::ca_pem() const noexcept { return impl_->ca.ca_cert_pem(); }
 
-void Sandbox::write_ca(const std::string& path) const {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << ca_pem();
-  out.close();
-  if (!out) throw std::runtime_error("partnerkit sandbox: cannot write the CA certificate to " + path);
-}
+void Sandbox::write_ca(const std::string& path) const { write_new_file(path, ca_pem(), 0644); }
 
 boost::json::object Sandbox::state(bool include_partners) const {
   return impl_->core.state(include_partners);

@@ -105,6 +105,9 @@ void run_until(int signal) {
   EXPECT_EQ(o.at("keys").at("dub"), "sk_test_dub");
   EXPECT_TRUE(o.at("keys").as_object().contains("partnero"));
   EXPECT_TRUE(o.at("keys").as_object().contains("journeybee"));
+  // Not a predictable /tmp path: ca.pem in a private (0700) directory of its own.
+  EXPECT_EQ(fs::path(ca).filename(), "ca.pem");
+  EXPECT_EQ(fs::status(fs::path(ca).parent_path()).permissions(), fs::perms::owner_all) << ca;
   std::ifstream pem(ca);
   std::stringstream text;
   text << pem.rdbuf();
@@ -115,6 +118,7 @@ void run_until(int signal) {
   EXPECT_EQ(wait_exit(c.pid, std::chrono::seconds(20)), 0);
   ::close(c.out);
   EXPECT_FALSE(fs::exists(ca)) << "the temporary CA file is removed on exit";
+  EXPECT_FALSE(fs::exists(fs::path(ca).parent_path())) << "and its private directory";
   EXPECT_FALSE(can_connect(port));
 }
 
@@ -133,6 +137,11 @@ TEST(SandboxCli, CaOutKeepsTheFileAndBadOptionsExitTwo) {
   EXPECT_EQ(wait_exit(c.pid, std::chrono::seconds(20)), 0);
   ::close(c.out);
   EXPECT_TRUE(fs::exists(ca)) << "--ca-out files are the user's";
+  // An existing file is never overwritten: the sandbox refuses to start.
+  Child again = spawn({"sandbox", "--ca-out", ca.string()});
+  ASSERT_GT(again.pid, 0);
+  EXPECT_EQ(wait_exit(again.pid, std::chrono::seconds(20)), 2);
+  ::close(again.out);
   fs::remove(ca);
 
   for (std::vector<std::string> bad : {std::vector<std::string>{"sandbox", "--faults", "5xx=2"},

@@ -299,3 +299,20 @@ TEST(SandboxCore, ServesPluginSimulatorsWithLimitsFaultsAndState) {
   null_factory.plugin_simulators.push_back({"x", nullptr, {}});
   EXPECT_THROW(SandboxCore{null_factory}, std::invalid_argument);
 }
+
+TEST(SandboxCore, EchoFaultReflectsTheRequestWithoutApplyingIt) {
+  SandboxConfig c;
+  c.faults.echo = 1.0;
+  SandboxCore core(c);
+  auto out = core.handle(
+      post("/v1/partners", object{{"email", "a@b.co"}, {"password", "Hunter2Secret9"}}, partnero_auth));
+  EXPECT_EQ(out.response.status, 422);
+  EXPECT_EQ(out.fault, FaultKind::echo);
+  const std::string& body = out.response.body;
+  EXPECT_NE(body.find("The password Hunter2Secret9 has appeared in a data leak."), std::string::npos) << body;
+  EXPECT_NE(body.find("pk_test_partnero"), std::string::npos) << "Authorization is reflected";
+  EXPECT_EQ(out.response.header("X-Echo-Authorization"), partnero_auth);
+  EXPECT_NE(body.find("&quot;password&quot;"), std::string::npos) << "an HTML-escaped copy";
+  EXPECT_NE(body.find("password=Hunter2Secret9"), std::string::npos) << "a URL-encoded copy";
+  EXPECT_EQ(core.state().at("vendors").at("partnero").at("partners").as_array().size(), 0u);
+}

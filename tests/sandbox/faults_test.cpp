@@ -143,3 +143,14 @@ TEST(FaultInjector, NewKindsDoNotChangeOldSequences) {
   FaultInjector b(parse_fault_spec("5xx=0.3,reset=0.2,early-hints=0,apply-then-5xx=0"), 5);
   for (int i = 0; i < 200; ++i) EXPECT_EQ(a.draw(), b.draw());
 }
+
+TEST(FaultSpec, EchoIsAFault) {
+  auto s = parse_fault_spec("echo=0.5,5xx=0.1");
+  EXPECT_DOUBLE_EQ(s.echo, 0.5);
+  EXPECT_EQ(s.to_string(), "5xx=0.1,echo=0.5");
+  EXPECT_FALSE(s.empty());
+  FaultInjector all(parse_fault_spec("echo=1"), 3);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(all.draw().kind, FaultKind::echo);
+  EXPECT_EQ(to_string(FaultKind::echo), "echo");
+  EXPECT_FALSE(try_parse_fault_spec("echo=0.6,5xx=0.5"));
+}

@@ -275,8 +275,26 @@ TEST(SandboxServer, WritesItsCa) {
   std::string text((std::istreambuf_iterator<char>(in)), {});
   EXPECT_EQ(text, sb.ca_pem());
   EXPECT_NE(text.find("BEGIN CERTIFICATE"), std::string::npos);
+  EXPECT_THROW(sb.write_ca(path.string()), std::runtime_error) << "an existing file is never overwritten";
   std::filesystem::remove(path);
   EXPECT_THROW(sb.write_ca("/nonexistent-dir/x.pem"), std::runtime_error);
+  // A symlink planted at the path (to a file of the victim's) is refused, not followed.
+  auto target = std::filesystem::temp_directory_path() / ("sandbox-victim-" + std::to_string(sb.port()));
+  std::ofstream(target) << "precious";
+  auto link = std::filesystem::temp_directory_path() / ("sandbox-link-" + std::to_string(sb.port()) + ".pem");
+  std::filesystem::create_symlink(target, link);
+  EXPECT_THROW(sb.write_ca(link.string()), std::runtime_error);
+  std::ifstream victim(target);
+  std::string kept((std::istreambuf_iterator<char>(victim)), {});
+  EXPECT_EQ(kept, "precious");
+  std::filesystem::remove(link);
+  std::filesystem::remove(target);
+  // The private directory: mode 0700, a fresh unpredictable name each time.
+  const std::string a = make_private_dir("pk-test-"), b = make_private_dir("pk-test-");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(std::filesystem::status(a).permissions(), std::filesystem::perms::owner_all);
+  std::filesystem::remove(a);
+  std::filesystem::remove(b);
   SandboxOptions none;
   none.threads = 0;
   EXPECT_THROW(Sandbox{none}, std::invalid_argument);

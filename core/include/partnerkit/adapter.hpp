@@ -168,6 +168,13 @@ class Adapter {
                                                    const DeactivateOptions& options,
                                                    const VendorConfig& config) const;
   virtual Result<Partner> decode_deactivate(const HttpResponse& response, const DecodeContext& context) const;
+
+  // Values this adapter knows to be secret for one operation beyond those core finds itself (the
+  // API key, the spec's password, and every value under a secret-like name in vendor_overrides and
+  // settings; see secrets.hpp): e.g. a setting under a name the rule does not recognise, or a token
+  // derived from the key. Every form of each is scrubbed from what partnerkit prints, returns,
+  // stores and hands to hooks. Pure, like encode. Default: none.
+  virtual std::vector<std::string> secret_values(const PartnerSpec& spec, const VendorConfig& config) const;
 };
 
 std::string_view to_string(Operation op) noexcept;

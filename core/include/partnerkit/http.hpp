@@ -33,8 +33,9 @@ struct HttpResponse {
   friend bool operator==(const HttpResponse&, const HttpResponse&) = default;
 };
 
-// A copy of the request safe to print or hand to hooks: Authorization and other credential
-// headers replaced by "REDACTED"; JSON body fields named "password" replaced too.
+// A copy of the request safe to print: headers and JSON body members with a secret-like name
+// (is_secret_name: Authorization, X-Api-Key, password, apiToken, client_secret, ...) replaced by
+// "REDACTED". By name only: redacted(request, scrubber) of secrets.hpp also scrubs by value.
 HttpRequest redacted(const HttpRequest& request);
 
 }  // namespace partnerkit

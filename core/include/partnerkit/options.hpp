@@ -38,7 +38,7 @@ struct VendorOptions {
   std::optional<RateLimit> rate_limit;
 };
 
-// What hooks see on a retry. Requests handed to hooks are redacted (no credentials).
+// What hooks see on a retry: no vendor text, only the code, status and wait.
 struct RetryEvent {
   std::string vendor;
   int attempt = 0;   // the attempt that failed (1-based)
@@ -47,12 +47,20 @@ struct RetryEvent {
   std::chrono::milliseconds delay{0};  // the wait before the next attempt
 };
 
+// Hooks see redacted requests and redacted responses: headers and JSON members with secret-like
+// names "REDACTED", and every form of every secret value of the operation (API key, password,
+// secret-named overrides and settings, an adapter's declared secrets) scrubbed (secrets.hpp).
 struct Hooks {
   std::function<void(const HttpRequest& redacted_request)> before_send;
-  std::function<void(const HttpRequest& redacted_request, const HttpResponse& response,
+  std::function<void(const HttpRequest& redacted_request, const HttpResponse& redacted_response,
                      std::chrono::microseconds elapsed)>
       after_response;
   std::function<void(const RetryEvent&)> on_retry;
+  // UNSAFE, off by default: hand before_send and after_response the raw bytes instead, credentials
+  // and passwords included, exactly as sent and received. For debugging a vendor's wire format on
+  // a machine you control; whatever the hooks do with them (log, store) is then on you. Results
+  // and errors are scrubbed either way.
+  bool unsafe_raw_bytes = false;
 };
 
 struct ClientOptions {

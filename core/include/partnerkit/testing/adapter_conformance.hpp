@@ -38,6 +38,16 @@
 //  - No secret leaks: the API key and the spec's password never appear in a redacted request, in
 //    encode warnings, or in any decoded error's message, field, issues, vendor_code or raw_body,
 //    even when the vendor's body echoes them in secret-named members.
+//  - The leak corpus (leak_corpus/<case>): a hostile vendor echoes the very request the adapter
+//    encoded (canary API key, password and secret-named vendor_overrides) back in every shape:
+//    JSON message and errors.<field>[], JSON inside a string, an HTML error page, reflected
+//    headers, base64 (Basic auth too), URL-encoded, and inside a success body. Each answer is
+//    decoded and passed through partnerkit's one scrubber exactly as the Client does
+//    (operation_scrubber + scrub); no string of the Error or Partner may then hold a canary in
+//    any form the kit can recognise: plain, any letter case, hex, or a form the scrubber knows.
+//    An adapter that transforms what it copies (upper-cases a vendor message into vendor_code,
+//    hex-dumps a body, splits a secret) leaks past the scrubber and fails here; so does one that
+//    keeps a secret of its own without declaring it (Adapter::secret_values).
 #pragma once
 
 #include <partnerkit/adapter.hpp>
@@ -45,6 +55,7 @@
 #include <partnerkit/http.hpp>
 #include <partnerkit/partner.hpp>
 #include <partnerkit/partner_spec.hpp>
+#include <partnerkit/secrets.hpp>
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
@@ -150,6 +161,12 @@ struct ConformanceSuite {
   // Operations beyond create: at least one case for each operation (and each find key) that
   // capabilities().operations declares; an undeclared one must answer unsupported_operation.
   std::vector<DeclaredOperation> operations;
+  // The leak corpus's canaries: the spec's password and secret-named vendor_overrides members.
+  std::string canary_password = "Kit-Canary-Passw0rd-7f3a";
+  std::string canary_override_secret = "kit-canary-client-secret-91c2";
+  // Whether the leak corpus adds {"client_secret": canary} to vendor_overrides (turn off for an
+  // adapter that refuses unknown override members).
+  bool canary_overrides = true;
 };
 
 namespace detail {
@@ -247,6 +264,194 @@ inline std::string echo_body(const ConformanceSuite& s) {
   o["token"] = s.api_key;
   o["authorization"] = "Bearer " + s.api_key;
   return boost::json::serialize(o);
+}
+
+inline std::string to_base64(std::string_view in) {
+  static constexpr char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 3 <= in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(a[(v >> shift) & 63]);
+  }
+  const std::size_t rest = in.size() - i;
+  if (rest) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    if (rest == 2) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out.push_back(a[(v >> 18) & 63]);
+    out.push_back(a[(v >> 12) & 63]);
+    out.push_back(rest == 2 ? a[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+inline std::string to_url_encoded(std::string_view in) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : in) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+      out.push_back(ch);
+    else
+      out += {'%', hex[c >> 4], hex[c & 15]};
+  }
+  return out;
+}
+
+inline std::string to_html(std::string_view in) {
+  std::string out;
+  for (char c : in) {
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '"')
+      out += "&quot;";
+    else if (c == '\'')
+      out += "&#39;";
+    else
+      out.push_back(c);
+  }
+  return out;
+}
+
+inline std::string to_hex(std::string_view in, bool upper) {
+  const char* hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string out;
+  for (char ch : in) {
+    const auto c = static_cast<unsigned char>(ch);
+    out += {hex[c >> 4], hex[c & 15]};
+  }
+  return out;
+}
+
+inline std::string lower_case(std::string_view in) {
+  std::string out(in);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Whether `text` holds `secret` in a form the kit recognises independently of the scrubber:
+// plain, in any letter case, or hex-encoded (either case); or in any form the scrubber knows.
+inline bool holds_canary(std::string_view text, const std::string& secret, const Scrubber& known) {
+  if (secret.empty()) return false;
+  const std::string lower_text = lower_case(text);
+  return lower_text.find(lower_case(secret)) != std::string::npos ||
+         lower_text.find(to_hex(secret, false)) != std::string::npos || known.leaks(text);
+}
+
+// Every string a decoded result hands out, named.
+inline std::vector<std::pair<std::string, std::string>> result_strings(const Result<Partner>& r) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (r) {
+    const Partner& p = *r;
+    out.emplace_back("Partner::id", p.id.value_or(""));
+    out.emplace_back("Partner::email", p.email);
+    out.emplace_back("Partner::name", p.name);
+    out.emplace_back("Partner::status_raw", p.status_raw);
+    out.emplace_back("Partner::created_at", p.created_at.value_or(""));
+    for (const auto& l : p.links)
+      out.emplace_back("Partner::links", l.url + " " + l.id + " " + l.key + " " + l.domain);
+    for (const auto& w : p.warnings) out.emplace_back("Partner::warnings", w);
+    out.emplace_back("Partner::raw", boost::json::serialize(p.raw));
+  } else {
+    const Error& e = r.error();
+    out.emplace_back("Error::message", e.message);
+    out.emplace_back("Error::vendor_code", e.vendor_code);
+    out.emplace_back("Error::doc_url", e.doc_url);
+    out.emplace_back("Error::field", e.field);
+    out.emplace_back("Error::raw_body", e.raw_body);
+    for (const auto& i : e.issues) out.emplace_back("Error::issues", i.field + " " + i.message);
+  }
+  return out;
+}
+
+// A hostile vendor's answers to `sent`: the request echoed back in every shape a vendor might.
+inline std::vector<std::pair<std::string, HttpResponse>> leak_corpus(
+    const HttpRequest& sent, const std::string& password, const std::optional<HttpResponse>& success) {
+  const std::string auth(sent.header("Authorization"));
+  std::string header_dump;
+  for (const auto& [k, v] : sent.headers) header_dump += k + ": " + v + "\r\n";
+  boost::json::object errors;
+  std::string form;
+  boost::system::error_code ec;
+  boost::json::value body = boost::json::parse(sent.body, ec);
+  if (!ec && body.is_object()) {
+    for (const auto& kv : body.as_object()) {
+      const std::string value =
+          kv.value().is_string() ? std::string(kv.value().get_string()) : boost::json::serialize(kv.value());
+      errors[kv.key()] = boost::json::array{"The " + std::string(kv.key()) + " " + value + " is invalid."};
+      form += (form.empty() ? "" : "&") + to_url_encoded(kv.key()) + "=" + to_url_encoded(value);
+    }
+  }
+  const std::string leak_message = "The password " + password + " has appeared in a data leak.";
+  errors["password"] = boost::json::array{leak_message};
+  auto json_answer = [](int status, const boost::json::object& o, HttpHeaders extra = {}) {
+    HttpResponse r{status, {{"Content-Type", "application/json"}}, boost::json::serialize(o)};
+    for (auto& h : extra) r.headers.push_back(std::move(h));
+    return r;
+  };
+  std::vector<std::pair<std::string, HttpResponse>> out;
+  out.emplace_back("json_echo_422",
+                   json_answer(422, {{"message", leak_message},
+                                     {"errors", errors},
+                                     {"error", boost::json::object{{"code", "unprocessable_entity"},
+                                                                   {"message", leak_message}}}}));
+  const std::string as_string = "Invalid request: " + sent.body;
+  out.emplace_back(
+      "json_inside_a_string_400",
+      json_answer(400, {{"message", as_string},
+                        {"error", boost::json::object{{"code", "bad_request"}, {"message", as_string}}},
+                        {"detail", sent.body}}));
+  out.emplace_back("html_error_page_502",
+                   HttpResponse{502,
+                                {{"Content-Type", "text/html"}},
+                                "<html><head><title>502</title></head><body><h1>Bad Gateway</h1><pre>" +
+                                    to_html(header_dump + "\r\n" + sent.body) + "</pre></body></html>"});
+  const std::string reflected = "Invalid API key in header Authorization: " + auth;
+  out.emplace_back(
+      "reflected_headers_401",
+      json_answer(401,
+                  {{"message", reflected},
+                   {"error", boost::json::object{{"code", "unauthorized"}, {"message", reflected}}},
+                   {"request_headers", header_dump}},
+                  {{"X-Echo-Authorization", auth}, {"WWW-Authenticate", "Bearer realm=\"" + auth + "\""}}));
+  const std::string b64 = "request " + to_base64(sent.body) + " rejected; credentials Basic " +
+                          to_base64("user:" + auth.substr(auth.find(' ') + 1)) + " " +
+                          to_base64("x" + password);
+  out.emplace_back(
+      "base64_403",
+      json_answer(
+          403, {{"message", b64}, {"error", boost::json::object{{"code", "forbidden"}, {"message", b64}}}}));
+  const std::string url = "conflict for " + form + "&password=" + to_url_encoded(password);
+  out.emplace_back(
+      "url_encoded_409",
+      json_answer(
+          409, {{"message", url}, {"error", boost::json::object{{"code", "conflict"}, {"message", url}}}}));
+  out.emplace_back("echo_500",
+                   json_answer(500, {{"message", leak_message + " " + as_string}, {"error", leak_message}}));
+  if (success) {
+    boost::system::error_code sec;
+    boost::json::value v = boost::json::parse(success->body, sec);
+    if (!sec && v.is_object()) {
+      auto add_echo = [&](boost::json::object& o) {
+        o["echo"] = sent.body;
+        o["note"] = leak_message;
+      };
+      add_echo(v.as_object());
+      for (auto& [_, member] : v.as_object())
+        if (member.is_object()) add_echo(member.as_object());
+      HttpResponse r = *success;
+      r.body = boost::json::serialize(v);
+      r.headers.emplace_back("X-Echo-Authorization", auth);
+      out.emplace_back("success_with_echo", std::move(r));
+    }
+  }
+  return out;
 }
 
 class LambdaTest : public ::testing::Test {
@@ -597,6 +802,50 @@ inline void register_conformance_tests(const ConformanceSuite& suite_in) {
   });
 
   register_operation_tests(s, group);
+  detail::add_test(group, "leak_corpus", [s] {
+    auto adapter = s->make_adapter();
+    VendorConfig cfg = detail::config_with_key(*s);
+    PartnerSpec spec = s->sample;
+    spec.password = s->canary_password;
+    if (s->canary_overrides) spec.vendor_overrides[s->vendor]["client_secret"] = s->canary_override_secret;
+    auto enc = adapter->encode(spec, cfg);
+    if (!enc && s->canary_overrides) {  // the adapter refuses the override: go on without it
+      spec.vendor_overrides.erase(s->vendor);
+      enc = adapter->encode(spec, cfg);
+    }
+    ASSERT_TRUE(enc) << "the sample with a password does not encode: " << enc.error().message;
+    std::vector<std::string> canaries = detail::secrets(*s);
+    canaries.push_back(s->canary_password);
+    if (spec.vendor_overrides.count(s->vendor)) canaries.push_back(s->canary_override_secret);
+    // What the Client does: one scrubber per operation, applied to what it hands out.
+    const Scrubber scrubber = operation_scrubber(adapter.get(), &spec, cfg);
+    const Scrubber known(canaries);
+    auto check = [&](const std::string& where, std::string_view text) {
+      for (const auto& c : canaries)
+        EXPECT_FALSE(detail::holds_canary(text, c, known))
+            << where << " leaks a secret (" << (c == s->api_key ? "the API key" : "a canary") << ")";
+    };
+    const HttpRequest hook_view = redacted(enc->request, scrubber);
+    check("the request handed to hooks", detail::describe(hook_view));
+    for (const auto& w : enc->warnings) check("an encode warning", scrubber.scrub(w));
+    std::optional<HttpResponse> success;
+    if (!s->successes.empty()) success = s->successes.front().response;
+    const PartnerSpec& decoded_spec = s->successes.empty() ? spec : s->successes.front().spec;
+    for (const auto& [name, response] : detail::leak_corpus(enc->request, s->canary_password, success)) {
+      SCOPED_TRACE("leak_corpus/" + name);
+      DecodeContext ctx = detail::context_for(name == "success_with_echo" ? decoded_spec : spec, cfg);
+      Result<Partner> r = adapter->decode(response, ctx);
+      if (name != "success_with_echo") {
+        ASSERT_FALSE(r) << "an echoing " << response.status << " decoded as a success";
+      }
+      scrub(scrubber, r);
+      for (const auto& [where, text] : detail::result_strings(r)) check(where, text);
+      const HttpResponse hook_response = redacted(response, scrubber);
+      std::string dump = hook_response.body;
+      for (const auto& [k, v] : hook_response.headers) dump += "\n" + k + ": " + v;
+      check("the response handed to hooks", dump);
+    }
+  });
 }
 
 }  // namespace partnerkit::testing

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace partnerkit::sandbox {
@@ -56,12 +57,22 @@ class CertificateAuthority {
   // Shorthand: a leaf valid only for one DNS name (e.g. "wrong.example" for host-name tests).
   IssuedCertificate issue_for_host(const std::string& dns_name) const;
 
-  // Writes ca_cert_pem() to a file (for wrk, curl --cacert, the CLI's --ca-file). Throws on failure.
+  // Writes ca_cert_pem() to a new file (for wrk, curl --cacert, the CLI's --ca-file), as
+  // write_new_file does: never over an existing file or through a symlink. Throws on failure.
+  // The CA's private key is never written anywhere: it lives in memory only.
   void write_ca_cert(const std::string& path) const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Creates `path` with O_CREAT|O_EXCL|O_NOFOLLOW and `mode` and writes `content`: fails (throws
+// std::runtime_error) rather than overwrite an existing file or follow a symlink planted there.
+void write_new_file(const std::string& path, std::string_view content, unsigned mode = 0600);
+
+// A fresh private directory (mode 0700, mkdtemp) under the temporary directory, named
+// <prefix>XXXXXX: where the sandbox CLI puts its CA file when no --ca-out is given. Throws on failure.
+std::string make_private_dir(const std::string& prefix);
 
 }  // namespace partnerkit::sandbox

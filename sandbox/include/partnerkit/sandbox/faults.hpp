@@ -27,9 +27,14 @@ enum class FaultKind {
                     // 103 Early Hints response first (RFC 9110 §15.2: clients must skip it)
   apply_then_5xx,   // "apply-then-5xx": applies the request (stores the partner), then answers 502,
                     // 503 or 504 (uniformly), as a gateway whose backend acted but whose answer was lost
+  echo,             // "echo": a hostile vendor: answers 422 WITHOUT applying, with an error body that
+                    // echoes the request back (its body, its headers, Authorization included) in
+                    // every shape a vendor might: in the message, in errors.<field>[], as JSON inside
+                    // a string, HTML-escaped, URL-encoded and base64; and reflects Authorization in
+                    // an X-Echo-Authorization header. For leak tests: nothing may reach the user.
 };
 
-// "5xx", "reset", "apply-then-drop", "truncate", "stall", "early-hints", "apply-then-5xx"; "none".
+// "5xx", "reset", "apply-then-drop", "truncate", "stall", "early-hints", "apply-then-5xx", "echo"; "none".
 std::string_view to_string(FaultKind kind) noexcept;
 
 // Probabilities per request (each in [0, 1], their sum at most 1) and a fixed extra latency added
@@ -42,6 +47,7 @@ struct FaultSpec {
   double stall = 0;
   double early_hints = 0;
   double apply_then_5xx = 0;
+  double echo = 0;
   std::chrono::milliseconds latency{0};
 
   bool empty() const noexcept;
@@ -51,7 +57,7 @@ struct FaultSpec {
 };
 
 // Parses "5xx=0.1,reset=0.05,apply-then-drop=0.02,truncate=0.02,latency=20ms,stall=0.01,
-// early-hints=0.05,apply-then-5xx=0.02".
+// early-hints=0.05,apply-then-5xx=0.02,echo=0.1".
 // Items are comma separated `name=value`, in any order, each at most once; spaces around items
 // are ignored; "" (or only spaces) is no faults. Probabilities are decimals in [0, 1] or percents
 // ("10%"); latency is a non-negative integer with unit "ms" or "s" ("0" alone is allowed).

@@ -69,7 +69,8 @@ class Sandbox {
 
   // The CA certificate (PEM) that issued the server certificate: what a client trusts.
   const std::string& ca_pem() const noexcept;
-  // Writes ca_pem() to a file (for curl --cacert, the CLI's --ca-file). Throws on failure.
+  // Writes ca_pem() to a new file (for curl --cacert, the CLI's --ca-file) with O_EXCL|O_NOFOLLOW:
+  // an existing file or a symlink at `path` is an error, never overwritten. Throws on failure.
   void write_ca(const std::string& path) const;
 
   // The same JSON as GET /__sandbox/state (see SandboxCore::state).

@@ -1,0 +1,428 @@
+// The scrubber: every form of every secret, found in one Aho–Corasick pass.
+#include <partnerkit/secrets.hpp>
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <set>
+
+namespace partnerkit {
+namespace {
+
+constexpr char hex_upper[] = "0123456789ABCDEF";
+constexpr char hex_lower[] = "0123456789abcdef";
+constexpr char b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char b64_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+bool is_alnum(unsigned char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+bool is_token_char(unsigned char c) noexcept { return is_alnum(c) || c == '_' || c == '-'; }
+
+// JSON string escaping. php: also "/" as "\/" and every non-ASCII code point as \uXXXX (PHP's
+// json_encode default, Laravel's and so Partnero's), with upper- or lower-case hex digits.
+std::string json_escaped(std::string_view s, bool php, bool upper_hex) {
+  std::string out;
+  const char* hex = upper_hex ? hex_upper : hex_lower;
+  auto u16 = [&](unsigned v) {
+    out += "\\u";
+    for (int shift = 12; shift >= 0; shift -= 4) out.push_back(hex[(v >> shift) & 0xF]);
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      case '\b':
+        out += "\\b";
+        continue;
+      case '\f':
+        out += "\\f";
+        continue;
+      case '/':
+        out += php ? "\\/" : "/";
+        continue;
+      default:
+        break;
+    }
+    if (c < 0x20) {
+      u16(c);
+    } else if (c < 0x80 || !php) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      // Decode one UTF-8 sequence; an invalid one is kept as it is.
+      unsigned cp = 0;
+      std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+      if (len == 0 || i + len > s.size()) {
+        out.push_back(static_cast<char>(c));
+        continue;
+      }
+      cp = c & (0xFF >> (len + 1));
+      for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+      i += len - 1;
+      if (cp >= 0x10000) {
+        cp -= 0x10000;
+        u16(0xD800 + (cp >> 10));
+        u16(0xDC00 + (cp & 0x3FF));
+      } else {
+        u16(cp);
+      }
+    }
+  }
+  return out;
+}
+
+// &amp; &lt; &gt; &quot; and the apostrophe as `apos` (&#39;, &#039;, &#x27; or &apos;).
+std::string html_escaped(std::string_view s, std::string_view apos, std::string_view quot) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += quot;
+        break;
+      case '\'':
+        out += apos;
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// Percent-encoding of everything but RFC 3986's unreserved characters (and `keep`).
+std::string url_encoded(std::string_view s, bool upper_hex, bool plus_for_space, std::string_view keep = {}) {
+  std::string out;
+  const char* hex = upper_hex ? hex_upper : hex_lower;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
+        keep.find(ch) != std::string_view::npos) {
+      out.push_back(ch);
+    } else if (c == ' ' && plus_for_space) {
+      out.push_back('+');
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+std::string base64(std::string_view in, const char* alphabet) {
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 3 <= in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    out.push_back(alphabet[(v >> 6) & 63]);
+    out.push_back(alphabet[v & 63]);
+  }
+  const std::size_t rest = in.size() - i;
+  if (rest > 0) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    if (rest == 2) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    if (rest == 2) out.push_back(alphabet[(v >> 6) & 63]);
+  }
+  return out;
+}
+
+// The base64 characters that depend on the secret alone when it starts `align` bytes into a
+// 3-byte group of a longer base64 text: the first ceil(8*align/6) characters also carry the bytes
+// before it, and of the last partial group only the characters fully inside the secret count.
+std::string base64_core(std::string_view secret, int align, const char* alphabet) {
+  std::string padded(static_cast<std::size_t>(align), '\0');
+  padded.append(secret);
+  const std::size_t full = padded.size() / 3;
+  const std::size_t rest = padded.size() % 3;
+  std::string enc = base64(padded, alphabet);
+  const std::size_t keep_end = full * 4 + (rest * 8) / 6;
+  const std::size_t skip = static_cast<std::size_t>((8 * align + 5) / 6);
+  if (keep_end <= skip) return {};
+  return enc.substr(skip, keep_end - skip);
+}
+
+struct Pattern {
+  std::string text;
+  bool whole_token = false;
+};
+
+std::vector<Pattern> forms_of(const std::string& secret) {
+  std::vector<Pattern> out;
+  std::set<std::string> seen;
+  auto add = [&](std::string text, bool token) {
+    if (text.empty() || !seen.insert(text).second) return;
+    out.push_back({std::move(text), token});
+  };
+  if (secret.size() < min_secret_length) {
+    add(secret, true);
+    add(json_escaped(secret, false, false), true);
+    add(url_encoded(secret, true, false), true);
+    return out;
+  }
+  add(secret, false);
+  for (bool php : {false, true})
+    for (bool upper : {false, true}) add(json_escaped(secret, php, upper), false);
+  for (auto apos : {"&#39;", "&#039;", "&#x27;", "&apos;"})
+    for (auto quot : {"&quot;", "&#34;"}) add(html_escaped(secret, apos, quot), false);
+  for (bool upper : {true, false})
+    for (bool plus : {false, true}) {
+      add(url_encoded(secret, upper, plus), false);
+      add(url_encoded(secret, upper, plus, "!'()*"), false);  // JavaScript's encodeURIComponent
+    }
+  for (int align = 0; align < 3; ++align) {
+    std::string std_core = base64_core(secret, align, b64_std);
+    add(base64_core(secret, align, b64_url), false);
+    add(url_encoded(std_core, true, false), false);
+    add(url_encoded(std_core, false, false), false);
+    add(std::move(std_core), false);
+  }
+  return out;
+}
+
+}  // namespace
+
+// A dense Aho–Corasick automaton over the bytes that occur in some pattern (every other byte is
+// class 0 and leads back to the root). One transition table, built in place: the trie first, then
+// each missing transition filled from the failure state's row in breadth-first order.
+struct Scrubber::Automaton {
+  std::array<std::uint16_t, 256> byte_class{};
+  std::size_t classes = 1;
+  std::vector<std::uint32_t> next;        // state * classes + class -> state
+  std::vector<std::uint32_t> free_len;    // longest non-token pattern ending at the state (0: none)
+  std::vector<std::uint32_t> token_len;   // a whole-token pattern ending exactly here (0: none)
+  std::vector<std::uint32_t> token_link;  // nearest proper suffix state with token_len (0: none)
+  std::vector<std::uint32_t> depth;       // how many bytes of a pattern the state has matched
+  std::set<std::string> secrets;          // what it was built from (to skip them when extending)
+  std::size_t patterns = 0;
+
+  explicit Automaton(const std::vector<Pattern>& pats) {
+    patterns = pats.size();
+    std::size_t total = 1;
+    for (const auto& p : pats) {
+      total += p.text.size();
+      for (unsigned char c : p.text)
+        if (byte_class[c] == 0) byte_class[c] = static_cast<std::uint16_t>(classes++);
+    }
+    next.reserve(total * classes);
+    free_len.reserve(total);
+    token_len.reserve(total);
+    auto new_state = [&](std::uint32_t d) {
+      next.resize(next.size() + classes, 0);
+      free_len.push_back(0);
+      token_len.push_back(0);
+      depth.push_back(d);
+      return static_cast<std::uint32_t>(free_len.size() - 1);
+    };
+    new_state(0);
+    for (const auto& p : pats) {
+      std::uint32_t s = 0;
+      for (unsigned char c : p.text) {
+        const std::size_t slot = s * classes + byte_class[c];
+        if (next[slot] == 0) {
+          const std::uint32_t created = new_state(depth[s] + 1);
+          next[slot] = created;
+        }
+        s = next[slot];
+      }
+      auto len = static_cast<std::uint32_t>(p.text.size());
+      if (p.whole_token)
+        token_len[s] = std::max(token_len[s], len);
+      else
+        free_len[s] = std::max(free_len[s], len);
+    }
+    const std::size_t n = free_len.size();
+    token_link.assign(n, 0);
+    std::vector<std::uint32_t> fail(n, 0);
+    std::vector<std::uint32_t> queue;
+    queue.reserve(n);
+    for (std::size_t c = 1; c < classes; ++c)
+      if (next[c]) queue.push_back(next[c]);  // depth 1: fail to the root
+    for (std::size_t head = 0; head < queue.size(); ++head) {
+      const std::uint32_t s = queue[head];
+      const std::uint32_t f = fail[s];
+      free_len[s] = std::max(free_len[s], free_len[f]);
+      token_link[s] = token_len[f] ? f : token_link[f];
+      std::uint32_t* row = &next[s * classes];
+      const std::uint32_t* frow = &next[f * classes];
+      for (std::size_t c = 1; c < classes; ++c) {
+        if (row[c]) {
+          fail[row[c]] = s == 0 ? 0 : frow[c];
+          queue.push_back(row[c]);
+        } else {
+          row[c] = frow[c];
+        }
+      }
+    }
+  }
+
+  // Calls found(begin, end) for every match, in order of `end`. A text that ENDS with the first
+  // min_secret_length bytes or more of a form (a message or body cut at a size cap in the middle of
+  // a secret) counts as a match of that tail: a cut secret is still a secret.
+  template <class F>
+  void scan(std::string_view text, F&& found) const {
+    std::uint32_t s = 0;
+    const std::size_t size = text.size();
+    for (std::size_t i = 0; i < size; ++i) {
+      s = next[s * classes + byte_class[static_cast<unsigned char>(text[i])]];
+      if (free_len[s]) found(i + 1 - free_len[s], i + 1);
+      for (std::uint32_t t = token_len[s] ? s : token_link[s]; t; t = token_link[t]) {
+        const std::size_t begin = i + 1 - token_len[t];
+        const bool left = begin == 0 || !is_token_char(static_cast<unsigned char>(text[begin - 1]));
+        const bool right = i + 1 == size || !is_token_char(static_cast<unsigned char>(text[i + 1]));
+        if (left && right) found(begin, i + 1);
+      }
+    }
+    if (depth[s] >= min_secret_length) found(size - depth[s], size);
+  }
+};
+
+Scrubber::Scrubber() = default;
+Scrubber::~Scrubber() = default;
+
+Scrubber::Scrubber(const std::vector<std::string>& secrets) : Scrubber(secrets, Scrubber()) {}
+
+Scrubber::Scrubber(const std::vector<std::string>& secrets, const Scrubber& base)
+    : automata_(base.automata_) {
+  std::set<std::string> unique;
+  for (const auto& s : secrets) {
+    if (s.empty() || s == redacted_text) continue;
+    bool known = false;
+    for (const auto& a : automata_) known = known || a->secrets.count(s) != 0;
+    if (!known) unique.insert(s);
+  }
+  if (unique.empty()) return;
+  std::vector<Pattern> patterns;
+  for (const auto& s : unique)
+    for (auto& p : forms_of(s)) patterns.push_back(std::move(p));
+  auto a = std::make_shared<Automaton>(patterns);
+  a->secrets = std::move(unique);
+  automata_.push_back(std::move(a));
+}
+
+bool Scrubber::empty() const noexcept { return automata_.empty(); }
+std::size_t Scrubber::secret_count() const noexcept {
+  std::size_t n = 0;
+  for (const auto& a : automata_) n += a->secrets.size();
+  return n;
+}
+std::size_t Scrubber::pattern_count() const noexcept {
+  std::size_t n = 0;
+  for (const auto& a : automata_) n += a->patterns;
+  return n;
+}
+
+bool Scrubber::leaks(std::string_view text) const {
+  bool any = false;
+  for (const auto& a : automata_) {
+    a->scan(text, [&](std::size_t, std::size_t) { any = true; });
+    if (any) return true;
+  }
+  return false;
+}
+
+std::string Scrubber::scrub(std::string_view text) const {
+  std::string out(text);
+  scrub_in_place(out);
+  return out;
+}
+
+void Scrubber::scrub_in_place(std::string& text) const {
+  for (const auto& a : automata_) scrub_with(*a, text);
+}
+
+void Scrubber::scrub_with(const Automaton& automaton, std::string& text) {
+  if (text.empty()) return;
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
+  automaton.scan(text, [&](std::size_t b, std::size_t e) { spans.emplace_back(b, e); });
+  if (spans.empty()) return;
+  std::sort(spans.begin(), spans.end());
+  std::string out;
+  out.reserve(text.size());
+  std::size_t pos = 0;
+  std::size_t i = 0;
+  while (i < spans.size()) {
+    std::size_t b = spans[i].first, e = spans[i].second;
+    for (++i; i < spans.size() && spans[i].first <= e; ++i) e = std::max(e, spans[i].second);
+    if (b < pos) b = pos;
+    out.append(text, pos, b - pos);
+    out.append(redacted_text);
+    pos = e;
+  }
+  out.append(text, pos, std::string::npos);
+  text = std::move(out);
+}
+
+namespace {
+
+void scrub_json(const Scrubber& s, boost::json::value& v, int depth) {
+  if (depth > 128) return;
+  switch (v.kind()) {
+    case boost::json::kind::string: {
+      auto& str = v.get_string();
+      if (s.leaks(str)) str = s.scrub(str);
+      break;
+    }
+    case boost::json::kind::int64:
+    case boost::json::kind::uint64:
+    case boost::json::kind::double_:
+      if (s.leaks(boost::json::serialize(v))) v = redacted_text;
+      break;
+    case boost::json::kind::array:
+      for (auto& e : v.get_array()) scrub_json(s, e, depth + 1);
+      break;
+    case boost::json::kind::object: {
+      auto& o = v.get_object();
+      bool key_leaks = false;
+      for (auto& kv : o) {
+        if (s.leaks(kv.key())) key_leaks = true;
+        scrub_json(s, kv.value(), depth + 1);
+      }
+      if (key_leaks) {
+        boost::json::object rebuilt;
+        for (auto& kv : o) rebuilt[s.scrub(kv.key())] = std::move(kv.value());
+        o = std::move(rebuilt);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+void Scrubber::scrub_in_place(boost::json::value& v) const {
+  if (!automata_.empty()) scrub_json(*this, v, 0);
+}
+
+}  // namespace partnerkit
