@@ -4,6 +4,8 @@
 #include "common.hpp"
 #include "json_writer.hpp"
 
+#include <unordered_set>
+
 namespace partnerkit {
 namespace {
 
@@ -269,6 +271,11 @@ Result<Partner> PartneroAdapter::decode(const HttpResponse& response, const Deco
     return protocol_error(response, "partnero: the partner has no string \"email\"");
   }
 
+  // An answer about another partner (a proxy or cache mixing answers up) is never taken for ours.
+  if (context.spec && !same_email(context.spec->email, p.email))
+    return protocol_error(response, "partnero: the partner returned has another email than the one sent",
+                          "email");
+
   const auto* first = string_member(*data, "name");
   const auto* last = string_member(*data, "surname");
   if (first) p.name = std::string(*first);
@@ -292,10 +299,10 @@ Result<Partner> PartneroAdapter::decode(const HttpResponse& response, const Deco
     p.warnings.push_back("partnero: the partner has no status");
   }
 
+  // De-duplicated through a hash set: linear in the number of links (a 1 MiB answer holds ~100,000).
+  std::unordered_set<std::string_view> seen;
   const auto add_link = [&](std::string_view url) {
-    if (url.empty()) return;
-    for (const auto& l : p.links)
-      if (l.url == url) return;
+    if (url.empty() || !seen.insert(url).second) return;
     ReferralLink link;
     link.url = std::string(url);
     p.links.push_back(std::move(link));
