@@ -47,6 +47,10 @@ struct BatchOptions {
   std::string journal_path;          // empty: no journal
   std::function<void(const BatchResult&)> on_result;
   std::function<void(const BatchProgress&)> on_progress;
+  // With a journal: each item's `started` record is fdatasync'ed before its request is sent (one
+  // sync covers every item started meanwhile). False: flushed to the OS only (a killed process
+  // loses nothing; a machine crash may lose the last records).
+  bool journal_sync = true;
 };
 
 struct BatchSummary {
@@ -62,8 +66,10 @@ struct BatchSummary {
   std::chrono::duration<double> elapsed{0};
   std::chrono::microseconds p50_latency{0};
   std::chrono::microseconds p99_latency{0};
-  bool cancelled = false;      // stopped early: items not started were left for a resume
-  std::optional<Error> fatal;  // the batch could not run or read on (bad journal, unreadable input)
+  bool cancelled = false;             // stopped early: items not started were left for a resume
+  std::optional<Error> fatal;         // the batch could not run or read on (bad journal, unreadable input)
+  std::vector<std::string> warnings;  // e.g. damaged journal lines that were skipped
+  std::size_t journal_syncs = 0;      // fdatasync calls made for started records (group commit)
 };
 
 namespace detail {
