@@ -15,6 +15,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <atomic>
 #include <charconv>
 #include <mutex>
 #include <random>
@@ -96,21 +97,8 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
                   : std::nullopt) {}
 
   void start() {
-    asio::post(strand_, [self = shared_from_this()] { self->begin(); });
-  }
-
-  // From any thread: ends the op with `code` (cancelled, or timeout for the call deadline).
-  void cancel(errc code) {
-    asio::post(strand_, [self = shared_from_this(), code] { self->stop_with(code); });
-  }
-
- private:
-  void begin() {
-    {
-      std::lock_guard lock(state_->mutex);
-      if (state_->closed) return finish(Error::make(errc::cancelled, "the client was destroyed"));
-      state_->live.emplace(this, weak_from_this());
-    }
+    // The slot is connected now, in the initiating call: a cancellation emitted right after
+    // async_provision returns (before begin() runs on the strand) reaches the op and is not lost.
     auto slot = asio::get_associated_cancellation_slot(handler_);
     if (slot.is_connected()) {
       slot.assign([weak = weak_from_this()](asio::cancellation_type type) {
@@ -119,7 +107,51 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
           if (auto self = weak.lock()) self->cancel(errc::cancelled);
       });
     }
+    asio::post(strand_, [self = shared_from_this()] { self->guarded([&] { self->begin(); }); });
+  }
 
+  // From any thread: ends the op with `code` (cancelled, or timeout for the call deadline).
+  void cancel(errc code) {
+    if (code == errc::cancelled) cancel_requested_ = true;  // seen by begin()/send() before the post runs
+    asio::post(strand_, [self = shared_from_this(), code] { self->guarded([&] { self->stop_with(code); }); });
+  }
+
+ private:
+  // Nothing escapes: an exception from an adapter or plugin (encode, decode, capabilities), a hook,
+  // the transport or this op itself ends the op with errc::internal, never the process.
+  template <class F>
+  void guarded(F&& f) noexcept {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      fail_internal(e.what());
+    } catch (...) {
+      fail_internal("an exception that is not a std::exception");
+    }
+  }
+
+  void fail_internal(std::string_view what) noexcept {
+    try {
+      in_flight_ = false;  // a transport that threw from async_send will not complete
+      Error err = Error::make(errc::internal, "internal error while provisioning on " + vendor_ + ": " +
+                                                  std::string(what.substr(0, 512)));
+      err.attempts = attempt_;
+      err.http_status = answered_status_;
+      if (maybe_applied_) err.message += "; an attempt may have been applied by the vendor";
+      finish(std::move(err));
+    } catch (...) {
+      // Out of memory while reporting: nothing more can be done without terminating.
+    }
+  }
+
+  void begin() {
+    if (done_) return;  // cancelled before it began
+    if (cancel_requested_) return stop_with(errc::cancelled);
+    {
+      std::lock_guard lock(state_->mutex);
+      if (state_->closed) return finish(Error::make(errc::cancelled, "the client was destroyed"));
+      state_->live.emplace(this, weak_from_this());
+    }
     adapter_ = state_->registry->find(vendor_);
     if (!adapter_)
       return finish(Error::make(errc::invalid_input, "no adapter is registered for vendor '" + vendor_ + "'",
@@ -163,7 +195,7 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
     if (state_->options.call_timeout.count() > 0) {
       deadline_timer_.expires_after(state_->options.call_timeout);
       deadline_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-        if (!ec) self->stop_with(errc::timeout);
+        if (!ec) self->guarded([&] { self->stop_with(errc::timeout); });
       });
     }
     next_attempt();
@@ -180,8 +212,10 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
       timer_.expires_at(slot.send_at);
       timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (self->done_) return;
-        if (ec) return self->stop_with(self->stop_code_);
-        self->next_attempt();
+        self->guarded([&] {
+          if (ec) return self->stop_with(self->stop_code_);
+          self->next_attempt();
+        });
       });
       return;
     }
@@ -193,8 +227,10 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (self->done_) return;
       self->pacing_wait_ = false;
-      if (ec) return self->stop_with(self->stop_code_);
-      self->send();
+      self->guarded([&] {
+        if (ec) return self->stop_with(self->stop_code_);
+        self->send();
+      });
     });
   }
 
@@ -212,6 +248,7 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
   }
 
   void send() {
+    if (cancel_requested_ && !stopping_) return stop_with(errc::cancelled);
     if (stopping_) return stop_with(stop_code_);
     steady::duration hold;
     {
@@ -222,8 +259,10 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
     timer_.expires_after(hold);
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (self->done_) return;
-      if (ec) return self->stop_with(self->stop_code_);
-      self->transmit();
+      self->guarded([&] {
+        if (ec) return self->stop_with(self->stop_code_);
+        self->transmit();
+      });
     });
   }
 
@@ -243,7 +282,7 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
                               transport_cancel_.slot(),
                               asio::bind_executor(strand_, [self = shared_from_this()](
                                                                boost::system::error_code ec, SendResult r) {
-                                self->on_sent(ec, std::move(r));
+                                self->guarded([&] { self->on_sent(ec, std::move(r)); });
                               })));
   }
 
@@ -261,6 +300,7 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
       if (policy::may_have_been_applied(err, r.request_written)) maybe_applied_ = true;
       result = std::move(err);
     } else {
+      answered_status_ = r.response.status;
       if (state_->options.hooks.after_response)
         state_->options.hooks.after_response(
             redacted_, state_->options.hooks.unsafe_raw_bytes ? r.response : redacted(r.response, scrubber_),
@@ -271,7 +311,11 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
       context.sent_at = sent_at_;
       context.clock_skew = state_->options.clock_skew;
       result = adapter_->decode(r.response, context);
+      // A 5xx, a 2xx this decoder rejects, ...: any answer that does not prove the request was not
+      // applied (only a 4xx does) lets a later "already exists" mean our own earlier attempt.
+      if (!result && policy::may_have_been_applied(result.error(), true)) maybe_applied_ = true;
       learn_rate_limit(r.response, result, now);
+      answered_status_.reset();
     }
 
     if (result) {
@@ -302,8 +346,10 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
     timer_.expires_after(decision.delay);
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (self->done_) return;
-      if (ec) return self->stop_with(self->stop_code_);
-      self->next_attempt();
+      self->guarded([&] {
+        if (ec) return self->stop_with(self->stop_code_);
+        self->next_attempt();
+      });
     });
   }
 
@@ -404,12 +450,14 @@ class ProvisionOp : public std::enable_shared_from_this<ProvisionOp> {
   std::optional<Error> last_error_;
 
   int attempt_ = 0;
+  std::optional<int> answered_status_;  // while an answer is being decoded: for an internal error
   std::chrono::system_clock::time_point sent_at_;
   steady::time_point sent_steady_;
   bool in_flight_ = false;
   bool stopping_ = false;
   errc stop_code_ = errc::cancelled;
   bool done_ = false;
+  std::atomic<bool> cancel_requested_{false};  // set from any thread by cancel()
 };
 
 }  // namespace
