@@ -109,6 +109,7 @@ class Journal {
   struct IndexMap {
     std::vector<T> dense;
     std::unordered_map<std::size_t, T> sparse;
+    std::size_t inserted = 0;
     const T* get(std::size_t i) const;
     T& at(std::size_t i);
   };

@@ -22,8 +22,9 @@ constexpr std::string_view header_line = "{\"partnerkit_journal\":1}\n";
 constexpr std::size_t max_line_bytes = 64 * 1024;
 // Warnings kept about skipped lines; the rest are counted.
 constexpr std::size_t max_warnings = 10;
-// The dense table grows to twice its size plus this much at a time; an index beyond is an outlier.
-constexpr std::size_t dense_slack = std::size_t{1} << 20;
+// The dense table of an index map covers at most this many more slots than twice the records put in
+// it; an index beyond is an outlier, kept in the side table.
+constexpr std::size_t dense_slack = 1024;
 
 std::string_view state_name(Journal::State s) {
   switch (s) {
@@ -149,9 +150,13 @@ template <class T>
 T& Journal::IndexMap<T>::at(std::size_t i) {
   if (!sparse.empty())
     if (auto it = sparse.find(i); it != sparse.end()) return it->second;
+  // The dense table grows only in step with what was put in it: memory stays proportional to the
+  // records, whatever indexes a (damaged) file names; the rare index beyond goes to the side table.
+  const std::size_t limit = dense_slack + 2 * inserted;
+  ++inserted;
   if (i < dense.size()) return dense[i];
-  if (i - dense.size() < dense.size() + dense_slack) {
-    dense.resize(std::max(i + 1, std::min(2 * dense.size(), dense.size() + dense_slack)));
+  if (i < limit) {
+    dense.resize(std::max(i + 1, std::min(2 * dense.size() + 16, limit)));
     return dense[i];
   }
   return sparse[i];
