@@ -4,8 +4,11 @@
   a. throughput: no faults, no limit, 64 in flight          -> items/s, peak RSS of the CLI
   b. 2,000 items under a 200 req/s limit (sandbox and client) -> wall time vs the ideal 10 s, share of 429s
   c. 100,000 items streamed (and 10,000 for comparison)       -> peak RSS, which must not grow with the count
+  d. the journal's cost: a's run without a journal, with one synced (fdatasync per group of started
+     records, the default) and with one flushed to the OS only (--no-journal-sync); --journal-dir
+     picks the file system (a tmpfs makes syncs free: measure on a disk)
 
-  scripts/bench_batch.py --cli build/tools/partnerkit [--only a,b,c]
+  scripts/bench_batch.py --cli build/tools/partnerkit [--only a,b,c,d] [--journal-dir DIR]
 """
 import argparse, json, os, signal, ssl, subprocess, sys, tempfile, time, urllib.request
 
@@ -55,6 +58,8 @@ def main():
     ap.add_argument("--cli", required=True)
     ap.add_argument("--only", default="a,b,c")
     ap.add_argument("--items-a", type=int, default=20000)
+    ap.add_argument("--items-d", type=int, default=10000)
+    ap.add_argument("--journal-dir", default=None)
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="partnerkit-bench-")
     only = set(args.only.split(","))
@@ -101,6 +106,25 @@ def main():
             out[n] = rss
             print(f"c. {n} items streamed: {wall:.1f} s, peak RSS {rss:.1f} MiB", flush=True)
         results["c"] = {"peak_rss_mib_10k": round(out[10000], 1), "peak_rss_mib_100k": round(out[100000], 1)}
+    if "d" in only:
+        items = os.path.join(work, "d.jsonl")
+        write_items(items, args.items_d)
+        jdir = tempfile.mkdtemp(prefix="partnerkit-bench-journal-", dir=args.journal_dir)
+        out = {}
+        for name, extra in (("none", []), ("synced", ["--journal"]), ("os_only", ["--journal", "--no-journal-sync"])):
+            args_d = ["--concurrency", "64", "--rate", "0"]
+            if extra:
+                journal = os.path.join(jdir, f"{name}.jsonl")
+                args_d += ["--journal", journal] + extra[1:]
+            sb = Sandbox(args.cli, work, threads=1)
+            try:
+                wall, rss = run_cli(args.cli, sb, items, args_d)
+            finally:
+                sb.close()
+            out[name] = round(args.items_d / wall)
+            print(f"d. journal {name}: {args.items_d} items in {wall:.2f} s = {args.items_d / wall:.0f} items/s",
+                  flush=True)
+        results["d"] = {"items_per_s": out, "journal_dir": jdir}
     print(json.dumps(results))
 
 

@@ -286,7 +286,8 @@ int run_guarded(std::string_view command, int (*body)(Args), Args args) {
     std::cout.flush();
     if (!std::cout) {
       std::cerr << "partnerkit " << command << ": cannot write to standard output\n";
-      return exit_usage;
+      // A command that already failed (provision stopped on a closed pipe: 1) keeps its status.
+      return status == exit_ok ? exit_usage : status;
     }
     return status;
   } catch (const UsageError& e) {

@@ -1,6 +1,7 @@
 // partnerkit: render, validate (and, as they land, provision, sandbox, vendors) — see DESIGN.md.
 #include "cli.hpp"
 
+#include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ void print_usage(std::ostream& os) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed pipe (`partnerkit provision ... | head`) is a failed write the commands report, with
+  // the summary on stderr and an exit status, never a silent death by SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   std::ios::sync_with_stdio(false);
   std::vector<std::string> all(argv + 1, argv + argc);
   // --plugin PATH (repeatable) works with every command: taken out here, loaded with the registry.

@@ -78,7 +78,8 @@ constexpr std::string_view update_help =
     "\n"
     "Options:\n"
     "  --journal FILE         resumable: run again with the same FILE to skip the rows done (a journal\n"
-    "                         of another command is refused)\n"
+    "                         of another command is refused; locked, each row's start synced to disk)\n"
+    "  --no-journal-sync      flush journal records to the OS only (not synced to the disk)\n"
     "  --strict               fail rows that change a field the vendor cannot "
     "update\n" PARTNERKIT_CLI_COMMON_OPTIONS_HELP "\n" PARTNERKIT_CLI_OUTPUT_HELP;
 
@@ -94,8 +95,9 @@ constexpr std::string_view deactivate_help =
     "  --permanent            the vendor's irreversible form where it has one (e.g. Dub's ban)\n"
     "  --reason TEXT          passed where the vendor takes a reason (e.g. Dub's ban reason)\n"
     "  --journal FILE         resumable: run again with the same FILE to skip the rows done (a journal\n"
-    "                         of another command is refused)\n" PARTNERKIT_CLI_COMMON_OPTIONS_HELP
-    "\n" PARTNERKIT_CLI_OUTPUT_HELP;
+    "                         of another command is refused; locked, each row's start synced to disk)\n"
+    "  --no-journal-sync      flush journal records to the OS only (not synced to the "
+    "disk)\n" PARTNERKIT_CLI_COMMON_OPTIONS_HELP "\n" PARTNERKIT_CLI_OUTPUT_HELP;
 
 std::vector<OptionSpec> options_with(std::initializer_list<OptionSpec> more) {
   auto out = common_batch_options();
@@ -314,7 +316,7 @@ int run_get(Args args) {
 
 // ---- update ----
 int run_update(Args args) {
-  static const auto options = options_with({{"--journal", true}});
+  static const auto options = options_with({{"--journal", true}, {"--no-journal-sync", false}});
   BatchCommand command;
   command.name = "update";
   command.options = options;
@@ -337,7 +339,8 @@ int run_update(Args args) {
 
 // ---- deactivate ----
 int run_deactivate(Args args) {
-  static const auto options = options_with({{"--journal", true}, {"--permanent", false}, {"--reason", true}});
+  static const auto options = options_with(
+      {{"--journal", true}, {"--no-journal-sync", false}, {"--permanent", false}, {"--reason", true}});
   BatchCommand command;
   command.name = "deactivate";
   command.options = options;

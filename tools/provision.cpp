@@ -17,10 +17,16 @@
 
 #include <unistd.h>
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iomanip>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 namespace partnerkit::cli {
 namespace {
@@ -49,7 +55,11 @@ constexpr std::string_view provision_help =
     "                         X-RateLimit-Limit, else the adapter's declared one probed upward;\n"
     "                         unlimited with --sandbox. The summary says which rate was used and why\n"
     "  --journal FILE         append-only journal: run again with the same FILE to resume; finished\n"
-    "                         items are skipped, interrupted ones reconciled, never created twice\n"
+    "                         items are skipped, interrupted ones reconciled, never created twice;\n"
+    "                         locked (one run at a time); each item's start is synced to the disk\n"
+    "                         before its request (grouped); an existing non-journal file is refused\n"
+    "  --no-journal-sync      flush journal records to the OS only (survives a killed process, not a\n"
+    "                         machine crash)\n"
     "  --reconcile MODE       lookup (default) or duplicate: how a create that may have been applied\n"
     "                         (an answer lost, a journaled item not finished) is settled before it\n"
     "                         is sent again. lookup asks the vendor (by external_id, then email) and\n"
@@ -78,22 +88,68 @@ constexpr std::string_view provision_help =
     "unreadable input.\n";
 
 constexpr OptionSpec provision_options[] = {
-    {"--vendor", true, true},   {"--input", true},           {"--format", true},
-    {"--concurrency", true},    {"--rate", true, true},      {"--journal", true},
-    {"--base-url", true, true}, {"--ca-file", true},         {"--settings", true},
-    {"--sandbox", false},       {"--sandbox-faults", true},  {"--strict", false},
-    {"--timeout", true},        {"--request-timeout", true}, {"--max-attempts", true},
-    {"--progress", true},       {"--reconcile", true},       {"--derive-external-id", false},
-    {"--id-namespace", true},
+    {"--vendor", true, true},   {"--input", true},
+    {"--format", true},         {"--concurrency", true},
+    {"--rate", true, true},     {"--journal", true},
+    {"--base-url", true, true}, {"--ca-file", true},
+    {"--settings", true},       {"--sandbox", false},
+    {"--sandbox-faults", true}, {"--strict", false},
+    {"--timeout", true},        {"--request-timeout", true},
+    {"--max-attempts", true},   {"--progress", true},
+    {"--reconcile", true},      {"--derive-external-id", false},
+    {"--id-namespace", true},   {"--no-journal-sync", false},
 };
 
-double parse_number(const std::string& option, const std::string& text, double min) {
+// A number in [min, max] (an integer when asked): NaN, infinities, out-of-range and trailing text are
+// usage errors, so no value reaches a conversion that would be undefined behaviour.
+double parse_number(const std::string& option, const std::string& text, double min, double max,
+                    bool integer = false) {
   double v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < min)
-    throw UsageError(option + " " + text +
-                     ": expected a number >= " + std::to_string(static_cast<long long>(min)));
+  const bool ok = ec == std::errc() && end == text.data() + text.size() && std::isfinite(v) && v >= min &&
+                  v <= max && (!integer || v == std::floor(v));
+  if (!ok) {
+    std::ostringstream range;
+    range << std::setprecision(15) << (integer ? "an integer" : "a number") << " from " << min << " to "
+          << max;
+    throw UsageError(option + " " + text + ": expected " + range.str());
+  }
   return v;
+}
+
+// Seconds as milliseconds, at least 1 ms.
+std::chrono::milliseconds parse_seconds(const std::string& option, const std::string& text) {
+  constexpr double max_seconds = 365.0 * 24 * 3600;  // a year: far past any sensible deadline
+  const double s = parse_number(option, text, 0.001, max_seconds);
+  return std::chrono::milliseconds(std::max<long long>(1, std::llround(s * 1000)));
+}
+
+// HTTPS_PROXY / https_proxy (what the transport reads) with a port that is not 1..65535 is a usage
+// error here, before anything is sent.
+void check_proxy_environment() {
+  for (const char* name : {"HTTPS_PROXY", "https_proxy"}) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) continue;
+    std::string_view url(v);
+    if (auto scheme = url.find("://"); scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
+    url = url.substr(0, url.find_first_of("/?#"));
+    if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
+    std::string_view port;
+    if (url.starts_with("[")) {  // [v6]:port
+      const auto close = url.find(']');
+      if (close != std::string_view::npos && close + 1 < url.size() && url[close + 1] == ':')
+        port = url.substr(close + 2);
+    } else if (auto colon = url.rfind(':'); colon != std::string_view::npos) {
+      port = url.substr(colon + 1);
+    }
+    if (port.empty()) return;  // the first one set is the one used
+    unsigned long n = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+    if (ec != std::errc() || end != port.data() + port.size() || n < 1 || n > 65535)
+      throw UsageError(std::string(name) + ": the proxy port '" + std::string(port.substr(0, 32)) +
+                       "' is not a port number (1 to 65535)");
+    return;
+  }
 }
 
 boost::json::object result_line(const BatchResult& r) {
@@ -204,6 +260,8 @@ void print_summary(const BatchSummary& s, const VendorTally& tally) {
       << static_cast<long long>(s.requests / secs) << " requests/s\n";
   err << "  latency p50 " << s.p50_latency.count() / 1000.0 << " ms, p99 " << s.p99_latency.count() / 1000.0
       << " ms\n";
+  for (const auto& w : s.warnings) err << "  warning: " << w << "\n";
+  if (s.journal_syncs) err << "  journal: " << s.journal_syncs << " syncs\n";
   if (s.cancelled) err << "  interrupted: run again with the same --journal to finish\n";
   if (s.fatal) err << "  stopped: " << cli_scrubbed(s.fatal->message) << "\n";
 }
@@ -234,8 +292,8 @@ void print_pacing(const std::vector<PacingReport>& reports) {
 std::vector<OptionSpec> common_batch_options() {
   std::vector<OptionSpec> out;
   for (const auto& o : provision_options)
-    if (o.name != "--journal" && o.name != "--reconcile" && o.name != "--derive-external-id" &&
-        o.name != "--id-namespace")
+    if (o.name != "--journal" && o.name != "--no-journal-sync" && o.name != "--reconcile" &&
+        o.name != "--derive-external-id" && o.name != "--id-namespace")
       out.push_back(o);
   return out;
 }
@@ -252,8 +310,8 @@ int run_batch(Args args, const BatchCommand& command) {
   auto reg = registry();
   auto vendors = setup_vendors(*reg, va);
 
-  const std::size_t concurrency =
-      static_cast<std::size_t>(parse_number("--concurrency", p.value("--concurrency").value_or("8"), 1));
+  const std::size_t concurrency = static_cast<std::size_t>(
+      parse_number("--concurrency", p.value("--concurrency").value_or("8"), 1, 100000, true));
   // --rate R for every vendor, --rate V=R for one; the last one given for a vendor wins.
   std::optional<RateLimit> rate;
   std::map<std::string, RateLimit, std::less<>> vendor_rates;
@@ -273,9 +331,10 @@ int run_batch(Args args, const BatchCommand& command) {
     else
       vendor_rates[std::string(vendor)] = *limit;
   }
-  const double timeout_s = parse_number("--timeout", p.value("--timeout").value_or("120"), 0.001);
-  const int max_attempts =
-      static_cast<int>(parse_number("--max-attempts", p.value("--max-attempts").value_or("5"), 1));
+  const auto timeout = parse_seconds("--timeout", p.value("--timeout").value_or("120"));
+  const int max_attempts = static_cast<int>(
+      parse_number("--max-attempts", p.value("--max-attempts").value_or("5"), 1, 1000, true));
+  check_proxy_environment();
   const std::string progress_mode = p.value("--progress").value_or("auto");
   if (progress_mode != "auto" && progress_mode != "always" && progress_mode != "never")
     throw UsageError("--progress " + progress_mode + ": expected auto, always or never");
@@ -292,9 +351,7 @@ int run_batch(Args args, const BatchCommand& command) {
   std::unique_ptr<sandbox::Sandbox> sim;
   TransportOptions topts;
   if (auto ca = p.value("--ca-file")) topts.ca_file = *ca;
-  if (auto rt = p.value("--request-timeout"))
-    topts.request_timeout = std::chrono::milliseconds(
-        static_cast<long long>(parse_number("--request-timeout", *rt, 0.001) * 1000));
+  if (auto rt = p.value("--request-timeout")) topts.request_timeout = parse_seconds("--request-timeout", *rt);
   if (use_sandbox) {
     sandbox::SandboxOptions so;
     for (const auto& plugin : loaded_plugins())
@@ -316,7 +373,7 @@ int run_batch(Args args, const BatchCommand& command) {
 
   ClientOptions copts;
   copts.retry.max_attempts = max_attempts;
-  copts.retry.max_elapsed = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
+  copts.retry.max_elapsed = timeout;
   copts.call_timeout = copts.retry.max_elapsed;
   for (auto& v : vendors) {
     VendorOptions vo;
@@ -356,24 +413,39 @@ int run_batch(Args args, const BatchCommand& command) {
   for (auto& v : vendors) bo.vendors.push_back(v.name);
   bo.concurrency = concurrency;
   bo.journal_path = p.value("--journal").value_or("");
+  bo.journal_sync = !p.has("--no-journal-sync");
   if (command.configure) command.configure(p, bo);
   ProgressBar bar(progress);
   BatchProgress last_progress;
   VendorTally tally;
-  bo.on_result = [&tally, &command](const BatchResult& r) {
+  // A reader that went away (`provision ... | head`): SIGPIPE is ignored (main), the write fails, and
+  // the batch stops like on SIGINT: items in flight finish and are journaled, the summary still goes
+  // to stderr, and the exit status is 1 (interrupted).
+  asio::cancellation_signal stop;
+  bool stdout_closed = false;
+  std::size_t printed = 0;
+  bo.on_result = [&](const BatchResult& r) {
     tally.add(r);
+    if (stdout_closed) return;
     auto line = result_line(r);
     if (command.print_status)
       line["status"] =
           r.result ? boost::json::value(to_string(r.result->status)) : boost::json::value(nullptr);
     print_line(line);
+    if (std::cout) {
+      ++printed;
+      return;
+    }
+    stdout_closed = true;
+    std::cerr << "\npartnerkit " << command.name << ": cannot write to standard output ("
+              << std::strerror(errno) << "): stopping; requests in flight finish\n";
+    stop.emit(asio::cancellation_type::terminal);
   };
   bo.on_progress = [&](const BatchProgress& pr) {
     last_progress = pr;
     bar.update(pr);
   };
 
-  asio::cancellation_signal stop;
   asio::signal_set signals(io, SIGINT, SIGTERM);
   int interrupts = 0;
   std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int) {
@@ -402,6 +474,12 @@ int run_batch(Args args, const BatchCommand& command) {
   if (reader.error() && !summary->fatal) summary->fatal = *reader.error();
   print_summary(*summary, tally);
   print_pacing(client.pacing());
+  if (stdout_closed) {
+    std::cerr << "  standard output was closed after " << printed
+              << " result lines; the other results were not printed"
+              << (bo.journal_path.empty() ? "\n" : " (run again with the same --journal to finish)\n");
+    return exit_failed;
+  }
   if (summary->fatal) return exit_usage;
   return summary->failed == 0 && !summary->cancelled ? exit_ok : exit_failed;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -77,7 +78,8 @@ int run_sandbox(Args args) {
   }
   if (auto v = p.value("--rate-limit")) {
     const double r = parse_number<double>("--rate-limit", *v);
-    if (!(r >= 0)) throw UsageError("--rate-limit " + *v + ": expected a non-negative number");
+    if (!(r >= 0) || !std::isfinite(r) || r > 1e9)
+      throw UsageError("--rate-limit " + *v + ": expected a number from 0 to 1000000000");
     options.config.rate_limit.requests_per_second = r;
   }
   if (auto v = p.value("--faults")) {

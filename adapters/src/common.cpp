@@ -236,6 +236,15 @@ bool icontains(std::string_view haystack, std::string_view needle) noexcept {
   return false;
 }
 
+bool same_email(std::string_view sent, std::string_view answered) noexcept {
+  const auto trim = [](std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+  };
+  return iequals(trim(sent), trim(answered));
+}
+
 const boost::json::string* string_member(const boost::json::object& o, std::string_view key) noexcept {
   const auto* v = o.if_contains(boost::json::string_view(key.data(), key.size()));
   return v ? v->if_string() : nullptr;

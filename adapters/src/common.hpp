@@ -99,6 +99,9 @@ std::string capped(std::string_view text, std::size_t max = max_message_bytes);
 
 bool iequals(std::string_view a, std::string_view b) noexcept;
 bool icontains(std::string_view haystack, std::string_view needle) noexcept;
+// Whether an answer's email names the partner sent: equal ignoring ASCII case and surrounding blanks.
+// Every decoder checks it, so an answer about someone else is never taken for ours.
+bool same_email(std::string_view sent, std::string_view answered) noexcept;
 
 // The member `key` of `o` when it is a string, else null.
 const boost::json::string* string_member(const boost::json::object& o, std::string_view key) noexcept;

@@ -19,6 +19,30 @@ bool blank(std::string_view s) {
   return true;
 }
 
+// Whether a success body names partners (an "email", or "emails" [{email}], at the top or under
+// "data" / "partnership") none of which is the one sent: an answer about someone else. Linear.
+bool names_another_partner(const boost::json::object& body, std::string_view sent) {
+  bool named = false;
+  bool ours = false;
+  const auto scan = [&](const boost::json::object& o) {
+    if (const auto* e = string_member(o, "email")) {
+      named = true;
+      ours = ours || same_email(sent, *e);
+    }
+    if (const auto* a = o.if_contains("emails"); a && a->is_array())
+      for (const auto& c : a->get_array())
+        if (const auto* co = c.if_object())
+          if (const auto* e = string_member(*co, "email")) {
+            named = true;
+            ours = ours || same_email(sent, *e);
+          }
+  };
+  scan(body);
+  for (const char* key : {"data", "partnership"})
+    if (const auto* inner = body.if_contains(key); inner && inner->is_object()) scan(inner->get_object());
+  return named && !ours;
+}
+
 // The partnership name: company, else the person's full name, else the email's domain.
 std::string partnership_name(const PartnerSpec& spec) {
   if (spec.company) return *spec.company;
@@ -301,6 +325,10 @@ Result<Partner> JourneyBeeAdapter::decode(const HttpResponse& response, const De
       return protocol_error(response,
                             "journeybee: the success body is not JSON, or is too large or too deeply nested");
     if (!v.is_object()) return protocol_error(response, "journeybee: the success body is not a JSON object");
+    // The documented 201 names no partner; an answer that does must name the one sent.
+    if (context.spec && names_another_partner(v.get_object(), context.spec->email))
+      return protocol_error(
+          response, "journeybee: the partnership returned has another email than the one sent", "email");
     p.raw = std::move(v);
   }
   const PartnerSpec* spec = context.spec;

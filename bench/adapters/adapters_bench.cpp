@@ -117,6 +117,31 @@ void BM_DubDecode422(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// Issue 13 item 5: a Partnero 201 with n distinct referral_links decodes in O(n) (it was O(n²): the
+// de-duplication scanned every link kept). ~100,000 links fit under the 1 MiB decode cap.
+void BM_PartneroDecodeManyLinks(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::string body =
+      R"({"data":{"id":"p1","email":"ana.lopez@example.com","status":"active","referral_links":[)";
+  for (std::size_t i = 0; i < n; ++i) body += (i ? ",\"h" : "\"h") + std::to_string(i) + "\"";
+  body += "]}}";
+  PartneroAdapter adapter;
+  const PartnerSpec spec = typical_spec();
+  DecodeContext ctx;
+  ctx.spec = &spec;
+  HttpResponse resp;
+  resp.status = 201;
+  resp.body = body;
+  for (auto _ : state) {
+    auto r = adapter.decode(resp, ctx);
+    if (!r || r->links.size() != n) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetComplexityN(state.range(0));
+}
+
+BENCHMARK(BM_PartneroDecodeManyLinks)->RangeMultiplier(4)->Range(1 << 10, 100000)->Complexity();
+
 BENCHMARK(BM_DubEncode);
 BENCHMARK(BM_PartneroEncode);
 BENCHMARK(BM_JourneyBeeEncode);

@@ -21,6 +21,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <exception>
 #include <mutex>
@@ -214,12 +215,24 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   virtual ~OpBase() = default;
 
   void start() {
-    asio::post(strand_, [self = shared_from_this()] { self->begin(); });
+    // The slot is connected now, in the initiating call: a cancellation emitted right after
+    // async_* returns (before begin() runs on the strand) reaches the op and is not lost.
+    auto slot = handler_slot();
+    if (slot.is_connected()) {
+      slot.assign([weak = weak_from_this()](asio::cancellation_type type) {
+        if ((type & (asio::cancellation_type::terminal | asio::cancellation_type::partial |
+                     asio::cancellation_type::total)) != asio::cancellation_type::none)
+          if (auto self = weak.lock()) self->cancel(errc::cancelled);
+      });
+    }
+    asio::post(strand_, [self = shared_from_this()] { self->shielded([&] { self->begin(); }); });
   }
 
   // From any thread: ends the op with `code` (cancelled, or timeout for the call deadline).
   void cancel(errc code) {
-    asio::post(strand_, [self = shared_from_this(), code] { self->stop_with(code); });
+    if (code == errc::cancelled) cancel_requested_ = true;  // seen by begin()/send() before the post runs
+    asio::post(strand_,
+               [self = shared_from_this(), code] { self->shielded([&] { self->stop_with(code); }); });
   }
 
  protected:
@@ -305,21 +318,41 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   Scrubber scrubber_;           // the operation's secrets, by value
 
  private:
+  // Nothing escapes: an exception from an adapter or plugin (encode, decode, capabilities), a hook,
+  // the transport or this op itself ends the op with errc::internal, never the process.
+  template <class F>
+  void shielded(F&& f) noexcept {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      fail_internal(e.what());
+    } catch (...) {
+      fail_internal("an exception that is not a std::exception");
+    }
+  }
+
+  void fail_internal(std::string_view what) noexcept {
+    try {
+      in_flight_ = false;  // a transport that threw from async_send will not complete
+      Error err = Error::make(errc::internal, "internal error in an operation on " + vendor_ + ": " +
+                                                  std::string(what.substr(0, 512)));
+      err.attempts = attempts_;
+      err.http_status = answered_status_;
+      if (maybe_applied_) err.message += "; an attempt may have been applied by the vendor";
+      finish(std::move(err));
+    } catch (...) {
+      // Out of memory while reporting: nothing more can be done without terminating.
+    }
+  }
+
   void begin() {
+    if (done_) return;  // cancelled before it began
+    if (cancel_requested_) return stop_with(errc::cancelled);
     {
       std::lock_guard lock(state_->mutex);
       if (state_->closed) return finish(Error::make(errc::cancelled, "the client was destroyed"));
       state_->live.emplace(this, weak_from_this());
     }
-    auto slot = handler_slot();
-    if (slot.is_connected()) {
-      slot.assign([weak = weak_from_this()](asio::cancellation_type type) {
-        if ((type & (asio::cancellation_type::terminal | asio::cancellation_type::partial |
-                     asio::cancellation_type::total)) != asio::cancellation_type::none)
-          if (auto self = weak.lock()) self->cancel(errc::cancelled);
-      });
-    }
-
     adapter_ = state_->registry->find(vendor_);
     if (!adapter_)
       return finish(Error::make(errc::invalid_input, "no adapter is registered for vendor '" + vendor_ + "'",
@@ -360,7 +393,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     if (deadline_) {
       deadline_timer_.expires_at(*deadline_);
       deadline_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-        if (!ec) self->stop_with(errc::timeout);
+        if (!ec) self->shielded([&] { self->stop_with(errc::timeout); });
       });
     }
     run();
@@ -376,8 +409,10 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
       timer_.expires_at(slot.send_at);
       timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (self->done_) return;
-        if (ec) return self->stop_with(self->stop_code_);
-        self->next_attempt();
+        self->shielded([&] {
+          if (ec) return self->stop_with(self->stop_code_);
+          self->next_attempt();
+        });
       });
       return;
     }
@@ -390,8 +425,10 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (self->done_) return;
       self->pacing_wait_ = false;
-      if (ec) return self->stop_with(self->stop_code_);
-      self->send();
+      self->shielded([&] {
+        if (ec) return self->stop_with(self->stop_code_);
+        self->send();
+      });
     });
   }
 
@@ -409,6 +446,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   }
 
   void send() {
+    if (cancel_requested_ && !stopping_) return stop_with(errc::cancelled);
     if (stopping_) return stop_with(stop_code_);
     steady::duration hold;
     {
@@ -419,8 +457,10 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     timer_.expires_after(hold);
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (self->done_) return;
-      if (ec) return self->stop_with(self->stop_code_);
-      self->transmit();
+      self->shielded([&] {
+        if (ec) return self->stop_with(self->stop_code_);
+        self->transmit();
+      });
     });
   }
 
@@ -442,7 +482,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
             transport_cancel_.slot(),
             asio::bind_executor(strand_,
                                 [self = shared_from_this()](boost::system::error_code ec, SendResult r) {
-                                  self->on_sent(ec, std::move(r));
+                                  self->shielded([&] { self->on_sent(ec, std::move(r)); });
                                 })));
   }
 
@@ -463,6 +503,19 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
       if (!r) return r.error();
       return Partners{std::move(*r)};
     };
+    Result<Partners> out = decode_as(a, response, context, one);
+    // An adapter that threw while decoding an answer: the answer's status is kept on the error.
+    if (!out && out.error().code == errc::internal && !out.error().http_status) {
+      Error e = out.error();  // (boost::system::result::error() is a copy)
+      e.http_status = response.status;
+      return e;
+    }
+    return out;
+  }
+
+  template <class One>
+  Result<Partners> decode_as(const Adapter& a, const HttpResponse& response, const DecodeContext& context,
+                             One one) {
     switch (step_.op) {
       case Operation::create:
         return one(guarded<Partner>(a, "decode", [&] { return a.decode(response, context); }));
@@ -493,6 +546,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
       if (is_write() && policy::may_have_been_applied(err, r.request_written)) maybe_applied_ = true;
       result = std::move(err);
     } else {
+      answered_status_ = r.response.status;
       if (state_->options.hooks.after_response)
         state_->options.hooks.after_response(
             redacted_, state_->options.hooks.unsafe_raw_bytes ? r.response : redacted(r.response, scrubber_),
@@ -500,11 +554,12 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
       result = decode(r.response);
       std::optional<Error> failure;
       if (!result) failure = result.error();
-      // Only an answer that proves nothing happened (a 4xx) rules a write out; a 5xx may have been
-      // applied (DESIGN: "may have been applied"), so it is reconciled like a lost answer.
-      if (failure && is_write() && failure->http_status && *failure->http_status >= 500)
-        maybe_applied_ = true;
+      // A 5xx, a 2xx this decoder rejects, ...: any answer that does not prove a write was not
+      // applied (only a 4xx does) lets a later "already exists" mean our own earlier attempt, and
+      // makes a create's retry a lookup first.
+      if (failure && is_write() && policy::may_have_been_applied(*failure, true)) maybe_applied_ = true;
       learn_rate_limit(r.response, failure ? &*failure : nullptr, now);
+      answered_status_.reset();
     }
 
     if (result) {
@@ -532,9 +587,11 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     timer_.expires_after(decision.delay);
     timer_.async_wait([self = shared_from_this(), reconcile_first](boost::system::error_code ec) {
       if (self->done_) return;
-      if (ec) return self->stop_with(self->stop_code_);
-      if (reconcile_first) return self->reconcile();
-      self->next_attempt();
+      self->shielded([&] {
+        if (ec) return self->stop_with(self->stop_code_);
+        if (reconcile_first) return self->reconcile();
+        self->next_attempt();
+      });
     });
   }
 
@@ -583,12 +640,14 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   std::optional<Error> last_error_;
   const PartnerSpec no_spec_{};
 
+  std::optional<int> answered_status_;  // while an answer is being decoded: for an internal error
   std::chrono::system_clock::time_point sent_at_;
   steady::time_point sent_steady_;
   bool in_flight_ = false;
   bool stopping_ = false;
   errc stop_code_ = errc::cancelled;
   bool done_ = false;
+  std::atomic<bool> cancel_requested_{false};  // set from any thread by cancel()
 };
 
 // An op completing a handler of signature void(R).

@@ -277,6 +277,8 @@ TEST_F(ReconcileBatch, AnUpdateBatchIsJournaledAsSuchAndItsJournalIsNotAProvisio
     std::ifstream in(journal);
     std::string line;
     std::getline(in, line);
+    EXPECT_EQ(line, R"({"partnerkit_journal":1})");  // the header, then the records
+    std::getline(in, line);
     EXPECT_NE(line.find(R"("op":"update")"), std::string::npos) << line;
   }
   // Resumed: nothing sent again.

@@ -388,6 +388,59 @@ TEST(SpecReader, SurvivesMutatedInput) {
   }
 }
 
+// Issue 13 item 11: a quoted field longer than the limit used to make the reader lose its place, and
+// lines inside the quotes became records (an address that appeared only inside a quoted note was
+// sent). The record is reported once and skipped to its closing quote.
+TEST(SpecReaderCsv, OverLongQuotedFieldIsSkippedToItsClosingQuote) {
+  std::string text = "email,description\n";
+  text += "a@example.com,\"" + std::string(1200, 'x') + "\n";  // over the limit on its first line
+  text += "victim@example.com,inside the quoted note\n";
+  text += "\"\"still inside\"\", with doubled quotes\n";
+  text += "end of the note\"\n";
+  text += "b@example.com,short\n";
+  std::istringstream in(text);
+  auto items = read_all(in, SpecReaderOptions{.format = InputFormat::csv, .max_record_bytes = 1000});
+  ASSERT_EQ(items.size(), 2u);
+  ASSERT_FALSE(items[0].spec);
+  EXPECT_EQ(items[0].line, 2u);
+  EXPECT_NE(items[0].spec.error().message.find("longer than 1000 bytes"), std::string::npos);
+  ASSERT_TRUE(items[1].spec) << items[1].spec.error().message;
+  EXPECT_EQ(items[1].spec->email, "b@example.com");
+  EXPECT_EQ(items[1].line, 6u);
+}
+
+TEST(SpecReaderCsv, QuotedFieldGoingOverTheLimitMidWayIsSkippedToItsClosingQuote) {
+  std::string text = "email,description\n";
+  text += "a@example.com,\"short start\n";
+  for (int i = 0; i < 20; ++i)
+    text += "victim" + std::to_string(i) + "@example.com," + std::string(100, 'y') + "\n";
+  text += "closing\",and,more\n";
+  text += "b@example.com,short\n";
+  text += "c@example.com,\"quoted, but short\"\n";
+  std::istringstream in(text);
+  auto items = read_all(in, SpecReaderOptions{.format = InputFormat::csv, .max_record_bytes = 1000});
+  ASSERT_EQ(items.size(), 3u);
+  ASSERT_FALSE(items[0].spec);
+  EXPECT_EQ(items[0].line, 2u);
+  EXPECT_NE(items[0].spec.error().message.find("longer than 1000 bytes"), std::string::npos);
+  ASSERT_TRUE(items[1].spec) << items[1].spec.error().message;
+  EXPECT_EQ(items[1].spec->email, "b@example.com");
+  ASSERT_TRUE(items[2].spec) << items[2].spec.error().message;
+  EXPECT_EQ(items[2].spec->email, "c@example.com");
+}
+
+TEST(SpecReaderCsv, OverLongUnquotedLineSkipsOnlyThatLine) {
+  std::string text = "email,description\n";
+  text += "a@example.com," + std::string(1500, 'x') + "\n";
+  text += "b@example.com,short\n";
+  std::istringstream in(text);
+  auto items = read_all(in, SpecReaderOptions{.format = InputFormat::csv, .max_record_bytes = 1000});
+  ASSERT_EQ(items.size(), 2u);
+  ASSERT_FALSE(items[0].spec);
+  ASSERT_TRUE(items[1].spec);
+  EXPECT_EQ(items[1].spec->email, "b@example.com");
+}
+
 }  // namespace
 TEST(SpecReaderExtras, TakesNamedFieldsBesideTheSpecInBothFormats) {
   SpecReaderOptions opts;

@@ -80,10 +80,11 @@ std::string TestCluster::run(const std::string& command) const {
 }
 
 void TestCluster::start() {
-  // Unix socket in the private directory only; fsync off (a test cluster); enough connections
-  // for the concurrency tests.
+  // Unix socket in the private directory only; fsync off (a test cluster: the OS keeps what a killed server
+  // wrote), synchronous_commit on (an immediate restart must not lose a commit already answered); enough
+  // connections for the concurrency tests.
   run(bindir_ + "/pg_ctl -D " + data_ + " -l " + dir_ + "/server.log -w -t 60 -o \"-k " + dir_ +
-      " -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+      " -c listen_addresses='' -c fsync=off -c full_page_writes=off"
       " -c max_connections=60\" start");
   current_postmaster_pid = postmaster_pid();
 }

@@ -79,15 +79,31 @@ TEST(RetryLoop, CallDeadlineStopsRetries) {
 
 TEST(RetryLoop, MayHaveBeenApplied) {
   using partnerkit::policy::may_have_been_applied;
+  const auto with_status = [](errc code, int status) {
+    Error e = Error::make(code, "");
+    e.http_status = status;
+    return e;
+  };
   EXPECT_TRUE(may_have_been_applied(Error::make(errc::timeout, ""), true));
   EXPECT_TRUE(may_have_been_applied(Error::make(errc::network, ""), true));
   EXPECT_FALSE(may_have_been_applied(Error::make(errc::network, ""), false));
-  EXPECT_FALSE(may_have_been_applied(Error::make(errc::tls, ""), true));
-  Error answered = Error::make(errc::vendor_unavailable, "");
-  answered.http_status = 503;
-  EXPECT_FALSE(may_have_been_applied(answered, true));
+  // A TLS failure while reading the answer: the request was there.
+  EXPECT_TRUE(may_have_been_applied(Error::make(errc::tls, ""), true));
+  EXPECT_FALSE(may_have_been_applied(Error::make(errc::tls, ""), false));
+  // A 5xx may come from a gateway after the backend applied the write (issue 13 item 2).
+  for (int status : {500, 502, 503, 504})
+    EXPECT_TRUE(may_have_been_applied(with_status(errc::vendor_unavailable, status), true)) << status;
   EXPECT_TRUE(may_have_been_applied(Error::make(errc::protocol, "truncated"), true));
-  Error bad_json = Error::make(errc::protocol, "bad json");
-  bad_json.http_status = 201;
-  EXPECT_FALSE(may_have_been_applied(bad_json, true));
+  EXPECT_TRUE(may_have_been_applied(Error::make(errc::protocol, "over the cap"), true));
+  // A 2xx whose body breaks the contract was answered by a vendor that acted.
+  EXPECT_TRUE(may_have_been_applied(with_status(errc::protocol, 201), true));
+  EXPECT_TRUE(may_have_been_applied(Error::make(errc::internal, "decode threw"), true));
+  // Answers that prove nothing happened.
+  EXPECT_FALSE(may_have_been_applied(with_status(errc::rejected, 422), true));
+  EXPECT_FALSE(may_have_been_applied(with_status(errc::rejected, 400), true));
+  EXPECT_FALSE(may_have_been_applied(with_status(errc::unauthenticated, 401), true));
+  EXPECT_FALSE(may_have_been_applied(with_status(errc::permission_denied, 403), true));
+  EXPECT_FALSE(may_have_been_applied(with_status(errc::rate_limited, 429), true));
+  EXPECT_FALSE(may_have_been_applied(with_status(errc::already_exists, 409), true));
+  EXPECT_FALSE(may_have_been_applied(Error::make(errc::invalid_input, ""), true));
 }

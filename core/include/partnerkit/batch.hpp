@@ -76,6 +76,10 @@ struct BatchOptions {
   // operation is refused.
   BatchOperation operation;
   std::string operation_name = "create";
+  // With a journal: each item's `started` record is fdatasync'ed before its request is sent (one
+  // sync covers every item started meanwhile). False: flushed to the OS only (a killed process
+  // loses nothing; a machine crash may lose the last records).
+  bool journal_sync = true;
 };
 
 // The external id a batch derives for an item without one: "pk-" and 32 hex digits of a 128-bit
@@ -96,8 +100,10 @@ struct BatchSummary {
   std::chrono::duration<double> elapsed{0};
   std::chrono::microseconds p50_latency{0};
   std::chrono::microseconds p99_latency{0};
-  bool cancelled = false;      // stopped early: items not started were left for a resume
-  std::optional<Error> fatal;  // the batch could not run or read on (bad journal, unreadable input)
+  bool cancelled = false;             // stopped early: items not started were left for a resume
+  std::optional<Error> fatal;         // the batch could not run or read on (bad journal, unreadable input)
+  std::vector<std::string> warnings;  // e.g. damaged journal lines that were skipped
+  std::size_t journal_syncs = 0;      // fdatasync calls made for started records (group commit)
 };
 
 namespace detail {

@@ -3,7 +3,9 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <algorithm>
@@ -98,7 +100,7 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
   }
 
   void start() {
-    asio::post(strand_, [self = shared_from_this()] { self->begin(); });
+    asio::post(strand_, [self = shared_from_this()] { self->guarded([&] { self->begin(); }); });
   }
 
  private:
@@ -108,13 +110,13 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
     if (slot.is_connected()) {
       slot.assign([weak = weak_from_this(), strand = strand_](asio::cancellation_type) {
         asio::post(strand, [weak] {
-          if (auto self = weak.lock()) self->stopping_ = true, self->pump();
+          if (auto self = weak.lock()) self->stopping_ = true, self->guarded([&] { self->pump(); });
         });
       });
     }
     if (lanes_.empty()) return fail(Error::make(errc::invalid_input, "no vendor given", "vendor"));
     if (!options_.journal_path.empty()) {
-      auto j = Journal::open(options_.journal_path);
+      auto j = Journal::open(options_.journal_path, Journal::Options{options_.journal_sync});
       if (!j) return fail(j.error());
       journal_ = std::move(*j);
       if (const auto& op = journal_->recorded_operation(); op && *op != options_.operation_name)
@@ -124,6 +126,7 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
                                     " batch: use another journal",
                                 "journal"));
       journal_->set_operation(options_.operation_name);
+      summary_.warnings = journal_->warnings();
     }
     if (!options_.derive_external_id_namespace.empty()) {
       for (auto& lane : lanes_) {
@@ -138,6 +141,31 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
       }
     }
     pump();
+  }
+
+  // Nothing escapes a handler: an exception from the item source, a user callback or the journal
+  // stops the batch with errc::internal as its fatal error (items in flight still finish).
+  template <class F>
+  void guarded(F&& f) noexcept {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      internal_failure(e.what());
+    } catch (...) {
+      internal_failure("an exception that is not a std::exception");
+    }
+  }
+
+  void internal_failure(std::string_view what) noexcept {
+    try {
+      if (!summary_.fatal)
+        summary_.fatal =
+            Error::make(errc::internal, "internal error in the batch: " + std::string(what.substr(0, 512)));
+      stopping_ = true;
+      input_done_ = true;
+      pump();
+    } catch (...) {
+    }
   }
 
   void fail(Error e) {
@@ -171,7 +199,13 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
   }
 
   void read_one() {
-    std::optional<InputItem> item = source_();
+    std::optional<InputItem> item;
+    try {
+      item = source_();
+    } catch (...) {
+      input_done_ = true;
+      throw;
+    }
     if (!item) {
       input_done_ = true;
       return;
@@ -193,7 +227,16 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
     auto data = std::make_shared<const ItemData>(ItemData{std::move(*item->spec), std::move(item->extras)});
     const PartnerSpec* spec = &data->spec;
     if (journal_) {
-      if (auto h = journal_->email_hash(item->index); h && *h != Journal::hash_email(spec->email)) {
+      // Another email at this index means another input file, unless the earlier runs only failed
+      // it locally (nothing sent: an invalid email fixed since is the same item).
+      bool only_local = true;
+      for (const auto& lane : lanes_) {
+        const auto e = journal_->find(item->index, lane.name);
+        only_local =
+            only_local && (e.state == Journal::State::none || (e.state == Journal::State::failed && e.local));
+      }
+      if (auto h = journal_->email_hash(item->index);
+          h && *h != Journal::hash_email(spec->email) && !only_local) {
         stopping_ = true;
         summary_.fatal =
             Error::make(errc::invalid_input,
@@ -219,13 +262,16 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
           deliver(lane.name, w.index, w.line, spec->email, std::move(p), true, {});
           continue;
         }
-        if (entry.state == Journal::State::failed) {
+        if (entry.state == Journal::State::failed && !entry.local) {
           Error e = Error::make(entry.code, "failed in an earlier run (from the journal)");
           deliver(lane.name, w.index, w.line, spec->email, std::move(e), true, {});
           continue;
         }
-        // started or retryable: the earlier request may have been applied.
-        w.may_have_been_applied = entry.state != Journal::State::none;
+        // A local failure (nothing sent: the line may have been fixed since) runs again. Started or
+        // retryable: an earlier request may have been applied. A damaged journal may have lost
+        // this item's started record: every unfinished item is reconciled.
+        w.may_have_been_applied = entry.sent || entry.state == Journal::State::started ||
+                                  entry.state == Journal::State::retryable || journal_->damaged();
       }
       lane.pending.push_back(std::move(w));
     }
@@ -239,9 +285,36 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
         lane.pending.push_front(std::move(w));
         return;
       }
+      ++lane.in_flight;
+      ++progress_.in_flight;
+      // The request leaves only once its started record is on the disk (group commit: one sync
+      // covers every item started meanwhile). The waiter hands its reference to the strand.
+      // `work` keeps the executor's run() from returning while only the sync thread has work.
+      auto work = asio::prefer(client_.get_executor(), asio::execution::outstanding_work.tracked);
+      journal_->when_durable([self = shared_from_this(), &lane, w, work](Result<void> synced) mutable {
+        auto strand = self->strand_;
+        asio::post(strand, [self = std::move(self), &lane, w = std::move(w), work = std::move(work),
+                            synced]() mutable {
+          self->guarded([&] {
+            if (!synced) {  // not sent: left started in the journal, a resume reconciles it
+              --lane.in_flight;
+              --self->progress_.in_flight;
+              if (!self->summary_.fatal) self->summary_.fatal = synced.error();
+              self->stopping_ = true;
+              return self->pump();
+            }
+            self->send(lane, std::move(w));
+          });
+        });
+      });
+      return;
     }
     ++lane.in_flight;
     ++progress_.in_flight;
+    send(lane, std::move(w));
+  }
+
+  void send(VendorLane& lane, Work w) {
     const auto t0 = steady::now();
     PartnerSpec spec = w.data->spec;
     if (lane.carries_external_id && !spec.external_id)
@@ -250,7 +323,7 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
     auto done =
         asio::bind_executor(strand_, [self = shared_from_this(), &lane, w, t0, once](Result<Partner> r) {
           if (std::exchange(*once, true)) return;
-          self->item_done(lane, w, t0, std::move(r));
+          self->guarded([&] { self->item_done(lane, w, t0, std::move(r)); });
         });
     if (!options_.operation) {
       ProvisionOptions po;
@@ -271,7 +344,9 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
     }
     if (std::exchange(*once, true)) return;
     asio::post(strand_, [self = shared_from_this(), &lane, w = std::move(w), t0, why] {
-      self->item_done(lane, w, t0, Error::make(errc::internal, "the batch operation threw: " + why));
+      self->guarded([&] {
+        self->item_done(lane, w, t0, Error::make(errc::internal, "the batch operation threw: " + why));
+      });
     });
   }
 
@@ -328,6 +403,7 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
 
   void finish() {
     finished_ = true;
+    if (journal_) summary_.journal_syncs = journal_->syncs();
     summary_.cancelled = stopping_ && !summary_.fatal;
     summary_.elapsed = steady::now() - started_;
     summary_.p50_latency = latencies_.percentile(0.50);

@@ -29,17 +29,19 @@ RetryLoop::clock::time_point RetryLoop::deadline() const noexcept {
 
 bool may_have_been_applied(const Error& error, bool request_written) noexcept {
   if (!request_written) return false;
-  // An HTTP answer tells what happened (a 5xx or 429 was not applied as far as the vendor says);
-  // a missing or broken answer does not.
+  // Only an answer that proves nothing happened says the request was not applied: a 4xx (validation,
+  // 401/403, 404, 409, 429). A 5xx may come from a gateway after the backend applied the write, and a
+  // 2xx the decoder rejects (bad JSON, another partner) was answered by a vendor that acted on it.
+  if (error.http_status) return *error.http_status < 400 || *error.http_status > 499;
+  // No complete answer: a timeout or reset after the request was written, a body over the cap, a
+  // broken chunk, a TLS error while reading, a cancel mid-flight, an adapter that threw.
   switch (error.code) {
-    case errc::timeout:
-    case errc::network:
-    case errc::cancelled:
-      return true;
-    case errc::protocol:
-      return !error.http_status.has_value();  // truncated or oversized answer
-    default:
+    case errc::invalid_input:  // refused locally before anything was sent
+    case errc::unsupported_field:
+    case errc::unsupported_operation:
       return false;
+    default:
+      return true;
   }
 }
 

@@ -42,7 +42,9 @@ class RetryLoop {
 };
 
 // Whether a failed attempt may have been applied by the vendor: the request reached it and no
-// answer proves otherwise (timeout or a reset after the request was written).
+// answer proves otherwise. Only a 4xx proves it (validation, 401/403, 404, 409, 429); a 5xx, a 2xx
+// the decoder rejected, a timeout or reset after writing, a body over the cap, a broken chunk or a
+// TLS error while reading all may have been applied.
 bool may_have_been_applied(const Error& error, bool request_written) noexcept;
 
 }  // namespace partnerkit::policy
