@@ -402,7 +402,7 @@ pk::Result<std::vector<pk::Partner>> ToltAdapter::decode_find(const pk::HttpResp
   if (!data || !data->is_array()) return protocol(response, "tolt's partner list has no data array", "data");
   for (const auto& item : data->as_array()) {
     pk::HttpResponse one;
-    one.status = 200;
+    one.status = response.status;  // a 2xx here; an error about this item carries the real status
     one.body = json::serialize(json::object{{"success", true}, {"data", item}});
     auto p = decode(one, context);
     if (!p) return p.error();
