@@ -13,13 +13,14 @@ extern const Command sandbox_command;
 extern const Command db_command;
 extern const Command enqueue_command;
 extern const Command status_command;
+extern const Command worker_command;
 #endif
 
 std::span<const Command> commands() {
   static const Command table[] = {
       render_command, validate_command, provision_command, sandbox_command, vendors_command,
 #ifdef PARTNERKIT_HAS_PG
-      db_command,     enqueue_command,  status_command,
+      db_command,     enqueue_command,  status_command,    worker_command,
 #endif
   };
   return table;
