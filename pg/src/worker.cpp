@@ -174,7 +174,9 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<Result<Credential*>> credential(const WorkerVendor& v, const std::string& key) {
     auto fp = credential_fingerprint(v.name, "", key);
     if (auto it = credentials.find(fp); it != credentials.end()) co_return &it->second;
-    auto id = co_await claim_db.ensure_credential(v.name, "", key, v.rate.requests_per_second(),
+    // A margin of 2 % under the stated limit for the jitter between slot and arrival (the Client's
+    // pacer does the same).
+    auto id = co_await claim_db.ensure_credential(v.name, "", key, v.rate.requests_per_second() * 0.98,
                                                   std::max(1, static_cast<int>(v.rate.burst)));
     if (!id) {
       db_error("database (credential)", id.error());
@@ -217,7 +219,10 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     if (e.retryable && item.attempt < options.max_attempts) {
       ++vm.retries;
       c.retry_in = std::max(backoff(item.attempt), e.retry_after.value_or(0ms));
-      c.outcome = policy::may_have_been_applied(e, e.attempts > 0) ? Outcome::reconcile : Outcome::retry;
+      // Once an attempt may have been applied, the item stays reconciling until it is done: a later
+      // attempt that provably changed nothing (a reset before writing, a 429) proves nothing about it.
+      c.outcome = item.reconciling || policy::may_have_been_applied(e, e.attempts > 0) ? Outcome::reconcile
+                                                                                       : Outcome::retry;
       return c;
     }
     ++vm.outcomes[c.error_code];
@@ -300,9 +305,11 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
       std::vector<std::pair<Key, clock_type::time_point>> ready;
       for (auto it = waiting.begin(); it != waiting.end();) {
         auto& ids = it->second;
-        const auto asked = clock_type::now();
         auto slots = co_await claim_db.reserve_slots(it->first, static_cast<int>(ids.size()),
                                                      std::chrono::microseconds(options.max_slot_wait));
+        // The delays count from the database's "now", which was before the answer arrived: counted
+        // from the arrival, a send is late by at most the round trip, never early.
+        const auto asked = clock_type::now();
         if (!slots) {
           db_error("database (reserve)", slots.error());
           for (auto id : ids) drop(id);
@@ -333,6 +340,7 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
       auto it = held.find(id);
       if (it != held.end() && !it->second.lost) ask.push_back(id);
     }
+    std::sort(ask.begin(), ask.end());  // every statement locks items in id order: no deadlocks
     Result<std::vector<std::int64_t>> accepted = Error::make(errc::network, "not tried");
     asio::steady_timer pause(executor);
     for (int tries = 0; tries < 5; ++tries) {
@@ -414,6 +422,9 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
       if (!completions.empty()) {
         auto batch = std::move(completions);
         completions.clear();
+        std::sort(batch.begin(), batch.end(), [](const Completion& a, const Completion& b) {
+          return std::pair(a.id, a.attempt) < std::pair(b.id, b.attempt);
+        });
         auto r = co_await done_db.complete_all(batch);
         if (!r) {
           db_error("database (complete)", r.error());

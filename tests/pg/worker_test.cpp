@@ -3,6 +3,7 @@
 // sandbox over real TLS in this process.
 #include "pg_test.hpp"
 
+#include <partnerkit/sandbox/rate_limit.hpp>
 #include <partnerkit/sandbox/sandbox.hpp>
 
 #include <gtest/gtest.h>
@@ -21,6 +22,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <thread>
@@ -98,9 +100,10 @@ class WorkerProcess {
 
 class WorkerTest : public ::testing::Test {
  protected:
-  void start_sandbox(const std::string& faults = "") {
+  void start_sandbox(const std::string& faults = "", double rate_limit = 0, double burst = 0) {
     sandbox::SandboxOptions so;
     so.threads = 2;
+    so.config.rate_limit = sandbox::RateLimitOptions{rate_limit, burst};
     if (!faults.empty()) so.config.faults = sandbox::parse_fault_spec(faults);
     sb = std::make_unique<sandbox::Sandbox>(so);
     ca = (std::filesystem::temp_directory_path() /
@@ -330,6 +333,51 @@ TEST_F(WorkerTest, StaleWorkersLateResultIsRefusedByTheFence) {
   EXPECT_EQ(a->wait(), 0) << a->log();
   EXPECT_EQ(b->wait(), 0) << b->log();
   EXPECT_EQ(stored("partnero").size(), 1u);
+}
+
+TEST_F(WorkerTest, FourWorkersKeepOneKeysLimit) {
+  // The vendor allows 200 requests/s with a burst of 10; four workers share one key at --rate 200.
+  start_sandbox("", 200, 10);
+  constexpr int n = 600;
+  enqueue(n, {"dub"});
+  std::vector<std::unique_ptr<WorkerProcess>> workers;
+  for (int i = 0; i < 4; ++i) {
+    std::vector<std::string> extra{"--rate", "200", "--batch", "20", "--concurrency", "50"};
+    std::vector<std::string> args{"--database", cluster().url(db_name),
+                                  "--vendor",   "dub",
+                                  "--base-url", sb->base_url(),
+                                  "--ca-file",  ca,
+                                  "--poll",     "0.1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    workers.push_back(std::make_unique<WorkerProcess>(
+        args, std::map<std::string, std::string>{{"DUB_API_KEY", sb->api_key("dub")}}));
+  }
+  ASSERT_TRUE(
+      wait_for("SELECT count(*) = " + std::to_string(n) + " FROM partnerkit.items WHERE state = 'done'"));
+  for (auto& w : workers) w->signal(SIGTERM);
+  for (auto& w : workers) EXPECT_EQ(w->wait(), 0) << w->log();
+  EXPECT_EQ(sql("SELECT count(DISTINCT worker) FROM partnerkit.events WHERE kind = 'claimed'"), "4");
+  auto state = sb->state(false);
+  const auto& counters = state.at("vendors").at("dub").at("counters").as_object();
+  ASSERT_EQ(counters.size(), 1u);
+  const auto& k = counters.begin()->value().as_object();
+  const auto requests = k.at("requests").to_number<double>();
+  const auto throttled = k.at("rate_limited").to_number<double>();
+  // Every item done (429s were penalized and retried, none failed); few 429s. The figures
+  // (< 1 % answered 429, <= 1.05x the ideal time) hold on an idle machine and are measured by
+  // scripts/bench_pg.py; here, on a shared CI machine where a descheduled worker sends its due
+  // requests late and together (seen: 2-10 % answered 429 at a load average of 10 on 2 cores), only
+  // a bound that tells a working limiter from none is asserted: unpaced, these 4 x 50 requests in
+  // flight would see most of the 600 answered 429.
+  EXPECT_EQ(count("state = 'failed'"), 0);
+  EXPECT_LT(throttled, 0.25 * requests) << throttled << " of " << requests << " answered 429";
+  // Never faster than the limit: the sends of the intents' slots span at least (n - burst) / rate.
+  const double span = std::stod(
+      sql("SELECT extract(epoch FROM max(at) - min(at)) FROM partnerkit.events WHERE kind = 'completed'"));
+  const double ideal = (n - 10) / 200.0;
+  EXPECT_GE(span, 0.9 * ideal) << "span " << span << " s, ideal " << ideal << " s";
+  std::cout << "[ info ] 4 workers, one key at 200/s: " << span << " s for " << n << " items (ideal " << ideal
+            << " s, x" << span / ideal << "), " << throttled << " answered 429\n";
 }
 
 TEST_F(WorkerTest, PostgresRestartedMidBatchWorkersReconnectAndFinish) {
