@@ -16,7 +16,7 @@ PACKAGES += postgresql-15 libpq-dev
 PACKAGES += clang libclang-rt-14-dev
 BENCH_PACKAGES := wrk nginx-light
 
-.PHONY: setup configure build test demo bench soak sanitize tsan format format-check install clean fuzz
+.PHONY: setup configure build test demo bench soak soak-pg bench-pg sanitize tsan format format-check install clean fuzz
 
 setup:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -54,6 +54,17 @@ soak: build
 	./scripts/check-leaks.sh $(BUILD)/soak-output.log $(BUILD)/soak/*.out $(BUILD)/soak/*.err \
 	  $(BUILD)/soak/journal.jsonl $(BUILD)/soak/sandbox.log
 
+# The PostgreSQL scale-out under faults, kills and a database crash (scripts/soak_pg.py); not in ctest.
+soak-pg: build
+	rm -rf $(BUILD)/soak-pg
+	set -o pipefail; python3 scripts/soak_pg.py --cli $(BUILD)/tools/partnerkit --items 10000 --workers 4 --kills 3 \
+	  --restarts 1 --workdir $(BUILD)/soak-pg 2>&1 | tee $(BUILD)/soak-pg-output.log
+	./scripts/check-leaks.sh $(BUILD)/soak-pg-output.log $(BUILD)/soak-pg/*.err $(BUILD)/soak-pg/*.out \
+	  $(BUILD)/soak-pg/sandbox.log
+
+bench-pg: build
+	./scripts/bench-pg.sh $(BUILD)
+
 # ASan + UBSan over the whole test suite.
 sanitize: setup
 	cmake -S . -B build-asan -G "$(GENERATOR)" $(CMAKE_LAUNCHER) -DCMAKE_BUILD_TYPE=Debug -DPARTNERKIT_SANITIZE=address,undefined -DPARTNERKIT_BUILD_BENCH=OFF
@@ -61,8 +72,8 @@ sanitize: setup
 	ctest --test-dir build-asan --output-on-failure -j$(JOBS) --timeout 900 $(CTEST_ARGS)
 
 # ThreadSanitizer over the concurrent parts: the client, the batch engine, the transport, the
-# sandbox, and the integration tests that run them together.
-TSAN_LABELS := ^(client|batch|transport|sandbox|integration)$$
+# sandbox, the integration tests that run them together, and the PostgreSQL queue and worker.
+TSAN_LABELS := ^(client|batch|transport|sandbox|integration|pg)$$
 tsan: setup
 	cmake -S . -B build-tsan -G "$(GENERATOR)" $(CMAKE_LAUNCHER) -DCMAKE_BUILD_TYPE=Debug -DPARTNERKIT_SANITIZE=thread -DPARTNERKIT_BUILD_BENCH=OFF
 	cmake --build build-tsan -j$(JOBS)

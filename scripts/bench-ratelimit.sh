@@ -19,7 +19,8 @@
 #
 # Each line: wall time of the CLI process / ideal, and the share of requests nginx answered 429
 # (from its access log). Targets for a-c: <= 1.05x ideal and < 1 % 429s, both runs.
-# Env: PORT (default 18480), CONCURRENCY (64), RUNS (2), ONLY (e.g. "a c"), RT (1).
+# Env: PORT (default 18480), CONCURRENCY (64), RUNS (2), ONLY (e.g. "a c"), RT (1), KEEP (a directory:
+# keep each run's nginx log, "status arrival-ms" a line, and the CLI's summary there).
 # RT=1 (the default, when chrt works) runs nginx and the CLI under SCHED_FIFO: on a machine busy with
 # other work a descheduled nginx stamps queued requests with one millisecond and refuses them whatever
 # the client does (a sequential Python client spaced 20 % above the limit saw 1-2 % 429s even so, and
@@ -35,6 +36,7 @@ ONLY=${ONLY:-"a b c d"}
 NGINX=${NGINX:-/usr/sbin/nginx}
 BACK_PORT=$((PORT + 1))
 RT=${RT:-1}
+KEEP=${KEEP:-}
 rt_server="" rt_client=""
 if [[ "$RT" == 1 ]] && chrt -f 50 true 2> /dev/null; then rt_server="chrt -f 50"; rt_client="chrt -f 40"; fi
 
@@ -79,7 +81,7 @@ http {
   fastcgi_temp_path $tmp/nginx/fastcgi;
   uwsgi_temp_path $tmp/nginx/uwsgi;
   scgi_temp_path $tmp/nginx/scgi;
-  log_format st '\$status';
+  log_format st '\$status \$msec';
   access_log $tmp/access.log st;
   keepalive_requests 1000000;
   keepalive_timeout 120s;
@@ -158,12 +160,17 @@ run() {
   t1=$(date +%s.%N)
   local total limited ok
   total=$(wc -l < "$tmp/access.log")
-  limited=$(grep -c '^429$' "$tmp/access.log" || true)
+  limited=$(grep -c '^429 ' "$tmp/access.log" || true)
   ok=$(grep -c '"error":null' "$tmp/out.jsonl" || true)
   awk -v l="$label" -v t0="$t0" -v t1="$t1" -v ideal="$ideal" -v total="$total" -v lim="$limited" -v ok="$ok" -v n="$n" 'BEGIN {
     wall = t1 - t0; ratio = wall / ideal; share = total ? 100 * lim / total : 0
     printf "%-34s %5d/%d ok  %7.2f s  ideal %6.2f s  %.3fx  %4d requests 429 of %5d (%.2f %%)\n", l, ok, n, wall, ideal, ratio, lim, total, share }'
   grep -E '^  (pacing|error|requests)' "$tmp/summary.txt" | sed 's/^/    /'
+  if [[ -n "$KEEP" ]]; then  # nginx's log (status, arrival in ms) and the CLI's summary, per run
+    local base="$KEEP/${label//[^A-Za-z0-9]/_}"
+    cp "$tmp/access.log" "$base.access.log"
+    cp "$tmp/summary.txt" "$base.summary.txt"
+  fi
 }
 
 for scenario in $ONLY; do

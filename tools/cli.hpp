@@ -7,11 +7,13 @@
 #include <partnerkit/error.hpp>
 #include <partnerkit/input.hpp>
 #include <partnerkit/plugin.hpp>
+#include <partnerkit/rate_limit.hpp>
 #include <partnerkit/secrets.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <iosfwd>
 #include <map>
@@ -151,6 +153,21 @@ Scrubber item_scrubber(const std::vector<VendorSetup>& vendors, const PartnerSpe
 void print_line(const boost::json::value& v, const Scrubber* item = nullptr);
 // The issues of an error: its issues, or one {field, message} built from the error itself.
 boost::json::array issues_json(const Error& e);
+
+// ---- numbers ----
+// A number in [min, max] (an integer when asked); anything else is a UsageError naming the option.
+double parse_number(const std::string& option, const std::string& text, double min, double max,
+                    bool integer = false);
+// Seconds (fractions allowed) as milliseconds, at least 1 ms.
+std::chrono::milliseconds parse_seconds(const std::string& option, const std::string& text);
+// HTTPS_PROXY / https_proxy with a port outside 1..65535: a UsageError.
+void check_proxy_environment();
+// --rate [V=]R values: for every vendor, or per vendor (the last one given wins).
+struct RateArgs {
+  std::optional<RateLimit> all;
+  std::map<std::string, RateLimit, std::less<>> per_vendor;
+};
+RateArgs parse_rates(const std::vector<std::string>& values);
 
 // Runs a command, turning UsageError into a message on stderr and exit_usage.
 int run_guarded(std::string_view command, int (*body)(Args), Args args);

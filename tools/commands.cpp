@@ -17,6 +17,7 @@ extern const Command deactivate_command;
 extern const Command db_command;
 extern const Command enqueue_command;
 extern const Command status_command;
+extern const Command worker_command;
 #endif
 
 std::span<const Command> commands() {
@@ -24,7 +25,7 @@ std::span<const Command> commands() {
       render_command, validate_command,   provision_command, find_command,    get_command,
       update_command, deactivate_command, sandbox_command,   vendors_command,
 #ifdef PARTNERKIT_HAS_PG
-      db_command,     enqueue_command,    status_command,
+      db_command,     enqueue_command,    status_command,    worker_command,
 #endif
   };
   return table;

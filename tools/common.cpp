@@ -8,8 +8,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <sstream>
 
@@ -277,6 +280,79 @@ boost::json::array issues_json(const Error& e) {
   for (const auto& i : e.issues)
     out.push_back(boost::json::object{{"field", i.field}, {"message", i.message}});
   if (out.empty()) out.push_back(boost::json::object{{"field", e.field}, {"message", e.message}});
+  return out;
+}
+
+// A number in [min, max] (an integer when asked): NaN, infinities, out-of-range and trailing text are
+// usage errors, so no value reaches a conversion that would be undefined behaviour.
+double parse_number(const std::string& option, const std::string& text, double min, double max,
+                    bool integer) {
+  double v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  const bool ok = ec == std::errc() && end == text.data() + text.size() && std::isfinite(v) && v >= min &&
+                  v <= max && (!integer || v == std::floor(v));
+  if (!ok) {
+    std::ostringstream range;
+    range << std::setprecision(15) << (integer ? "an integer" : "a number") << " from " << min << " to "
+          << max;
+    throw UsageError(option + " " + text + ": expected " + range.str());
+  }
+  return v;
+}
+
+// Seconds as milliseconds, at least 1 ms.
+std::chrono::milliseconds parse_seconds(const std::string& option, const std::string& text) {
+  constexpr double max_seconds = 365.0 * 24 * 3600;  // a year: far past any sensible deadline
+  const double s = parse_number(option, text, 0.001, max_seconds);
+  return std::chrono::milliseconds(std::max<long long>(1, std::llround(s * 1000)));
+}
+
+// HTTPS_PROXY / https_proxy (what the transport reads) with a port that is not 1..65535 is a usage
+// error here, before anything is sent.
+void check_proxy_environment() {
+  for (const char* name : {"HTTPS_PROXY", "https_proxy"}) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) continue;
+    std::string_view url(v);
+    if (auto scheme = url.find("://"); scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
+    url = url.substr(0, url.find_first_of("/?#"));
+    if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
+    std::string_view port;
+    if (url.starts_with("[")) {  // [v6]:port
+      const auto close = url.find(']');
+      if (close != std::string_view::npos && close + 1 < url.size() && url[close + 1] == ':')
+        port = url.substr(close + 2);
+    } else if (auto colon = url.rfind(':'); colon != std::string_view::npos) {
+      port = url.substr(colon + 1);
+    }
+    if (port.empty()) return;  // the first one set is the one used
+    unsigned long n = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+    if (ec != std::errc() || end != port.data() + port.size() || n < 1 || n > 65535)
+      throw UsageError(std::string(name) + ": the proxy port '" + std::string(port.substr(0, 32)) +
+                       "' is not a port number (1 to 65535)");
+    return;
+  }
+}
+
+RateArgs parse_rates(const std::vector<std::string>& values) {
+  RateArgs out;
+  for (const auto& r : values) {
+    std::string_view text = r, vendor;
+    if (auto eq = text.find('=');
+        eq != std::string_view::npos && text.substr(0, eq).find_first_of("0123456789") != 0 &&
+        text.substr(0, eq) != "burst" && text.substr(0, eq).find(',') == std::string_view::npos) {
+      vendor = text.substr(0, eq);
+      text = text.substr(eq + 1);
+    }
+    std::string why;
+    auto limit = parse_rate_limit(text, &why);
+    if (!limit) throw UsageError("--rate " + r + ": " + why);
+    if (vendor.empty())
+      out.all = *limit;
+    else
+      out.per_vendor[std::string(vendor)] = *limit;
+  }
   return out;
 }
 

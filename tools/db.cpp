@@ -55,21 +55,59 @@ int database_failure(std::string_view command, const Error& e) {
 // ---- db migrate ----
 constexpr std::string_view db_help =
     "Usage: partnerkit db migrate --database URL\n"
+    "       partnerkit db prune --database URL --older-than SECONDS\n"
     "\n"
-    "Creates or upgrades the partnerkit schema (tables, functions) in the database: the migrations\n"
-    "not yet applied, in one transaction, under a lock (two migrators at once are safe). Running it\n"
-    "again is a no-op. Prints the schema version.\n"
+    "migrate creates or upgrades the partnerkit schema (tables, functions) in the database: the\n"
+    "migrations not yet applied, in one transaction, under a lock (two migrators at once are safe).\n"
+    "Running it again is a no-op. Prints the schema version.\n"
+    "prune deletes finished items (done, failed) and their events that finished more than SECONDS\n"
+    "ago (retention; in chunks of 10,000, so workers keep going meanwhile).\n"
     "\n"
     "Options:\n" PARTNERKIT_CLI_DATABASE_HELP
+    "  --older-than SECONDS   prune: how long finished items are kept\n"
     "  -h, --help             this text\n"
     "\n"
-    "Exit status: 0 migrated (or already current), 1 the database refused, 2 bad usage.\n";
+    "Exit status: 0 migrated (or already current) or pruned, 1 the database refused, 2 bad usage.\n";
 
 constexpr OptionSpec db_options[] = {{"--database", true}};
 
+constexpr OptionSpec prune_options[] = {{"--database", true}, {"--older-than", true}};
+
+struct PruneJob {
+  std::chrono::seconds older_than{0};
+  std::int64_t deleted = 0;
+};
+
+asio::awaitable<Result<void>> prune_body(pg::Store& store, void* ctx) {
+  auto& job = *static_cast<PruneJob*>(ctx);
+  constexpr int chunk = 10000;  // short transactions: workers keep going meanwhile
+  for (;;) {
+    auto r = co_await store.prune(job.older_than, chunk);
+    if (!r) co_return r.error();
+    job.deleted += *r;
+    if (*r < chunk) co_return Result<void>{};
+  }
+}
+
+// db prune --older-than S: retention of finished items.
+int run_prune(Args args) {
+  ParsedArgs p = parse_args(args, prune_options);
+  auto url = database_url(p);
+  if (!p.has("--older-than")) throw UsageError("db prune: missing --older-than SECONDS");
+  PruneJob job;
+  job.older_than = std::chrono::seconds(static_cast<long long>(
+      parse_number("--older-than", *p.value("--older-than"), 0, 100.0 * 365 * 24 * 3600, true)));
+  auto r = run_store<void>(url, prune_body, &job);
+  if (!r) return database_failure("db prune", r.error());
+  std::cerr << "db prune: deleted " << job.deleted << " finished item(s) older than "
+            << job.older_than.count() << " s\n";
+  return exit_ok;
+}
+
 int run_db(Args args) {
+  if (!args.empty() && args[0] == "prune") return run_prune(args.subspan(1));
   if (args.empty() || args[0] != "migrate")
-    throw UsageError("expected: partnerkit db migrate --database URL");
+    throw UsageError("expected: partnerkit db migrate|prune --database URL");
   ParsedArgs p = parse_args(args.subspan(1), db_options);
   auto url = database_url(p);
   auto r = run_store<std::vector<int>>(
@@ -259,9 +297,11 @@ int run_enqueue(Args args) {
 constexpr std::string_view status_help =
     "Usage: partnerkit status --database URL [--json]\n"
     "\n"
-    "The queue at a glance: items per state (pending, running, reconcile, done, failed), per vendor,\n"
+    "The queue at a glance: items per state (pending, running, reconcile, done, failed), per vendor\n"
+    "and per tenant and vendor,\n"
     "the oldest unfinished item, and failures by error code. With --json, one object:\n"
     "  {\"pending\",\"running\",\"reconcile\",\"done\",\"failed\",\"by_vendor\":{V:{state:n}},\n"
+    "   \"by_tenant\":{T:{V:{state:n}}},\n"
     "   \"failures_by_code\":{code:n},\"oldest\":{\"id\",\"state\",\"created_at\",\"age_seconds\"}|null}\n"
     "\n"
     "Options:\n" PARTNERKIT_CLI_DATABASE_HELP
@@ -289,6 +329,12 @@ int run_status(Args args) {
     for (const auto& [state, n] : states) std::cout << " " << state << "=" << n;
     std::cout << "\n";
   }
+  for (const auto& [tenant, per_vendor] : r->by_tenant)
+    for (const auto& [vendor, states] : per_vendor) {
+      std::cout << "tenant " << tenant << " vendor " << vendor << ":";
+      for (const auto& [state, n] : states) std::cout << " " << state << "=" << n;
+      std::cout << "\n";
+    }
   if (r->oldest_unfinished)
     std::cout << "oldest unfinished: item " << r->oldest_unfinished->id << " (" << r->oldest_unfinished->state
               << ") since " << r->oldest_unfinished->created_at << "\n";

@@ -100,58 +100,6 @@ constexpr OptionSpec provision_options[] = {
     {"--id-namespace", true},   {"--no-journal-sync", false},
 };
 
-// A number in [min, max] (an integer when asked): NaN, infinities, out-of-range and trailing text are
-// usage errors, so no value reaches a conversion that would be undefined behaviour.
-double parse_number(const std::string& option, const std::string& text, double min, double max,
-                    bool integer = false) {
-  double v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  const bool ok = ec == std::errc() && end == text.data() + text.size() && std::isfinite(v) && v >= min &&
-                  v <= max && (!integer || v == std::floor(v));
-  if (!ok) {
-    std::ostringstream range;
-    range << std::setprecision(15) << (integer ? "an integer" : "a number") << " from " << min << " to "
-          << max;
-    throw UsageError(option + " " + text + ": expected " + range.str());
-  }
-  return v;
-}
-
-// Seconds as milliseconds, at least 1 ms.
-std::chrono::milliseconds parse_seconds(const std::string& option, const std::string& text) {
-  constexpr double max_seconds = 365.0 * 24 * 3600;  // a year: far past any sensible deadline
-  const double s = parse_number(option, text, 0.001, max_seconds);
-  return std::chrono::milliseconds(std::max<long long>(1, std::llround(s * 1000)));
-}
-
-// HTTPS_PROXY / https_proxy (what the transport reads) with a port that is not 1..65535 is a usage
-// error here, before anything is sent.
-void check_proxy_environment() {
-  for (const char* name : {"HTTPS_PROXY", "https_proxy"}) {
-    const char* v = std::getenv(name);
-    if (!v || !*v) continue;
-    std::string_view url(v);
-    if (auto scheme = url.find("://"); scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
-    url = url.substr(0, url.find_first_of("/?#"));
-    if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-    std::string_view port;
-    if (url.starts_with("[")) {  // [v6]:port
-      const auto close = url.find(']');
-      if (close != std::string_view::npos && close + 1 < url.size() && url[close + 1] == ':')
-        port = url.substr(close + 2);
-    } else if (auto colon = url.rfind(':'); colon != std::string_view::npos) {
-      port = url.substr(colon + 1);
-    }
-    if (port.empty()) return;  // the first one set is the one used
-    unsigned long n = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
-    if (ec != std::errc() || end != port.data() + port.size() || n < 1 || n > 65535)
-      throw UsageError(std::string(name) + ": the proxy port '" + std::string(port.substr(0, 32)) +
-                       "' is not a port number (1 to 65535)");
-    return;
-  }
-}
-
 boost::json::object result_line(const BatchResult& r) {
   boost::json::object o;
   o["index"] = r.index;
@@ -312,25 +260,9 @@ int run_batch(Args args, const BatchCommand& command) {
 
   const std::size_t concurrency = static_cast<std::size_t>(
       parse_number("--concurrency", p.value("--concurrency").value_or("8"), 1, 100000, true));
-  // --rate R for every vendor, --rate V=R for one; the last one given for a vendor wins.
-  std::optional<RateLimit> rate;
-  std::map<std::string, RateLimit, std::less<>> vendor_rates;
-  for (const auto& r : p.values("--rate")) {
-    std::string_view text = r, vendor;
-    if (auto eq = text.find('=');
-        eq != std::string_view::npos && text.substr(0, eq).find_first_of("0123456789") != 0 &&
-        text.substr(0, eq) != "burst" && text.substr(0, eq).find(',') == std::string_view::npos) {
-      vendor = text.substr(0, eq);
-      text = text.substr(eq + 1);
-    }
-    std::string why;
-    auto limit = parse_rate_limit(text, &why);
-    if (!limit) throw UsageError("--rate " + r + ": " + why);
-    if (vendor.empty())
-      rate = *limit;
-    else
-      vendor_rates[std::string(vendor)] = *limit;
-  }
+  const RateArgs rates = parse_rates(p.values("--rate"));
+  const auto& rate = rates.all;
+  const auto& vendor_rates = rates.per_vendor;
   const auto timeout = parse_seconds("--timeout", p.value("--timeout").value_or("120"));
   const int max_attempts = static_cast<int>(
       parse_number("--max-attempts", p.value("--max-attempts").value_or("5"), 1, 1000, true));

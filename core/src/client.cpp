@@ -451,7 +451,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     steady::duration hold;
     {
       std::lock_guard lock(state_->mutex);
-      hold = pacer_->hold(steady::now());  // the one before left late: keep the spacing
+      hold = pacer_->hold(steady::now(), planned_);  // the one before left late: keep the spacing
     }
     if (hold <= steady::duration::zero()) return transmit();
     timer_.expires_after(hold);
@@ -459,7 +459,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
       if (self->done_) return;
       self->shielded([&] {
         if (ec) return self->stop_with(self->stop_code_);
-        self->transmit();
+        self->send();  // ask the pacer again: the timer may have fired late
       });
     });
   }

@@ -287,8 +287,61 @@ RETURNS void LANGUAGE sql AS $$
 $$;
 )SQL";
 
+// Version 2 (the worker): a reconcile outcome waits p_retry_in too (a vendor that keeps failing is
+// not hammered by instant re-claims), and retention of finished items.
+constexpr std::string_view v2 = R"SQL(
+CREATE OR REPLACE FUNCTION partnerkit.complete(p_id bigint, p_attempt integer, p_owner text, p_outcome text,
+                                               p_result jsonb, p_error_code text DEFAULT NULL,
+                                               p_retry_in interval DEFAULT '0')
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text;
+BEGIN
+  IF p_outcome NOT IN ('done', 'failed', 'retry', 'reconcile') THEN
+    RAISE EXCEPTION 'outcome must be done, failed, retry or reconcile' USING ERRCODE = 'P0001';
+  END IF;
+  v_state := CASE p_outcome WHEN 'retry' THEN 'pending' ELSE p_outcome END;
+  UPDATE partnerkit.items
+     SET state = v_state, result = p_result, error_code = p_error_code,
+         reconciling = (p_outcome = 'reconcile'),
+         lease_owner = NULL, lease_expires_at = NULL,
+         run_after = CASE WHEN p_outcome IN ('retry', 'reconcile') THEN clock_timestamp() + p_retry_in
+                          ELSE run_after END,
+         updated_at = clock_timestamp(),
+         finished_at = CASE WHEN p_outcome IN ('done', 'failed') THEN clock_timestamp() END
+   WHERE id = p_id AND attempt = p_attempt AND state = 'running';
+  IF FOUND THEN
+    INSERT INTO partnerkit.events (item_id, attempt, kind, worker, detail)
+    VALUES (p_id, p_attempt, 'completed', p_owner, jsonb_build_object('outcome', p_outcome, 'error_code', p_error_code));
+    IF v_state IN ('pending', 'reconcile') THEN
+      PERFORM pg_notify('partnerkit_items', (SELECT vendor FROM partnerkit.items WHERE id = p_id));
+    END IF;
+    RETURN true;
+  END IF;
+  IF EXISTS (SELECT 1 FROM partnerkit.items WHERE id = p_id) THEN
+    INSERT INTO partnerkit.events (item_id, attempt, kind, worker, detail)
+    VALUES (p_id, p_attempt, 'refused', p_owner, jsonb_build_object('outcome', p_outcome, 'error_code', p_error_code));
+  END IF;
+  RETURN false;
+END $$;
+
+-- Retention: finished (done or failed) items that finished more than p_older_than ago, with their
+-- events; at most p_limit per call (call again while it returns p_limit). Returns how many went.
+CREATE FUNCTION partnerkit.prune(p_older_than interval, p_limit integer DEFAULT 10000)
+RETURNS bigint LANGUAGE sql AS $$
+  WITH gone AS (
+    DELETE FROM partnerkit.items WHERE id IN (
+      SELECT id FROM partnerkit.items
+       WHERE state IN ('done', 'failed') AND finished_at < clock_timestamp() - p_older_than
+       ORDER BY finished_at LIMIT p_limit)
+    RETURNING 1)
+  SELECT count(*) FROM gone
+$$;
+)SQL";
+
 constexpr Migration all_migrations[] = {
     {1, "queue: credentials, items, events, enqueue/claim/heartbeat/complete/rescue, GCRA", v1},
+    {2, "worker: reconcile waits its retry_in; prune (retention)", v2},
 };
 
 }  // namespace

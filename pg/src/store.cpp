@@ -1,6 +1,8 @@
 #include <partnerkit/pg/migrations.hpp>
 #include <partnerkit/pg/store.hpp>
 
+#include "sql_util.hpp"
+
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -53,78 +55,11 @@ std::string_view to_string(Outcome o) noexcept {
   return "failed";
 }
 
+using namespace detail;
+
 namespace {
 
 constexpr std::int64_t migration_lock_key = 0x7061'7274'6e65'72;  // "partner": one migrator at a time
-
-// A PostgreSQL array literal of text values: {"a","b\"c",NULL}.
-std::string array_literal(const std::vector<Value>& values) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    if (!values[i]) {
-      out += "NULL";
-      continue;
-    }
-    out += '"';
-    for (char c : *values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
-template <class Int>
-Int to_int(const Value& v) {
-  Int out{};
-  if (v) std::from_chars(v->data(), v->data() + v->size(), out);
-  return out;
-}
-
-// Query parameters, built outside the coroutines (GCC 12 cannot keep an initializer_list's array in
-// a coroutine frame: "array used as initializer").
-template <class... A>
-std::vector<Value> params(A&&... a) {
-  std::vector<Value> v;
-  v.reserve(sizeof...(A));
-  (v.emplace_back(std::forward<A>(a)), ...);
-  return v;
-}
-
-// A text value, NULL when empty. (No `?:` on class types inside coroutines: GCC 12 destroys such
-// temporaries twice when the expression also holds a co_await.)
-Value or_null(std::string s) {
-  if (s.empty()) return std::nullopt;
-  return Value{std::move(s)};
-}
-
-Value array_or_null(const std::vector<Value>& values) {
-  if (values.empty()) return std::nullopt;
-  return Value{array_literal(values)};
-}
-
-std::string interval_ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " milliseconds"; }
-
-// {1,2,3} -> [1,2,3]
-std::vector<std::int64_t> parse_int_array(const Value& v) {
-  std::vector<std::int64_t> out;
-  if (!v || v->size() < 2) return out;
-  std::string_view s(*v);
-  s = s.substr(1, s.size() - 2);
-  while (!s.empty()) {
-    auto comma = s.find(',');
-    auto part = s.substr(0, comma);
-    std::int64_t n = 0;
-    std::from_chars(part.data(), part.data() + part.size(), n);
-    out.push_back(n);
-    if (comma == std::string_view::npos) break;
-    s.remove_prefix(comma + 1);
-  }
-  return out;
-}
 
 std::optional<Operation> operation_from_string(std::string_view s) {
   for (auto op :
@@ -208,6 +143,17 @@ json::object StatusReport::to_json() const {
     vendors[vendor] = std::move(s);
   }
   o["by_vendor"] = std::move(vendors);
+  json::object tenants;
+  for (auto& [tenant, per_vendor] : by_tenant) {
+    json::object t;
+    for (auto& [vendor, states] : per_vendor) {
+      json::object st;
+      for (auto& [state, n] : states) st[state] = n;
+      t[vendor] = std::move(st);
+    }
+    tenants[tenant] = std::move(t);
+  }
+  o["by_tenant"] = std::move(tenants);
   json::object failures;
   for (auto& [code, n] : failures_by_code) failures[code] = n;
   o["failures_by_code"] = std::move(failures);
@@ -448,8 +394,9 @@ Store::task<void> Store::penalize(std::int64_t credential, std::chrono::millisec
 Store::task<StatusReport> Store::status() {
   auto r = co_await query(
       "SELECT"
-      " (SELECT coalesce(jsonb_agg(jsonb_build_array(state, vendor, n)), '[]') FROM"
-      "   (SELECT state, vendor, count(*) AS n FROM partnerkit.items GROUP BY state, vendor) s),"
+      " (SELECT coalesce(jsonb_agg(jsonb_build_array(state, vendor, n, tenant)), '[]') FROM"
+      "   (SELECT state, vendor, tenant, count(*) AS n FROM partnerkit.items GROUP BY state, vendor, tenant) "
+      "s),"
       " (SELECT coalesce(jsonb_object_agg(code, n), '{}') FROM"
       "   (SELECT coalesce(error_code, 'unknown') AS code, count(*) AS n FROM partnerkit.items"
       "     WHERE state = 'failed' GROUP BY 1) f),"
@@ -468,6 +415,7 @@ Store::task<StatusReport> Store::status() {
       auto n = a.at(2).to_number<std::int64_t>();
       out.by_state[state] += n;
       out.by_vendor[vendor][state] += n;
+      out.by_tenant[std::string(a.at(3).as_string())][vendor][state] += n;
     }
     auto failures = json::parse(r->rows.at(0).at(1).value_or("{}"));
     for (auto& [code, n] : failures.as_object())

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 using namespace std::chrono_literals;
 using partnerkit::HttpResponse;
 using partnerkit::RateLimit;
@@ -113,12 +115,16 @@ TEST(Pacer, RepeatedThrottlingWidensTheMarginWithinItsCap) {
   EXPECT_GE(p.rate(), 100.0 / 16);  // floored
 }
 
-TEST(Pacer, MeasuredSendJitterWidensTheSpacing) {
+TEST(Pacer, OwnSendJitterDoesNotWidenTheSpacing) {
+  // Late timers are taken out by hold(), not by a wider schedule: the interval stays at the margin.
   Pacer p(configured(RateLimit::per_second(100)), t0);
   const auto quiet = p.gcra().emission_interval;
-  for (int i = 0; i < 50; ++i) p.on_sent(t0, t0 + (i % 2 ? 0us : 400us));  // ±200 µs around the slot
-  EXPECT_GT(p.gcra().emission_interval, quiet);
-  EXPECT_LE(p.status().margin, 0.10 + 1e-12);
+  for (int i = 0; i < 50; ++i) {
+    auto s = take(p, t0);
+    const auto at = s.send_at + (i % 2 ? 0us : 400us);  // ±200 µs around the slot
+    p.on_sent(s.send_at, at + p.hold(at));
+  }
+  EXPECT_EQ(p.gcra().emission_interval, quiet);
 }
 
 TEST(Pacer, AnExhaustedKeyPausesUntilTheResetNeverLongerThanTheCap) {
@@ -215,27 +221,57 @@ TEST(Pacer, AnExplicitLimitIsNeverExceededByAStatedOne) {
 TEST(Pacer, WithNothingStatedItProbesUpwardFromTheDeclaredDefault) {
   Pacer p(declared(RateLimit::per_second(1)), t0);
   auto now = t0;
-  // Saturated (the pacer holds requests back): 30 s of pacing.
-  while (now < t0 + 30s) {
-    auto s = take(p, now);
-    now = s.send_at;
-    p.on_response(RateObservation{}, now);
-  }
-  EXPECT_GT(p.rate(), 10.0);
+  auto pace = [&](std::chrono::seconds d) {  // saturated: the pacer holds requests back
+    const auto until = now + d;
+    while (now < until) {
+      auto s = take(p, now);
+      now = s.send_at;
+      p.on_response(RateObservation{}, now);
+    }
+  };
+  // Slow start: the rate doubles per second paced, from 1/s to about 50/s (Dub's top plan) in 6 s.
+  pace(6s);
+  EXPECT_GT(p.rate(), 25.0);
+  EXPECT_LT(p.rate(), 130.0);
   EXPECT_EQ(p.source(), RateSource::probed);
-  const double before = p.rate();
-  p.on_response(throttled(), now);  // found the limit: settle below it
+  double before = p.rate();
+  p.on_response(throttled(), now);  // the first 429 ends the slow start: it may have overshot 2x
+  EXPECT_NEAR(p.rate(), before * 0.5, 1e-9);
+  // Then additive increase: about +1/s per second paced, and a 429 costs 15 %.
+  before = p.rate();
+  pace(4s);
+  EXPECT_GT(p.rate(), before + 1);
+  EXPECT_LT(p.rate(), before + 4 + 1);
+  before = p.rate();
+  p.on_response(throttled(), now);
   EXPECT_NEAR(p.rate(), before * 0.85, 1e-9);
-  // After a 429 the probe climbs more slowly.
+  // After that the probe climbs more slowly still.
   const double settled = p.rate();
-  const auto later = now + 10s;
-  while (now < later) {
-    auto s = take(p, now);
-    now = s.send_at;
-    p.on_response(RateObservation{}, now);
-  }
+  pace(10s);
   EXPECT_LT(p.rate() - settled, 10.0 / 2 + 1);
   EXPECT_NE(p.status().why.find("probed"), std::string::npos);
+}
+
+TEST(Pacer, ADubStyleFirst429TeachesTheLimitDuringTheSlowStart) {
+  // Dub states its limit (per minute) only on errors: the slow start's first 429 carries it.
+  Pacer p(declared(RateLimit::per_minute(60)), t0);
+  auto now = t0;
+  while (p.rate() < 40) {
+    auto s = take(p, now);
+    now = s.send_at;
+    p.on_response(RateObservation{}, now);
+  }
+  EXPECT_LT(now - t0, 8s);
+  RateObservation o = throttled();
+  o.limit = 1200;  // 20/s
+  o.remaining = 0;
+  o.reset = 50ms;
+  p.on_response(o, now);
+  EXPECT_EQ(p.source(), RateSource::learnt);
+  EXPECT_NEAR(p.rate(), 20.0 * 0.95, 1e-9);  // the 429 at the known limit: 5 %, won back quickly
+  for (int i = 0; i < 40; ++i) p.on_response(RateObservation{}, now);
+  EXPECT_DOUBLE_EQ(p.rate(), 20.0);
+  EXPECT_EQ(p.status().pauses, 1u);  // Remaining 0 with a reset: the key waits the 50 ms
 }
 
 TEST(Pacer, NotProbingWhenTheCallersAreTheBottleneck) {
@@ -293,20 +329,104 @@ TEST(Pacer, ObservesDubsHeadersOnAnError) {
 }
 
 TEST(Pacer, ALateSendHoldsTheNextOneSoTheyNeverCrowd) {
-  Pacer p(configured(RateLimit::per_second(100)), t0);  // 10 ms apart
+  Pacer p(configured(RateLimit::per_second(100)), t0);  // 10.1 ms apart (1 % margin)
+  const auto guard = std::chrono::duration_cast<clock_t_::duration>(std::chrono::duration<double>(0.01005));
   auto a = take(p, t0);
   auto b = take(p, t0);
-  EXPECT_EQ(p.hold(a.send_at + 4ms), 0s);  // a's timer fired 4 ms late
-  // b's slot comes 10.1 ms after a's, only 6.1 ms after a really left: b waits the rest.
+  auto c = take(p, t0);
+  const auto a_left = a.send_at + 4ms;  // a's timer fired 4 ms late
+  EXPECT_EQ(p.hold(a_left), 0s);
+  p.on_sent(a.send_at, a_left);
+  // b's slot comes 10.1 ms after a's, only 6.1 ms after a really left: b waits for the guard (the
+  // interval with half its margin) after a. (hold() without the slot: no order among held sends.)
   const auto extra = p.hold(b.send_at);
-  EXPECT_NEAR(secs(extra), 0.010 - (secs(b.send_at - a.send_at) - 0.004), 1e-6);
-  // The schedule after b shifts with it.
+  EXPECT_NEAR(secs(extra), secs(a_left + guard - b.send_at), 1e-6);
+  // Nothing was committed: c, asking in the meantime (its timer late too), is held to the same moment
+  EXPECT_LT(c.send_at, b.send_at + extra + 10ms);
+  EXPECT_EQ(b.send_at + extra, b.send_at + 1ms + p.hold(b.send_at + 1ms));
+  // ... and whichever asks first then goes; the other one asks again and waits a whole guard.
+  EXPECT_EQ(p.hold(b.send_at + extra), 0s);
+  p.on_sent(b.send_at, b.send_at + extra);
+  EXPECT_NEAR(secs(p.hold(b.send_at + extra)), secs(guard), 1e-6);
+  // A timer that fires late again is held by the rest only.
+  EXPECT_NEAR(secs(p.hold(b.send_at + extra + 3ms)), secs(guard - 3ms), 1e-6);
+  // The schedule's end follows the held sends, never ahead of where they leave.
   EXPECT_GE(take(p, t0).send_at - (b.send_at + extra), 10ms);
-  EXPECT_EQ(p.status().held, 1u);
+  EXPECT_GE(p.status().held, 1u);
   // With a burst allowed, nothing is held.
   Pacer burst(configured(RateLimit::per_second(100, 5)), t0);
   EXPECT_EQ(burst.hold(t0), 0s);
   EXPECT_EQ(burst.hold(t0), 0s);
+}
+
+TEST(Pacer, HeldSendsLeaveInTheOrderOfTheirSlots) {
+  Pacer p(configured(RateLimit::per_second(100)), t0);
+  const auto interval = p.gcra().emission_interval;  // 10.1 ms; the guard is 10.05 ms
+  const auto guard = std::chrono::duration_cast<clock_t_::duration>(std::chrono::duration<double>(0.01005));
+  auto a = take(p, t0);
+  auto b = take(p, t0);
+  auto c = take(p, t0);
+  auto d = take(p, t0);
+  // a leaves 25 ms late (a stalled loop); b and c are both due by then.
+  const auto a_left = a.send_at + 25ms;
+  EXPECT_EQ(p.hold(a_left, a.send_at), 0s);
+  p.on_sent(a.send_at, a_left);
+  const auto now = a_left + 1ms;
+  const auto hc = p.hold(now, c.send_at);  // c's timer fired first: it is held ...
+  const auto hb = p.hold(now, b.send_at);  // ... and b, whose slot is earlier, goes before it
+  EXPECT_EQ(now + hb, a_left + interval);
+  EXPECT_EQ(hc, hb);
+  // Both timers fire; c's handler runs first, but b's slot is earlier: c waits for b.
+  EXPECT_GT(p.hold(now + hc, c.send_at), 0s);
+  const auto b_turn = now + hb;
+  EXPECT_EQ(p.hold(b_turn + 20us, b.send_at), 0s);  // b's timer fired 20 µs late
+  p.on_sent(b.send_at, b_turn + 20us);
+  // c aims at b's turn plus one interval, not at when b really left: late timers do not add up.
+  const auto hc2 = p.hold(b_turn + 1ms, c.send_at);
+  EXPECT_EQ(b_turn + 1ms + hc2, b_turn + interval);
+  const auto c_left = b_turn + interval + 2ms;  // then c's timer is 2 ms late
+  EXPECT_EQ(p.hold(c_left, c.send_at), 0s);
+  p.on_sent(c.send_at, c_left);
+  // Late by more than the interval's slack, the guard after the real send decides.
+  const auto hd = p.hold(c_left + 1ms, d.send_at);
+  EXPECT_NEAR(secs(1ms + hd), secs(guard), 1e-8);
+  EXPECT_EQ(p.status().held, 3u);  // three sends held, however often they asked
+}
+
+TEST(Pacer, AHeldSendThatNeverAsksAgainDoesNotBlockTheOthers) {
+  Pacer p(configured(RateLimit::per_second(100)), t0);
+  auto a = take(p, t0);
+  auto b = take(p, t0);
+  auto c = take(p, t0);
+  EXPECT_EQ(p.hold(a.send_at + 15ms, a.send_at), 0s);
+  p.on_sent(a.send_at, a.send_at + 15ms);
+  EXPECT_GT(p.hold(b.send_at + 6ms, b.send_at), 0s);  // b is held, then cancelled: it never asks again
+  auto now = c.send_at;
+  auto h = p.hold(now, c.send_at);
+  for (int i = 0; i < 100 && h > 0s; ++i) h = p.hold(now += h, c.send_at);
+  EXPECT_EQ(h, 0s);
+  EXPECT_LT(now - c.send_at, 100ms);
+}
+
+TEST(Pacer, AStallCostsItsLengthOnceNotOncePerQueuedSend) {
+  // Fifty slots handed out (a client with 64 in flight), then the loop stalls 12 ms: every one of
+  // them is late and each is held behind the one before. The schedule's end moves by the stall, not
+  // by fifty times it.
+  Pacer p(configured(RateLimit::per_second(200)), t0);
+  std::vector<Pacer::Slot> slots;
+  for (int i = 0; i < 50; ++i) slots.push_back(take(p, t0));
+  const auto end_before = p.gcra().tat;
+  auto now = slots.front().send_at + 12ms;
+  clock_t_::time_point last{};
+  for (const auto& s : slots) {
+    now = std::max(now, s.send_at);
+    for (auto h = p.hold(now, s.send_at); h > 0s; h = p.hold(now, s.send_at)) now += h;  // asks again
+    ASSERT_TRUE(last == clock_t_::time_point{} || now - last >= 5ms);
+    p.on_sent(s.send_at, now);
+    last = now;
+  }
+  EXPECT_LE(p.gcra().tat - end_before, 13ms);
+  EXPECT_GE(p.gcra().tat - last, 5ms);  // and the next one still keeps its distance
 }
 
 TEST(Pacer, SlotsBeyondTheHorizonAreNotReservedSoARateIncreaseApplies) {

@@ -25,6 +25,9 @@
 
 #include <array>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <future>
@@ -389,6 +392,39 @@ TEST(BeastTransport, CaFileIsTrusted) {
   auto bad = o;
   bad.ca_file = path + ".missing";
   EXPECT_THROW(BeastTransport(ioc.get_executor(), bad), boost::system::system_error);
+}
+
+// With a CA of its own, the system bundle is read only when a chain needs it: still trusted. The
+// "system bundle" here is a file named by SSL_CERT_FILE (read when the transport is made).
+TEST(BeastTransport, TheSystemStoreIsStillTrustedBesideAnOwnCa) {
+  TestServer server(test::always({}));
+  const std::string bundle = ::testing::TempDir() + "/partnerkit_system_bundle.pem";
+  const std::string empty_dir = ::testing::TempDir() + "/partnerkit_no_hashed_certs";
+  {
+    std::ofstream f(bundle);
+    f << sandbox::CertificateAuthority("an unrelated root").ca_cert_pem() << server.ca_pem();
+  }
+  std::filesystem::create_directories(empty_dir);
+  ::setenv("SSL_CERT_FILE", bundle.c_str(), 1);
+  ::setenv("SSL_CERT_DIR", empty_dir.c_str(), 1);
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.ca_pem = sandbox::CertificateAuthority("the CA the client was given").ca_cert_pem();
+  o.use_default_verify_paths = true;
+  std::optional<BeastTransport> transport;
+  transport.emplace(ioc.get_executor(), o);
+  auto without_system = o;
+  without_system.use_default_verify_paths = false;
+  BeastTransport own_only(ioc.get_executor(), without_system);
+  ::unsetenv("SSL_CERT_FILE");
+  ::unsetenv("SSL_CERT_DIR");
+  for (int i = 0; i < 3; ++i) {  // the first handshake loads the bundle, the others find it loaded
+    auto out = send(ioc, *transport, post(server.url()));
+    EXPECT_FALSE(out.ec) << i << ": " << out.ec.message();
+  }
+  auto refused = send(ioc, own_only, post(server.url()));
+  EXPECT_EQ(refused.ec.category(), asio::error::get_ssl_category()) << refused.ec.message();
+  std::remove(bundle.c_str());
 }
 
 TEST(BeastTransport, CancellationInFlightAborts) {

@@ -105,8 +105,7 @@ double Pacer::ceiling() const noexcept {
 }
 
 double Pacer::margin() const noexcept {
-  const double jitter = rate_ > 0 ? 2 * lateness_dev_ * rate_ : 0;  // spread of send times, in intervals
-  return std::clamp(config_.min_margin + jitter + throttle_margin_, config_.min_margin,
+  return std::clamp(config_.min_margin + throttle_margin_, config_.min_margin,
                     std::max(config_.min_margin, config_.max_margin));
 }
 
@@ -157,26 +156,60 @@ void Pacer::release(clock::time_point send_at, clock::time_point now) {
 }
 
 clock::duration Pacer::hold(clock::time_point now) {
-  if (rate_ <= 0 || burst_ > 1 || !last_sent_) {
+  const auto g = guard();
+  if (rate_ <= 0 || burst_ > 1 || !last_sent_ || *last_sent_ + g <= now) {
     last_sent_ = last_sent_ ? std::max(*last_sent_, now) : now;
     return clock::duration::zero();
   }
-  const auto earliest = *last_sent_ + from_seconds(1.0 / rate_);  // the bare interval, margin aside
-  if (now >= earliest) {
-    last_sent_ = now;
-    return clock::duration::zero();
-  }
-  const auto extra = earliest - now;
-  tat_ += extra;  // everyone after shifts by as much
+  const auto earliest = *last_sent_ + g;
+  tat_ = std::max(tat_, earliest + interval());
   ++held_;
-  last_sent_ = earliest;  // it will leave then
-  return extra;
+  return earliest - now;
 }
 
-void Pacer::on_sent(clock::time_point planned, clock::time_point actual) {
-  const double late = std::max(0.0, seconds_d(actual - planned).count());
-  lateness_dev_ = 0.9 * lateness_dev_ + 0.1 * std::abs(late - lateness_mean_);
-  lateness_mean_ = 0.9 * lateness_mean_ + 0.1 * late;
+clock::duration Pacer::hold(clock::time_point now, clock::time_point planned) {
+  const auto g = guard();
+  if (rate_ <= 0 || burst_ > 1) return hold(now);
+  const auto t = interval();
+  // A send held earlier that has not asked again long after its turn was abandoned (cancelled, its
+  // deadline passed); one merely late puts itself back in its place when it asks.
+  const auto stale = 2 * g + std::chrono::milliseconds(10);
+  while (!held_queue_.empty() && last_sent_ && now > *last_sent_ + g + stale && held_queue_.front() < planned)
+    held_queue_.erase(held_queue_.begin());
+  const auto pos = std::lower_bound(held_queue_.begin(), held_queue_.end(), planned);
+  const bool queued = pos != held_queue_.end() && *pos == planned;
+  const auto rank = pos - held_queue_.begin();  // held sends planned before this one
+  // Its turn: at least the guard after the last send (and after the held ones before it, in the
+  // order of their slots), and on the grid of the turns handed out before, one interval apart. The
+  // grid is what keeps late timers from adding up: held sends aim at absolute times, so a send
+  // that leaves late does not push every later one by as much.
+  auto turn = last_sent_ ? *last_sent_ + g * (rank + 1) : now;
+  if (last_turn_) turn = std::max(turn, *last_turn_ + t * (rank + 1));
+  if (rank == 0 && turn <= now) {
+    if (queued) held_queue_.erase(pos);
+    last_sent_ = last_sent_ ? std::max(*last_sent_, now) : now;
+    last_turn_ = std::max(planned, turn);
+    return clock::duration::zero();
+  }
+  // The schedule's end moves only as far as the held sends reach: the slots already handed out are
+  // each held by what they need when their turn comes, so adding every hold to the TAT would count
+  // one late send once per request queued behind it (a 12 ms stall made holes of 300 ms).
+  tat_ = std::max(tat_, turn + t);
+  if (!queued) {
+    held_queue_.insert(pos, planned);
+    ++held_;
+  }
+  // Nothing is committed: the caller asks again when the hold ends (its timer may fire late, and
+  // one before it may not have left yet); only a send that leaves moves last_sent_.
+  return std::max<clock::duration>(turn - now, g / 8);
+}
+
+clock::duration Pacer::guard() const noexcept {
+  return rate_ > 0 ? from_seconds((1.0 + margin() / 2) / rate_) : clock::duration::zero();
+}
+
+void Pacer::on_sent(clock::time_point /*planned*/, clock::time_point actual) {
+  last_sent_ = last_sent_ ? std::max(*last_sent_, actual) : actual;
 }
 
 void Pacer::on_response(const RateObservation& o, clock::time_point now) {
@@ -207,8 +240,11 @@ void Pacer::on_response(const RateObservation& o, clock::time_point now) {
     ++throttled_;
     if (rate_ <= 0) return;  // nothing to slow: the request waits its own Retry-After
     if (source_ == RateSource::declared || source_ == RateSource::probed) {
-      // Probing found the limit: settle below it and probe more carefully from there.
-      target_ = std::max(rate_ * (1 - probe_decrease), declared_rate_ * floor_fraction);
+      // Probing found the limit: settle below it and probe more carefully from there. The end of
+      // the slow start halves (it may have overshot by up to twice); a 429 after that costs less.
+      const double decrease = slow_start_ ? 0.5 : probe_decrease;
+      slow_start_ = false;
+      target_ = std::max(rate_ * (1 - decrease), declared_rate_ * floor_fraction);
       rate_ = target_;
       probe_step_ /= 2;
       source_ = RateSource::probed;
@@ -229,8 +265,13 @@ void Pacer::on_response(const RateObservation& o, clock::time_point now) {
     if (target_ - rate_ < target_ * 1e-3) rate_ = target_;
   } else if ((source_ == RateSource::declared || source_ == RateSource::probed) && last_reservation_waited_ &&
              probe_step_ > 0) {
-    // Additive increase while the pacer is what holds requests back: +probe_step per second paced.
-    target_ += probe_step_ / target_;
+    // While the pacer is what holds requests back: a slow start until the first 429 (the rate
+    // doubles per second paced, from Dub's 60/min to its top plan's 3,000/min in about six seconds;
+    // Dub states its limit on that 429), then additive increase (+probe_step per second paced).
+    if (slow_start_)
+      target_ *= std::exp2(std::min(1.0, 1.0 / target_));
+    else
+      target_ += probe_step_ / target_;
     rate_ = target_;
     if (target_ > declared_rate_) source_ = RateSource::probed;
   }

@@ -5,17 +5,24 @@
 // hold it and several workers can share it (Pacer::gcra()). Around it, the policy:
 //
 //  - spacing: requests leave one emission interval apart (burst 1) or up to `burst` at once, with
-//    a margin for jitter so that two requests never land in one slot of a strict limiter. The margin
-//    is measured: the spread of our own send times around their planned slots, plus a step for each
-//    429 answered at the configured rate (decaying as requests go through).
+//    a margin so that two requests never land in one slot of a strict limiter. Our own send jitter
+//    (timers fire late, a busy loop runs them in a bunch) is taken out at the moment of sending:
+//    with burst 1, no two sends of a key leave closer than the guard (hold()), whatever their timers
+//    did. The margin is for what comes after the send — the write, the network, the server stamping
+//    arrivals with its own clock (nginx: milliseconds, per event-loop pass) — which the client sees
+//    only as 429s: 1 % at all times plus a step for each 429 answered at a known limit, decaying as
+//    requests go through.
 //  - a 429 at the limit costs that request its Retry-After (the retry loop waits it) and the rate a
 //    small multiplicative step that successes win back quickly; the whole key pauses only when the
 //    vendor says it is exhausted (X-RateLimit-Remaining: 0 with a reset time), never longer than
 //    max_pause.
 //  - the rate: a limit the vendor states (X-RateLimit-Limit, counted per the declared window) is
 //    learnt and run at; where nothing is stated the pacer starts at the declared default and probes
-//    upward (additive increase while the pacer is what holds requests back, multiplicative decrease
-//    on a 429); an explicit limit (--rate) is never exceeded and is held, not probed past.
+//    upward while the pacer is what holds requests back: a slow start (the rate doubles per second
+//    paced) until the first 429 — which, from a vendor that states its limit on errors (Dub), teaches
+//    the limit — then additive increase and multiplicative decrease on a 429 (a halving only for
+//    the 429 that ends the slow start); an explicit limit (--rate) is never exceeded and is held,
+//    not probed past.
 //
 // Not thread-safe: the caller locks. Times are inputs, so tests use plain values.
 #pragma once
@@ -25,6 +32,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace partnerkit::policy {
 
@@ -77,7 +85,7 @@ struct PacerStatus {
   std::size_t throttled = 0;  // 429s seen
   std::size_t pauses = 0;     // whole-key pauses (the vendor said the key was exhausted)
   std::size_t refused = 0;    // reservations refused because the slot was past the caller's deadline
-  std::size_t held = 0;       // sends held back because the one before left late
+  std::size_t held = 0;       // sends held back because the one before left late (or was held)
 };
 
 class Pacer {
@@ -105,10 +113,14 @@ class Pacer {
   // was handed out after it, so an abandoned wait never delays the others.
   void release(clock::time_point send_at, clock::time_point now);
   // At the moment of sending (burst 1): how much longer to wait so that no two requests of this key
-  // leave closer than one interval. Timers fire late; a late one must not crowd the next one into its
-  // slot. A hold shifts the schedule (and the TAT) by that much. Zero: send now.
+  // leave closer than the guard (the interval with half its margin). Timers fire late; a late one
+  // must not crowd the next one into its slot. `planned` is the send's slot: held sends leave in the
+  // order of their slots. Nothing is reserved: when the hold ends the caller asks again with the same
+  // slot. The schedule's end moves to after the held sends. Zero: send now.
+  clock::duration hold(clock::time_point now, clock::time_point planned);
+  // The same without an order among held sends (whichever asks first after the guard goes).
   clock::duration hold(clock::time_point now);
-  // The request reserved for `planned` left at `actual`: feeds the jitter measurement.
+  // The request reserved for `planned` has left, at `actual`.
   void on_sent(clock::time_point planned, clock::time_point actual);
   // An answer arrived (any status); `throttled` marks a 429.
   void on_response(const RateObservation& observation, clock::time_point now);
@@ -123,21 +135,22 @@ class Pacer {
   double ceiling() const noexcept;
   clock::duration interval() const noexcept;
   clock::duration tolerance() const noexcept;
+  clock::duration guard() const noexcept;
   double margin() const noexcept;
 
   PacerConfig config_;
   double burst_ = 1;
   double declared_rate_ = 0;
-  double rate_ = 0;        // requests/s in use; 0: not spaced
-  double target_ = 0;      // the rate the pacer recovers to
-  double probe_step_ = 0;  // additive increase, requests/s gained per second paced
+  double rate_ = 0;         // requests/s in use; 0: not spaced
+  double target_ = 0;       // the rate the pacer recovers to
+  double probe_step_ = 0;   // additive increase, requests/s gained per second paced
+  bool slow_start_ = true;  // probing doubles the rate per second paced until the first 429
   RateSource source_ = RateSource::unlimited;
   clock::time_point tat_;
   std::optional<clock::time_point> last_sent_;
+  std::vector<clock::time_point> held_queue_;   // slots of the sends being held, in order
+  std::optional<clock::time_point> last_turn_;  // the turn of the last send that left (see hold())
   bool last_reservation_waited_ = false;
-  // Jitter: exponentially weighted mean and mean deviation of send lateness (seconds).
-  double lateness_mean_ = 0;
-  double lateness_dev_ = 0;
   double throttle_margin_ = 0;
   std::optional<double> learnt_;  // requests/s stated by the vendor
   std::size_t throttled_ = 0;

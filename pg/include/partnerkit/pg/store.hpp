@@ -86,6 +86,8 @@ struct Completion {
 struct StatusReport {
   std::map<std::string, std::int64_t> by_state;                          // every state, 0 when empty
   std::map<std::string, std::map<std::string, std::int64_t>> by_vendor;  // vendor -> state -> count
+  // tenant -> vendor -> state -> count
+  std::map<std::string, std::map<std::string, std::map<std::string, std::int64_t>>> by_tenant;
   std::map<std::string, std::int64_t> failures_by_code;
   struct Oldest {
     std::int64_t id = 0;
@@ -129,6 +131,17 @@ class Store {
   // false: refused by the fence (a newer attempt or a rescue took the item); nothing changed.
   task<bool> complete(Completion completion);
   task<std::vector<std::int64_t>> rescue_expired(int limit = 1000);
+
+  // Batched forms for workers (store_batch.cpp), one round trip each:
+  // the intent event of every held {id, attempt} (fenced like record_event); the ids accepted.
+  task<std::vector<std::int64_t>> record_intents(std::string owner,
+                                                 std::vector<std::pair<std::int64_t, int>> held,
+                                                 boost::json::value detail);
+  // complete() for each; whether each was applied (false: refused by the fence), in order.
+  task<std::vector<bool>> complete_all(std::vector<Completion> completions);
+  // Retention: deletes finished (done, failed) items, and their events, that finished more than
+  // older_than ago; at most `limit`. Returns how many were deleted.
+  task<std::int64_t> prune(std::chrono::seconds older_than, int limit = 10000);
 
   // The credential's id. The fingerprint is SHA-256 of vendor, account and key, computed here: the
   // key never leaves the process. rate <= 0: no limit.

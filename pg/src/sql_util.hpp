@@ -1,0 +1,87 @@
+// Small helpers of the Store's SQL calls (private to pg/src).
+#pragma once
+
+#include <partnerkit/pg/connection.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace partnerkit::pg::detail {
+
+// A PostgreSQL array literal of text values: {"a","b\"c",NULL}.
+inline std::string array_literal(const std::vector<Value>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    if (!values[i]) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char c : *values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+template <class Int>
+Int to_int(const Value& v) {
+  Int out{};
+  if (v) std::from_chars(v->data(), v->data() + v->size(), out);
+  return out;
+}
+
+// Query parameters, built outside the coroutines (GCC 12 cannot keep an initializer_list's array in
+// a coroutine frame: "array used as initializer").
+template <class... A>
+std::vector<Value> params(A&&... a) {
+  std::vector<Value> v;
+  v.reserve(sizeof...(A));
+  (v.emplace_back(std::forward<A>(a)), ...);
+  return v;
+}
+
+// A text value, NULL when empty. (No `?:` on class types inside coroutines: GCC 12 destroys such
+// temporaries twice when the expression also holds a co_await.)
+inline Value or_null(std::string s) {
+  if (s.empty()) return std::nullopt;
+  return Value{std::move(s)};
+}
+
+inline Value array_or_null(const std::vector<Value>& values) {
+  if (values.empty()) return std::nullopt;
+  return Value{array_literal(values)};
+}
+
+inline std::string interval_ms(std::chrono::milliseconds d) {
+  return std::to_string(d.count()) + " milliseconds";
+}
+
+// {1,2,3} -> [1,2,3]
+inline std::vector<std::int64_t> parse_int_array(const Value& v) {
+  std::vector<std::int64_t> out;
+  if (!v || v->size() < 2) return out;
+  std::string_view s(*v);
+  s = s.substr(1, s.size() - 2);
+  while (!s.empty()) {
+    auto comma = s.find(',');
+    auto part = s.substr(0, comma);
+    std::int64_t n = 0;
+    std::from_chars(part.data(), part.data() + part.size(), n);
+    out.push_back(n);
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+}  // namespace partnerkit::pg::detail
