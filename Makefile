@@ -3,8 +3,12 @@
 SHELL := /bin/bash
 BUILD ?= build
 JOBS ?= 2
-GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
-CMAKE_LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# Configures build directory $(1) with extra arguments $(2). The generator is chosen when the recipe
+# runs (after setup installed ninja), and only for a new directory: an existing one keeps its own, so
+# `make demo` after `make test` never reconfigures from scratch. CMakeLists.txt picks ccache itself.
+COMMA := ,
+CONFIGURE = gen=$$( [ -f $(1)/CMakeCache.txt ] || { command -v ninja >/dev/null 2>&1 && echo Ninja || echo 'Unix Makefiles'; }); \
+  cmake -S . -B $(1) $${gen:+-G "$$gen"} $(2)
 
 # Debian bookworm packages the build, tests and benchmarks need.
 PACKAGES := g++ cmake ninja-build ccache make pkg-config \
@@ -27,7 +31,7 @@ setup:
 	fi
 
 configure: setup
-	cmake -S . -B $(BUILD) -G "$(GENERATOR)" $(CMAKE_LAUNCHER) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+	$(call CONFIGURE,$(BUILD),-DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS))
 
 build: configure
 	cmake --build $(BUILD) -j$(JOBS)
@@ -67,7 +71,7 @@ bench-pg: build
 
 # ASan + UBSan over the whole test suite.
 sanitize: setup
-	cmake -S . -B build-asan -G "$(GENERATOR)" $(CMAKE_LAUNCHER) -DCMAKE_BUILD_TYPE=Debug -DPARTNERKIT_SANITIZE=address,undefined -DPARTNERKIT_BUILD_BENCH=OFF
+	$(call CONFIGURE,build-asan,-DCMAKE_BUILD_TYPE=Debug -DPARTNERKIT_SANITIZE=address$(COMMA)undefined -DPARTNERKIT_BUILD_BENCH=OFF)
 	cmake --build build-asan -j$(JOBS)
 	ctest --test-dir build-asan --output-on-failure -j$(JOBS) --timeout 900 $(CTEST_ARGS)
 
@@ -75,7 +79,7 @@ sanitize: setup
 # sandbox, the integration tests that run them together, and the PostgreSQL queue and worker.
 TSAN_LABELS := ^(client|batch|transport|sandbox|integration|pg)$$
 tsan: setup
-	cmake -S . -B build-tsan -G "$(GENERATOR)" $(CMAKE_LAUNCHER) -DCMAKE_BUILD_TYPE=Debug -DPARTNERKIT_SANITIZE=thread -DPARTNERKIT_BUILD_BENCH=OFF
+	$(call CONFIGURE,build-tsan,-DCMAKE_BUILD_TYPE=Debug -DPARTNERKIT_SANITIZE=thread -DPARTNERKIT_BUILD_BENCH=OFF)
 	cmake --build build-tsan -j$(JOBS)
 	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j$(JOBS) -L '$(TSAN_LABELS)' --timeout 900
 

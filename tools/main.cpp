@@ -1,14 +1,12 @@
 // partnerkit: render, validate (and, as they land, provision, sandbox, vendors) — see DESIGN.md.
 #include "cli.hpp"
 
+#include <partnerkit/version.hpp>
+
 #include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
-
-#ifndef PARTNERKIT_VERSION
-#define PARTNERKIT_VERSION "unknown"
-#endif
 
 namespace {
 

@@ -281,6 +281,32 @@ TEST(Integration, ApplyThenDropAndTruncationNeverDuplicate) {
   }
 }
 
+// The vendor stores the partner, then a gateway answers 5xx (and some answers come after 1xx
+// interim responses): the client's retry must find the partner, never create a second one, and
+// report it as a success (existing or, for an upserting vendor, created again).
+TEST(Integration, ApplyThen5xxAndEarlyHintsNeverDuplicate) {
+  sandbox::SandboxOptions so;
+  so.config.faults = sandbox::parse_fault_spec("apply-then-5xx=0.3,early-hints=0.2");
+  so.config.seed = 11;
+  ClientOptions co;
+  co.retry.max_attempts = 8;
+  Harness h(so, co);
+  const int n = 30;
+  for (const char* v : {"dub", "partnero", "journeybee"}) {
+    int retried = 0;
+    for (int i = 0; i < n; ++i) {
+      auto s = spec(std::string(v) + "5xx" + std::to_string(i) + "@" + v + std::to_string(i) + ".example",
+                    "G " + std::to_string(i));
+      s.company = std::string(v) + " gateway " + std::to_string(i);
+      auto r = h.provision(v, s);
+      ASSERT_TRUE(r) << v << " " << i << ": " << to_string(r.error().code) << " " << r.error().message;
+      if (r->attempts > 1) ++retried;
+    }
+    EXPECT_EQ(stored(h.sim.state(), v), static_cast<std::size_t>(n)) << v;  // exactly one each
+    EXPECT_GT(retried, 0) << v << ": the fault never fired, the test proves nothing";
+  }
+}
+
 TEST(Integration, BatchOverThreeVendors) {
   Harness h;
   std::vector<PartnerSpec> specs;

@@ -181,7 +181,7 @@ TEST(PluginVersion, HeadersMatchTheProject) {
   EXPECT_EQ(std::to_string(pk::version_major) + "." + std::to_string(pk::version_minor) + "." +
                 std::to_string(pk::version_patch),
             PK_PROJECT_VERSION)
-      << "bump version_major/minor/patch in plugin.hpp with project(VERSION)";
+      << "CMakeLists.txt reads project(VERSION) from partnerkit/version.hpp";
 }
 
 // The plugin's vendor provisioned in one batch beside the three built-ins, each answered by its

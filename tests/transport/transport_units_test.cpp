@@ -12,6 +12,7 @@
 #include <partnerkit/transport_errors.hpp>
 
 #include <boost/beast/http/error.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <gtest/gtest.h>
 
@@ -362,6 +363,22 @@ TEST(TransportProxy, NoProxyMatching) {
   EXPECT_TRUE(p.bypass(target_of("https://localhost:1/")));
   EXPECT_FALSE(p.bypass(target_of("https://notinternal.example/")));
   EXPECT_FALSE(p.bypass(target_of("https://api.dub.co/")));
+}
+
+TEST(TransportProxy, PortsOutsideSixteenBitsAreRefused) {
+  for (const char* url : {"http://proxy.example:70000", "http://proxy.example:99999999999999999999",
+                          "http://proxy.example:0", "proxy.example:65536"}) {
+    TransportOptions o;
+    o.proxy_from_environment = false;
+    o.proxy = url;
+    EXPECT_THROW(make_proxy_config(o), boost::system::system_error) << url;
+  }
+  TransportOptions o;
+  o.proxy_from_environment = false;
+  o.proxy = "proxy.example:65535";
+  EXPECT_EQ(make_proxy_config(o).port, "65535");
+  o.proxy = "http://proxy.example";
+  EXPECT_EQ(make_proxy_config(o).port, "80");
 }
 
 // ---- the pool's bookkeeping ------------------------------------------------------------------

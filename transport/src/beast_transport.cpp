@@ -18,11 +18,6 @@
 
 #include <string_view>
 
-#ifdef PARTNERKIT_PROJECT_VERSION
-static_assert(std::string_view(PARTNERKIT_VERSION) == std::string_view(PARTNERKIT_PROJECT_VERSION),
-              "transport/include/partnerkit/version.hpp is out of step with project(VERSION)");
-#endif
-
 namespace partnerkit {
 namespace asio = boost::asio;
 using boost::system::error_code;

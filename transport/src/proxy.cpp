@@ -55,6 +55,12 @@ ProxyConfig make_proxy_config(const TransportOptions& options) {
   p.host = parsed->host_type() == boost::urls::host_type::ipv6 ? parsed->host_ipv6_address().to_string()
                                                                : std::string(parsed->host());
   p.port = parsed->has_port() && !parsed->port().empty() ? std::string(parsed->port()) : "80";
+  // Boost.URL keeps port_number() 0 for a port that does not fit 16 bits (70000, 2^64 + 1, …):
+  // refused here, never narrowed or handed to std::stoul later.
+  if (p.port != "80" && parsed->port_number() == 0) {
+    throw boost::system::system_error(make_error_code(boost::system::errc::invalid_argument),
+                                      "partnerkit: the proxy URL's port is not 1-65535");
+  }
   if (parsed->has_userinfo()) {
     std::string creds = parsed->user() + ":" + parsed->password();
     std::string encoded(4 * ((creds.size() + 2) / 3) + 1, '\0');

@@ -13,6 +13,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <string_view>
 
 namespace partnerkit::detail {
@@ -135,7 +136,9 @@ void SendOp::connect() {
   error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (!ec) {
-    auto p = static_cast<unsigned short>(std::stoul(port));
+    // Both ports were checked to be 1-65535 when parsed (target.cpp, proxy.cpp).
+    unsigned short p = 0;
+    std::from_chars(port.data(), port.data() + port.size(), p);
     endpoints_.assign(1, tcp::endpoint(address, p));
     return connect_endpoints();
   }

@@ -45,6 +45,7 @@
 #include <partnerkit/http.hpp>
 #include <partnerkit/partner.hpp>
 #include <partnerkit/partner_spec.hpp>
+#include <partnerkit/version.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -118,12 +119,6 @@ typedef int (*partnerkit_plugin_register_fn)(void* registrar);
 #endif
 
 namespace partnerkit {
-
-// The partnerkit release these headers belong to (checked by tests against project(VERSION)).
-// A plugin must be built with the same major.minor as the host.
-inline constexpr int version_major = 0;
-inline constexpr int version_minor = 1;
-inline constexpr int version_patch = 0;
 
 namespace sandbox {
 class VendorSimulator;  // partnerkit/sandbox/vendors.hpp; core does not depend on the sandbox

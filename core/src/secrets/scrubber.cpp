@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdint>
 #include <set>
 
@@ -222,14 +223,17 @@ struct Scrubber::Automaton {
   std::vector<std::uint32_t> token_len;   // a whole-token pattern ending exactly here (0: none)
   std::vector<std::uint32_t> token_link;  // nearest proper suffix state with token_len (0: none)
   std::vector<std::uint32_t> depth;       // how many bytes of a pattern the state has matched
+  std::vector<std::uint8_t> reports;      // free_len or a token pattern ending here or in a suffix
   std::set<std::string> secrets;          // what it was built from (to skip them when extending)
   std::size_t patterns = 0;
+  std::size_t shortest = min_secret_length;  // no text shorter than this can hold a match
 
   explicit Automaton(const std::vector<Pattern>& pats) {
     patterns = pats.size();
     std::size_t total = 1;
     for (const auto& p : pats) {
       total += p.text.size();
+      shortest = std::min(shortest, p.text.size());
       for (unsigned char c : p.text)
         if (byte_class[c] == 0) byte_class[c] = static_cast<std::uint16_t>(classes++);
     }
@@ -283,6 +287,8 @@ struct Scrubber::Automaton {
         }
       }
     }
+    reports.resize(n);
+    for (std::size_t s = 0; s < n; ++s) reports[s] = free_len[s] || token_len[s] || token_link[s];
   }
 
   // Calls found(begin, end) for every match, in order of `end`. A text that ENDS with the first
@@ -290,15 +296,20 @@ struct Scrubber::Automaton {
   // a secret) counts as a match of that tail: a cut secret is still a secret.
   template <class F>
   void scan(std::string_view text, F&& found) const {
-    std::uint32_t s = 0;
     const std::size_t size = text.size();
+    if (size < shortest) return;
+    std::uint32_t s = 0;
+    const std::uint32_t* table = next.data();
+    const std::uint8_t* report = reports.data();
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
     for (std::size_t i = 0; i < size; ++i) {
-      s = next[s * classes + byte_class[static_cast<unsigned char>(text[i])]];
+      s = table[s * classes + byte_class[bytes[i]]];
+      if (!report[s]) continue;
       if (free_len[s]) found(i + 1 - free_len[s], i + 1);
       for (std::uint32_t t = token_len[s] ? s : token_link[s]; t; t = token_link[t]) {
         const std::size_t begin = i + 1 - token_len[t];
-        const bool left = begin == 0 || !is_token_char(static_cast<unsigned char>(text[begin - 1]));
-        const bool right = i + 1 == size || !is_token_char(static_cast<unsigned char>(text[i + 1]));
+        const bool left = begin == 0 || !is_token_char(bytes[begin - 1]);
+        const bool right = i + 1 == size || !is_token_char(bytes[i + 1]);
         if (left && right) found(begin, i + 1);
       }
     }
@@ -393,7 +404,14 @@ void scrub_json(const Scrubber& s, boost::json::value& v, int depth) {
       break;
     }
     case boost::json::kind::int64:
-    case boost::json::kind::uint64:
+    case boost::json::kind::uint64: {
+      // As serialize() writes them, without a string per number.
+      char buf[24];
+      const auto r = v.is_int64() ? std::to_chars(buf, buf + sizeof buf, v.get_int64())
+                                  : std::to_chars(buf, buf + sizeof buf, v.get_uint64());
+      if (s.leaks(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)))) v = redacted_text;
+      break;
+    }
     case boost::json::kind::double_:
       if (s.leaks(boost::json::serialize(v))) v = redacted_text;
       break;
