@@ -2,7 +2,9 @@
 """Soak: N items over Dub, Partnero and JourneyBee against a faulty, rate-limited sandbox, with the CLI
 killed by SIGKILL at random points and resumed from its journal. Passes when every item ends
 created/updated/existing or with a definite non-retryable error, and the sandbox holds exactly one
-partner per (vendor, email): nothing missing, nothing twice.
+partner per (vendor, email): nothing missing, nothing twice. For the vendors with a lookup, every
+`existing` carries the partner's id and the sandbox saw no create for a partner after a lookup had
+found it (its per-partner `createsAfterFound` counter).
 
   scripts/soak.py --cli build/tools/partnerkit                 # the full soak: 10,000 items, 3 kills
   scripts/soak.py --cli build/tools/partnerkit --items 600 --kills 1   # the short one in `make test`
@@ -158,7 +160,7 @@ def main():
         # The sandbox holds exactly one partner per (vendor, email).
         state = sandbox_state(info["url"], ca)
         wanted = {f"p{i}@co{i}.example" for i in range(args.items)}
-        counters = {}
+        counters, resends = {}, {}
         for v in VENDORS:
             vs = state["vendors"][v]
             partners = vs["partners"]
@@ -174,9 +176,20 @@ def main():
             if extra:
                 failures.append(f"{v}: {len(extra)} unexpected partners")
             counters[v] = vs.get("counters")
+            # The sandbox counts, per partner, the creates that named it and those sent after a lookup had
+            # answered with it. With reconciliation by lookup there must be none of the latter.
+            if v in LOOKUP_VENDORS:
+                creates = sum(rec["creates"] for rec in records)  # KeyError: the sandbox lacks the counter
+                after_found = sum(rec["createsAfterFound"] for rec in records)
+                resends[v] = (creates - len(records), after_found)
+                if after_found:
+                    failures.append(f"{v}: {after_found} creates re-sent for partners a lookup had found")
 
         print(f"  final run: exit {rc}, {elapsed:.1f} s in all; outcomes {outcomes}, errors {errors}", flush=True)
         print(f"  sandbox counters: {json.dumps(counters)}", flush=True)
+        for v, (again, after_found) in resends.items():
+            print(f"  {v}: {again} creates sent again for a partner already stored (answers lost or runs killed); "
+                  f"{after_found} of them after a lookup had found the partner", flush=True)
     finally:
         sandbox.send_signal(signal.SIGTERM)
         try:

@@ -170,6 +170,11 @@ struct DubPartner {
   json::value link_props;
   std::string created_by;           // the key label that created it (state only)
   std::string status = "approved";  // deactivated / banned after those operations
+  // State only: create requests that named this partner (its email), and those of them that came
+  // after a lookup (GET) had answered with it: a client that reconciles by lookup sends none.
+  std::uint64_t creates = 1;
+  std::uint64_t creates_after_found = 0;
+  mutable bool found = false;
 };
 
 json::object partner_json(const DubOptions& options_, const DubPartner& p);
@@ -368,6 +373,11 @@ HttpResponse DubSimulator::create(const HttpRequest& request, const KeyIdentity&
     return error(404, "not_found", "Group not found.");
 
   auto existing = impl_->by_email.find(email_key);
+  if (existing != impl_->by_email.end()) {
+    auto& p = impl_->partners[existing->second];
+    ++p.creates;
+    if (p.found) ++p.creates_after_found;
+  }
   std::optional<std::size_t> other;  // the partner holding this tenantId, when it is another one
   if (tenant_id) {
     auto t = impl_->by_tenant.find(*tenant_id);
@@ -503,11 +513,15 @@ HttpResponse DubSimulator::list(const HttpRequest& request) const {
   std::lock_guard lock(impl_->mutex);
   json::array out;
   if (tenant) {
-    if (auto t = impl_->by_tenant.find(*tenant); t != impl_->by_tenant.end())
+    if (auto t = impl_->by_tenant.find(*tenant); t != impl_->by_tenant.end()) {
+      impl_->partners[t->second].found = true;
       out.push_back(partner_json(options_, impl_->partners[t->second]));
+    }
   } else if (email) {
-    if (auto e = impl_->by_email.find(detail::to_lower(detail::trim(*email))); e != impl_->by_email.end())
+    if (auto e = impl_->by_email.find(detail::to_lower(detail::trim(*email))); e != impl_->by_email.end()) {
+      impl_->partners[e->second].found = true;
       out.push_back(partner_json(options_, impl_->partners[e->second]));
+    }
   } else {
     for (const auto& p : impl_->partners) out.push_back(partner_json(options_, p));
   }
@@ -518,7 +532,10 @@ HttpResponse DubSimulator::list(const HttpRequest& request) const {
 HttpResponse DubSimulator::get(std::string_view id) const {
   std::lock_guard lock(impl_->mutex);
   for (const auto& p : impl_->partners)
-    if (p.id == id) return detail::json_response(200, partner_json(options_, p));
+    if (p.id == id) {
+      p.found = true;
+      return detail::json_response(200, partner_json(options_, p));
+    }
   return error(404, "not_found", "Partner not found.");
 }
 
@@ -614,7 +631,9 @@ json::array DubSimulator::partners() const {
                                {"createdAt", p.created_at},
                                {"shortLink", "https://" + options_.link_domain + "/" + p.key},
                                {"status", p.status},
-                               {"createdBy", p.created_by}});
+                               {"createdBy", p.created_by},
+                               {"creates", p.creates},
+                               {"createsAfterFound", p.creates_after_found}});
   }
   return out;
 }

@@ -118,6 +118,11 @@ struct PartneroSimulator::Impl {
     bool password_set = false;
     std::optional<std::string> referred_by;  // the referring partner's id
     std::string status = "active";           // archived, deleted
+    // State only: create requests that named this partner (its email or id), and those of them that
+    // came after a GET had answered with it: a client that reconciles by lookup sends none.
+    std::uint64_t creates = 1;
+    std::uint64_t creates_after_found = 0;
+    mutable bool found = false;
   };
   struct Invite {
     std::string email, created_at, created_by;
@@ -207,6 +212,18 @@ HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_vi
 
   std::lock_guard lock(impl_->mutex);
   const std::string email_key = email ? detail::to_lower(*email) : std::string();
+  if (!invite) {
+    std::optional<std::size_t> same;
+    if (auto f = impl_->by_email.find(email_key); email && f != impl_->by_email.end()) same = f->second;
+    if (const auto* idv = body.if_contains("id"); !same && idv && idv->is_string())
+      if (auto f = impl_->by_id.find(std::string(idv->get_string())); f != impl_->by_id.end())
+        same = f->second;
+    if (same) {
+      auto& p = impl_->partners[*same];
+      ++p.creates;
+      if (p.found) ++p.creates_after_found;
+    }
+  }
   if (email && (impl_->by_email.contains(email_key) || impl_->invite_by_email.contains(email_key)))
     v.add("email", "The email has already been taken.");
 
@@ -347,6 +364,7 @@ HttpResponse PartneroSimulator::get(std::string_view id) const {
   std::lock_guard lock(impl_->mutex);
   auto index = find_partner(id);
   if (!index) return message(404, "Partner not found");
+  impl_->partners[*index].found = true;
   return detail::json_response(200, json::object{{"data", partner_data(*index)}, {"status", 1}});
 }
 
@@ -502,7 +520,9 @@ json::array PartneroSimulator::partners() const {
                                {"referring_partner_id", nullable(p.referred_by)},
                                {"status", p.status},
                                {"created_at", p.created_at},
-                               {"createdBy", p.created_by}});
+                               {"createdBy", p.created_by},
+                               {"creates", p.creates},
+                               {"createsAfterFound", p.creates_after_found}});
   }
   return out;
 }
