@@ -237,6 +237,11 @@ TEST_F(WorkerTest, EnqueueWorkDoneAndDrain) {
             0);
   EXPECT_EQ(log.find(sb->api_key("dub")), std::string::npos);
 
+  // The same idempotency keys enqueued again: the same items, nothing to do again.
+  enqueue(40);
+  EXPECT_EQ(count("true"), 80);
+  EXPECT_EQ(count("state <> 'done'"), 0);
+
   // status per tenant and vendor, then retention.
   auto [st_rc, st] =
       shell(std::string(PARTNERKIT_CLI_PATH) + " status --json --database '" + cluster().url(db_name) + "'");
