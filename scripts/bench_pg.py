@@ -21,9 +21,10 @@ def write_items(path, n):
                                 "external_id": f"bench-{i}"}) + "\n")
 
 
-def start_sandbox(cli, workdir, threads):
+def start_sandbox(cli, workdir, threads, rate=0):
     ca = os.path.join(workdir, f"ca-{time.monotonic_ns()}.pem")
-    proc = subprocess.Popen([cli, "sandbox", "--port", "0", "--ca-out", ca, "--threads", str(threads)],
+    extra = ["--rate-limit", str(rate)] if rate else []
+    proc = subprocess.Popen([cli, "sandbox", "--port", "0", "--ca-out", ca, "--threads", str(threads)] + extra,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     return proc, json.loads(proc.stdout.readline()), ca
 
@@ -44,11 +45,18 @@ def commits(cluster, db):
     return int(cluster.psql(f"SELECT xact_commit FROM pg_stat_database WHERE datname = '{db}'"))
 
 
-def run_workers(args, cluster, db, n_workers, items_file, workdir, run_id):
+def sandbox_counters(info, ca):
+    import ssl, urllib.request
+    ctx = ssl.create_default_context(cafile=ca)
+    with urllib.request.urlopen(info["url"] + "/__sandbox/state?partners=false", context=ctx, timeout=30) as r:
+        return list(json.load(r)["vendors"]["dub"]["counters"].values())[0]
+
+
+def run_workers(args, cluster, db, n_workers, items_file, workdir, run_id, rate=0):
     url = cluster.url(db)
     cli = args.cli
     subprocess.run([cli, "db", "migrate", "--database", url], check=True, stderr=subprocess.DEVNULL)
-    sb, info, ca = start_sandbox(cli, workdir, args.sandbox_threads)
+    sb, info, ca = start_sandbox(cli, workdir, args.sandbox_threads, rate)
     env = dict(os.environ, DUB_API_KEY=info["keys"]["dub"])
     try:
         t = time.monotonic()
@@ -63,7 +71,7 @@ def run_workers(args, cluster, db, n_workers, items_file, workdir, run_id):
             errs.append(err)
             procs.append(subprocess.Popen(
                 [cli, "worker", "--database", url, "--vendor", "dub", "--base-url", info["url"], "--ca-file", ca,
-                 "--rate", "0", "--concurrency", str(args.concurrency), "--batch", str(args.batch), "--poll", "0.05"],
+                 "--rate", str(rate), "--concurrency", str(args.concurrency), "--batch", str(args.batch), "--poll", "0.05"],
                 stdout=subprocess.DEVNULL, stderr=open(err, "w"), env=env))
         while True:
             done, total = map(int, counts(cluster, db).split())
@@ -79,7 +87,14 @@ def run_workers(args, cluster, db, n_workers, items_file, workdir, run_id):
             p.wait(timeout=60)
             m = re.search(r"(\d+) database calls", open(err).read())
             calls += int(m.group(1)) if m else 0
-        return {"items_per_s": round(total / elapsed), "seconds": round(elapsed, 2),
+        out = {}
+        if rate:
+            c = sandbox_counters(info, ca)
+            ideal = total / rate
+            out = {"ideal_s": round(ideal, 2), "x_ideal": round(elapsed / ideal, 3), "requests": c["requests"],
+                   "answered_429": c["rate_limited"],
+                   "share_429": round(c["rate_limited"] / max(1, c["requests"]), 4)}
+        return out | {"items_per_s": round(total / elapsed), "seconds": round(elapsed, 2),
                 "worker_db_calls_per_item": round(calls / total, 3),
                 "pg_commits_per_item": round((c1 - c0) / total, 3), "enqueue_s": round(enqueue_s, 2)}
     finally:
@@ -109,6 +124,7 @@ def main():
     ap.add_argument("--concurrency", type=int, default=256)
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--sandbox-threads", type=int, default=1)
+    ap.add_argument("--rate", type=float, default=200, help="the shared-limit run: 4 workers, one key (0: skip)")
     args = ap.parse_args()
     workdir = tempfile.mkdtemp(prefix="partnerkit-bench-pg-")
     items_file = os.path.join(workdir, "items.jsonl")
@@ -125,6 +141,15 @@ def main():
                 cluster.psql(f"CREATE DATABASE {db}")
                 r = run_workers(args, cluster, db, w, items_file, workdir, f"run{n}")
                 print(f"  fsync {fsync:3}, {w} worker(s): {json.dumps(r)}", flush=True)
+            if fsync == "on" and args.rate:
+                n += 1
+                db = f"bench{n}"
+                cluster.psql(f"CREATE DATABASE {db}")
+                rate_items = os.path.join(workdir, "rate-items.jsonl")
+                write_items(rate_items, int(args.rate * 10))
+                r = run_workers(args, cluster, db, 4, rate_items, workdir, f"run{n}", rate=args.rate)
+                print(f"  fsync on, 4 workers, one key limited to {args.rate:g}/s by the sandbox and --rate: "
+                      f"{json.dumps(r)}", flush=True)
         finally:
             cluster.close()
 

@@ -199,6 +199,17 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     co_return &c;
   }
 
+  // How to look a partner up on a vendor (external id first), if the vendor can.
+  std::optional<FindQuery> lookup_query(std::string_view vendor, const PartnerSpec& spec) const {
+    auto adapter = registry->find(vendor);
+    if (!adapter) return std::nullopt;
+    const auto ops = adapter->capabilities().operations;
+    if (spec.external_id && !spec.external_id->empty() && ops.find_by_external_id)
+      return FindQuery{FindQuery::Key::external_id, *spec.external_id};
+    if (!spec.email.empty() && ops.find_by_email) return FindQuery{FindQuery::Key::email, spec.email};
+    return std::nullopt;
+  }
+
   // The outcome of one request, as the queue records it.
   Completion classify(const Held& h, const Result<Partner>& r) {
     const Item& item = h.item;
@@ -247,8 +258,25 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     if (h.item.reconciling) ++vm.reconciled;
     const auto t0 = clock_type::now();
     auto client = h.credential->client;  // kept alive across the request
-    Result<Partner> r = co_await client->async_provision(
-        h.item.vendor, h.spec, ProvisionOptions{h.item.reconciling}, asio::use_awaitable);
+    Result<Partner> r = Error::make(errc::internal, "not sent");
+    bool answered = false;
+    // Reconcile: look the partner up first where the vendor can; found is `existing`, not found
+    // means nothing was applied and the create goes out (still as "may have been applied").
+    if (h.item.reconciling) {
+      if (auto q = lookup_query(h.item.vendor, h.spec)) {
+        auto found = co_await client->async_find(h.item.vendor, std::move(*q), asio::use_awaitable);
+        if (!found) {
+          r = found.error();
+          answered = true;
+        } else if (*found) {
+          r = std::move(**found);
+          answered = true;
+        }
+      }
+    }
+    if (!answered)
+      r = co_await client->async_provision(h.item.vendor, h.spec, ProvisionOptions{h.item.reconciling},
+                                           asio::use_awaitable);
     const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
     std::size_t b = 0;
     while (b < WorkerMetrics::latency_buckets.size() && secs > WorkerMetrics::latency_buckets[b]) ++b;

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <set>
 #include <thread>
@@ -212,6 +213,37 @@ TEST(Integration, RateLimitedThenRetriedAfterTheWait) {
   for (int i = 0; i < 3; ++i)
     ASSERT_TRUE(h.provision("partnero", spec("w" + std::to_string(i) + "@example.com")));
   EXPECT_GE(std::chrono::steady_clock::now() - t0, 900ms);  // 3 requests at 2/s: the waits were honoured
+}
+
+TEST(Integration, WithoutARateDubsStatedLimitIsLearntFromItsFirst429) {
+  // The sandbox limits the key to 20/s and, as Dub, states X-RateLimit-Limit (per minute) only on
+  // errors. No --rate: the pacer starts at Dub's declared 60/min, doubles per second paced, and the
+  // first 429 teaches it the limit.
+  sandbox::SandboxOptions so;
+  so.config.rate_limit.requests_per_second = 20;
+  so.config.rate_limit.burst = 1;
+  Harness h(so);
+  ClientOptions co = h.client->options();
+  co.vendors["dub"].rate_limit.reset();
+  h.client = std::make_unique<Client>(h.io.get_executor(), make_default_registry(), h.transport, co);
+  constexpr int n = 60;
+  std::promise<void> done;
+  std::atomic<int> left{n}, ok{0};
+  for (int i = 0; i < n; ++i)
+    h.client->async_provision("dub", spec("learn" + std::to_string(i) + "@example.com"),
+                              [&](Result<Partner> r) {
+                                if (r) ++ok;
+                                if (--left == 0) done.set_value();
+                              });
+  done.get_future().wait();
+  EXPECT_EQ(ok.load(), n);
+  auto pacing = h.client->pacing();
+  ASSERT_EQ(pacing.size(), 1u);
+  EXPECT_EQ(pacing[0].status.source, policy::RateSource::learnt) << pacing[0].status.why;
+  EXPECT_DOUBLE_EQ(pacing[0].status.target, 20.0);
+  EXPECT_GE(pacing[0].status.throttled, 1u);
+  EXPECT_LE(pacing[0].status.throttled, 10u);
+  EXPECT_NE(pacing[0].status.why.find("the vendor states 20/s"), std::string::npos) << pacing[0].status.why;
 }
 
 TEST(Integration, ServerErrorsAreRetriedThenReported) {

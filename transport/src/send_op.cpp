@@ -36,7 +36,8 @@ SendOp::SendOp(std::shared_ptr<BeastTransportState> st, std::shared_ptr<const Ta
 
 void SendOp::arm_deadline(std::chrono::milliseconds d) {
   deadline_.emplace(st_->executor);
-  deadline_->expires_after(d);
+  deadline_at_ = std::chrono::steady_clock::now() + d;
+  deadline_->expires_at(*deadline_at_);
   deadline_->async_wait([weak = weak_from_this()](error_code ec) {
     if (ec) return;
     if (auto self = weak.lock()) self->request_deadline();
@@ -121,6 +122,14 @@ void SendOp::abort_now() {
 
 void SendOp::run() {
   if (auto reason = abort_reason()) return fail(reason);
+  if (phase_.load(std::memory_order_relaxed) == Phase::queued && deadline_at_ &&
+      *deadline_at_ <= std::chrono::steady_clock::now()) {
+    // Handed a connection after its deadline passed but before the timer's handler ran (the op
+    // that released it timed out a moment earlier): it never got past the pool. A pooled
+    // connection goes back unused; a new slot is given up by fail().
+    if (reused_ && conn_) st_->release(std::move(conn_), true);
+    return fail(transport_error::pool_wait_timeout);
+  }
   if (reused_) {
     st_->reused.fetch_add(1, std::memory_order_relaxed);
     return write_request();

@@ -94,6 +94,8 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
   std::optional<ResponseReader> reader_;
   SendResult result_;
   std::optional<boost::asio::steady_timer> deadline_;
+  // When the total timeout ends (set once, before the op starts; read from any thread).
+  std::optional<std::chrono::steady_clock::time_point> deadline_at_;
 
   error_code timeout_code_;  // set when a phase timer fired
   bool resume_checked_ = false;

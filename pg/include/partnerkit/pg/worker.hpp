@@ -3,9 +3,10 @@
 // credential's GCRA in the database, commits the intent event before the request leaves, sends it
 // through a partnerkit::Client, and applies the outcome under the attempt number (the fencing
 // token). Leases are heartbeated; expired ones anywhere are rescued into `reconcile`; a reconciled
-// item is sent again with ProvisionOptions::may_have_been_applied (the idempotency rule: an
-// already-exists answer is `existing`). A 429 penalizes the credential in the database, so every
-// worker slows down. NOTIFY wakes an idle worker; it also polls.
+// item is looked up first (Client::async_find, where the adapter can) and, when not found, sent
+// again with ProvisionOptions::may_have_been_applied (an already-exists answer is `existing`). A 429
+// penalizes the credential in the database, so every worker slows down. NOTIFY wakes an idle worker; it also
+// polls.
 //
 // One request per claim: the Client runs with max_attempts 1 and retries happen on the queue
 // (`retry` after a backoff when nothing was applied, `reconcile` when it may have been), so every
