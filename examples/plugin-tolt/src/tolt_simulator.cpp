@@ -116,9 +116,100 @@ HttpResponse ToltSimulator::error(int status, std::string_view code, std::string
   return json_response(status, o);
 }
 
+// POST and GET /v2/partners (create; list, ?external_id= exact), GET /v2/partners/{id},
+// POST /v2/partners/{id}/suspend.
 ToltSimulator::RouteMatch ToltSimulator::match(std::string_view method, std::string_view path) const {
-  if (path != "/v2/partners") return RouteMatch::none;
+  if (path == "/v2/partners")
+    return method == "POST" || method == "GET" ? RouteMatch::ok : RouteMatch::method_not_allowed;
+  constexpr std::string_view prefix = "/v2/partners/";
+  if (path.substr(0, prefix.size()) != prefix) return RouteMatch::none;
+  const std::string_view rest = path.substr(prefix.size());
+  const auto slash = rest.find('/');
+  if (slash == 0 || rest.empty()) return RouteMatch::none;
+  if (slash == std::string_view::npos)
+    return method == "GET" ? RouteMatch::ok : RouteMatch::method_not_allowed;
+  if (rest.substr(slash) != "/suspend") return RouteMatch::none;
   return method == "POST" ? RouteMatch::ok : RouteMatch::method_not_allowed;
+}
+
+namespace {
+
+// The value of one query parameter of a URL, percent-decoded; nullopt when absent.
+std::optional<std::string> query_value(std::string_view url, std::string_view name) {
+  const auto q = url.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view query = url.substr(q + 1);
+  query = query.substr(0, query.find('#'));
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    const std::string_view raw = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '%' && i + 2 < raw.size() && std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+        out.push_back(static_cast<char>(std::stoi(std::string(raw.substr(i + 1, 2)), nullptr, 16)));
+        i += 2;
+      } else {
+        out.push_back(raw[i] == '+' ? ' ' : raw[i]);
+      }
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+HttpResponse ToltSimulator::lookup(const HttpRequest& request, std::string_view path) const {
+  std::lock_guard lock(impl_->mutex);
+  if (path == "/v2/partners") {
+    const auto external_id = query_value(request.url, "external_id");
+    json::array data;
+    for (const auto& p : impl_->partners) {
+      const auto* ext = p.as_object().if_contains("external_id");
+      if (!external_id || (ext && ext->is_string() && ext->as_string() == *external_id)) data.push_back(p);
+    }
+    return json_response(200, json::object{{"success", true}, {"data", std::move(data)}});
+  }
+  const std::string_view id = path.substr(std::string_view("/v2/partners/").size());
+  for (const auto& p : impl_->partners)
+    if (p.as_object().at("id").as_string() == id)
+      return json_response(200, json::object{{"success", true}, {"data", p}});
+  return error(404, "not_found", "No partner with this id");
+}
+
+// Suspension is reversible in Tolt (a partner can be reactivated); the partner keeps its links.
+HttpResponse ToltSimulator::suspend(const HttpRequest& request, std::string_view path,
+                                    const pk::sandbox::KeyIdentity& identity) {
+  if (identity.read_only) return error(403, "forbidden", "This API key is not allowed to change partners.");
+  std::string_view id = path.substr(std::string_view("/v2/partners/").size());
+  id = id.substr(0, id.find('/'));
+  std::optional<std::string> reason;
+  if (!request.body.empty()) {
+    boost::system::error_code ec;
+    json::value body = json::parse(request.body, ec);
+    if (ec || !body.is_object()) return error(400, "bad_request", "The request body must be a JSON object.");
+    if (const auto* r = body.as_object().if_contains("suspension_reason")) {
+      if (!r->is_string())
+        return error(400, "validation_error", "suspension_reason: Invalid input: expected string",
+                     {{"suspension_reason", "Invalid input: expected string"}});
+      reason = std::string(r->as_string());
+    }
+  }
+  std::lock_guard lock(impl_->mutex);
+  for (auto& v : impl_->partners) {
+    auto& p = v.as_object();
+    if (p.at("id").as_string() != id) continue;
+    p["status"] = "suspended";
+    p["suspension_reason"] = reason ? json::value(*reason) : json::value(nullptr);
+    p["updated_at"] = iso8601(now());
+    return json_response(200, json::object{{"success", true}, {"data", p}});
+  }
+  return error(404, "not_found", "No partner with this id");
 }
 
 std::optional<HttpResponse> ToltSimulator::authenticate(const HttpRequest& request,
@@ -138,8 +229,10 @@ std::optional<HttpResponse> ToltSimulator::authenticate(const HttpRequest& reque
   return std::nullopt;
 }
 
-HttpResponse ToltSimulator::apply(const HttpRequest& request, std::string_view,
+HttpResponse ToltSimulator::apply(const HttpRequest& request, std::string_view path,
                                   const pk::sandbox::KeyIdentity& identity) {
+  if (request.method == "GET") return lookup(request, path);
+  if (path != "/v2/partners") return suspend(request, path, identity);
   if (identity.read_only) return error(403, "forbidden", "This API key is not allowed to create partners.");
   boost::system::error_code ec;
   json::value body = json::parse(request.body, ec);

@@ -268,6 +268,73 @@ TEST(ToltSimulator, CreatesThenAnswers409OnDuplicateEmail) {
   EXPECT_EQ(sim.partner_count(), 1u);
 }
 
+// find, get and suspend, with the adapter's own requests against the simulator.
+TEST(ToltSimulator, FindGetAndSuspendWithTheAdaptersRequests) {
+  tolt::ToltSimulator sim({}, {}, 1);
+  tolt::ToltAdapter a;
+  pk::PartnerSpec s;
+  s.email = "ops@example.com";
+  s.external_id = "crm-7";
+  auto created = sim.handle(encoded(s));
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto other = s;
+  other.email = "other@example.com";
+  other.external_id = "crm-8";
+  ASSERT_EQ(sim.handle(encoded(other)).status, 201);
+
+  auto c = tolt_config();
+  c.base_url = "https://127.0.0.1:1";
+  c.api_key = "tolt_test_key_readonly";  // reads work with a read-only key
+  const pk::PartnerSpec none;
+  pk::FindQuery q{pk::FindQuery::Key::external_id, "crm-7"};
+  pk::DecodeContext ctx;
+  ctx.spec = &none;
+  ctx.operation = pk::Operation::find;
+  ctx.query = &q;
+  auto found = a.decode_find(sim.handle(a.encode_find(q, c)->request), ctx);
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_EQ(found->size(), 1u);
+  const std::string id = found->front().id.value();
+  EXPECT_EQ(found->front().email, "ops@example.com");
+  EXPECT_EQ(found->front().outcome, pk::Outcome::existing);
+
+  pk::FindQuery missing{pk::FindQuery::Key::external_id, "crm-404"};
+  ctx.query = &missing;
+  auto nothing = a.decode_find(sim.handle(a.encode_find(missing, c)->request), ctx);
+  ASSERT_TRUE(nothing) << nothing.error().message;
+  EXPECT_TRUE(nothing->empty());
+
+  ctx.query = nullptr;
+  ctx.operation = pk::Operation::get;
+  ctx.partner_id = id;
+  auto got = a.decode_get(sim.handle(a.encode_get(id, c)->request), ctx);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->status, pk::PartnerStatus::active);
+
+  pk::DeactivateOptions off;
+  off.reason = "left the program";
+  ctx.operation = pk::Operation::deactivate;
+  ctx.deactivate = &off;
+  EXPECT_EQ(sim.handle(a.encode_deactivate(id, off, c)->request).status, 403);  // read-only key
+  c.api_key = "tolt_test_key";
+  auto suspended = a.decode_deactivate(sim.handle(a.encode_deactivate(id, off, c)->request), ctx);
+  ASSERT_TRUE(suspended) << suspended.error().message;
+  EXPECT_EQ(suspended->status, pk::PartnerStatus::deactivated);
+  EXPECT_EQ(suspended->outcome, pk::Outcome::updated);
+
+  ctx.operation = pk::Operation::get;
+  ctx.deactivate = nullptr;
+  auto after = a.decode_get(sim.handle(a.encode_get(id, c)->request), ctx);
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_EQ(after->status, pk::PartnerStatus::deactivated);
+
+  ctx.partner_id = "part_nobody";
+  auto unknown = a.decode_get(sim.handle(a.encode_get("part_nobody", c)->request), ctx);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, pk::errc::not_found);
+  EXPECT_EQ(sim.handle(a.encode_deactivate("part_nobody", off, c)->request).status, 404);
+}
+
 TEST(ToltSimulator, TakenLinkValueIs409OnLinkValue) {
   tolt::ToltSimulator sim({}, {}, 1);
   pk::PartnerSpec s;

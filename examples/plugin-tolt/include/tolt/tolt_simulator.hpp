@@ -2,7 +2,7 @@
 // PluginRegistrar::add_simulator. Pure request -> response over an in-memory store, like the
 // built-in simulators (partnerkit/sandbox/vendors.hpp); the sandbox layers rate limits and faults.
 //
-// POST /v2/partners (other methods there: 405; other paths: not Tolt's):
+// POST /v2/partners (other methods than GET there: 405; other paths: not Tolt's):
 //  - Auth: a missing, malformed ("Bearer <key>") or unknown key: 401 unauthorized; a read-only
 //    key: 403 forbidden.
 //  - A body that is not a JSON object: 400 bad_request. Validation (400 validation_error, `errors`
@@ -17,6 +17,13 @@
 //    "param":"ref","value"}}}. Without link, the value is a slug of the name (or of the email
 //    before the @), made unique with a numeric suffix.
 //  - 429 {"success":false,"error":{"message","type":"rate_limit_error"}} with Retry-After seconds.
+//
+// Beyond create (what the adapter's find, get and deactivate send):
+//  - GET /v2/partners?external_id=X: {"success":true,"data":[...]}, the partners whose external_id is
+//    exactly X (at most one per program); without the parameter, every partner.
+//  - GET /v2/partners/{id}: {"success":true,"data":{...}}; unknown: 404 not_found.
+//  - POST /v2/partners/{id}/suspend {"suspension_reason"?}: status "suspended" (reversible in Tolt),
+//    the partner in the answer; unknown: 404; a read-only key: 403. GETs work with a read-only key.
 #pragma once
 
 #include <partnerkit/sandbox/vendors.hpp>
@@ -60,6 +67,9 @@ class ToltSimulator final : public partnerkit::sandbox::VendorSimulator {
                                         const std::vector<std::pair<std::string, std::string>>& errors = {});
 
  private:
+  partnerkit::HttpResponse lookup(const partnerkit::HttpRequest& request, std::string_view path) const;
+  partnerkit::HttpResponse suspend(const partnerkit::HttpRequest& request, std::string_view path,
+                                   const partnerkit::sandbox::KeyIdentity& identity);
   struct Impl;
   ToltSimulatorOptions options_;
   std::unique_ptr<Impl> impl_;
