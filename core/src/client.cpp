@@ -192,8 +192,8 @@ struct Step {
   DeactivateOptions deactivate;       // deactivate
 };
 
-// The retry budget of a call: every request of it counts (a create's lookups included), so
-// RetryPolicy::max_attempts bounds the requests of one call.
+// The retry budget of a sequence of attempts: a create keeps one across the lookups that interrupt
+// it; each lookup has its own.
 struct Budget {
   policy::RetryLoop loop;
   int attempts = 0;
@@ -711,7 +711,7 @@ class ProvisionOp final : public PartnerOp {
     create_ = std::move(*encoded);
     create_.warnings.insert(create_.warnings.begin(), std::make_move_iterator(input_warnings.begin()),
                             std::make_move_iterator(input_warnings.end()));
-    budget_.emplace(new_budget());
+    create_budget_.emplace(new_budget());
     if (maybe_applied_ && can_lookup()) return start_lookup(Why::earlier_attempt);
     start_create();
   }
@@ -735,7 +735,7 @@ class ProvisionOp final : public PartnerOp {
     s.op = Operation::create;
     s.encoded = create_;
     s.spec = &spec_;
-    send_step(std::move(s), *budget_);
+    send_step(std::move(s), *create_budget_);
   }
 
   void start_lookup(Why why) {
@@ -752,12 +752,13 @@ class ProvisionOp final : public PartnerOp {
     auto encoded =
         guarded<EncodedRequest>(*adapter_, "encode_find", [&] { return adapter_->encode_find(q, *config_); });
     if (!encoded) return lookup_failed(encoded.error());
+    lookup_budget_.emplace(new_budget());
     Step s;
     s.op = Operation::find;
     s.encoded = std::move(*encoded);
     s.encoded.warnings.clear();  // a lookup's own warnings are not the item's
     s.query = q;
-    send_step(std::move(s), *budget_);  // one budget per call: RetryPolicy::max_attempts counts every request
+    send_step(std::move(s), *lookup_budget_);
   }
 
   bool reconcile_before_retry() override { return phase_ == Phase::create && can_lookup(); }
@@ -871,7 +872,8 @@ class ProvisionOp final : public PartnerOp {
   PartnerSpec spec_;
   ProvisionOptions options_;
   EncodedRequest create_;
-  std::optional<Budget> budget_;
+  std::optional<Budget> create_budget_;
+  std::optional<Budget> lookup_budget_;
   Phase phase_ = Phase::create;
   Why why_ = Why::earlier_attempt;
   std::vector<FindQuery> queries_;
