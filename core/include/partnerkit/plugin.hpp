@@ -25,10 +25,10 @@
 // One copy of partnerkit per process: a plugin links no partnerkit library. Its references to
 // partnerkit functions (Error::make, error_category(), sanitized_body, sandbox::VendorSimulator,
 // ...) are resolved against the host executable, which exports them (see
-// partnerkit_enable_plugin_host() in cmake/PartnerkitHelpers.cmake: ENABLE_EXPORTS and the whole
-// partnerkit archives linked in). So error_code comparisons, the registry and the sandbox all see
-// one set of singletons. A host that does not export a symbol the plugin needs makes dlopen fail;
-// load_plugin reports that as a refusal naming the symbol.
+// partnerkit_enable_plugin_host() in partnerkit's own, uninstalled cmake/PartnerkitHelpers.cmake; a
+// host of your own needs the same: ENABLE_EXPORTS and the whole partnerkit archives linked in). So error_code
+// comparisons, the registry and the sandbox all see one set of singletons. A host that does not export a
+// symbol the plugin needs makes dlopen fail; load_plugin reports that as a refusal naming the symbol.
 //
 // Lifetime: a loaded library is never unloaded (the handle stays open for the life of the
 // process), because the adapters and simulator factories it registered point into its code and

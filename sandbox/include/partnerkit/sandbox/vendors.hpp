@@ -1,6 +1,7 @@
 // The three vendor simulators: pure request -> response functions over an in-memory store.
 //
-// Each validates exactly as its vendor documents (/work/shared/vendor-docs, summarized per class),
+// Each validates exactly as its vendor documents (the vendors' public API references, summarized per
+// class; sandbox/README.md and adapters/README.md cite the pages),
 // authenticates `Authorization: Bearer <key>` against configured keys, keeps the vendor's duplicate
 // semantics and answers with the vendor's response and error body shapes. No sockets, no rate
 // limits, no faults: SandboxCore layers those on top. Every public member is thread-safe (one
