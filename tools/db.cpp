@@ -6,6 +6,7 @@
 #include <partnerkit/pg/migrations.hpp>
 #include <partnerkit/pg/store.hpp>
 #include <partnerkit/spec_json.hpp>
+#include <partnerkit/text/ascii.hpp>
 #include <partnerkit/validation.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -162,12 +163,6 @@ struct Pending {
   std::string vendor;
 };
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 // (json built outside the coroutine: GCC 12 cannot keep an initializer_list in a coroutine frame)
 json::object done_line(const Pending& p, const pg::Enqueued& e) {
   return json::object{
@@ -196,7 +191,7 @@ Result<PartnerSpec> checked(InputItem item) {
 // <vendor>:<external_id>, else <vendor>:email:<lower-cased email>.
 std::string idempotency_key(const std::string& vendor, const PartnerSpec& spec) {
   if (spec.external_id) return vendor + ":" + *spec.external_id;
-  return vendor + ":email:" + lower(spec.email);
+  return vendor + ":email:" + text::ascii_lower(spec.email);
 }
 
 struct EnqueueJob {

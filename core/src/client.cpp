@@ -8,6 +8,7 @@
 #include <partnerkit/policy/pacer.hpp>
 #include <partnerkit/policy/retry_loop.hpp>
 #include <partnerkit/secrets.hpp>
+#include <partnerkit/text/ascii.hpp>
 #include <partnerkit/transport_errors.hpp>
 #include <partnerkit/validation.hpp>
 
@@ -84,12 +85,7 @@ namespace {
 
 using Partners = std::vector<Partner>;
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
-}
+using text::iequals;
 
 std::string_view key_name(FindQuery::Key k) noexcept {
   switch (k) {

@@ -1,6 +1,8 @@
 #include <partnerkit/detail/calendar.hpp>
 #include <partnerkit/http_errors.hpp>
 #include <partnerkit/secrets.hpp>
+#include <partnerkit/text/ascii.hpp>
+#include <partnerkit/text/utf8.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -14,6 +16,11 @@ namespace {
 
 using detail::days_from_civil;
 using detail::days_in_month;
+using text::iequals;
+using text::is_alpha;
+using text::is_digit;
+using text::trim;
+using text::utf8_prefix;
 
 using std::chrono::milliseconds;
 
@@ -23,24 +30,6 @@ constexpr milliseconds max_wait = std::chrono::hours(24);
 constexpr std::uint64_t epoch_seconds_floor = 1'000'000'000ULL;
 // Numbers from this on are epoch milliseconds (1e11 s would be the year 5138; 1e11 ms is 1973).
 constexpr std::uint64_t epoch_millis_floor = 100'000'000'000ULL;
-
-bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
 
 // A tiny cursor over a header value.
 struct Cursor {
@@ -176,15 +165,6 @@ milliseconds clamp_wait(std::int64_t ms) noexcept {
   if (ms <= 0) return milliseconds(0);
   if (ms >= max_wait.count()) return max_wait;
   return milliseconds(ms);
-}
-
-// The longest prefix of s of at most max bytes that does not end inside a UTF-8 sequence.
-std::string_view utf8_prefix(std::string_view s, std::size_t max) noexcept {
-  if (s.size() <= max) return s;
-  std::size_t cut = max;
-  // Step back over continuation bytes (at most 3: the longest sequence is 4 bytes).
-  for (int k = 0; k < 3 && cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80; ++k) --cut;
-  return s.substr(0, cut);
 }
 
 // Bodies bigger than this are not parsed as JSON; they are scrubbed as text.

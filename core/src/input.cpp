@@ -1,11 +1,11 @@
 #include <partnerkit/input.hpp>
 #include <partnerkit/spec_json.hpp>
+#include <partnerkit/text/ascii.hpp>
 
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <streambuf>
 #include <string>
@@ -34,21 +34,14 @@ std::string_view to_string(InputFormat f) noexcept {
 
 namespace {
 
-bool is_blank_char(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+// A line's blanks: white space but the line break (a quoted CSV cell may hold one).
+constexpr std::string_view blanks = " \t\r\f\v";
 
-bool is_blank(std::string_view s) noexcept { return std::all_of(s.begin(), s.end(), is_blank_char); }
+std::string_view trim(std::string_view s) noexcept { return text::trim(s, blanks); }
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && is_blank_char(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank_char(s.back())) s.remove_suffix(1);
-  return s;
-}
+bool is_blank(std::string_view s) noexcept { return trim(s).empty(); }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using text::ascii_lower;
 
 Error line_error(std::size_t line, std::string_view message, std::string field = {}) {
   Error e = Error::make(errc::invalid_input, "line " + std::to_string(line) + ": " + std::string(message),
@@ -129,7 +122,7 @@ constexpr std::array<KnownField, 45> known_fields{{
 // The column for a header name, or an error message.
 std::optional<Column> make_column(std::string_view raw, std::string& why,
                                   const std::vector<std::string>& extra_fields) {
-  std::string name = lower(trim(raw));
+  std::string name = ascii_lower(trim(raw));
   if (name.empty()) {
     why = "empty column name";
     return std::nullopt;
@@ -179,7 +172,7 @@ std::optional<Column> make_column(std::string_view raw, std::string& why,
 }
 
 std::optional<bool> parse_bool(std::string_view s) {
-  std::string v = lower(s);
+  std::string v = ascii_lower(s);
   if (v == "true" || v == "1" || v == "yes") return true;
   if (v == "false" || v == "0" || v == "no") return false;
   return std::nullopt;

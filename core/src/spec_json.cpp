@@ -6,6 +6,9 @@
 #include <partnerkit/spec_json.hpp>
 
 #include <partnerkit/http_errors.hpp>
+#include <partnerkit/text/utf8.hpp>
+
+#include "detail/json_values.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
@@ -18,6 +21,8 @@
 namespace partnerkit {
 namespace {
 
+using detail::has_non_finite;
+
 namespace json = boost::json;
 
 // At most this many bytes of an unknown key are echoed in a message.
@@ -25,9 +30,7 @@ constexpr std::size_t max_echoed_key = 64;
 
 std::string echo_key(std::string_view key) {
   if (key.size() <= max_echoed_key) return std::string(key);
-  std::size_t cut = max_echoed_key;
-  while (cut > 0 && (static_cast<unsigned char>(key[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(key.substr(0, cut)) + "...";
+  return std::string(text::utf8_prefix(key, max_echoed_key)) + "...";
 }
 
 std::string join(std::string_view base, std::string_view key) {
@@ -77,19 +80,6 @@ std::optional<std::int64_t> as_int64(const json::value& v) noexcept {
     return static_cast<std::int64_t>(d);
   }
   return std::nullopt;
-}
-
-// Whether a free-form value holds a number JSON cannot write (an overflowing literal parses as inf).
-bool has_non_finite(const json::value& v) noexcept {
-  if (v.is_double()) return !std::isfinite(v.get_double());
-  if (const auto* o = v.if_object()) {
-    for (const auto& kv : *o)
-      if (has_non_finite(kv.value())) return true;
-  } else if (const auto* a = v.if_array()) {
-    for (const auto& e : *a)
-      if (has_non_finite(e)) return true;
-  }
-  return false;
 }
 
 class Reader {

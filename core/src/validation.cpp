@@ -16,8 +16,12 @@
 #include <partnerkit/validation.hpp>
 
 #include <partnerkit/adapter.hpp>
+#include <partnerkit/detail/calendar.hpp>
+#include <partnerkit/text/ascii.hpp>
+#include <partnerkit/text/utf8.hpp>
 
 #include "detail/countries.hpp"
+#include "detail/json_values.hpp"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/scheme.hpp>
@@ -34,68 +38,14 @@ namespace {
 constexpr std::size_t max_email = 190;    // is_valid_email: Dub's email (the public helper's contract)
 constexpr std::size_t max_company = 190;  // our choice, see above
 
-bool is_alpha(char c) noexcept { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-bool is_alnum(char c) noexcept { return is_alpha(c) || is_digit(c); }
-char upper(char c) noexcept { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
-
-// One decoded UTF-8 sequence: its code point and length, or len 0 for a bad byte.
-struct Decoded {
-  char32_t cp = 0;
-  std::size_t len = 0;
-};
-
-Decoded decode(std::string_view s, std::size_t i) noexcept {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) return {b0, 1};
-  auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-    if (i + k >= s.size()) return false;
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    return b >= lo && b <= hi;
-  };
-  auto bits = [&](std::size_t k) {
-    return static_cast<char32_t>(static_cast<unsigned char>(s[i + k]) & 0x3F);
-  };
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    if (!cont(1)) return {};
-    return {(static_cast<char32_t>(b0 & 0x1F) << 6) | bits(1), 2};
-  }
-  if (b0 >= 0xE0 && b0 <= 0xEF) {
-    const unsigned char lo = b0 == 0xE0 ? 0xA0 : 0x80;
-    const unsigned char hi = b0 == 0xED ? 0x9F : 0xBF;  // no surrogates
-    if (!cont(1, lo, hi) || !cont(2)) return {};
-    return {(static_cast<char32_t>(b0 & 0x0F) << 12) | (bits(1) << 6) | bits(2), 3};
-  }
-  if (b0 >= 0xF0 && b0 <= 0xF4) {
-    const unsigned char lo = b0 == 0xF0 ? 0x90 : 0x80;
-    const unsigned char hi = b0 == 0xF4 ? 0x8F : 0xBF;
-    if (!cont(1, lo, hi) || !cont(2) || !cont(3)) return {};
-    return {(static_cast<char32_t>(b0 & 0x07) << 18) | (bits(1) << 12) | (bits(2) << 6) | bits(3), 4};
-  }
-  return {};
-}
-
-bool is_valid_utf8(std::string_view s) noexcept {
-  for (std::size_t i = 0; i < s.size();) {
-    if (static_cast<unsigned char>(s[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    const Decoded d = decode(s, i);
-    if (d.len == 0) return false;
-    i += d.len;
-  }
-  return true;
-}
-
-std::size_t code_points(std::string_view s) noexcept {
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < s.size(); ++n) {
-    const Decoded d = decode(s, i);
-    i += d.len ? d.len : 1;
-  }
-  return n;
-}
+using detail::has_non_finite;
+using text::code_points;
+using text::decode_utf8;
+using text::is_alnum;
+using text::is_alpha;
+using text::is_digit;
+using text::is_valid_utf8;
+using text::Utf8Decoded;
 
 // JavaScript's String.prototype.trim white space (what zod's .trim() removes).
 bool is_js_space(char32_t c) noexcept {
@@ -107,19 +57,19 @@ std::string_view js_trim(std::string_view s) noexcept {
   // Leading.
   std::size_t b = 0;
   while (b < s.size()) {
-    const Decoded d = decode(s, b);
-    if (d.len == 0 || !is_js_space(d.cp)) break;
-    b += d.len;
+    const Utf8Decoded d = decode_utf8(s, b);
+    if (d.length == 0 || !is_js_space(d.code_point)) break;
+    b += d.length;
   }
   s.remove_prefix(b);
   // Trailing: find the start of the last code point, check it, repeat.
   while (!s.empty()) {
     std::size_t start = s.size() - 1;
     int back = 0;
-    while (start > 0 && back < 3 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start, ++back;
-    const Decoded d = decode(s, start);
-    if (d.len == 0 || start + d.len != s.size() || !is_js_space(d.cp)) break;
-    s.remove_suffix(d.len);
+    while (start > 0 && back < 3 && text::is_continuation_byte(s[start])) --start, ++back;
+    const Utf8Decoded d = decode_utf8(s, start);
+    if (d.length == 0 || start + d.length != s.size() || !is_js_space(d.code_point)) break;
+    s.remove_suffix(d.length);
   }
   return s;
 }
@@ -183,23 +133,9 @@ bool is_valid_date_prefix(std::string_view s) noexcept {
   const int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
   const int m = (s[5] - '0') * 10 + (s[6] - '0');
   const int d = (s[8] - '0') * 10 + (s[9] - '0');
-  constexpr std::array<int, 12> days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (m < 1 || m > 12 || d < 1) return false;
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (d > days[static_cast<std::size_t>(m - 1)] + (m == 2 && leap ? 1 : 0)) return false;
+  if (d > static_cast<int>(detail::days_in_month(y, static_cast<unsigned>(m)))) return false;
   return s.size() == 10 || s[10] == 'T' || s[10] == ' ';
-}
-
-bool has_non_finite(const boost::json::value& v) noexcept {
-  if (v.is_double()) return !std::isfinite(v.get_double());
-  if (const auto* o = v.if_object()) {
-    for (const auto& kv : *o)
-      if (has_non_finite(kv.value())) return true;
-  } else if (const auto* a = v.if_array()) {
-    for (const auto& e : *a)
-      if (has_non_finite(e)) return true;
-  }
-  return false;
 }
 
 bool is_integer(const boost::json::value& v) noexcept { return v.is_int64() || v.is_uint64(); }
@@ -336,13 +272,13 @@ std::size_t utf16_length(std::string_view s) noexcept {
       ++i;
       continue;
     }
-    const Decoded d = decode(s, i);
-    if (d.len == 0) {
+    const Utf8Decoded d = decode_utf8(s, i);
+    if (d.length == 0) {
       ++n;  // a bad byte counts as one unit
       ++i;
     } else {
-      n += d.len == 4 ? 2 : 1;  // outside the BMP: a surrogate pair
-      i += d.len;
+      n += d.length == 4 ? 2 : 1;  // outside the BMP: a surrogate pair
+      i += d.length;
     }
   }
   return n;
@@ -368,7 +304,8 @@ std::vector<FieldIssue> validate(const PartnerSpec& spec) {
     c.add("image", "image must be an absolute http or https URL");
   if (spec.country) {
     const std::string& cc = *spec.country;
-    const bool ok = cc.size() == 2 && is_iso_country(std::string{upper(cc[0]), upper(cc[1])});
+    const bool ok =
+        cc.size() == 2 && is_iso_country(std::string{text::ascii_upper(cc[0]), text::ascii_upper(cc[1])});
     if (!ok) {
       // Echo the value only when it is short and printable: it is user input.
       bool printable = cc.size() <= 8;
@@ -554,7 +491,7 @@ Result<PartnerSpec> validated(PartnerSpec spec, std::vector<std::string>* warnin
     blanks.optional(l.test_completed_at, "link.test_completed_at");
   }
   if (spec.country)
-    for (char& ch : *spec.country) ch = upper(ch);
+    for (char& ch : *spec.country) ch = text::ascii_upper(ch);
 
   std::vector<FieldIssue> issues = validate(spec);
   if (issues.empty()) return spec;

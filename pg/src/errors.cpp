@@ -1,15 +1,10 @@
 #include <partnerkit/pg/errors.hpp>
+#include <partnerkit/text/ascii.hpp>
 
 #include <string>
 
 namespace partnerkit::pg {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.remove_suffix(1);
-  while (!s.empty() && (s.front() == '\n' || s.front() == ' ')) s.remove_prefix(1);
-  return s;
-}
 
 bool starts(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
@@ -38,8 +33,8 @@ Error error_from_sqlstate(std::string_view sqlstate, std::string_view message, s
     code = errc::timeout;
     retryable = true;
   }
-  Error e = Error::make(code, "PostgreSQL: " + std::string(trim(message)));
-  if (!detail.empty()) e.message += " (" + std::string(trim(detail)) + ")";
+  Error e = Error::make(code, "PostgreSQL: " + std::string(text::trim(message)));
+  if (!detail.empty()) e.message += " (" + std::string(text::trim(detail)) + ")";
   e.message += hint;
   e.retryable = retryable;
   e.vendor_code = std::string(sqlstate);
@@ -47,7 +42,7 @@ Error error_from_sqlstate(std::string_view sqlstate, std::string_view message, s
 }
 
 Error connection_error(std::string_view message) {
-  auto text = trim(message);
+  auto text = text::trim(message);
   // The server answered the startup with a FATAL: it refused us (unknown role or database, bad
   // password, pg_hba.conf) unless it was only busy starting, stopping or full.
   if (text.find("FATAL:") != std::string_view::npos && text.find("starting up") == std::string_view::npos &&

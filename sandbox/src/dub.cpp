@@ -49,7 +49,7 @@ class ZodChecker {
     if (!v.is_string())
       return fail("invalid_type", path, "Expected string, received " + std::string(json_type_name(v)));
     std::string_view s = v.get_string();
-    if (trim) s = detail::trim(s);
+    if (trim) s = text::trim(s);
     std::size_t len = utf16_length(s);
     if (min_len > 0 && len < min_len)
       return fail("too_small", path,
@@ -106,8 +106,8 @@ class ZodChecker {
 bool valid_username(std::string_view u) {
   if (u.empty()) return true;
   if (u.front() == '_') return false;
-  if (detail::iequals(u, ".well-known") || u.starts_with(".well-known/")) return false;
-  if (u.size() >= 4 && detail::iequals(u.substr(u.size() - 4), ".php")) return false;
+  if (text::iequals(u, ".well-known") || u.starts_with(".well-known/")) return false;
+  if (u.size() >= 4 && text::iequals(u.substr(u.size() - 4), ".php")) return false;
   for (unsigned char c : u) {
     if (c >= 0x80) continue;
     if (std::isalnum(c) || c == '_' || c == '/' || c == '-' || c == '.') continue;
@@ -353,7 +353,7 @@ HttpResponse DubSimulator::create(const HttpRequest& request, const KeyIdentity&
   if (z.issue) return error(422, "unprocessable_entity", render(*z.issue));
 
   const std::string email(body.at("email").get_string());
-  const std::string email_key = detail::to_lower(detail::trim(email));
+  const std::string email_key = text::ascii_lower(text::trim(email));
   auto tenant_id = opt_string(body, "tenantId");
   auto group_id = opt_string(body, "groupId");
 
@@ -403,19 +403,19 @@ HttpResponse DubSimulator::create(const HttpRequest& request, const KeyIdentity&
     Impl::Partner p;
     p.id = "pn_" + impl_->ids.alnum(24);
     p.link_id = "link_" + impl_->ids.alnum(24);
-    p.email = std::string(detail::trim(email));
+    p.email = std::string(text::trim(email));
     auto name = opt_string(body, "name");
-    p.name = name && !detail::trim(*name).empty() ? std::string(detail::trim(*name)) : p.email;
+    p.name = name && !text::trim(*name).empty() ? std::string(text::trim(*name)) : p.email;
     auto username = opt_string(body, "username");
     std::string key = username && !username->empty()
                           ? *username
                           : slugify(name ? p.name : p.email.substr(0, p.email.find('@')));
     if (key.empty()) key = impl_->ids.alnum(7, true);
     std::string candidate = key;
-    for (int attempt = 0; impl_->keys.contains(detail::to_lower(candidate)); ++attempt)
+    for (int attempt = 0; impl_->keys.contains(text::ascii_lower(candidate)); ++attempt)
       candidate = key + "-" + impl_->ids.alnum(attempt < 16 ? 4 : 12, true);
     p.key = candidate;
-    impl_->keys.insert(detail::to_lower(candidate));
+    impl_->keys.insert(text::ascii_lower(candidate));
     p.image = opt_string(body, "image");
     p.description = opt_string(body, "description");
     p.country = opt_string(body, "country");
@@ -518,7 +518,7 @@ HttpResponse DubSimulator::list(const HttpRequest& request) const {
       out.push_back(partner_json(options_, impl_->partners[t->second]));
     }
   } else if (email) {
-    if (auto e = impl_->by_email.find(detail::to_lower(detail::trim(*email))); e != impl_->by_email.end()) {
+    if (auto e = impl_->by_email.find(text::ascii_lower(text::trim(*email))); e != impl_->by_email.end()) {
       impl_->partners[e->second].found = true;
       out.push_back(partner_json(options_, impl_->partners[e->second]));
     }

@@ -1,4 +1,5 @@
 #include <partnerkit/sandbox/faults.hpp>
+#include <partnerkit/text/ascii.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -8,11 +9,7 @@
 namespace partnerkit::sandbox {
 namespace {
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+std::string_view trim(std::string_view s) noexcept { return text::trim(s, text::ows); }
 
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 

@@ -42,7 +42,7 @@ bool is_numbers(const json::value& v) {
 // The first problem of a body, or empty when it is valid (400 {"error": problem}).
 std::string first_problem(const json::object& body) {
   auto it = body.find("name");
-  if (it == body.end() || !it->value().is_string() || detail::trim(it->value().get_string()).empty())
+  if (it == body.end() || !it->value().is_string() || text::trim(it->value().get_string()).empty())
     return "Missing required field: name";
   it = body.find("emails");
   if (it == body.end() || !it->value().is_array() || it->value().get_array().empty())
@@ -150,12 +150,12 @@ VendorSimulator::RouteMatch JourneyBeeSimulator::match(std::string_view method, 
 std::optional<HttpResponse> JourneyBeeSimulator::authenticate(const HttpRequest& request,
                                                               KeyIdentity& identity) const {
   const std::string* header = detail::header_ptr(request.headers, "Authorization");
-  std::string_view h = header ? detail::trim(*header) : std::string_view{};
-  if (h.size() <= 7 || !detail::iequals(h.substr(0, 7), "bearer ")) {
+  std::string_view h = header ? text::trim(*header) : std::string_view{};
+  if (h.size() <= 7 || !text::iequals(h.substr(0, 7), "bearer ")) {
     identity = KeyIdentity{};
     return jb_error(401, "Invalid API key or insufficient permissions");
   }
-  identity = identify(detail::trim(h.substr(7)));
+  identity = identify(text::trim(h.substr(7)));
   if (!identity.known) return jb_error(401, "Invalid API key or insufficient permissions");
   return std::nullopt;
 }
@@ -176,15 +176,15 @@ HttpResponse JourneyBeeSimulator::apply(const HttpRequest& request, std::string_
   for (const auto& e : emails)
     if (detail::email_domain(e.get_object().at("email").get_string()) != domain) domains_ok = false;
   if (auto f = body.find("emailDomain");
-      f != body.end() && detail::to_lower(f->value().get_string()) != domain)
+      f != body.end() && text::ascii_lower(f->value().get_string()) != domain)
     domains_ok = false;
-  if (!options_.own_domain.empty() && domain == detail::to_lower(options_.own_domain)) domains_ok = false;
+  if (!options_.own_domain.empty() && domain == text::ascii_lower(options_.own_domain)) domains_ok = false;
   if (options_.reject_free_email && is_free_mail(domain)) domains_ok = false;
   if (!domains_ok) return jb_error(406, "Invalid email domains or attempting to partner with self");
 
-  const std::string company(detail::trim(body.at("name").get_string()));
-  const std::string company_key = detail::to_lower(company);
-  const std::string email_key = detail::to_lower(first_email);
+  const std::string company(text::trim(body.at("name").get_string()));
+  const std::string company_key = text::ascii_lower(company);
+  const std::string email_key = text::ascii_lower(first_email);
   std::lock_guard lock(impl_->mutex);
   if (impl_->by_company.contains(company_key) || impl_->by_email.contains(email_key))
     return jb_error(409, "Partnership already exists with this company");

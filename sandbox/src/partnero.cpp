@@ -174,12 +174,12 @@ VendorSimulator::RouteMatch PartneroSimulator::match(std::string_view method, st
 std::optional<HttpResponse> PartneroSimulator::authenticate(const HttpRequest& request,
                                                             KeyIdentity& identity) const {
   const std::string* header = detail::header_ptr(request.headers, "Authorization");
-  std::string_view h = header ? detail::trim(*header) : std::string_view{};
-  if (h.size() <= 7 || !detail::iequals(h.substr(0, 7), "bearer ")) {
+  std::string_view h = header ? text::trim(*header) : std::string_view{};
+  if (h.size() <= 7 || !text::iequals(h.substr(0, 7), "bearer ")) {
     identity = KeyIdentity{};
     return message(401, "Unauthenticated.");
   }
-  identity = identify(detail::trim(h.substr(7)));
+  identity = identify(text::trim(h.substr(7)));
   if (!identity.known) return message(401, "Unauthenticated.");
   return std::nullopt;
 }
@@ -211,7 +211,7 @@ HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_vi
   auto surname = v.string_field(body, "surname", false);
 
   std::lock_guard lock(impl_->mutex);
-  const std::string email_key = email ? detail::to_lower(*email) : std::string();
+  const std::string email_key = email ? text::ascii_lower(*email) : std::string();
   if (!invite) {
     std::optional<std::size_t> same;
     if (auto f = impl_->by_email.find(email_key); email && f != impl_->by_email.end()) same = f->second;
@@ -265,7 +265,7 @@ HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_vi
   auto id = v.string_field(body, "id", false);
   if (id && impl_->by_id.contains(*id)) v.add("id", "The id has already been taken.");
   auto key = v.string_field(body, "key", false);
-  if (key && impl_->by_key.contains(detail::to_lower(*key))) v.add("key", "The key has already been taken.");
+  if (key && impl_->by_key.contains(text::ascii_lower(*key))) v.add("key", "The key has already been taken.");
 
   std::vector<std::string> tags;
   if (auto it = body.find("tags"); it != body.end() && !it->value().is_null()) {
@@ -300,10 +300,10 @@ HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_vi
     if (ref_id)
       if (auto f = impl_->by_id.find(*ref_id); f != impl_->by_id.end()) found = f->second;
     if (!found && ref_key)
-      if (auto f = impl_->by_key.find(detail::to_lower(*ref_key)); f != impl_->by_key.end())
+      if (auto f = impl_->by_key.find(text::ascii_lower(*ref_key)); f != impl_->by_key.end())
         found = f->second;
     if (!found && ref_email)
-      if (auto f = impl_->by_email.find(detail::to_lower(*ref_email)); f != impl_->by_email.end())
+      if (auto f = impl_->by_email.find(text::ascii_lower(*ref_email)); f != impl_->by_email.end())
         found = f->second;
     if (!found) return message(400, "Referring partner not found");
     referred_by = impl_->partners[*found].id;
@@ -325,7 +325,7 @@ HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_vi
   const std::size_t index = impl_->partners.size();
   impl_->by_email.emplace(email_key, index);
   impl_->by_id.emplace(p.id, index);
-  impl_->by_key.emplace(detail::to_lower(p.key), index);
+  impl_->by_key.emplace(text::ascii_lower(p.key), index);
   impl_->partners.push_back(p);
 
   return detail::json_response(201, json::object{{"data", partner_data(index)}, {"status", 1}});
@@ -392,7 +392,7 @@ HttpResponse PartneroSimulator::update(const HttpRequest& request, std::string_v
     email.reset();
   }
   if (email) {
-    auto other = impl_->by_email.find(detail::to_lower(*email));
+    auto other = impl_->by_email.find(text::ascii_lower(*email));
     if (other != impl_->by_email.end() && other->second != *index)
       v.add("update.email", "The update.email has already been taken.");
   }
@@ -416,7 +416,7 @@ HttpResponse PartneroSimulator::update(const HttpRequest& request, std::string_v
   }
   auto key = v.string_field(*upd, "key", false, 255, "update.");
   if (key) {
-    auto other = impl_->by_key.find(detail::to_lower(*key));
+    auto other = impl_->by_key.find(text::ascii_lower(*key));
     if (other != impl_->by_key.end() && other->second != *index)
       v.add("update.key", "The update.key has already been taken.");
   }
@@ -437,17 +437,17 @@ HttpResponse PartneroSimulator::update(const HttpRequest& request, std::string_v
   if (!v.errors.empty()) return v.response(options_.duplicate_status);
   auto& p = impl_->partners[*index];
   if (email) {
-    impl_->by_email.erase(detail::to_lower(p.email));
+    impl_->by_email.erase(text::ascii_lower(p.email));
     p.email = *email;
-    impl_->by_email[detail::to_lower(p.email)] = *index;
+    impl_->by_email[text::ascii_lower(p.email)] = *index;
   }
   if (name) p.name = name;
   if (surname) p.surname = surname;
   if (password_set) p.password_set = true;
   if (key) {
-    impl_->by_key.erase(detail::to_lower(p.key));
+    impl_->by_key.erase(text::ascii_lower(p.key));
     p.key = *key;
-    impl_->by_key[detail::to_lower(p.key)] = *index;
+    impl_->by_key[text::ascii_lower(p.key)] = *index;
   }
   if (tags) p.tags = *tags;
   return detail::json_response(200, json::object{{"data", partner_data(*index)}, {"status", 1}});
@@ -470,9 +470,9 @@ HttpResponse PartneroSimulator::remove(std::string_view id) {
   auto index = find_partner(id);
   if (!index) return message(404, "Partner not found");
   auto& p = impl_->partners[*index];
-  impl_->by_email.erase(detail::to_lower(p.email));
+  impl_->by_email.erase(text::ascii_lower(p.email));
   impl_->by_id.erase(p.id);
-  impl_->by_key.erase(detail::to_lower(p.key));
+  impl_->by_key.erase(text::ascii_lower(p.key));
   p.status = "deleted";
   return detail::json_response(200, json::object{{"status", 1}});
 }

@@ -1,6 +1,6 @@
 #include "detail/proxy.hpp"
 
-#include "detail/ascii.hpp"
+#include <partnerkit/text/ascii.hpp>
 
 #include <partnerkit/beast_transport.hpp>
 #include <partnerkit/transport_errors.hpp>
@@ -26,7 +26,7 @@ std::string env(const char* a, const char* b) {
 
 bool ProxyConfig::bypass(const Target& t) const {
   if (!enabled || t.loopback || no_proxy_all) return true;
-  const std::string host = ascii_lower(t.host);
+  const std::string host = text::ascii_lower(t.host);
   for (const auto& entry : no_proxy) {
     std::string_view e = entry;
     if (!e.empty() && e.front() == '.') e.remove_prefix(1);
@@ -77,7 +77,7 @@ ProxyConfig make_proxy_config(const TransportOptions& options) {
     std::string entry = no_proxy.substr(pos, comma - pos);
     entry.erase(0, entry.find_first_not_of(" \t"));
     entry.erase(entry.find_last_not_of(" \t") + 1);
-    entry = ascii_lower(entry);
+    entry = text::ascii_lower(entry);
     if (entry == "*") p.no_proxy_all = true;
     if (!entry.empty()) p.no_proxy.push_back(entry);
     pos = comma + 1;

@@ -1,6 +1,6 @@
 #include "detail/request_writer.hpp"
 
-#include "detail/ascii.hpp"
+#include <partnerkit/text/ascii.hpp>
 
 #include <partnerkit/transport_errors.hpp>
 
@@ -13,7 +13,7 @@ namespace {
 bool valid_header(std::string_view name, std::string_view value) noexcept {
   if (name.empty()) return false;
   for (unsigned char c : name) {
-    if (!is_token_char(c)) return false;
+    if (!text::is_token_char(c)) return false;
   }
   for (unsigned char c : value) {
     if (c == '\r' || c == '\n' || c == '\0') return false;
@@ -28,10 +28,8 @@ bool has_close_token(std::string_view value) noexcept {
   while (pos <= value.size()) {
     std::size_t comma = value.find(',', pos);
     if (comma == std::string_view::npos) comma = value.size();
-    std::string_view token = value.substr(pos, comma - pos);
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (ascii_iequals(token, "close")) return true;
+    const std::string_view token = text::trim(value.substr(pos, comma - pos), text::ows);
+    if (text::iequals(token, "close")) return true;
     pos = comma + 1;
   }
   return false;
@@ -41,7 +39,7 @@ boost::system::error_code serialize_request(const HttpRequest& request, const Ta
                                             std::string_view user_agent, Wire& wire) {
   const auto& method = request.method;
   if (method.empty() ||
-      !std::all_of(method.begin(), method.end(), [](unsigned char c) { return is_token_char(c); })) {
+      !std::all_of(method.begin(), method.end(), [](unsigned char c) { return text::is_token_char(c); })) {
     return transport_error::request_rejected;
   }
   wire.head = method == "HEAD";
@@ -58,11 +56,11 @@ boost::system::error_code serialize_request(const HttpRequest& request, const Ta
   bool has_user_agent = false;
   for (const auto& [name, value] : request.headers) {
     if (!valid_header(name, value)) return transport_error::request_rejected;
-    if (ascii_iequals(name, "host") || ascii_iequals(name, "content-length") ||
-        ascii_iequals(name, "transfer-encoding"))
+    if (text::iequals(name, "host") || text::iequals(name, "content-length") ||
+        text::iequals(name, "transfer-encoding"))
       continue;
-    if (ascii_iequals(name, "user-agent")) has_user_agent = true;
-    if (ascii_iequals(name, "connection") && has_close_token(value)) wire.close = true;
+    if (text::iequals(name, "user-agent")) has_user_agent = true;
+    if (text::iequals(name, "connection") && has_close_token(value)) wire.close = true;
     out.append(name).append(": ").append(value).append("\r\n");
   }
   if (!has_user_agent && !user_agent.empty()) out.append("User-Agent: ").append(user_agent).append("\r\n");

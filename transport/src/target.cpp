@@ -1,6 +1,6 @@
 #include "detail/target.hpp"
 
-#include "detail/ascii.hpp"
+#include <partnerkit/text/ascii.hpp>
 
 #include <partnerkit/transport_errors.hpp>
 
@@ -17,8 +17,8 @@ bool is_loopback_host(std::string_view host, bool is_ip) {
     auto a = boost::asio::ip::make_address(host, ec);
     return !ec && a.is_loopback();
   }
-  return ascii_iequals(host, "localhost") ||
-         (host.size() > 10 && ascii_iequals(host.substr(host.size() - 10), ".localhost"));
+  return text::iequals(host, "localhost") ||
+         (host.size() > 10 && text::iequals(host.substr(host.size() - 10), ".localhost"));
 }
 
 boost::system::error_code parse_target(std::string_view url, bool allow_plain_http_loopback, Target& t) {
@@ -69,7 +69,7 @@ boost::system::error_code parse_target(std::string_view url, bool allow_plain_ht
   t.target = std::string(u.encoded_target());
   if (t.target.empty()) t.target = "/";
   if (t.target.front() != '/') return transport_error::url_rejected;
-  t.origin = (t.tls ? "https://" : "http://") + ascii_lower(bracketed) + ":" + t.port;
+  t.origin = (t.tls ? "https://" : "http://") + text::ascii_lower(bracketed) + ":" + t.port;
   return {};
 }
 

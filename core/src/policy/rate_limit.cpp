@@ -1,4 +1,5 @@
 #include <partnerkit/rate_limit.hpp>
+#include <partnerkit/text/ascii.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -7,11 +8,7 @@
 namespace partnerkit {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+std::string_view trim(std::string_view s) noexcept { return text::trim(s, text::ows); }
 
 // A finite, non-negative decimal with nothing after it.
 std::optional<double> number(std::string_view s) {

@@ -1,5 +1,6 @@
 // The one rule for secret-like names, and the JSON walks built on it.
 #include <partnerkit/secrets.hpp>
+#include <partnerkit/text/ascii.hpp>
 
 #include <boost/json/serialize.hpp>
 
@@ -8,11 +9,12 @@
 namespace partnerkit {
 namespace {
 
-bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
-bool is_lower(char c) noexcept { return c >= 'a' && c <= 'z'; }
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-char lower(char c) noexcept { return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
+using text::is_digit;
+using text::is_lower;
+using text::is_space;
+using text::is_upper;
+
+constexpr char lower(char c) noexcept { return text::ascii_lower(c); }
 
 // Substrings that make a name secret-like (of the name lower-cased, separators removed).
 constexpr std::array<std::string_view, 12> secret_parts{

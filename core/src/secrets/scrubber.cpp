@@ -1,5 +1,6 @@
 // The scrubber: every form of every secret, found in one Aho–Corasick pass.
 #include <partnerkit/secrets.hpp>
+#include <partnerkit/text/utf8.hpp>
 
 #include <boost/json/serialize.hpp>
 
@@ -66,16 +67,14 @@ std::string json_escaped(std::string_view s, bool php, bool upper_hex) {
     } else if (c < 0x80 || !php) {
       out.push_back(static_cast<char>(c));
     } else {
-      // Decode one UTF-8 sequence; an invalid one is kept as it is.
-      unsigned cp = 0;
-      std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
-      if (len == 0 || i + len > s.size()) {
+      // Decode one UTF-8 sequence; an invalid byte is kept as it is.
+      const text::Utf8Decoded d = text::decode_utf8(s, i);
+      if (d.length == 0) {
         out.push_back(static_cast<char>(c));
         continue;
       }
-      cp = c & (0xFF >> (len + 1));
-      for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-      i += len - 1;
+      unsigned cp = d.code_point;
+      i += d.length - 1;
       if (cp >= 0x10000) {
         cp -= 0x10000;
         u16(0xD800 + (cp >> 10));

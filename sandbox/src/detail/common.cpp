@@ -32,33 +32,10 @@ std::string iso8601(std::chrono::system_clock::time_point t, int digits) {
   return buf;
 }
 
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  auto space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-  };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 std::string email_domain(std::string_view email) {
   auto at = email.rfind('@');
   if (at == std::string_view::npos) return {};
-  return to_lower(email.substr(at + 1));
+  return text::ascii_lower(email.substr(at + 1));
 }
 
 std::string_view json_type_name(const boost::json::value& v) noexcept {
@@ -99,7 +76,7 @@ HttpResponse text_response(int status, std::string_view content_type, std::strin
 
 const std::string* header_ptr(const HttpHeaders& headers, std::string_view name) noexcept {
   for (const auto& [k, v] : headers)
-    if (iequals(k, name)) return &v;
+    if (text::iequals(k, name)) return &v;
   return nullptr;
 }
 

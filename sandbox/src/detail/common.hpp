@@ -2,6 +2,7 @@
 #pragma once
 
 #include <partnerkit/http.hpp>
+#include <partnerkit/text/ascii.hpp>
 
 #include <boost/json/value.hpp>
 
@@ -15,10 +16,6 @@ namespace partnerkit::sandbox::detail {
 
 // "2025-04-30T16:44:13.123Z" (digits = 3) or "2025-04-30T16:44:13.123456Z" (digits = 6).
 std::string iso8601(std::chrono::system_clock::time_point t, int digits);
-
-std::string to_lower(std::string_view s);
-std::string_view trim(std::string_view s) noexcept;
-bool iequals(std::string_view a, std::string_view b) noexcept;
 
 // The part after '@', lower-cased; empty when there is none.
 std::string email_domain(std::string_view email);

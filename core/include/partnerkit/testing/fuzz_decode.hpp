@@ -41,6 +41,7 @@
 #include <partnerkit/http.hpp>
 #include <partnerkit/partner.hpp>
 #include <partnerkit/partner_spec.hpp>
+#include <partnerkit/text/ascii.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -55,23 +56,6 @@
 namespace partnerkit::testing {
 
 namespace fuzz_detail {
-
-inline char ascii_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
-
-inline std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 [[noreturn]] inline void fail(std::string_view what, std::string_view detail = {}) {
   std::fprintf(stderr, "partnerkit decode fuzz: %.*s%s%.*s\n", static_cast<int>(what.size()), what.data(),
@@ -110,7 +94,7 @@ inline HttpResponse response_from_bytes(std::string_view in) {
     const std::size_t colon = line.find(':');
     if (colon != std::string_view::npos && r.headers.size() < 64)
       r.headers.emplace_back(std::string(line.substr(0, colon)),
-                             std::string(fuzz_detail::trim(line.substr(colon + 1))));
+                             std::string(text::trim(line.substr(colon + 1))));
     if (nl == std::string_view::npos) break;
   }
   r.body = std::string(rest);
@@ -214,7 +198,7 @@ struct DecodeFuzz {
           if (p.vendor != adapter.name())
             fuzz_detail::fail("decode_find: a partner of another vendor", p.vendor);
           // Exact match on the key looked up. Emails compare without case (the vendors' own rule).
-          if (q == 0 && !fuzz_detail::ascii_iequals(p.email, queries[q].value))
+          if (q == 0 && !text::iequals(p.email, queries[q].value))
             fuzz_detail::fail("decode_find by email returned a near match", p.email);
           if (q == 2 && p.id != queries[q].value)
             fuzz_detail::fail("decode_find by vendor id returned a near match", p.id.value_or("<none>"));
@@ -300,8 +284,7 @@ struct DecodeFuzz {
     if (response.status < 200 || response.status > 299)
       fuzz_detail::fail(where + " returned a partner from a non-2xx status", std::to_string(response.status));
     if (r->vendor != adapter.name()) fuzz_detail::fail(where + ": a partner of another vendor", r->vendor);
-    if (is_create && check_email &&
-        !fuzz_detail::ascii_iequals(fuzz_detail::trim(r->email), fuzz_detail::trim(spec.email)))
+    if (is_create && check_email && !text::iequals(text::trim(r->email), text::trim(spec.email)))
       fuzz_detail::fail(where + ": the partner is not the one sent (email " + r->email + ")");
     if (r->id && r->id->size() > 1024 * 1024) fuzz_detail::fail(where + ": an unbounded id");
   }
