@@ -21,15 +21,15 @@ max_len=${FUZZ_MAX_LEN:-8192}
 rss=${FUZZ_RSS_MB:-2048}
 
 generator=$(command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
-launcher=$(command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache || true)
 if ! command -v clang++ >/dev/null 2>&1; then
   echo "fuzz: clang++ not found (make setup installs clang and libclang-rt-14-dev)" >&2
   exit 2
 fi
 start=$(date +%s)
 # Only what the fuzzers need: no tests, tools, benchmarks or examples. -O1 -g with assertions on
-# (no NDEBUG): Boost's and our own asserts are invariants the fuzzer should trip too.
-cmake -S . -B "$build" -G "$generator" $launcher -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# (no NDEBUG): Boost's and our own asserts are invariants the fuzzer should trip too. No launcher
+# flag: CMakeLists.txt picks ccache itself.
+cmake -S . -B "$build" -G "$generator" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
   -DPARTNERKIT_BUILD_FUZZ=ON -DPARTNERKIT_SANITIZE=address,undefined -DPARTNERKIT_BUILD_TESTS=OFF \
   -DPARTNERKIT_BUILD_BENCH=OFF -DPARTNERKIT_BUILD_TOOLS=OFF -DPARTNERKIT_BUILD_EXAMPLES=OFF >/dev/null
