@@ -16,9 +16,10 @@ int main() {
   boost::asio::io_context io;
   partnerkit::TransportOptions tls;  // verification is always on; trust an extra CA if given
   if (const char* ca = std::getenv("PARTNERKIT_CA_FILE")) tls.ca_file = ca;
-  partnerkit::Client client(io.get_executor(), partnerkit::make_default_registry(),
-                            std::make_shared<partnerkit::BeastTransport>(io.get_executor(), tls),
-                            partnerkit::ClientOptions::from_env());  // DUB_API_KEY, PARTNERKIT_DUB_BASE_URL
+  auto registry = partnerkit::make_default_registry();
+  partnerkit::Client client(
+      io.get_executor(), registry, std::make_shared<partnerkit::BeastTransport>(io.get_executor(), tls),
+      partnerkit::ClientOptions::from_env(*registry));  // DUB_API_KEY, PARTNERKIT_DUB_BASE_URL
 
   partnerkit::PartnerSpec spec;
   spec.email = "ada@example.com";

@@ -4,6 +4,7 @@
 
 #include <partnerkit/adapter.hpp>
 #include <partnerkit/adapter_registry.hpp>
+#include <partnerkit/env_names.hpp>
 #include <partnerkit/error.hpp>
 #include <partnerkit/input.hpp>
 #include <partnerkit/plugin.hpp>
@@ -136,9 +137,6 @@ struct VendorArgs {
 std::vector<VendorSetup> setup_vendors(const AdapterRegistry& registry, const VendorArgs& args);
 // --vendor, --base-url, --settings and --strict of a command that takes them.
 VendorArgs vendor_args(const ParsedArgs& parsed);
-
-// The environment variable holding a vendor's API key: "dub" -> "DUB_API_KEY".
-std::string api_key_env_name(std::string_view vendor);
 
 // ---- output ----
 // Every line and message the CLI prints passes the process's scrubber: the secrets of every vendor

@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include <partnerkit/adapters/builtin.hpp>
+#include <partnerkit/env_names.hpp>
 #include <partnerkit/options.hpp>
 
 #include <boost/json/parse.hpp>
@@ -145,25 +146,11 @@ std::shared_ptr<AdapterRegistry> registry() {
 
 const std::vector<PluginInfo>& loaded_plugins() { return plugins(); }
 
-std::string api_key_env_name(std::string_view vendor) {
-  std::string out;
-  for (char c : vendor)
-    out.push_back(std::isalnum(static_cast<unsigned char>(c))
-                      ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
-                      : '_');
-  return out + "_API_KEY";
-}
-
 namespace {
 
 std::string env_or_empty(const std::string& name) {
   const char* v = std::getenv(name.c_str());
   return v == nullptr ? std::string{} : std::string(v);
-}
-
-std::string base_url_env_name(std::string_view vendor) {
-  std::string key = api_key_env_name(vendor);
-  return "PARTNERKIT_" + key.substr(0, key.size() - std::string_view("_API_KEY").size()) + "_BASE_URL";
 }
 
 boost::json::object read_settings(const std::string& path) {
@@ -229,13 +216,13 @@ std::vector<VendorSetup> setup_vendors(const AdapterRegistry& registry, const Ve
       s.config.base_url = it->second;
     else if (base_all)
       s.config.base_url = *base_all;
-    else if (auto env = env_or_empty(base_url_env_name(name)); !env.empty())
+    else if (auto env = env_or_empty(base_url_variable(name)); !env.empty())
       s.config.base_url = env;
     else
       s.config.base_url = s.adapter->capabilities().default_base_url;  // declared by each adapter
     if (s.config.base_url.empty())
       throw UsageError("no base URL known for vendor '" + name + "': pass --base-url " + name + "=URL");
-    s.config.api_key = env_or_empty(api_key_env_name(name));
+    s.config.api_key = env_or_empty(api_key_variable(name));
     if (s.config.api_key.empty()) s.config.api_key = "placeholder-" + name + "-key";
     s.config.strict = args.strict;
     if (auto* obj = settings.if_contains(name)) s.config.settings = obj->as_object();

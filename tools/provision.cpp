@@ -81,7 +81,8 @@ constexpr std::string_view provision_help =
     "  --progress WHEN        auto (default: when stderr is a terminal), always or never\n"
     "  -h, --help             this text\n"
     "\n"
-    "API keys come from DUB_API_KEY, PARTNERO_API_KEY, JOURNEYBEE_API_KEY and are never printed.\n"
+    "API keys come from <VENDOR>_API_KEY (e.g. DUB_API_KEY; `partnerkit --help` lists them) and are never\n"
+    "printed.\n"
     "SIGINT stops reading input, lets requests in flight finish and records them; a second SIGINT\n"
     "exits at once.\n"
     "Exit status: 0 all provisioned, 1 some items failed or the run was interrupted, 2 bad usage or\n"
@@ -321,7 +322,7 @@ int run_batch(Args args, const BatchCommand& command) {
         throw UsageError("the sandbox does not simulate vendor '" + v.name + "'");
       }
     } else if (vo.config.api_key.rfind("placeholder-", 0) == 0) {
-      throw UsageError("no API key for " + v.name + ": set " + api_key_env_name(v.name) +
+      throw UsageError("no API key for " + v.name + ": set " + api_key_variable(v.name) +
                        " (or try --sandbox)");
     }
     if (auto it = vendor_rates.find(v.name); it != vendor_rates.end())

@@ -36,8 +36,8 @@ constexpr std::string_view render_help =
     "  -h, --help             this text\n"
     "\n" PARTNERKIT_CLI_INPUT_HELP
     "\n"
-    "API keys come from DUB_API_KEY, PARTNERO_API_KEY, JOURNEYBEE_API_KEY (a placeholder when unset);\n"
-    "they are never printed.\n"
+    "API keys come from <VENDOR>_API_KEY (e.g. DUB_API_KEY; a placeholder when unset); they are never\n"
+    "printed.\n"
     "Exit status: 0 every item rendered, 1 some items failed, 2 bad usage or unreadable input.\n";
 
 constexpr OptionSpec render_options[] = {

@@ -136,7 +136,7 @@ int run_sandbox(Args args) {
   for (const auto& vendor : vendors) {
     std::string name(vendor);
     name.resize(12, ' ');
-    std::cerr << "    " << name << sb->api_key(vendor) << "   (" << api_key_env_name(vendor) << ")\n";
+    std::cerr << "    " << name << sb->api_key(vendor) << "   (" << api_key_variable(vendor) << ")\n";
   }
   std::cerr << "  rate limit: "
             << (options.config.rate_limit.enabled()

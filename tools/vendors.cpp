@@ -185,7 +185,7 @@ int run_vendors(Args args) {
     print_line(boost::json::object{
         {"name", v.name},
         {"base_url", v.config.base_url},
-        {"api_key_env", api_key_env_name(v.name)},
+        {"api_key_env", api_key_variable(v.name)},
         {"create", caps.create == CreateSemantics::upsert ? "upsert" : "create"},
         {"fields", std::move(fields)},
         {"mappings", std::move(mappings)},

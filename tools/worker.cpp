@@ -80,7 +80,7 @@ constexpr OptionSpec worker_options[] = {
 
 // Whether the environment holds any key for the vendor (<VENDOR>_API_KEY or a tenant's).
 bool has_any_key(const std::string& vendor) {
-  const std::string name = api_key_env_name(vendor);
+  const std::string name = api_key_variable(vendor);
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view kv(*e);
     if (kv.starts_with(name + "=") && kv.size() > name.size() + 1) return true;
@@ -157,8 +157,8 @@ int run_worker(Args args) {
   pg::WorkerOptions wo;
   for (auto& v : vendors) {
     if (!has_any_key(v.name))
-      throw UsageError("no API key for " + v.name + ": set " + api_key_env_name(v.name) + " (or " +
-                       api_key_env_name(v.name) + "_<TENANT>)");
+      throw UsageError("no API key for " + v.name + ": set " + api_key_variable(v.name) + " (or " +
+                       api_key_variable(v.name) + "_<TENANT>)");
     pg::WorkerVendor wv;
     wv.name = v.name;
     wv.config = v.config;

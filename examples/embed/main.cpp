@@ -28,7 +28,7 @@ int main() {
   }
 
   partnerkit::VendorConfig config;
-  config.base_url = partnerkit::dub_default_base_url;
+  config.base_url = dub->capabilities().default_base_url;
   config.api_key = "dub_embed_example_key";
   auto encoded = dub->encode(*spec, config);
   if (!encoded) {

@@ -1,6 +1,7 @@
 // The queue worker (worker.hpp): a claimer, a completer and a listener coroutine on one executor,
 // and one coroutine per item between its slot and its outcome.
 #include <partnerkit/client.hpp>
+#include <partnerkit/env_names.hpp>
 #include <partnerkit/pg/worker.hpp>
 #include <partnerkit/policy/retry_loop.hpp>
 #include <partnerkit/spec_json.hpp>
@@ -15,7 +16,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <random>
 
@@ -32,13 +32,8 @@ EnvKeyProvider::EnvKeyProvider(std::map<std::string, std::string, std::less<>> f
     : fallback_(std::move(fallback)) {}
 
 std::optional<std::string> EnvKeyProvider::api_key(std::string_view tenant, std::string_view vendor) const {
-  auto upper = [](std::string_view s) {
-    std::string out;
-    for (unsigned char c : s) out += std::isalnum(c) ? static_cast<char>(std::toupper(c)) : '_';
-    return out;
-  };
-  const std::string base = upper(vendor) + "_API_KEY";
-  for (const std::string& name : {base + "_" + upper(tenant), base}) {
+  const std::string base = api_key_variable(vendor);
+  for (const std::string& name : {base + "_" + env_name_part(tenant), base}) {
     const char* v = std::getenv(name.c_str());
     if (v != nullptr && *v != '\0') return std::string(v);
   }

@@ -73,17 +73,10 @@ struct ClientOptions {
   Hooks hooks;
   std::uint64_t jitter_seed = 0;  // 0: seeded from std::random_device
 
-  // Vendors configured from the environment: DUB_API_KEY, PARTNERO_API_KEY, JOURNEYBEE_API_KEY;
-  // base URLs from PARTNERKIT_<VENDOR>_BASE_URL, else each vendor's public endpoint.
-  static ClientOptions from_env();
-  // The same for every adapter of `registry` (plugins included): <VENDOR>_API_KEY and
-  // PARTNERKIT_<VENDOR>_BASE_URL, else the adapter's declared Capabilities::default_base_url.
+  // Every adapter of `registry` (plugins included) configured from the environment: the API key
+  // from <VENDOR>_API_KEY, the base URL from PARTNERKIT_<VENDOR>_BASE_URL, else the adapter's
+  // declared Capabilities::default_base_url (names by env_names.hpp: "dub" -> DUB_API_KEY).
   static ClientOptions from_env(const AdapterRegistry& registry);
 };
-
-// The public endpoints of the built-in vendors.
-inline constexpr const char* dub_default_base_url = "https://api.dub.co";
-inline constexpr const char* partnero_default_base_url = "https://api.partnero.com";
-inline constexpr const char* journeybee_default_base_url = "https://app.journeybee.io";
 
 }  // namespace partnerkit
