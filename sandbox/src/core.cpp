@@ -162,13 +162,7 @@ struct SandboxCore::Impl {
         vendors{&dub, &partnero, &journeybee},
         injector(config.faults, config.seed) {
     for (const auto& ps : config.plugin_simulators) {
-      if (!ps.factory)
-        throw std::invalid_argument("partnerkit sandbox: plugin simulator '" + ps.vendor +
-                                    "' has no factory");
-      auto sim = ps.factory(SimulatorParams{clock, config.seed});
-      if (!sim)
-        throw std::invalid_argument("partnerkit sandbox: plugin simulator '" + ps.vendor +
-                                    "' factory returned null");
+      auto sim = make_plugin_simulator(ps, SimulatorParams{clock, config.seed});
       for (const auto* v : vendors)
         if (v->name() == sim->name())
           throw std::invalid_argument("partnerkit sandbox: two simulators named '" +
@@ -412,5 +406,21 @@ boost::json::object SandboxCore::client_settings(std::string_view vendor) const 
   return {};
 }
 const SandboxConfig& SandboxCore::config() const noexcept { return impl_->config; }
+
+std::unique_ptr<VendorSimulator> make_plugin_simulator(const PluginSimulator& ps,
+                                                       const SimulatorParams& params) {
+  if (!ps.factory)
+    throw std::invalid_argument("partnerkit sandbox: plugin simulator '" + ps.vendor + "' has no factory");
+  auto made = ps.factory(params);
+  if (!made)
+    throw std::invalid_argument("partnerkit sandbox: plugin simulator '" + ps.vendor +
+                                "' factory returned null");
+  std::unique_ptr<VendorSimulator> sim(dynamic_cast<VendorSimulator*>(made.get()));
+  if (!sim)
+    throw std::invalid_argument("partnerkit sandbox: plugin simulator '" + ps.vendor +
+                                "' factory made no sandbox::VendorSimulator");
+  (void)made.release();  // owned by sim now
+  return sim;
+}
 
 }  // namespace partnerkit::sandbox

@@ -1,6 +1,7 @@
 // Test plugins for the loader's refusals, one per PK_KIND (see CMakeLists.txt). Each exports
 // pk_test_register_calls so the test can prove a refused plugin was never called into.
 #include <partnerkit/plugin.hpp>
+#include <partnerkit/secrets.hpp>
 
 #include <stdexcept>
 
@@ -27,8 +28,13 @@ void register_probe([[maybe_unused]] partnerkit::PluginRegistrar& r) {
   ++pk_test_register_calls;
 #if PK_KIND == 6  // throws
   throw std::runtime_error("boom from the register function");
-#elif PK_KIND == 7  // registers nothing
+#elif PK_KIND == 7   // registers nothing
   (void)r;
+#elif PK_KIND == 12  // built with -D_GLIBCXX_DEBUG and calls a partnerkit function taking a std::vector:
+  // its name is Scrubber(std::__debug::vector...), which the host lacks, so dlopen fails first
+  partnerkit::Scrubber scrub(std::vector<std::string>{"never"});
+  (void)scrub;
+  r.add_adapter(std::make_shared<const ProbeAdapter>());
 #else
   r.add_adapter(std::make_shared<const ProbeAdapter>());
 #endif
@@ -43,7 +49,7 @@ const boost::system::error_category& error_category() noexcept { return boost::s
 }  // namespace partnerkit
 #endif
 
-#if PK_KIND == 0 || (PK_KIND >= 6 && PK_KIND <= 8) || PK_KIND == 10
+#if PK_KIND == 0 || (PK_KIND >= 6 && PK_KIND <= 8) || PK_KIND >= 10
 // A well-formed plugin (kinds 6, 7, 8 fail later, in or after registration).
 PARTNERKIT_PLUGIN("probe", register_probe)
 

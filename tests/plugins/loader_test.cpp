@@ -148,6 +148,15 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{4, "C++ ABI mismatch: the plugin was built with \"libc++ 170000", false},
         Refusal{5, "type layout mismatch at entry 8", false}, Refusal{9, "returned a null manifest", false},
         Refusal{10, "carries its own copy of partnerkit", false},
+        Refusal{11,
+                "standard-library mode mismatch: the plugin was built with the standard library's debug mode "
+                "(-D_GLIBCXX_DEBUG), this partnerkit with the standard library's normal mode",
+                false},
+        Refusal{
+            12,
+            "cannot be loaded as a shared library: standard-library mode mismatch: the plugin was built with "
+            "the standard library's debug mode (-D_GLIBCXX_DEBUG)",
+            false},
         Refusal{6, "registration failed: boom from the register function", true},
         Refusal{7, "registered no adapter", true}, Refusal{8, "vendor 'dub' is already registered", true}),
     [](const auto& info) { return "kind" + std::to_string(info.param.kind); });
@@ -194,7 +203,7 @@ TEST(PluginBatch, PluginVendorBesideTheBuiltIns) {
 
   pk::sandbox::SandboxCore core;
   std::shared_ptr<pk::sandbox::VendorSimulator> tolt =
-      loaded->simulators[0].factory(pk::SimulatorParams{{}, 7});
+      pk::sandbox::make_plugin_simulator(loaded->simulators[0], pk::SimulatorParams{{}, 7});
   ASSERT_TRUE(tolt);
   EXPECT_EQ(tolt->name(), "tolt");
 

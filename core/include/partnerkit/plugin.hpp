@@ -19,11 +19,13 @@
 // The handshake comes first: load_plugin() reads the plain C manifest (magic, manifest size,
 // adapter_interface_version, partnerkit version, standard-library / Boost tag and a fingerprint of
 // the sizes of the types that cross the boundary) and refuses the plugin, without calling anything
-// else in it, when any of them differs from the host's. Only then is partnerkit_plugin_register
-// called and C++ objects cross.
+// else in it, when any of them differs from the host's. The tag carries the standard library's mode:
+// a plugin built with -D_GLIBCXX_DEBUG and a host without it (or the reverse) are refused with a
+// message that says so, also when dlopen already fails on a debug-mode symbol the host lacks. Only then is
+// partnerkit_plugin_register called and C++ objects cross.
 //
 // One copy of partnerkit per process: a plugin links no partnerkit library. Its references to
-// partnerkit functions (Error::make, error_category(), sanitized_body, sandbox::VendorSimulator,
+// partnerkit functions (Error::make, error_category(), sanitized_body, the sandbox's simulator base,
 // ...) are resolved against the host executable, which exports them (see
 // partnerkit_enable_plugin_host() in partnerkit's own, uninstalled cmake/PartnerkitHelpers.cmake; a
 // host of your own needs the same: ENABLE_EXPORTS and the whole partnerkit archives linked in). So error_code
@@ -45,6 +47,7 @@
 #include <partnerkit/http.hpp>
 #include <partnerkit/partner.hpp>
 #include <partnerkit/partner_spec.hpp>
+#include <partnerkit/simulator.hpp>
 #include <partnerkit/version.hpp>
 
 #include <boost/json/object.hpp>
@@ -97,20 +100,29 @@ typedef int (*partnerkit_plugin_register_fn)(void* registrar);
 #if defined(_LIBCPP_VERSION)
 #define PARTNERKIT_PLUGIN_STDLIB \
   "libc++ " PARTNERKIT_PLUGIN_STR(_LIBCPP_VERSION) " abi " PARTNERKIT_PLUGIN_STR(_LIBCPP_ABI_VERSION)
-#elif defined(__GLIBCXX__)
-#if defined(_GLIBCXX_DEBUG)
-#define PARTNERKIT_PLUGIN_STDLIB_DEBUG " debug"
+#if defined(_LIBCPP_ENABLE_DEBUG_MODE)
+#define PARTNERKIT_PLUGIN_STDLIB_MODE "debug"
 #else
-#define PARTNERKIT_PLUGIN_STDLIB_DEBUG ""
+#define PARTNERKIT_PLUGIN_STDLIB_MODE "normal"
 #endif
-#define PARTNERKIT_PLUGIN_STDLIB                                                       \
-  "libstdc++ " PARTNERKIT_PLUGIN_STR(__GLIBCXX__) " cxx11-abi " PARTNERKIT_PLUGIN_STR( \
-      _GLIBCXX_USE_CXX11_ABI) PARTNERKIT_PLUGIN_STDLIB_DEBUG
+#elif defined(__GLIBCXX__)
+#define PARTNERKIT_PLUGIN_STDLIB \
+  "libstdc++ " PARTNERKIT_PLUGIN_STR(__GLIBCXX__) " cxx11-abi " PARTNERKIT_PLUGIN_STR(_GLIBCXX_USE_CXX11_ABI)
+// -D_GLIBCXX_DEBUG swaps std::vector, std::map, ... for std::__debug ones of another layout and
+// other symbol names: a plugin and a host must agree on it.
+#if defined(_GLIBCXX_DEBUG)
+#define PARTNERKIT_PLUGIN_STDLIB_MODE "debug"
+#else
+#define PARTNERKIT_PLUGIN_STDLIB_MODE "normal"
+#endif
 #else
 #define PARTNERKIT_PLUGIN_STDLIB "unknown-stdlib"
+#define PARTNERKIT_PLUGIN_STDLIB_MODE "normal"
 #endif
-// E.g. "libstdc++ 20230528 cxx11-abi 1; boost 108100".
-#define PARTNERKIT_PLUGIN_ABI_TAG PARTNERKIT_PLUGIN_STDLIB "; boost " PARTNERKIT_PLUGIN_STR(BOOST_VERSION)
+// E.g. "libstdc++ 20230528 cxx11-abi 1 mode normal; boost 108100".
+#define PARTNERKIT_PLUGIN_ABI_TAG                                 \
+  PARTNERKIT_PLUGIN_STDLIB " mode " PARTNERKIT_PLUGIN_STDLIB_MODE \
+                           "; boost " PARTNERKIT_PLUGIN_STR(BOOST_VERSION)
 
 #if defined(_WIN32)
 #define PARTNERKIT_PLUGIN_EXPORT __declspec(dllexport)
@@ -120,19 +132,16 @@ typedef int (*partnerkit_plugin_register_fn)(void* registrar);
 
 namespace partnerkit {
 
-namespace sandbox {
-class VendorSimulator;  // partnerkit/sandbox/vendors.hpp; core does not depend on the sandbox
-}
-
 // What the sandbox hands a simulator factory: its time source and its seed (for generated ids).
 struct SimulatorParams {
   std::function<std::chrono::system_clock::time_point()> clock;
   std::uint64_t seed = 1;
 };
 
-// Makes a vendor simulator for the sandbox (the same base class the built-in Dub, Partnero and
-// JourneyBee simulators derive from). Called by the sandbox, never by core.
-using SimulatorFactory = std::function<std::unique_ptr<sandbox::VendorSimulator>(const SimulatorParams&)>;
+// Makes a vendor simulator for the sandbox: a sandbox::VendorSimulator (the base class of the built-in
+// Dub, Partnero and JourneyBee simulators), handed over as its Simulator base. Called by the
+// sandbox, never by core.
+using SimulatorFactory = std::function<std::unique_ptr<Simulator>(const SimulatorParams&)>;
 
 struct PluginSimulator {
   std::string vendor;  // the vendor name of the adapter it simulates
@@ -186,8 +195,9 @@ struct PluginInfo {
 // of partnerkit (it defines partnerkit::error_category); no partnerkit_plugin_info or
 // partnerkit_plugin_register entry point; a null manifest, a wrong magic, a short manifest; an
 // adapter_interface_version, partnerkit version (major.minor), ABI tag or type-layout mismatch
-// (the message names both sides); a register function that failed or threw; no adapter
-// registered; a vendor name already in the registry. On refusal the registry is unchanged.
+// (the message names both sides; a standard-library mode mismatch, -D_GLIBCXX_DEBUG on one side only,
+// is named as such, whether the handshake or dlopen found it); a register function that failed or threw; no
+// adapter registered; a vendor name already in the registry. On refusal the registry is unchanged.
 Result<PluginInfo> load_plugin(const std::string& path, AdapterRegistry& registry);
 
 // Loads several plugins in order; stops at the first refusal (earlier plugins stay loaded).

@@ -1,4 +1,6 @@
 // The plugin loader: dlopen, the C handshake, then the register call (see plugin.hpp).
+#include "handshake.hpp"
+
 #include <partnerkit/plugin.hpp>
 
 #include <dlfcn.h>
@@ -32,25 +34,9 @@ void PluginRegistrar::fail(std::string message) {
 
 namespace {
 
-Error refuse(std::string_view where, std::string_view why) {
-  Error e =
-      Error::make(errc::invalid_input, "plugin " + std::string(where) + ": " + std::string(why), "plugin");
-  return e;
-}
-
-std::string version_text(int major, int minor, int patch) {
-  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
-}
-
-// Bounded copy of a C string from the plugin (a lying manifest must not make us read forever).
-std::string bounded(const char* s, std::size_t max = 256) {
-  if (!s) return "(null)";
-  std::size_t n = 0;
-  while (n < max && s[n] != '\0') ++n;
-  std::string out(s, n);
-  if (n == max) out += "...";
-  return out;
-}
+using plugin_detail::bounded;
+using plugin_detail::refuse;
+using plugin_detail::version_text;
 
 // Libraries mapped by load_plugin: never closed (plugin.hpp, "Lifetime").
 std::mutex& handles_mutex() {
@@ -63,44 +49,6 @@ std::set<void*>& handles() {
 }
 
 }  // namespace
-
-Result<void> check_plugin_manifest(const partnerkit_plugin_manifest* m, std::string_view where) {
-  if (!m) return refuse(where, "partnerkit_plugin_info() returned a null manifest");
-  if (m->magic != PARTNERKIT_PLUGIN_MAGIC)
-    return refuse(where, "wrong manifest magic: not a partnerkit plugin");
-  if (m->manifest_size < sizeof(partnerkit_plugin_manifest))
-    return refuse(where, "manifest too short (" + std::to_string(m->manifest_size) + " bytes, expected " +
-                             std::to_string(sizeof(partnerkit_plugin_manifest)) +
-                             "): built with an older plugin.hpp");
-  if (m->adapter_interface_version != adapter_interface_version)
-    return refuse(where, "adapter interface version mismatch: the plugin was built for version " +
-                             std::to_string(m->adapter_interface_version) + ", this partnerkit has version " +
-                             std::to_string(adapter_interface_version) +
-                             "; rebuild the plugin against this partnerkit");
-  if (m->version_major != version_major || m->version_minor != version_minor)
-    return refuse(where, "partnerkit version mismatch: the plugin was built with partnerkit " +
-                             version_text(m->version_major, m->version_minor, m->version_patch) +
-                             ", this is partnerkit " +
-                             version_text(version_major, version_minor, version_patch) +
-                             " (major.minor must match); rebuild the plugin");
-  std::string tag = bounded(m->abi_tag);
-  if (tag != PARTNERKIT_PLUGIN_ABI_TAG)
-    return refuse(where, "C++ ABI mismatch: the plugin was built with \"" + tag +
-                             "\", this partnerkit with \"" + PARTNERKIT_PLUGIN_ABI_TAG +
-                             "\"; build the plugin with the same compiler, standard "
-                             "library and Boost");
-  if (m->layout_count != plugin_abi::layout_count || !m->layout)
-    return refuse(where, "type layout mismatch: the plugin describes " + std::to_string(m->layout_count) +
-                             " boundary types, this partnerkit " + std::to_string(plugin_abi::layout_count));
-  for (std::uint32_t i = 0; i < plugin_abi::layout_count; ++i) {
-    if (m->layout[i] != plugin_abi::layout[i])
-      return refuse(
-          where, "type layout mismatch at entry " + std::to_string(i) + " (plugin " +
-                     std::to_string(m->layout[i]) + " bytes, host " + std::to_string(plugin_abi::layout[i]) +
-                     "): the plugin was built with other partnerkit headers or other compiler flags");
-  }
-  return {};
-}
 
 Result<PluginInfo> load_plugin(const std::string& path, AdapterRegistry& registry) {
   namespace fs = std::filesystem;
@@ -117,12 +65,8 @@ Result<PluginInfo> load_plugin(const std::string& path, AdapterRegistry& registr
   void* handle = dlopen(abs.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char* why = dlerror();
-    std::string reason = why ? why : "dlopen failed";
-    if (reason.find("undefined symbol") != std::string::npos)
-      reason +=
-          " (the host does not export a partnerkit symbol the plugin needs: it was built against another "
-          "partnerkit, or the host is not a plugin host; see partnerkit_enable_plugin_host)";
-    return refuse(path, "cannot be loaded as a shared library: " + reason);
+    return refuse(path, "cannot be loaded as a shared library: " +
+                            plugin_detail::explain_dlopen_failure(why ? why : "dlopen failed"));
   }
   {
     std::lock_guard lock(handles_mutex());

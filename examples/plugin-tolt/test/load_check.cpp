@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
     std::cerr << "the plugin did not register the tolt adapter and its simulator\n";
     return 1;
   }
-  auto simulator = loaded->simulators[0].factory(partnerkit::SimulatorParams{{}, 1});
+  auto simulator =
+      partnerkit::sandbox::make_plugin_simulator(loaded->simulators[0], partnerkit::SimulatorParams{{}, 1});
 
   partnerkit::PartnerSpec spec;
   spec.email = "sam@example.com";

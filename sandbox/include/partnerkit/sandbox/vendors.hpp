@@ -10,6 +10,7 @@
 
 #include <partnerkit/http.hpp>
 #include <partnerkit/sandbox/rate_limit.hpp>
+#include <partnerkit/simulator.hpp>
 
 #include <boost/json/array.hpp>
 
@@ -23,6 +24,11 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace partnerkit {
+struct PluginSimulator;  // plugin.hpp
+struct SimulatorParams;
+}  // namespace partnerkit
 
 namespace partnerkit::sandbox {
 
@@ -45,7 +51,7 @@ struct KeyIdentity {
 // The path of a request URL (absolute "https://host:port/p?q" or origin-form "/p?q"): "/p".
 std::string_view request_path(std::string_view url) noexcept;
 
-class VendorSimulator {
+class VendorSimulator : public partnerkit::Simulator {
  public:
   enum class RouteMatch { none, method_not_allowed, ok };
   using time_point = std::chrono::system_clock::time_point;
@@ -277,5 +283,11 @@ class JourneyBeeSimulator final : public VendorSimulator {
   JourneyBeeOptions options_;
   std::unique_ptr<Impl> impl_;
 };
+
+// A plugin's simulator (plugin.hpp hands it over as its partnerkit::Simulator root) as the sandbox's
+// interface. Throws std::invalid_argument when the factory is empty, makes nothing, or makes no
+// VendorSimulator.
+std::unique_ptr<VendorSimulator> make_plugin_simulator(const PluginSimulator& simulator,
+                                                       const SimulatorParams& params);
 
 }  // namespace partnerkit::sandbox
