@@ -2,6 +2,7 @@
 // concurrency, rate limits, retries, an optional resumable journal, and --sandbox to run it all
 // against the in-process simulator.
 #include "batch_command.hpp"
+#include "progress.hpp"
 
 #include <partnerkit/batch.hpp>
 #include <partnerkit/beast_transport.hpp>
@@ -23,9 +24,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace partnerkit::cli {
@@ -139,32 +142,6 @@ boost::json::object result_line(const BatchResult& r) {
   }
   return o;
 }
-
-class ProgressBar {
- public:
-  explicit ProgressBar(bool enabled) : enabled_(enabled) {}
-  void update(const BatchProgress& p) {
-    if (!enabled_) return;
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    draw(p);
-  }
-  void done(const BatchProgress& p) {
-    if (!enabled_) return;
-    draw(p);
-    std::fputc('\n', stderr);
-  }
-
- private:
-  void draw(const BatchProgress& p) {
-    std::fprintf(stderr, "\r\033[K%zu done (%zu ok, %zu failed), %zu in flight, %zu read", p.finished,
-                 p.succeeded, p.failed, p.in_flight, p.read);
-    std::fflush(stderr);
-  }
-  bool enabled_;
-  std::chrono::steady_clock::time_point last_{};
-};
 
 // Per vendor: how many items ended in each outcome or error code.
 struct VendorTally {
@@ -348,8 +325,28 @@ int run_batch(Args args, const BatchCommand& command) {
   bo.journal_path = p.value("--journal").value_or("");
   bo.journal_sync = !p.has("--no-journal-sync");
   if (command.configure) command.configure(p, bo);
-  ProgressBar bar(progress);
+  // The bar's total: the input file's size (a pipe or stdin has none: no percentage, no ETA).
+  std::optional<std::uint64_t> input_size;
+  if (input.file) {
+    std::error_code size_ec;
+    const auto size = std::filesystem::file_size(input.name, size_ec);
+    if (!size_ec && std::filesystem::is_regular_file(input.name, size_ec)) input_size = size;
+  }
+  auto input_offset = [&input]() -> std::uint64_t {
+    if (!input.file) return 0;
+    const auto pos = input.file->rdbuf()->pubseekoff(0, std::ios::cur, std::ios::in);
+    return pos < 0 ? 0 : static_cast<std::uint64_t>(pos);
+  };
+  ProgressBar bar(progress, input_size, vendors.size());
   BatchProgress last_progress;
+  auto view = [](const BatchProgress& pr) {
+    ProgressView v;
+    v.finished = pr.finished;
+    v.failed = pr.failed;
+    v.in_flight = pr.in_flight;
+    v.read = pr.read;
+    return v;
+  };
   VendorTally tally;
   // A reader that went away (`provision ... | head`): SIGPIPE is ignored (main), the write fails, and
   // the batch stops like on SIGINT: items in flight finish and are journaled, the summary still goes
@@ -376,7 +373,7 @@ int run_batch(Args args, const BatchCommand& command) {
   };
   bo.on_progress = [&](const BatchProgress& pr) {
     last_progress = pr;
-    bar.update(pr);
+    bar.update(view(pr), input_offset());
   };
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -402,7 +399,7 @@ int run_batch(Args args, const BatchCommand& command) {
       }));
   io.run();
   std::cout.flush();
-  bar.done(last_progress);
+  bar.done(view(last_progress), input_offset());
   if (!summary) throw UsageError("the batch did not complete");
   if (reader.error() && !summary->fatal) summary->fatal = *reader.error();
   print_summary(*summary, tally);
