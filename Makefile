@@ -13,7 +13,8 @@ CONFIGURE = gen=$$( [ -f $(1)/CMakeCache.txt ] || { command -v ninja >/dev/null 
 # Debian bookworm packages the build, tests and benchmarks need.
 PACKAGES := g++ cmake ninja-build ccache make pkg-config \
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev \
-  libssl-dev openssl python3 curl googletest libgtest-dev libgmock-dev libbenchmark-dev clang-format
+  libssl-dev openssl python3 curl googletest libgtest-dev libgmock-dev libbenchmark-dev clang-format \
+  libcli11-dev
 # The PostgreSQL scale-out (pg/): libpq to build, the server for the tests' throwaway clusters.
 PACKAGES += postgresql-15 libpq-dev
 # The fuzzers (make fuzz, .ci/run): clang and its libFuzzer/sanitizer runtimes.

@@ -19,17 +19,16 @@ namespace partnerkit::cli {
 
 struct BatchCommand {
   std::string_view name;                  // for messages: "find", ...
-  std::span<const OptionSpec> options;    // every option the command accepts
   std::vector<std::string> extra_fields;  // read beside the spec (SpecReaderOptions::extra_fields)
   // Sets what the command does per item (BatchOptions::operation, operation_name, reconcile, ...).
   std::function<void(const ParsedArgs&, BatchOptions&)> configure;
   bool print_status = false;  // add the partner's "status" to each output line
 };
 
-int run_batch(Args args, const BatchCommand& command);
+int run_batch(const ParsedArgs& args, const BatchCommand& command);
 
-// The options every batch command takes (provision's, without --journal, --reconcile and
+// Declares the options every batch command takes (provision's, without --journal, --reconcile and
 // --derive-external-id, which each command adds when it has them).
-std::vector<OptionSpec> common_batch_options();
+void declare_batch_options(CLI::App& command);
 
 }  // namespace partnerkit::cli

@@ -1,5 +1,5 @@
-// The partnerkit command line: a small table of subcommands, each in its own file, and the
-// helpers they share (argument parsing, input, vendor configuration, JSON output).
+// The partnerkit command line: CLI11 subcommands, each in its own file declaring its options, and
+// the helpers they share (input, vendor configuration, JSON output, help).
 #pragma once
 
 #include <partnerkit/adapter.hpp>
@@ -42,6 +42,11 @@
   "Blank lines are skipped. A bad line is reported with its line number and field and the other\n"      \
   "lines go on; a record over 1 MiB is refused. An unknown CSV column makes the input unreadable.\n"
 
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
+
 namespace partnerkit::cli {
 
 // Exit status of every command (DESIGN.md): 0 all ok, 1 some items failed, 2 bad usage or
@@ -50,13 +55,26 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_failed = 1;
 inline constexpr int exit_usage = 2;
 
-using Args = std::span<const std::string>;
+// One parsed command line (the command's CLI11 subcommand): its options' values.
+class ParsedArgs {
+ public:
+  explicit ParsedArgs(const CLI::App& command) : command_(&command) {}
+  bool has(std::string_view name) const;
+  // The value of a single-valued option; nullopt when absent.
+  std::optional<std::string> value(std::string_view name) const;
+  // Every value of a repeatable option (empty when absent).
+  std::vector<std::string> values(std::string_view name) const;
+
+ private:
+  const CLI::App* command_;
+};
 
 struct Command {
   std::string_view name;
-  std::string_view summary;  // one line for `partnerkit --help`
-  std::string_view help;     // the full text for `partnerkit <name> --help`
-  int (*run)(Args args);     // args exclude the command name
+  std::string_view summary;            // one line for `partnerkit --help`
+  std::string_view help;               // the full text for `partnerkit <name> --help`
+  void (*declare)(CLI::App& command);  // declares its options (option, repeatable, flag below)
+  int (*run)(const ParsedArgs& args);
 };
 
 // Every subcommand, in the order `partnerkit --help` lists them (commands.cpp).
@@ -68,30 +86,22 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// ---- argument parsing ----
-struct OptionSpec {
-  std::string_view name;  // "--vendor"
-  bool takes_value = false;
-  bool repeatable = false;           // may be given more than once (values accumulate)
-  std::string_view short_name = {};  // "-h"
-};
+// ---- declaring options (CLI11 parses: --name value, --name=value; a bad line is exit_usage) ----
+// One value, given at most once.
+CLI::Option* option(CLI::App& command, const std::string& name);
+// One value per use, any number of uses (values accumulate in order).
+CLI::Option* repeatable(CLI::App& command, const std::string& name);
+// No value; "-h,--help" style names give a short form too.
+CLI::Option* flag(CLI::App& command, const std::string& name);
+// A positional argument (e.g. db's action).
+CLI::Option* positional(CLI::App& command, const std::string& name);
 
-class ParsedArgs {
- public:
-  bool has(std::string_view name) const { return values_.count(std::string(name)) != 0; }
-  // The value of a single-valued option; nullopt when absent.
-  std::optional<std::string> value(std::string_view name) const;
-  // Every value of a repeatable option (empty when absent).
-  std::vector<std::string> values(std::string_view name) const;
-
- private:
-  friend ParsedArgs parse_args(Args, std::span<const OptionSpec>);
-  std::map<std::string, std::vector<std::string>, std::less<>> values_;
-};
-
-// --name value, --name=value, flags; "--help" is always accepted. Throws UsageError on an unknown
-// option, a missing value, a positional argument or a single-valued option given twice.
-ParsedArgs parse_args(Args args, std::span<const OptionSpec> specs);
+// ---- help (help.cpp) ----
+// `partnerkit --help`: the commands, and every vendor of the registry (the --plugin ones too) with the
+// environment variables it reads. False (the reason on stderr) when a --plugin was refused.
+bool print_usage(std::ostream& os);
+// `partnerkit <command> --help`: its text, and the vendors when it takes --vendor.
+bool print_command_help(const Command& command, std::ostream& os);
 
 // "dub,partnero" -> {"dub","partnero"} (empty parts dropped; duplicates removed, order kept).
 std::vector<std::string> split_list(std::string_view text);
@@ -168,6 +178,6 @@ struct RateArgs {
 RateArgs parse_rates(const std::vector<std::string>& values);
 
 // Runs a command, turning UsageError into a message on stderr and exit_usage.
-int run_guarded(std::string_view command, int (*body)(Args), Args args);
+int run_guarded(const Command& command, const ParsedArgs& args);
 
 }  // namespace partnerkit::cli

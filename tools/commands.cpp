@@ -1,5 +1,5 @@
-// The command table. A new subcommand is a file defining `extern const Command <name>_command`
-// and one line here.
+// The commands main.cpp registers as CLI11 subcommands, in the order `partnerkit --help` lists them.
+// A new subcommand is a file defining `extern const Command <name>_command` and one line here.
 #include "cli.hpp"
 
 namespace partnerkit::cli {

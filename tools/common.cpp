@@ -4,6 +4,7 @@
 #include <partnerkit/env_names.hpp>
 #include <partnerkit/options.hpp>
 
+#include <CLI/CLI.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -30,56 +31,40 @@ std::vector<std::string>& process_secrets() {
 }
 }  // namespace
 
+namespace {
+const CLI::Option* find_option(const CLI::App& command, std::string_view name) {
+  return command.get_option_no_throw(std::string(name));
+}
+}  // namespace
+
+bool ParsedArgs::has(std::string_view name) const {
+  const CLI::Option* o = find_option(*command_, name);
+  return o != nullptr && o->count() > 0;
+}
+
 std::optional<std::string> ParsedArgs::value(std::string_view name) const {
-  auto it = values_.find(name);
-  if (it == values_.end() || it->second.empty()) return std::nullopt;
-  return it->second.back();
+  const CLI::Option* o = find_option(*command_, name);
+  if (o == nullptr || o->results().empty()) return std::nullopt;
+  return o->results().back();
 }
 
 std::vector<std::string> ParsedArgs::values(std::string_view name) const {
-  auto it = values_.find(name);
-  return it == values_.end() ? std::vector<std::string>{} : it->second;
+  const CLI::Option* o = find_option(*command_, name);
+  return o == nullptr ? std::vector<std::string>{} : o->results();
 }
 
-ParsedArgs parse_args(Args args, std::span<const OptionSpec> specs) {
-  static constexpr OptionSpec help{"--help", false, false, "-h"};
-  auto find = [&](std::string_view name) -> const OptionSpec* {
-    if (name == help.name || name == help.short_name) return &help;
-    for (const auto& s : specs)
-      if (s.name == name || (!s.short_name.empty() && s.short_name == name)) return &s;
-    return nullptr;
-  };
-  ParsedArgs out;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg.size() < 2 || arg[0] != '-' || arg == "--") throw UsageError("unexpected argument '" + arg + "'");
-    std::string_view name = arg;
-    std::optional<std::string> inline_value;
-    if (arg.starts_with("--")) {
-      if (auto eq = arg.find('='); eq != std::string::npos) {
-        name = std::string_view(arg).substr(0, eq);
-        inline_value = arg.substr(eq + 1);
-      }
-    }
-    const OptionSpec* spec = find(name);
-    if (spec == nullptr) throw UsageError("unknown option '" + std::string(name) + "'");
-    std::string value;
-    if (spec->takes_value) {
-      if (inline_value) {
-        value = *inline_value;
-      } else {
-        if (i + 1 >= args.size()) throw UsageError("option " + std::string(spec->name) + " needs a value");
-        value = args[++i];
-      }
-    } else if (inline_value) {
-      throw UsageError("option " + std::string(spec->name) + " takes no value");
-    }
-    auto& slot = out.values_[std::string(spec->name)];
-    if (!slot.empty() && !spec->repeatable && spec->takes_value)
-      throw UsageError("option " + std::string(spec->name) + " given more than once");
-    slot.push_back(std::move(value));
-  }
-  return out;
+CLI::Option* option(CLI::App& command, const std::string& name) {
+  return command.add_option(name)->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::Throw);
+}
+
+CLI::Option* repeatable(CLI::App& command, const std::string& name) {
+  return command.add_option(name)->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+CLI::Option* flag(CLI::App& command, const std::string& name) { return command.add_flag(name); }
+
+CLI::Option* positional(CLI::App& command, const std::string& name) {
+  return command.add_option(name)->expected(1);
 }
 
 std::vector<std::string> split_list(std::string_view text) {
@@ -343,9 +328,10 @@ RateArgs parse_rates(const std::vector<std::string>& values) {
   return out;
 }
 
-int run_guarded(std::string_view command, int (*body)(Args), Args args) {
+int run_guarded(const Command& c, const ParsedArgs& args) {
+  const std::string_view command = c.name;
   try {
-    const int status = body(args);
+    const int status = c.run(args);
     std::cout.flush();
     if (!std::cout) {
       std::cerr << "partnerkit " << command << ": cannot write to standard output\n";

@@ -70,9 +70,11 @@ constexpr std::string_view db_help =
     "\n"
     "Exit status: 0 migrated (or already current) or pruned, 1 the database refused, 2 bad usage.\n";
 
-constexpr OptionSpec db_options[] = {{"--database", true}};
-
-constexpr OptionSpec prune_options[] = {{"--database", true}, {"--older-than", true}};
+void db_options(CLI::App& c) {
+  positional(c, "action");  // migrate | prune
+  option(c, "--database");
+  option(c, "--older-than");
+}
 
 struct PruneJob {
   std::chrono::seconds older_than{0};
@@ -91,8 +93,7 @@ asio::awaitable<Result<void>> prune_body(pg::Store& store, void* ctx) {
 }
 
 // db prune --older-than S: retention of finished items.
-int run_prune(Args args) {
-  ParsedArgs p = parse_args(args, prune_options);
+int run_prune(const ParsedArgs& p) {
   auto url = database_url(p);
   if (!p.has("--older-than")) throw UsageError("db prune: missing --older-than SECONDS");
   PruneJob job;
@@ -105,11 +106,11 @@ int run_prune(Args args) {
   return exit_ok;
 }
 
-int run_db(Args args) {
-  if (!args.empty() && args[0] == "prune") return run_prune(args.subspan(1));
-  if (args.empty() || args[0] != "migrate")
-    throw UsageError("expected: partnerkit db migrate|prune --database URL");
-  ParsedArgs p = parse_args(args.subspan(1), db_options);
+int run_db(const ParsedArgs& p) {
+  const std::string action = p.value("action").value_or("");
+  if (action == "prune") return run_prune(p);
+  if (action != "migrate") throw UsageError("expected: partnerkit db migrate|prune --database URL");
+  if (p.has("--older-than")) throw UsageError("--older-than is for db prune");
   auto url = database_url(p);
   auto r = run_store<std::vector<int>>(
       url, [](pg::Store& s, void*) { return s.migrate(); }, nullptr);
@@ -152,9 +153,13 @@ constexpr std::string_view enqueue_help =
     "Exit status: 0 all enqueued, 1 some items invalid or the database refused (nothing enqueued),\n"
     "2 bad usage or unreadable input.\n";
 
-constexpr OptionSpec enqueue_options[] = {
-    {"--database", true}, {"--tenant", true}, {"--vendor", true, true}, {"--input", true}, {"--format", true},
-};
+void enqueue_options(CLI::App& c) {
+  option(c, "--database");
+  option(c, "--tenant");
+  repeatable(c, "--vendor");
+  option(c, "--input");
+  option(c, "--format");
+}
 
 constexpr std::size_t enqueue_chunk = 500;
 
@@ -258,8 +263,7 @@ asio::awaitable<Result<void>> enqueue_body(pg::Store& store, void* ctx) {
   co_return co_await store.commit();
 }
 
-int run_enqueue(Args args) {
-  ParsedArgs p = parse_args(args, enqueue_options);
+int run_enqueue(const ParsedArgs& p) {
   auto url = database_url(p);
   if (!p.has("--tenant") || p.value("--tenant")->empty()) throw UsageError("missing --tenant");
   if (!p.has("--vendor")) throw UsageError("missing --vendor");
@@ -305,10 +309,12 @@ constexpr std::string_view status_help =
     "\n"
     "Exit status: 0 shown, 1 the database refused, 2 bad usage.\n";
 
-constexpr OptionSpec status_options[] = {{"--database", true}, {"--json", false}};
+void status_options(CLI::App& c) {
+  option(c, "--database");
+  flag(c, "--json");
+}
 
-int run_status(Args args) {
-  ParsedArgs p = parse_args(args, status_options);
+int run_status(const ParsedArgs& p) {
   auto url = database_url(p);
   auto r = run_store<pg::StatusReport>(
       url, [](pg::Store& s, void*) { return s.status(); }, nullptr);
@@ -340,11 +346,11 @@ int run_status(Args args) {
 }  // namespace
 
 extern const Command db_command{"db", "PostgreSQL: create or upgrade the schema (db migrate)", db_help,
-                                run_db};
+                                db_options, run_db};
 extern const Command enqueue_command{"enqueue", "PostgreSQL: put partners on the queue for workers",
-                                     enqueue_help, run_enqueue};
+                                     enqueue_help, enqueue_options, run_enqueue};
 extern const Command status_command{"status", "PostgreSQL: the queue's depth by state, oldest item, failures",
-                                    status_help, run_status};
+                                    status_help, status_options, run_status};
 
 }  // namespace partnerkit::cli
 

@@ -1,31 +1,37 @@
-// partnerkit: render, validate (and, as they land, provision, sandbox, vendors) — see DESIGN.md.
+// partnerkit: the command line (DESIGN.md). CLI11 parses it: the commands are its subcommands, each
+// declaring its options (Command::declare); --plugin works before or after the command.
 #include "cli.hpp"
 
 #include <partnerkit/version.hpp>
 
+#include <CLI/CLI.hpp>
+
 #include <csignal>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
+namespace cli = partnerkit::cli;
+
 namespace {
 
-void print_usage(std::ostream& os) {
-  os << "partnerkit " PARTNERKIT_VERSION
-        " - provision partners on partner-program vendors from one vendor-neutral spec\n\n"
-        "Usage: partnerkit <command> [options]\n"
-        "       partnerkit <command> --help\n"
-        "       partnerkit --version\n"
-        "       partnerkit --plugin LIB.so <command> ...   (any command; repeatable: adds plugin vendors)\n\n"
-        "Commands:\n";
-  for (const auto& c : partnerkit::cli::commands()) {
-    std::string name(c.name);
-    name.resize(std::max<std::size_t>(name.size(), 10), ' ');
-    os << "  " << name << "  " << c.summary << "\n";
+// CLI11's words for a bad command line, in ours.
+std::string usage_message(const CLI::ParseError& e) {
+  std::string what = e.what();
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) != nullptr) {
+    const std::string option = what.substr(0, what.find(':'));
+    if (what.find("missing") != std::string::npos) return "option " + option + " needs a value";
+    if (what.find("At Most") != std::string::npos) return "option " + option + " given more than once";
   }
-  os << "\nExit status: 0 all items ok, 1 some items failed, 2 bad usage or unreadable input.\n"
-        "API keys come from the environment (DUB_API_KEY, PARTNERO_API_KEY, JOURNEYBEE_API_KEY) and are\n"
-        "never printed.\n";
+  return what;
+}
+
+// Arguments CLI11 left to a command (it allows extras so the message can say which kind).
+std::string extras_message(const std::vector<std::string>& extras) {
+  const std::string& first = extras.front();
+  if (first.size() > 1 && first[0] == '-') return "unknown option '" + first.substr(0, first.find('=')) + "'";
+  return "unexpected argument '" + first + "'";
 }
 
 }  // namespace
@@ -35,56 +41,91 @@ int main(int argc, char** argv) {
   // the summary on stderr and an exit status, never a silent death by SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
   std::ios::sync_with_stdio(false);
-  std::vector<std::string> all(argv + 1, argv + argc);
-  // --plugin PATH (repeatable) works with every command: taken out here, loaded with the registry.
-  std::vector<std::string> args, plugin_paths;
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    if (all[i] == "--plugin") {
-      if (i + 1 == all.size()) {
-        std::cerr << "partnerkit: --plugin needs a path\n";
-        return partnerkit::cli::exit_usage;
-      }
-      plugin_paths.push_back(all[++i]);
-    } else if (all[i].rfind("--plugin=", 0) == 0) {
-      plugin_paths.push_back(all[i].substr(9));
-    } else {
-      args.push_back(all[i]);
-    }
+
+  CLI::App app{"provision partners on partner-program vendors from one vendor-neutral spec", "partnerkit"};
+  app.set_help_flag();  // the help texts are ours (help.cpp, each command's)
+  app.fallthrough();    // --plugin after the command too
+  app.allow_extras();   // unknown options and stray arguments: our message, after parsing
+  app.require_subcommand(0, 1);
+  CLI::Option* plugin = cli::repeatable(app, "--plugin");
+  CLI::Option* help = cli::flag(app, "-h,--help");
+  CLI::Option* version = cli::flag(app, "-V,--version");
+  std::map<const CLI::App*, const cli::Command*> command_of;
+  std::map<const CLI::App*, CLI::Option*> help_of;
+  for (const auto& c : cli::commands()) {
+    CLI::App* sub = app.add_subcommand(std::string(c.name), std::string(c.summary));
+    sub->set_help_flag();
+    help_of[sub] = cli::flag(*sub, "-h,--help");
+    c.declare(*sub);
+    command_of[sub] = &c;
   }
-  partnerkit::cli::set_plugin_paths(std::move(plugin_paths));
-  int status = partnerkit::cli::exit_usage;
-  if (args.empty()) {
-    print_usage(std::cerr);
-  } else if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    if (args[0] == "help" && args.size() > 1) {
-      args = {args[1], "--help"};
+  CLI::App* help_command = app.add_subcommand("help", "this text, or a command's (help COMMAND)");
+  help_command->set_help_flag();
+  CLI::Option* help_topic = help_command->add_option("command");
+
+  const cli::Command* command = nullptr;
+  CLI::App* sub = nullptr;
+  auto selected = [&] {
+    for (CLI::App* s : app.get_subcommands())
+      if (auto it = command_of.find(s); it != command_of.end()) {
+        sub = s;
+        command = it->second;
+      }
+  };
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    selected();
+    if (command != nullptr) {
+      std::cerr << "partnerkit " << command->name << ": " << usage_message(e) << "\n"
+                << "Try 'partnerkit " << command->name << " --help'.\n";
     } else {
-      print_usage(std::cout);
-      return partnerkit::cli::exit_ok;
+      std::cerr << "partnerkit: " << usage_message(e) << "\n\n";
+      cli::print_usage(std::cerr);
     }
-  } else if (args[0] == "--version" || args[0] == "-V") {
+    return cli::exit_usage;
+  }
+  selected();
+  cli::set_plugin_paths(plugin->results());
+
+  if (version->count() > 0) {
     std::cout << "partnerkit " PARTNERKIT_VERSION "\n";
-    return partnerkit::cli::exit_ok;
+    return cli::exit_ok;
   }
-  if (!args.empty()) {
-    const partnerkit::cli::Command* command = nullptr;
-    for (const auto& c : partnerkit::cli::commands())
-      if (c.name == args[0]) command = &c;
-    if (command == nullptr) {
-      std::cerr << "partnerkit: unknown command '" << args[0] << "'\n\n";
-      print_usage(std::cerr);
-    } else {
-      std::span<const std::string> rest(args.data() + 1, args.size() - 1);
-      bool help = false;
-      for (const auto& a : rest) help = help || a == "--help" || a == "-h";
-      if (help) {
-        std::cout << command->help;
-        status = partnerkit::cli::exit_ok;
-      } else {
-        status = partnerkit::cli::run_guarded(command->name, command->run, rest);
-      }
+  if (help_command->parsed()) {
+    if (help_topic->count() == 0) return cli::print_usage(std::cout) ? cli::exit_ok : cli::exit_usage;
+    const std::string topic = help_topic->results().front();
+    for (const auto& [s, c] : command_of)
+      if (c->name == topic) return cli::print_command_help(*c, std::cout) ? cli::exit_ok : cli::exit_usage;
+    std::cerr << "partnerkit: unknown command '" << topic << "'\n\n";
+    cli::print_usage(std::cerr);
+    return cli::exit_usage;
+  }
+  // What neither the command nor partnerkit declared (CLI11 leaves it to the app).
+  std::vector<std::string> extras = app.remaining();
+  if (sub != nullptr) {
+    const auto own = sub->remaining();
+    extras.insert(extras.begin(), own.begin(), own.end());
+  }
+  if (command == nullptr) {
+    if (!extras.empty() && !extras.front().starts_with("-")) {
+      std::cerr << "partnerkit: unknown command '" << extras.front() << "'\n\n";
+    } else if (!extras.empty()) {
+      std::cerr << "partnerkit: " << extras_message(extras) << "\n\n";
+    } else if (help->count() > 0) {
+      return cli::print_usage(std::cout) ? cli::exit_ok : cli::exit_usage;
     }
+    cli::print_usage(std::cerr);
+    return cli::exit_usage;
   }
+  if (help_of[sub]->count() > 0 || help->count() > 0)
+    return cli::print_command_help(*command, std::cout) ? cli::exit_ok : cli::exit_usage;
+  if (!extras.empty()) {
+    std::cerr << "partnerkit " << command->name << ": " << extras_message(extras) << "\n"
+              << "Try 'partnerkit " << command->name << " --help'.\n";
+    return cli::exit_usage;
+  }
+  const int status = cli::run_guarded(*command, cli::ParsedArgs(*sub));
   std::cout.flush();
   return status;
 }

@@ -99,10 +99,20 @@ constexpr std::string_view deactivate_help =
     "  --no-journal-sync      flush journal records to the OS only (not synced to the "
     "disk)\n" PARTNERKIT_CLI_COMMON_OPTIONS_HELP "\n" PARTNERKIT_CLI_OUTPUT_HELP;
 
-std::vector<OptionSpec> options_with(std::initializer_list<OptionSpec> more) {
-  auto out = common_batch_options();
-  out.insert(out.end(), more.begin(), more.end());
-  return out;
+void find_options(CLI::App& c) {
+  declare_batch_options(c);
+  option(c, "--by");
+}
+void get_options(CLI::App& c) { declare_batch_options(c); }
+void update_options(CLI::App& c) {
+  declare_batch_options(c);
+  option(c, "--journal");
+  flag(c, "--no-journal-sync");
+}
+void deactivate_options(CLI::App& c) {
+  update_options(c);
+  flag(c, "--permanent");
+  option(c, "--reason");
 }
 
 // The row's partner_id for this vendor: a string for every vendor, or an object by vendor.
@@ -238,11 +248,9 @@ void on_partner(Client& client, const std::string& vendor, const BatchItem& item
 }
 
 // ---- find ----
-int run_find(Args args) {
-  static const auto options = options_with({{"--by", true}});
+int run_find(const ParsedArgs& args) {
   BatchCommand command;
   command.name = "find";
-  command.options = options;
   command.extra_fields = {"partner_id"};
   command.print_status = true;
   command.configure = [](const ParsedArgs& p, BatchOptions& bo) {
@@ -292,11 +300,9 @@ int run_find(Args args) {
 }
 
 // ---- get ----
-int run_get(Args args) {
-  static const auto options = common_batch_options();
+int run_get(const ParsedArgs& args) {
   BatchCommand command;
   command.name = "get";
-  command.options = options;
   command.extra_fields = {"partner_id"};
   command.print_status = true;
   command.configure = [](const ParsedArgs&, BatchOptions& bo) {
@@ -315,11 +321,9 @@ int run_get(Args args) {
 }
 
 // ---- update ----
-int run_update(Args args) {
-  static const auto options = options_with({{"--journal", true}, {"--no-journal-sync", false}});
+int run_update(const ParsedArgs& args) {
   BatchCommand command;
   command.name = "update";
-  command.options = options;
   command.extra_fields = {"partner_id"};
   command.print_status = true;
   command.configure = [](const ParsedArgs&, BatchOptions& bo) {
@@ -338,12 +342,9 @@ int run_update(Args args) {
 }
 
 // ---- deactivate ----
-int run_deactivate(Args args) {
-  static const auto options = options_with(
-      {{"--journal", true}, {"--no-journal-sync", false}, {"--permanent", false}, {"--reason", true}});
+int run_deactivate(const ParsedArgs& args) {
   BatchCommand command;
   command.name = "deactivate";
-  command.options = options;
   command.extra_fields = {"partner_id"};
   command.print_status = true;
   command.configure = [](const ParsedArgs& p, BatchOptions& bo) {
@@ -364,12 +365,12 @@ int run_deactivate(Args args) {
 }  // namespace
 
 extern const Command find_command{"find", "look partners up on vendors (by partner_id, external_id or email)",
-                                  find_help, run_find};
-extern const Command get_command{"get", "read partners by their vendor ids", get_help, run_get};
+                                  find_help, find_options, run_find};
+extern const Command get_command{"get", "read partners by their vendor ids", get_help, get_options, run_get};
 extern const Command update_command{"update", "change partners' fields on vendors (resumable)", update_help,
-                                    run_update};
+                                    update_options, run_update};
 extern const Command deactivate_command{
     "deactivate", "turn partners off on vendors (deactivate / archive / suspend / ban; resumable)",
-    deactivate_help, run_deactivate};
+    deactivate_help, deactivate_options, run_deactivate};
 
 }  // namespace partnerkit::cli

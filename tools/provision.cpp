@@ -91,18 +91,14 @@ constexpr std::string_view provision_help =
     "Exit status: 0 all provisioned, 1 some items failed or the run was interrupted, 2 bad usage or\n"
     "unreadable input.\n";
 
-constexpr OptionSpec provision_options[] = {
-    {"--vendor", true, true},   {"--input", true},
-    {"--format", true},         {"--concurrency", true},
-    {"--rate", true, true},     {"--journal", true},
-    {"--base-url", true, true}, {"--ca-file", true},
-    {"--settings", true},       {"--sandbox", false},
-    {"--sandbox-faults", true}, {"--strict", false},
-    {"--timeout", true},        {"--request-timeout", true},
-    {"--max-attempts", true},   {"--progress", true},
-    {"--reconcile", true},      {"--derive-external-id", false},
-    {"--id-namespace", true},   {"--no-journal-sync", false},
-};
+void provision_options(CLI::App& c) {
+  declare_batch_options(c);
+  option(c, "--journal");
+  option(c, "--reconcile");
+  flag(c, "--derive-external-id");
+  option(c, "--id-namespace");
+  flag(c, "--no-journal-sync");
+}
 
 boost::json::object result_line(const BatchResult& r) {
   boost::json::object o;
@@ -215,17 +211,25 @@ void print_pacing(const std::vector<PacingReport>& reports) {
 
 }  // namespace
 
-std::vector<OptionSpec> common_batch_options() {
-  std::vector<OptionSpec> out;
-  for (const auto& o : provision_options)
-    if (o.name != "--journal" && o.name != "--no-journal-sync" && o.name != "--reconcile" &&
-        o.name != "--derive-external-id" && o.name != "--id-namespace")
-      out.push_back(o);
-  return out;
+void declare_batch_options(CLI::App& c) {
+  repeatable(c, "--vendor");
+  option(c, "--input");
+  option(c, "--format");
+  option(c, "--concurrency");
+  repeatable(c, "--rate");
+  repeatable(c, "--base-url");
+  option(c, "--ca-file");
+  option(c, "--settings");
+  flag(c, "--sandbox");
+  option(c, "--sandbox-faults");
+  flag(c, "--strict");
+  option(c, "--timeout");
+  option(c, "--request-timeout");
+  option(c, "--max-attempts");
+  option(c, "--progress");
 }
 
-int run_batch(Args args, const BatchCommand& command) {
-  ParsedArgs p = parse_args(args, command.options);
+int run_batch(const ParsedArgs& p, const BatchCommand& command) {
   if (!p.has("--vendor")) throw UsageError("missing --vendor");
   if (!p.has("--input")) throw UsageError("missing --input");
   const bool use_sandbox = p.has("--sandbox");
@@ -416,10 +420,9 @@ int run_batch(Args args, const BatchCommand& command) {
 
 namespace {
 
-int run_provision(Args args) {
+int run_provision(const ParsedArgs& args) {
   BatchCommand command;
   command.name = "provision";
-  command.options = provision_options;
   command.configure = [](const ParsedArgs& p, BatchOptions& bo) {
     if (auto mode = p.value("--reconcile")) {
       auto r = reconcile_from_string(*mode);
@@ -440,6 +443,6 @@ int run_provision(Args args) {
 
 extern const Command provision_command{
     "provision", "provision partners on vendors (batch, resumable; --sandbox to try it locally)",
-    provision_help, run_provision};
+    provision_help, provision_options, run_provision};
 
 }  // namespace partnerkit::cli

@@ -40,10 +40,14 @@ constexpr std::string_view render_help =
     "printed.\n"
     "Exit status: 0 every item rendered, 1 some items failed, 2 bad usage or unreadable input.\n";
 
-constexpr OptionSpec render_options[] = {
-    {"--vendor", true, true},   {"--input", true},    {"--format", true},
-    {"--base-url", true, true}, {"--settings", true}, {"--strict", false},
-};
+void render_options(CLI::App& c) {
+  repeatable(c, "--vendor");
+  option(c, "--input");
+  option(c, "--format");
+  repeatable(c, "--base-url");
+  option(c, "--settings");
+  flag(c, "--strict");
+}
 
 boost::json::value body_json(const std::string& body) {
   if (body.empty()) return nullptr;
@@ -58,8 +62,7 @@ boost::json::object error_line(const InputItem& item, std::string_view vendor, c
       {"index", item.index}, {"line", item.line}, {"vendor", vendor}, {"error", to_json(e)}};
 }
 
-int run_render(Args args) {
-  ParsedArgs p = parse_args(args, render_options);
+int run_render(const ParsedArgs& p) {
   if (!p.has("--vendor")) throw UsageError("missing --vendor");
   if (!p.has("--input")) throw UsageError("missing --input");
   VendorArgs va = vendor_args(p);
@@ -135,6 +138,6 @@ int run_render(Args args) {
 
 extern const Command render_command{"render",
                                     "print the vendor requests for each partner as JSON lines (no network)",
-                                    render_help, run_render};
+                                    render_help, render_options, run_render};
 
 }  // namespace partnerkit::cli

@@ -46,10 +46,14 @@ constexpr std::string_view sandbox_help =
     "  --threads N            server threads (default 1)\n"
     "  -h, --help             this text\n";
 
-constexpr OptionSpec sandbox_options[] = {
-    {"--port", true}, {"--rate-limit", true}, {"--faults", true},
-    {"--seed", true}, {"--ca-out", true},     {"--threads", true},
-};
+void sandbox_options(CLI::App& c) {
+  option(c, "--port");
+  option(c, "--rate-limit");
+  option(c, "--faults");
+  option(c, "--seed");
+  option(c, "--ca-out");
+  option(c, "--threads");
+}
 
 template <class T>
 T parse_number(const std::string& option, const std::string& text) {
@@ -60,8 +64,7 @@ T parse_number(const std::string& option, const std::string& text) {
   return value;
 }
 
-int run_sandbox(Args args) {
-  ParsedArgs p = parse_args(args, sandbox_options);
+int run_sandbox(const ParsedArgs& p) {
   sandbox::SandboxOptions options;
   registry();  // loads --plugin libraries: their vendor simulators are served beside the built-ins
   for (const auto& plugin : loaded_plugins())
@@ -164,6 +167,6 @@ int run_sandbox(Args args) {
 }  // namespace
 
 extern const Command sandbox_command{"sandbox", "run the local HTTPS simulator of the vendors until Ctrl-C",
-                                     sandbox_help, run_sandbox};
+                                     sandbox_help, sandbox_options, run_sandbox};
 
 }  // namespace partnerkit::cli

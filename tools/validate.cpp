@@ -33,12 +33,12 @@ constexpr std::string_view validate_help =
     "\n"
     "Exit status: 0 every item valid, 1 some items invalid, 2 bad usage or unreadable input.\n";
 
-constexpr OptionSpec validate_options[] = {
-    {"--vendor", true, true},
-    {"--input", true},
-    {"--format", true},
-    {"--settings", true},
-};
+void validate_options(CLI::App& c) {
+  repeatable(c, "--vendor");
+  option(c, "--input");
+  option(c, "--format");
+  option(c, "--settings");
+}
 
 // What a vendor cannot carry, as warnings; other refusals as issues.
 void check_vendor(const VendorSetup& v, const PartnerSpec& spec, boost::json::array& issues,
@@ -82,8 +82,7 @@ void check_vendor(const VendorSetup& v, const PartnerSpec& spec, boost::json::ar
   for (auto& f : found) warnings.push_back(std::move(f));
 }
 
-int run_validate(Args args) {
-  ParsedArgs p = parse_args(args, validate_options);
+int run_validate(const ParsedArgs& p) {
   if (!p.has("--input")) throw UsageError("missing --input");
   std::vector<VendorSetup> vendors;
   auto reg = registry();
@@ -154,7 +153,8 @@ int run_validate(Args args) {
 
 }  // namespace
 
-extern const Command validate_command{
-    "validate", "check partners locally and report every problem as JSON lines", validate_help, run_validate};
+extern const Command validate_command{"validate",
+                                      "check partners locally and report every problem as JSON lines",
+                                      validate_help, validate_options, run_validate};
 
 }  // namespace partnerkit::cli

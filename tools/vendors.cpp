@@ -158,9 +158,9 @@ boost::json::object operations_json(const OperationSupport& ops) {
       {"deactivate", ops.deactivate}, {"deactivate_semantics", ops.deactivate_semantics}};
 }
 
-int run_vendors(Args args) {
-  static constexpr OptionSpec specs[] = {{"--markdown"}};
-  ParsedArgs parsed = parse_args(args, specs);
+void vendors_options(CLI::App& c) { flag(c, "--markdown"); }
+
+int run_vendors(const ParsedArgs& parsed) {
   auto reg = registry();
   if (parsed.has("--markdown")) {
     print_markdown(*reg);
@@ -202,6 +202,6 @@ int run_vendors(Args args) {
 }  // namespace
 
 extern const Command vendors_command{"vendors", "list the registered vendors and what each can carry",
-                                     vendors_help, run_vendors};
+                                     vendors_help, vendors_options, run_vendors};
 
 }  // namespace partnerkit::cli

@@ -71,12 +71,22 @@ constexpr std::string_view worker_help =
     "SIGTERM or SIGINT drains: nothing more is claimed, held items finish and are recorded, exit 0.\n"
     "Exit status: 0 drained, 1 the database refused us or is not migrated, 2 bad usage.\n";
 
-constexpr OptionSpec worker_options[] = {
-    {"--database", true},        {"--vendor", true, true}, {"--base-url", true, true}, {"--ca-file", true},
-    {"--settings", true},        {"--rate", true, true},   {"--concurrency", true},    {"--batch", true},
-    {"--lease", true},           {"--poll", true},         {"--max-attempts", true},   {"--owner", true},
-    {"--request-timeout", true}, {"--metrics-port", true},
-};
+void worker_options(CLI::App& c) {
+  option(c, "--database");
+  repeatable(c, "--vendor");
+  repeatable(c, "--base-url");
+  option(c, "--ca-file");
+  option(c, "--settings");
+  repeatable(c, "--rate");
+  option(c, "--concurrency");
+  option(c, "--batch");
+  option(c, "--lease");
+  option(c, "--poll");
+  option(c, "--max-attempts");
+  option(c, "--owner");
+  option(c, "--request-timeout");
+  option(c, "--metrics-port");
+}
 
 // Whether the environment holds any key for the vendor (<VENDOR>_API_KEY or a tenant's).
 bool has_any_key(const std::string& vendor) {
@@ -139,8 +149,7 @@ asio::awaitable<void> serve_metrics(tcp::acceptor& acceptor, pg::Worker& worker)
   }
 }
 
-int run_worker(Args args) {
-  ParsedArgs p = parse_args(args, worker_options);
+int run_worker(const ParsedArgs& p) {
   std::string url;
   if (auto v = p.value("--database"))
     url = *v;
@@ -259,7 +268,7 @@ int run_worker(Args args) {
 }  // namespace
 
 extern const Command worker_command{"worker", "PostgreSQL: work the queue (many workers, many hosts)",
-                                    worker_help, run_worker};
+                                    worker_help, worker_options, run_worker};
 
 }  // namespace partnerkit::cli
 

@@ -115,6 +115,13 @@ TEST_F(Cli, VersionAndHelp) {
   EXPECT_EQ(h.status, 0);
   EXPECT_NE(h.out.find("render"), std::string::npos);
   EXPECT_NE(h.out.find("validate"), std::string::npos);
+  // Every registered vendor with the variables it reads, named from the registry.
+  for (const char* var : {"DUB_API_KEY", "PARTNERKIT_DUB_BASE_URL", "PARTNERO_API_KEY", "JOURNEYBEE_API_KEY",
+                          "PARTNERKIT_JOURNEYBEE_BASE_URL (default https://app.journeybee.io)"})
+    EXPECT_NE(h.out.find(var), std::string::npos) << var << "\n" << h.out;
+  Outcome topic = run({"help", "render"});
+  EXPECT_EQ(topic.status, 0);
+  EXPECT_NE(topic.out.find("Usage: partnerkit render"), std::string::npos) << topic.out;
 
   for (const char* cmd : {"render", "validate"}) {
     Outcome c = run({cmd, "--help"});
@@ -150,6 +157,36 @@ TEST_F(Cli, BadUsageExitsTwo) {
     EXPECT_FALSE(r.err.empty()) << joined;
     EXPECT_TRUE(r.out.empty()) << joined << "\n" << r.out;
   }
+}
+
+// CLI11 parses; the messages still say what was wrong, and where to look.
+TEST_F(Cli, UsageMessagesNameTheProblem) {
+  const std::string in = examples + "/partners.jsonl";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"frobnicate"}, "partnerkit: unknown command 'frobnicate'"},
+      {{"render", "--vendor", "dub", "--input", in, "--bogus=1"},
+       "partnerkit render: unknown option '--bogus'"},
+      {{"render", "--vendor", "dub", "--input", in, "extra"},
+       "partnerkit render: unexpected argument 'extra'"},
+      {{"render", "--vendor", "dub", "--input"}, "partnerkit render: option --input needs a value"},
+      {{"render", "--vendor", "dub", "--input", in, "--input", in},
+       "partnerkit render: option --input given more than once"},
+      {{"render", "--input", in}, "partnerkit render: missing --vendor\nTry 'partnerkit render --help'."},
+      {{"--plugin"}, "partnerkit: option --plugin needs a value"},
+  };
+  for (const auto& [args, message] : cases) {
+    Outcome r = run(args);
+    EXPECT_EQ(r.status, 2) << message;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  // --vendor repeats and lists; --name=value works; --help wins over the rest of the line.
+  Outcome two = run({"render", "--vendor=dub", "--vendor", "partnero", "--input", in});
+  EXPECT_EQ(two.status, 0) << two.err;
+  EXPECT_NE(two.out.find(R"("vendor":"partnero")"), std::string::npos);
+  Outcome help = run({"render", "--bogus", "--help"});
+  EXPECT_EQ(help.status, 0) << help.err;
+  EXPECT_NE(help.out.find("Usage: partnerkit render"), std::string::npos);
 }
 
 TEST_F(Cli, RenderExamplesForDubRedactsTheKey) {

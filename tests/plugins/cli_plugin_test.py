@@ -11,6 +11,17 @@ names = [json.loads(l)["name"] for l in r.stdout.splitlines() if l.strip()]
 if r.returncode != 0 or names != ["dub", "journeybee", "partnero", "tolt"]:
     fails.append(f"vendors with the plugin: exit {r.returncode}, {names}")
 
+# --help lists the plugin's vendor and its variables, with --plugin before or after the command.
+for args in ([cli, "--plugin", tolt, "--help"], [cli, "render", "--help", "--plugin", tolt]):
+    r = subprocess.run(args, capture_output=True, text=True)
+    tolt_line = [l for l in r.stdout.splitlines() if l.strip().startswith("tolt ")]
+    if r.returncode != 0 or not tolt_line or "TOLT_API_KEY" not in tolt_line[0] \
+            or "PARTNERKIT_TOLT_BASE_URL" not in tolt_line[0] or "DUB_API_KEY" not in r.stdout:
+        fails.append(f"{args[1:]}: exit {r.returncode}, no tolt line with its variables:\n{r.stdout}")
+r = subprocess.run([cli, "vendors", "--plugin", tolt], capture_output=True, text=True)
+if r.returncode != 0 or '"name":"tolt"' not in r.stdout:
+    fails.append(f"--plugin after the command: exit {r.returncode}, {r.stderr!r}")
+
 r = subprocess.run([cli, "--plugin", no_entry, "vendors"], capture_output=True, text=True)
 if r.returncode != 2 or "plugin" not in r.stderr:
     fails.append(f"a library without the entry point: exit {r.returncode}, {r.stderr!r}")
