@@ -2,8 +2,7 @@
 #include <partnerkit/http_errors.hpp>
 #include <partnerkit/validation.hpp>
 
-#include "common.hpp"
-#include "json_writer.hpp"
+#include <partnerkit/adapter_kit.hpp>
 
 #include <charconv>
 #include <limits>
@@ -11,7 +10,7 @@
 namespace partnerkit {
 namespace {
 
-using namespace adapters_detail;
+using namespace adapter_kit;
 
 bool blank(std::string_view s) {
   for (char c : s)
@@ -123,23 +122,6 @@ void write_contact(JsonWriter& w, std::string_view email, std::optional<std::str
     w.string(*last);
   }
   w.end_object();
-}
-
-std::string percent_encode(std::string_view s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 0xF]);
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -270,7 +252,7 @@ Result<EncodedRequest> JourneyBeeAdapter::encode(const PartnerSpec& spec, const 
   if (const auto* cid = config.settings.if_contains("company_id"); cid && !cid->is_null()) {
     std::string id;
     if (const auto* s = cid->if_string(); s && !s->empty())
-      id = percent_encode(*s);
+      id = url_component(*s);
     else if (cid->is_int64())
       id = std::to_string(cid->get_int64());
     else if (cid->is_uint64())

@@ -2,15 +2,14 @@
 #include <partnerkit/http_errors.hpp>
 #include <partnerkit/validation.hpp>
 
-#include "common.hpp"
-#include "json_writer.hpp"
+#include <partnerkit/adapter_kit.hpp>
 
 #include <unordered_set>
 
 namespace partnerkit {
 namespace {
 
-using namespace adapters_detail;
+using namespace adapter_kit;
 
 std::optional<PartnerStatus> status_from_partnero(std::string_view s) {
   if (s == "active") return PartnerStatus::active;

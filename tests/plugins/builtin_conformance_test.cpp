@@ -271,11 +271,8 @@ ConformanceSuite journeybee_suite() {
 }
 
 // Registered at static-initialization time, before gtest_main's RUN_ALL_TESTS.
-const bool registered = [] {
-  pk::testing::register_conformance_tests(dub_suite());
-  pk::testing::register_conformance_tests(partnero_suite());
-  pk::testing::register_conformance_tests(journeybee_suite());
-  return true;
-}();
+const pk::testing::ConformanceRegistration dub{dub_suite()};
+const pk::testing::ConformanceRegistration partnero{partnero_suite()};
+const pk::testing::ConformanceRegistration journeybee{journeybee_suite()};
 
 }  // namespace

@@ -5,15 +5,17 @@ cmake_minimum_required(VERSION 3.25)
 set(TEST_NAME install.plugin_tolt)
 include(${CMAKE_CURRENT_LIST_DIR}/../install/install_steps.cmake)  # step(); installs into ${prefix}
 set(tolt_build ${WORK_DIR}/tolt-build)
+set(tolt_source ${prefix}/share/partnerkit/examples/plugin-tolt)
 foreach(f include/partnerkit/plugin.hpp include/partnerkit/testing/adapter_conformance.hpp
-          include/partnerkit/sandbox/vendors.hpp)
+          include/partnerkit/adapter_kit.hpp include/partnerkit/sandbox/vendors.hpp
+          share/partnerkit/examples/plugin-tolt/CMakeLists.txt)
   if(NOT EXISTS ${prefix}/${f})
     message(FATAL_ERROR "install.plugin_tolt: ${f} is not installed")
   endif()
 endforeach()
 
-# 2. Configure and build examples/plugin-tolt against the prefix only.
-consumer_configure_args(configure_args ${TOLT_SOURCE_DIR} ${tolt_build})
+# 2. Configure and build the installed copy of examples/plugin-tolt against the prefix only.
+consumer_configure_args(configure_args ${tolt_source} ${tolt_build})
 step("configuring examples/plugin-tolt" ${CMAKE_COMMAND} ${configure_args})
 step("building examples/plugin-tolt" ${CMAKE_COMMAND} --build ${tolt_build} ${config_args})
 

@@ -1,8 +1,8 @@
 #include <tolt/tolt_adapter.hpp>
 
+#include <partnerkit/adapter_kit.hpp>
 #include <partnerkit/http_errors.hpp>
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -15,93 +15,17 @@ namespace tolt {
 
 namespace pk = partnerkit;
 namespace json = boost::json;
+using namespace partnerkit::adapter_kit;  // capped, parse_json, Dropper, BodyWriter, protocol_error, ...
 
 namespace {
 
-// Bodies above this are not parsed (Tolt's own request cap is 1 MB; answers are far smaller).
-constexpr std::size_t max_parsed_body = 1 << 20;
-constexpr std::size_t max_message = 1024;
-
-std::size_t code_points(std::string_view s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
-
-std::string capped(std::string_view s, std::size_t max = max_message) {
-  if (s.size() <= max) return std::string(s);
-  std::size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // keep UTF-8 whole
-  return std::string(s.substr(0, n)) + "...";
-}
-
-std::chrono::system_clock::time_point now_of(const pk::DecodeContext& c) {
-  return c.sent_at == std::chrono::system_clock::time_point{} ? std::chrono::system_clock::now() : c.sent_at;
-}
-
-bool parse(std::string_view body, json::value& out) {
-  if (body.empty() || body.size() > max_parsed_body) return false;
-  boost::system::error_code ec;
-  json::parse_options opt;
-  opt.max_depth = 64;
-  out = json::parse(body, ec, {}, opt);
-  return !ec;
-}
-
-// Emails compare without ASCII case and surrounding blanks (Tolt lower-cases them).
-bool same_email(std::string_view a, std::string_view b) {
-  const auto trim = [](std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-  };
-  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  a = trim(a);
-  b = trim(b);
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
-const json::string* str(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v ? v->if_string() : nullptr;
-}
-
-pk::Error protocol(const pk::HttpResponse& r, std::string message, std::string field = {}) {
-  pk::Error e = pk::Error::make(pk::errc::protocol, std::move(message), std::move(field));
-  e.retryable = false;
-  e.http_status = r.status;
-  e.raw_body = pk::sanitized_body(r.body);
-  return e;
-}
-
-// Lenient mode drops what Tolt cannot carry (with a warning); strict mode refuses it.
-struct Dropper {
-  bool strict;
-  std::vector<std::string>* warnings;
-  std::optional<pk::Error> error;
-  void cannot_carry(std::string_view field) {
-    if (error) return;
-    if (strict) {
-      error = pk::Error::make(pk::errc::unsupported_field, "tolt cannot carry " + std::string(field),
-                              std::string(field));
-      return;
-    }
-    warnings->push_back("tolt cannot carry " + std::string(field) + "; dropped");
-  }
-};
-
-std::optional<pk::Error> check_length(std::string_view field, const std::string& value, std::size_t max) {
-  std::size_t n = code_points(value);
+std::optional<pk::Error> check_length(std::string_view field, std::string_view value, std::size_t max) {
+  const std::size_t n = code_points(value);
   if (n < 1 || n > max)
-    return pk::Error::make(pk::errc::invalid_input,
-                           field == "company" ? "company must be 1 to 255 characters for tolt"
-                                              : std::string(field) + " must be 1 to " + std::to_string(max) +
-                                                    " characters for tolt",
-                           std::string(field));
+    return pk::Error::make(
+        pk::errc::invalid_input,
+        std::string(field) + " must be 1 to " + std::to_string(max) + " characters for tolt",
+        std::string(field));
   return std::nullopt;
 }
 
@@ -130,13 +54,7 @@ std::string ToltAdapter::spec_field(std::string_view f) {
 
 pk::Result<pk::EncodedRequest> ToltAdapter::encode(const pk::PartnerSpec& spec,
                                                    const pk::VendorConfig& config) const {
-  if (config.api_key.empty())
-    return pk::Error::make(pk::errc::unauthenticated, "no API key configured for tolt", "api_key");
-  for (unsigned char c : config.api_key)
-    if (c <= 0x20 || c >= 0x7F)
-      return pk::Error::make(
-          pk::errc::unauthenticated,
-          "the API key configured for tolt contains spaces, control or non-ASCII characters", "api_key");
+  if (auto e = check_api_key(vendor, config.api_key)) return *e;
   const json::value* program = config.settings.if_contains("program_id");
   if (!program || !program->is_string() || program->as_string().empty())
     return pk::Error::make(pk::errc::invalid_input,
@@ -144,7 +62,7 @@ pk::Result<pk::EncodedRequest> ToltAdapter::encode(const pk::PartnerSpec& spec,
                            "settings.program_id");
 
   pk::EncodedRequest out;
-  Dropper drop{config.strict, &out.warnings, std::nullopt};
+  Dropper drop(vendor, config.strict, &out.warnings);
   if (spec.image) drop.cannot_carry("image");
   if (spec.description) drop.cannot_carry("description");
   if (!spec.tags.empty()) drop.cannot_carry("tags");
@@ -154,90 +72,71 @@ pk::Result<pk::EncodedRequest> ToltAdapter::encode(const pk::PartnerSpec& spec,
   if (spec.password) drop.cannot_carry("password");
   if (spec.link) drop.cannot_carry("link");
   if (!spec.custom_fields.empty()) drop.cannot_carry("custom_fields");
-  if (drop.error) return std::move(*drop.error);
+  if (drop.failed()) return drop.error();
 
-  // Names: first/last as given, else the full name split once at its first space.
-  std::optional<std::string> first = spec.first_name, last = spec.last_name, display;
-  if (spec.name && !spec.first_name && !spec.last_name) {
-    const std::string& n = *spec.name;
-    auto sp = n.find(' ');
-    if (sp == std::string::npos) {
-      first = n;
-    } else {
-      first = n.substr(0, sp);
-      std::string rest = n.substr(sp + 1);
-      if (!rest.empty()) last = rest;
-    }
-  } else if (spec.name) {
-    display = spec.name;
+  // Names: first/last as given, else the full name split once at its first space; a full name given
+  // beside first/last becomes display_name.
+  const NameParts names = split_name(spec);
+  std::optional<std::string_view> display;
+  if (spec.name && (spec.first_name || spec.last_name)) display = *spec.name;
+  for (auto [field, value, max] : {std::tuple{"first_name", names.first, 150},
+                                   std::tuple{"last_name", names.last, 150}, std::tuple{"name", display, 150},
+                                   std::tuple{"company", std::optional<std::string_view>(spec.company), 255}})
+    if (value)
+      if (auto e = check_length(field, *value, static_cast<std::size_t>(max))) return std::move(*e);
+
+  std::string body;
+  BodyWriter b(body, overrides_for(spec, vendor));
+  b.string_member("email", spec.email);
+  b.string_member("program_id", program->as_string());
+  if (names.first && !names.first->empty()) b.string_member("first_name", *names.first);
+  if (names.last && !names.last->empty()) b.string_member("last_name", *names.last);
+  if (display) b.string_member("display_name", *display);
+  if (spec.company) b.string_member("company_name", *spec.company);
+  if (spec.country) b.string_member("country_code", *spec.country);
+  if (spec.external_id) b.string_member("external_id", *spec.external_id);
+  if (spec.group) b.string_member("group_id", *spec.group);
+  if (spec.referral_key && b.member("link")) {
+    b.json().begin_object();
+    b.json().key("value");
+    b.json().string(*spec.referral_key);
+    b.json().end_object();
   }
-  if (first && first->empty()) first.reset();
-  if (last && last->empty()) last.reset();
+  if (spec.invite && b.member("notify_partner")) b.json().boolean(*spec.invite);
+  b.finish();
+  if (!b.json().utf8_ok()) return bad_utf8_error(vendor, std::string(b.json().bad_utf8_key()));
 
-  for (auto [field, value, max] : {std::tuple{"first_name", &first, 150}, std::tuple{"last_name", &last, 150},
-                                   std::tuple{"name", &display, 150}})
-    if (*value)
-      if (auto e = check_length(field, **value, static_cast<std::size_t>(max))) return std::move(*e);
-  if (spec.company)
-    if (auto e = check_length("company", *spec.company, 255)) return std::move(*e);
-
-  json::object body;
-  body["email"] = spec.email;
-  body["program_id"] = program->as_string();
-  if (first) body["first_name"] = *first;
-  if (last) body["last_name"] = *last;
-  if (display) body["display_name"] = *display;
-  if (spec.company) body["company_name"] = *spec.company;
-  if (spec.country) body["country_code"] = *spec.country;
-  if (spec.external_id) body["external_id"] = *spec.external_id;
-  if (spec.group) body["group_id"] = *spec.group;
-  if (spec.referral_key) body["link"] = json::object{{"value", *spec.referral_key}};
-  if (spec.invite) body["notify_partner"] = *spec.invite;
-
-  if (auto it = spec.vendor_overrides.find(std::string(vendor)); it != spec.vendor_overrides.end()) {
-    for (const auto& kv : it->second) {
-      if (kv.value().is_null())
-        body.erase(kv.key());
-      else
-        body[kv.key()] = kv.value();  // replaces in place, or appends
-    }
-  }
-
-  std::string_view base = config.base_url.empty() ? default_base_url : std::string_view(config.base_url);
-  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
   out.request.method = "POST";
-  out.request.url = std::string(base) + std::string(path);
-  out.request.headers = {{"Authorization", "Bearer " + config.api_key},
-                         {"Content-Type", "application/json"},
-                         {"Accept", "application/json"}};
-  out.request.body = json::serialize(body);
+  out.request.url = request_url(config, default_base_url, path);
+  out.request.headers = json_headers(config.api_key);
+  out.request.body = std::move(body);
   return out;
 }
 
 pk::Result<pk::Partner> ToltAdapter::decode(const pk::HttpResponse& response,
                                             const pk::DecodeContext& context) const {
   json::value v;
-  const bool parsed = parse(response.body, v);
+  const bool parsed = parse_json(response.body, v);
 
   if (response.status < 200 || response.status >= 300) {
     pk::Error e = pk::error_from_response(response, now_of(context));
     const json::object* o = parsed ? v.if_object() : nullptr;
     if (!o) return e;
     std::string code;
-    if (const auto* c = str(*o, "code")) code = std::string(*c);
-    if (const auto* m = str(*o, "message")) e.message = capped(*m);
-    if (const auto* d = str(*o, "doc_url")) e.doc_url = capped(*d);
+    if (const auto* c = string_member(*o, "code")) code = std::string(*c);
+    if (const auto* m = string_member(*o, "message")) e.message = capped(*m);
+    if (const auto* d = string_member(*o, "doc_url")) e.doc_url = capped(*d);
     if (const auto* err = o->if_contains("error"); err && err->is_object()) {  // the 429 shape
-      if (const auto* m = str(err->as_object(), "message")) e.message = capped(*m);
-      if (const auto* t = str(err->as_object(), "type"); t && code.empty()) code = std::string(*t);
+      if (const auto* m = string_member(err->as_object(), "message")) e.message = capped(*m);
+      if (const auto* t = string_member(err->as_object(), "type"); t && code.empty()) code = std::string(*t);
     }
     e.vendor_code = capped(code, 64);
     if (const auto* errs = o->if_contains("errors"); errs && errs->is_array()) {
       for (const auto& item : errs->as_array()) {
         const auto* io = item.if_object();
         if (!io) continue;
-        const auto* f = str(*io, "field");
-        const auto* m = str(*io, "message");
+        const auto* f = string_member(*io, "field");
+        const auto* m = string_member(*io, "message");
         if (!f && !m) continue;
         e.issues.push_back({f ? spec_field(capped(*f, 128)) : std::string(), m ? capped(*m) : std::string()});
         if (e.issues.size() >= 32) break;
@@ -262,37 +161,39 @@ pk::Result<pk::Partner> ToltAdapter::decode(const pk::HttpResponse& response,
 
   // 2xx: the partner, or a protocol error.
   if (!parsed)
-    return protocol(response, "tolt answered " + std::to_string(response.status) + " without a JSON body");
+    return protocol_error(response,
+                          "tolt answered " + std::to_string(response.status) + " without a JSON body");
   const json::object* root = v.if_object();
-  if (!root) return protocol(response, "tolt's answer is not a JSON object");
+  if (!root) return protocol_error(response, "tolt's answer is not a JSON object");
   if (const auto* s = root->if_contains("success"); s && s->is_bool() && !s->as_bool())
-    return protocol(response, "tolt answered " + std::to_string(response.status) + " with success false");
+    return protocol_error(response,
+                          "tolt answered " + std::to_string(response.status) + " with success false");
   const json::value* data = root->if_contains("data");
   if (data && data->is_array() && data->as_array().size() == 1) data = &data->as_array()[0];  // v1 shape
   const json::object* p = data ? data->if_object() : nullptr;
-  if (!p) return protocol(response, "tolt's answer has no data object", "data");
-  const auto* id = str(*p, "id");
-  if (!id || id->empty()) return protocol(response, "tolt's partner has no id", "data.id");
-  const auto* email = str(*p, "email");
-  if (!email) return protocol(response, "tolt's partner has no email", "data.email");
+  if (!p) return protocol_error(response, "tolt's answer has no data object", "data");
+  const auto* id = string_member(*p, "id");
+  if (!id || id->empty()) return protocol_error(response, "tolt's partner has no id", "data.id");
+  const auto* email = string_member(*p, "email");
+  if (!email) return protocol_error(response, "tolt's partner has no email", "data.email");
   // An answer about someone else is not the partner we sent (found by the kit's decode fuzzer).
   // (A find by external id, a get or a suspend names no email: nothing to compare then.)
   if (context.spec && !context.spec->email.empty() && !same_email(context.spec->email, *email))
-    return protocol(response, "tolt's partner has another email than the one sent", "email");
+    return protocol_error(response, "tolt's partner has another email than the one sent", "email");
 
   pk::Partner out;
   out.vendor = std::string(vendor);
   out.id = std::string(*id);
   out.email = std::string(*email);
-  if (const auto* d = str(*p, "display_name"); d && !d->empty()) {
+  if (const auto* d = string_member(*p, "display_name"); d && !d->empty()) {
     out.name = std::string(*d);
   } else {
-    const auto* f = str(*p, "first_name");
-    const auto* l = str(*p, "last_name");
+    const auto* f = string_member(*p, "first_name");
+    const auto* l = string_member(*p, "last_name");
     if (f) out.name = std::string(*f);
     if (l && !l->empty()) out.name += (out.name.empty() ? "" : " ") + std::string(*l);
   }
-  if (const auto* s = str(*p, "status")) {
+  if (const auto* s = string_member(*p, "status")) {
     bool known = false;
     out.status = status_of(*s, known);
     out.status_raw = capped(*s, 64);
@@ -304,12 +205,12 @@ pk::Result<pk::Partner> ToltAdapter::decode(const pk::HttpResponse& response,
   if (const auto* l = p->if_contains("link"); l && l->is_object()) {
     pk::ReferralLink link;
     const auto& lo = l->as_object();
-    if (const auto* x = str(lo, "id")) link.id = std::string(*x);
-    if (const auto* x = str(lo, "value")) link.key = std::string(*x);
-    if (const auto* x = str(lo, "url")) link.url = std::string(*x);
+    if (const auto* x = string_member(lo, "id")) link.id = std::string(*x);
+    if (const auto* x = string_member(lo, "value")) link.key = std::string(*x);
+    if (const auto* x = string_member(lo, "url")) link.url = std::string(*x);
     if (!link.id.empty() || !link.key.empty() || !link.url.empty()) out.links.push_back(std::move(link));
   }
-  if (const auto* c = str(*p, "created_at")) out.created_at = std::string(*c);
+  if (const auto* c = string_member(*p, "created_at")) out.created_at = std::string(*c);
   out.outcome = pk::Outcome::created;
   out.raw = std::move(v);
   return out;
@@ -319,48 +220,17 @@ pk::Result<pk::Partner> ToltAdapter::decode(const pk::HttpResponse& response,
 
 namespace {
 
-std::string base_of(const pk::VendorConfig& config) {
-  std::string_view base =
-      config.base_url.empty() ? ToltAdapter::default_base_url : std::string_view(config.base_url);
-  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-  return std::string(base);
-}
-
-std::string escaped(std::string_view text) {  // one URL path segment or query value
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 0x0F]);
-    }
-  }
-  return out;
-}
-
 std::optional<pk::Error> check_request(const pk::VendorConfig& config, std::string_view id) {
-  if (config.api_key.empty())
-    return pk::Error::make(pk::errc::unauthenticated, "no API key configured for tolt", "api_key");
-  if (id.empty()) return pk::Error::make(pk::errc::invalid_input, "tolt: no partner id given", "partner_id");
-  return std::nullopt;
-}
-
-pk::HttpHeaders headers_of(const pk::VendorConfig& config, bool body) {
-  pk::HttpHeaders h{{"Authorization", "Bearer " + config.api_key}, {"Accept", "application/json"}};
-  if (body) h.emplace_back("Content-Type", "application/json");
-  return h;
+  if (auto e = check_api_key(ToltAdapter::vendor, config.api_key)) return e;
+  return check_partner_id(ToltAdapter::vendor, id);
 }
 
 pk::Result<pk::Partner> checked(pk::Result<pk::Partner> p, const pk::HttpResponse& response,
                                 std::string_view id, pk::Outcome outcome) {
   if (!p) return p;
   if (!id.empty() && p->id != id)
-    return protocol(response, "tolt answered about another partner than the one asked for", "partner_id");
+    return protocol_error(response, "tolt answered about another partner than the one asked for",
+                          "partner_id");
   p->outcome = outcome;
   return p;
 }
@@ -376,8 +246,9 @@ pk::Result<pk::EncodedRequest> ToltAdapter::encode_find(const pk::FindQuery& que
   if (auto e = check_request(config, query.value)) return *e;
   pk::EncodedRequest out;
   out.request.method = "GET";
-  out.request.url = base_of(config) + std::string(path) + "?external_id=" + escaped(query.value);
-  out.request.headers = headers_of(config, false);
+  out.request.url =
+      request_url(config, default_base_url, path) + "?external_id=" + url_component(query.value);
+  out.request.headers = accept_headers(config.api_key);
   return out;
 }
 
@@ -397,10 +268,11 @@ pk::Result<std::vector<pk::Partner>> ToltAdapter::decode_find(const pk::HttpResp
     return e.error();
   }
   json::value v;
-  if (!parse(response.body, v)) return protocol(response, "tolt's partner list is not JSON");
+  if (!parse_json(response.body, v)) return protocol_error(response, "tolt's partner list is not JSON");
   const json::object* root = v.if_object();
   const json::value* data = root ? root->if_contains("data") : nullptr;
-  if (!data || !data->is_array()) return protocol(response, "tolt's partner list has no data array", "data");
+  if (!data || !data->is_array())
+    return protocol_error(response, "tolt's partner list has no data array", "data");
   for (const auto& item : data->as_array()) {
     pk::HttpResponse one;
     one.status = response.status;  // a 2xx here; an error about this item carries the real status
@@ -408,14 +280,14 @@ pk::Result<std::vector<pk::Partner>> ToltAdapter::decode_find(const pk::HttpResp
     auto p = decode(one, context);
     if (!p) return p.error();
     const auto* o = item.if_object();
-    const auto* ext = o ? str(*o, "external_id") : nullptr;
+    const auto* ext = o ? string_member(*o, "external_id") : nullptr;
     if (query && (!ext || *ext != query->value)) continue;  // exact on our side
     p->outcome = pk::Outcome::existing;
     out.push_back(std::move(*p));
   }
   if (out.size() > 1)
-    return protocol(response,
-                    "tolt returned more than one partner for one external_id (it is unique per program)");
+    return protocol_error(
+        response, "tolt returned more than one partner for one external_id (it is unique per program)");
   return out;
 }
 
@@ -424,8 +296,8 @@ pk::Result<pk::EncodedRequest> ToltAdapter::encode_get(std::string_view partner_
   if (auto e = check_request(config, partner_id)) return *e;
   pk::EncodedRequest out;
   out.request.method = "GET";
-  out.request.url = base_of(config) + std::string(path) + "/" + escaped(partner_id);
-  out.request.headers = headers_of(config, false);
+  out.request.url = request_url(config, default_base_url, path) + "/" + url_component(partner_id);
+  out.request.headers = accept_headers(config.api_key);
   return out;
 }
 
@@ -445,8 +317,9 @@ pk::Result<pk::EncodedRequest> ToltAdapter::encode_deactivate(std::string_view p
   if (!options.reason.empty()) body["suspension_reason"] = options.reason;
   pk::EncodedRequest out;
   out.request.method = "POST";
-  out.request.url = base_of(config) + std::string(path) + "/" + escaped(partner_id) + "/suspend";
-  out.request.headers = headers_of(config, true);
+  out.request.url =
+      request_url(config, default_base_url, path) + "/" + url_component(partner_id) + "/suspend";
+  out.request.headers = json_headers(config.api_key);
   out.request.body = json::serialize(body);
   return out;
 }

@@ -155,10 +155,8 @@ pk::testing::ConformanceSuite tolt_suite() {
   return s;
 }
 
-const bool registered = [] {
-  pk::testing::register_conformance_tests(tolt_suite());
-  return true;
-}();
+// Registered before gtest_main's RUN_ALL_TESTS: no main() here.
+const pk::testing::ConformanceRegistration registered{tolt_suite()};
 
 // ---- beyond the kit: what the adapter must say, and the simulator ----
 

@@ -2,9 +2,8 @@
 // against itself and its golden cases. Header-only; link GTest::gtest and partnerkit (installed
 // with partnerkit: find_package(partnerkit) + find_package(GTest)).
 //
-//   #include <partnerkit/testing/adapter_conformance.hpp>
-//   int main(int argc, char** argv) {
-//     ::testing::InitGoogleTest(&argc, argv);
+//   #include <partnerkit/testing/adapter_conformance.hpp>   // link GTest::gtest_main: no main() needed
+//   partnerkit::testing::ConformanceSuite tolt_suite() {
 //     partnerkit::testing::ConformanceSuite s;
 //     s.vendor = "tolt";
 //     s.make_adapter = [] { return std::make_shared<const ToltAdapter>(); };
@@ -14,9 +13,9 @@
 //     s.golden.push_back({"minimal", spec, {}, "POST", "https://platform.tolt.com/v2/partners", R"({...})"});
 //     s.errors.push_back({"duplicate", {409, {}, R"({...})"}, partnerkit::errc::already_exists, "email"});
 //     s.successes.push_back({"created", spec, {201, {}, R"({...})"}, "part_1"});
-//     partnerkit::testing::register_conformance_tests(s);
-//     return RUN_ALL_TESTS();
+//     return s;
 //   }
+//   const partnerkit::testing::ConformanceRegistration registered{tolt_suite()};
 //
 // What it checks (test names "<vendor>_conformance.<check>/<case>"):
 //  - Identity: name() is the declared vendor; capabilities() name only PartnerSpec fields, every
@@ -51,6 +50,8 @@
 #pragma once
 
 #include <partnerkit/adapter.hpp>
+#include <partnerkit/adapter_kit/base64.hpp>
+#include <partnerkit/adapter_kit/url.hpp>
 #include <partnerkit/error.hpp>
 #include <partnerkit/http.hpp>
 #include <partnerkit/partner.hpp>
@@ -266,40 +267,6 @@ inline std::string echo_body(const ConformanceSuite& s) {
   return boost::json::serialize(o);
 }
 
-inline std::string to_base64(std::string_view in) {
-  static constexpr char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(a[(v >> shift) & 63]);
-  }
-  const std::size_t rest = in.size() - i;
-  if (rest) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (rest == 2) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out.push_back(a[(v >> 18) & 63]);
-    out.push_back(a[(v >> 12) & 63]);
-    out.push_back(rest == 2 ? a[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
-
-inline std::string to_url_encoded(std::string_view in) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : in) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
-      out.push_back(ch);
-    else
-      out += {'%', hex[c >> 4], hex[c & 15]};
-  }
-  return out;
-}
-
 inline std::string to_html(std::string_view in) {
   std::string out;
   for (char c : in) {
@@ -385,7 +352,8 @@ inline std::vector<std::pair<std::string, HttpResponse>> leak_corpus(
       const std::string value =
           kv.value().is_string() ? std::string(kv.value().get_string()) : boost::json::serialize(kv.value());
       errors[kv.key()] = boost::json::array{"The " + std::string(kv.key()) + " " + value + " is invalid."};
-      form += (form.empty() ? "" : "&") + to_url_encoded(kv.key()) + "=" + to_url_encoded(value);
+      form += (form.empty() ? "" : "&") + adapter_kit::url_component(kv.key()) + "=" +
+              adapter_kit::url_component(value);
     }
   }
   const std::string leak_message = "The password " + password + " has appeared in a data leak.";
@@ -420,14 +388,15 @@ inline std::vector<std::pair<std::string, HttpResponse>> leak_corpus(
                    {"error", boost::json::object{{"code", "unauthorized"}, {"message", reflected}}},
                    {"request_headers", header_dump}},
                   {{"X-Echo-Authorization", auth}, {"WWW-Authenticate", "Bearer realm=\"" + auth + "\""}}));
-  const std::string b64 = "request " + to_base64(sent.body) + " rejected; credentials Basic " +
-                          to_base64("user:" + auth.substr(auth.find(' ') + 1)) + " " +
-                          to_base64("x" + password);
+  const std::string b64 = "request " + adapter_kit::base64_encode(sent.body) +
+                          " rejected; credentials Basic " +
+                          adapter_kit::base64_encode("user:" + auth.substr(auth.find(' ') + 1)) + " " +
+                          adapter_kit::base64_encode("x" + password);
   out.emplace_back(
       "base64_403",
       json_answer(
           403, {{"message", b64}, {"error", boost::json::object{{"code", "forbidden"}, {"message", b64}}}}));
-  const std::string url = "conflict for " + form + "&password=" + to_url_encoded(password);
+  const std::string url = "conflict for " + form + "&password=" + adapter_kit::url_component(password);
   out.emplace_back(
       "url_encoded_409",
       json_answer(
@@ -847,5 +816,12 @@ inline void register_conformance_tests(const ConformanceSuite& suite_in) {
     }
   });
 }
+
+// Registers a suite's tests when it is constructed. A namespace-scope object registers before
+// gtest_main's RUN_ALL_TESTS, so a test file needs no main() of its own:
+//   const partnerkit::testing::ConformanceRegistration registered{my_suite()};
+struct ConformanceRegistration {
+  explicit ConformanceRegistration(const ConformanceSuite& suite) { register_conformance_tests(suite); }
+};
 
 }  // namespace partnerkit::testing

@@ -1,0 +1,26 @@
+// The adapter kit: what the built-in adapters use and a plugin author needs, so a new vendor is its
+// own mapping and nothing else. Header-only: a plugin compiles its own copy and takes nothing from the
+// host but partnerkit's core (Error::make, sanitized_body).
+//
+//   text.hpp         iequals, same_email, UTF-8 checks, capped (vendor text cut to a bound)
+//   json.hpp         parse_json (bounded size and depth, never throws), string_member & co.
+//   json_writer.hpp  JsonWriter: byte-exact bodies in the caller's member order
+//   body.hpp         BodyWriter (JSON) and FormWriter (x-www-form-urlencoded) with vendor_overrides merged
+//   auth.hpp         check_api_key; bearer_auth, basic_auth, header_key; request_headers, json_headers
+//   base64.hpp       base64_encode
+//   url.hpp          request_url (base URL or the default), url_component, check_partner_id
+//   errors.hpp       protocol_error, bad_utf8_error, Dropper (the lenient/strict cannot-carry rule)
+//   spec.hpp         full_name, split_name, overrides_for
+//   time.hpp         parse_iso8601, now_of
+#pragma once
+
+#include <partnerkit/adapter_kit/auth.hpp>
+#include <partnerkit/adapter_kit/base64.hpp>
+#include <partnerkit/adapter_kit/body.hpp>
+#include <partnerkit/adapter_kit/errors.hpp>
+#include <partnerkit/adapter_kit/json.hpp>
+#include <partnerkit/adapter_kit/json_writer.hpp>
+#include <partnerkit/adapter_kit/spec.hpp>
+#include <partnerkit/adapter_kit/text.hpp>
+#include <partnerkit/adapter_kit/time.hpp>
+#include <partnerkit/adapter_kit/url.hpp>

@@ -1,0 +1,83 @@
+// Credentials and headers: checking the configured key, and the three ways vendors take it (a Bearer
+// token, HTTP Basic, a header of their own).
+#pragma once
+
+#include <partnerkit/adapter_kit/base64.hpp>
+#include <partnerkit/error.hpp>
+#include <partnerkit/http.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace partnerkit::adapter_kit {
+
+// Error when the key is missing (unauthenticated, field "api_key") or could break the header (control
+// characters, spaces, non-ASCII): nothing is sent in either case. The key is never echoed.
+inline std::optional<Error> check_api_key(std::string_view vendor, std::string_view api_key) {
+  if (api_key.empty())
+    return Error::make(errc::unauthenticated, "no API key configured for " + std::string(vendor), "api_key");
+  for (char ch : api_key) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7F)
+      return Error::make(errc::unauthenticated,
+                         "the API key configured for " + std::string(vendor) +
+                             " contains spaces, control or non-ASCII characters",
+                         "api_key");
+  }
+  return std::nullopt;
+}
+
+// The one header that carries the credential. Keep it the only place the key goes: never the URL, the
+// body or a message (the author's kit checks it).
+struct Credential {
+  std::string header;
+  std::string value;
+};
+
+// Authorization: Bearer <token>
+inline Credential bearer_auth(std::string_view token) {
+  std::string v;
+  v.reserve(7 + token.size());
+  v.append("Bearer ").append(token);
+  return {"Authorization", std::move(v)};
+}
+
+// Authorization: Basic base64(<user>:<password>) (RFC 7617). Vendors that take the API key as the user
+// name pass an empty password, or the key as the password, as their docs say.
+inline Credential basic_auth(std::string_view user, std::string_view password) {
+  std::string pair;
+  pair.reserve(user.size() + 1 + password.size());
+  pair.append(user).append(":").append(password);
+  return {"Authorization", "Basic " + base64_encode(pair)};
+}
+
+// <header>: <key>, for vendors with a header of their own (e.g. "X-Api-Key").
+inline Credential header_key(std::string_view header, std::string_view key) {
+  return {std::string(header), std::string(key)};
+}
+
+inline constexpr std::string_view json_media_type = "application/json";
+inline constexpr std::string_view form_media_type = "application/x-www-form-urlencoded";
+
+// The credential header, Content-Type when there is a body (content_type not empty), and Accept.
+inline HttpHeaders request_headers(Credential credential, std::string_view content_type = {},
+                                   std::string_view accept = json_media_type) {
+  HttpHeaders h;
+  h.reserve(3);
+  h.emplace_back(std::move(credential.header), std::move(credential.value));
+  if (!content_type.empty()) h.emplace_back("Content-Type", std::string(content_type));
+  if (!accept.empty()) h.emplace_back("Accept", std::string(accept));
+  return h;
+}
+
+// Authorization: Bearer <key>, Content-Type and Accept application/json: a JSON request.
+inline HttpHeaders json_headers(std::string_view api_key) {
+  return request_headers(bearer_auth(api_key), json_media_type);
+}
+
+// A bodiless request (GET, DELETE) with a Bearer key: Authorization and Accept only.
+inline HttpHeaders accept_headers(std::string_view api_key) { return request_headers(bearer_auth(api_key)); }
+
+}  // namespace partnerkit::adapter_kit

@@ -1,0 +1,76 @@
+// The errors an adapter makes itself: a protocol error about a 2xx that breaks the vendor's contract,
+// invalid UTF-8 in a spec string, and the lenient/strict rule for fields a vendor cannot carry.
+#pragma once
+
+#include <partnerkit/error.hpp>
+#include <partnerkit/http.hpp>
+#include <partnerkit/http_errors.hpp>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace partnerkit::adapter_kit {
+
+// A protocol error about an answer: not retryable, http_status, raw_body (sanitized) and the message set.
+inline Error protocol_error(const HttpResponse& response, std::string message, std::string field = {}) {
+  Error e = Error::make(errc::protocol, std::move(message), std::move(field));
+  e.retryable = false;
+  e.http_status = response.status;
+  e.raw_body = sanitized_body(response.body);
+  return e;
+}
+
+// The invalid_input for a string that is not valid UTF-8 (field empty when not known).
+inline Error bad_utf8_error(std::string_view vendor, std::string field) {
+  std::string msg = "a string for " + std::string(vendor) + " is not valid UTF-8";
+  if (!field.empty()) msg = field + " is not valid UTF-8";
+  Error e = Error::make(errc::invalid_input, std::move(msg), field);
+  if (!field.empty()) e.issues.push_back(FieldIssue{field, "not valid UTF-8"});
+  return e;
+}
+
+// Fields a vendor cannot carry: in lenient mode a warning "<vendor> cannot carry <field>; dropped";
+// in strict mode collected issues, returned by error() as one unsupported_field naming the first.
+// Every field the spec sets and capabilities().fields does not list must pass through here (the
+// author's kit checks it).
+class Dropper {
+ public:
+  Dropper(std::string_view vendor, bool strict, std::vector<std::string>* warnings)
+      : vendor_(vendor), strict_(strict), warnings_(warnings) {}
+
+  // "<vendor> cannot carry <field>"
+  void cannot_carry(std::string_view field) {
+    std::string msg;
+    msg.append(vendor_).append(" cannot carry ").append(field);
+    drop(std::string(field), std::move(msg));
+  }
+  // A custom explanation (without the "; dropped" suffix, which lenient mode adds).
+  void drop(std::string field, std::string message) {
+    if (strict_) {
+      issues_.push_back(FieldIssue{std::move(field), std::move(message)});
+    } else if (warnings_) {
+      message.append("; dropped");
+      warnings_->push_back(std::move(message));
+    }
+  }
+
+  bool failed() const noexcept { return !issues_.empty(); }
+  // unsupported_field naming the first field, with every issue. Only when failed().
+  Error error() const {
+    std::string msg = issues_.front().message;
+    if (issues_.size() > 1) msg += " (and " + std::to_string(issues_.size() - 1) + " more)";
+    Error e = Error::make(errc::unsupported_field, std::move(msg), issues_.front().field);
+    e.issues = issues_;
+    return e;
+  }
+
+ private:
+  std::string_view vendor_;
+  bool strict_;
+  std::vector<std::string>* warnings_;
+  std::vector<FieldIssue> issues_;
+};
+
+}  // namespace partnerkit::adapter_kit

@@ -1,0 +1,183 @@
+// A small JSON writer for request bodies: members in the order the caller writes them (golden tests are
+// byte-exact), strings escaped per RFC 8259, valid UTF-8 passed through, invalid UTF-8 reported.
+// Much faster than building a boost::json::value and serializing it.
+#pragma once
+
+#include <partnerkit/adapter_kit/text.hpp>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace partnerkit::adapter_kit {
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  void begin_object() {
+    prefix();
+    out_.push_back('{');
+    need_comma_ = false;
+  }
+  void end_object() {
+    out_.push_back('}');
+    need_comma_ = true;
+  }
+  void begin_array() {
+    prefix();
+    out_.push_back('[');
+    need_comma_ = false;
+  }
+  void end_array() {
+    out_.push_back(']');
+    need_comma_ = true;
+  }
+  // Keys are our own ASCII literals or user object keys: escaped like any string.
+  void key(std::string_view k) {
+    if (need_comma_) out_.push_back(',');
+    write_string(k);
+    out_.push_back(':');
+    after_key_ = true;
+    last_key_ = k;
+  }
+  void string(std::string_view s) {
+    prefix();
+    write_string(s);
+    need_comma_ = true;
+  }
+  void int64(std::int64_t v) { number(v); }
+  void uint64(std::uint64_t v) { number(v); }
+  void boolean(bool v) {
+    prefix();
+    out_.append(v ? "true" : "false");
+    need_comma_ = true;
+  }
+  void null() {
+    prefix();
+    out_.append("null");
+    need_comma_ = true;
+  }
+  // Any Boost.JSON value (overrides, custom field values), object members in their stored order.
+  void value(const boost::json::value& v) {
+    switch (v.kind()) {
+      case boost::json::kind::null:
+        return null();
+      case boost::json::kind::bool_:
+        return boolean(v.get_bool());
+      case boost::json::kind::int64:
+        return int64(v.get_int64());
+      case boost::json::kind::uint64:
+        return uint64(v.get_uint64());
+      case boost::json::kind::double_:
+        prefix();
+        out_.append(boost::json::serialize(v));
+        need_comma_ = true;
+        return;
+      case boost::json::kind::string:
+        return string(v.get_string());
+      case boost::json::kind::array:
+        begin_array();
+        for (const auto& e : v.get_array()) value(e);
+        return end_array();
+      case boost::json::kind::object:
+        begin_object();
+        for (const auto& kv : v.get_object()) {
+          key(kv.key());
+          value(kv.value());
+        }
+        return end_object();
+    }
+  }
+
+  // Whether every string written so far was valid UTF-8; if not, the key under which the first bad
+  // string was written.
+  bool utf8_ok() const noexcept { return !bad_; }
+  std::string_view bad_utf8_key() const noexcept { return bad_key_; }
+
+ private:
+  void prefix() {
+    if (!after_key_ && need_comma_) out_.push_back(',');
+    after_key_ = false;
+  }
+  template <class Int>
+  void number(Int v) {
+    prefix();
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, r.ptr);
+    need_comma_ = true;
+  }
+  void write_string(std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out_.push_back('"');
+    std::size_t run = 0;  // start of the pending run of bytes copied as they are
+    std::size_t i = 0;
+    while (i < s.size()) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        ++i;
+        continue;
+      }
+      if (c >= 0x80) {
+        if (const std::size_t n = utf8_sequence(s, i); n != 0) {
+          i += n;
+          continue;
+        }
+        if (!bad_) {
+          bad_ = true;
+          bad_key_.assign(last_key_);
+        }
+        // Keep the output valid JSON: the bad byte becomes U+FFFD (the caller reports the error anyway).
+        out_.append(s.data() + run, i - run);
+        out_.append("\xEF\xBF\xBD");
+        run = ++i;
+        continue;
+      }
+      out_.append(s.data() + run, i - run);
+      switch (c) {
+        case '"':
+          out_.append("\\\"");
+          break;
+        case '\\':
+          out_.append("\\\\");
+          break;
+        case '\n':
+          out_.append("\\n");
+          break;
+        case '\r':
+          out_.append("\\r");
+          break;
+        case '\t':
+          out_.append("\\t");
+          break;
+        case '\b':
+          out_.append("\\b");
+          break;
+        case '\f':
+          out_.append("\\f");
+          break;
+        default: {
+          const char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+          out_.append(esc, 6);
+        }
+      }
+      run = ++i;
+    }
+    out_.append(s.data() + run, s.size() - run);
+    out_.push_back('"');
+  }
+
+  std::string& out_;
+  bool need_comma_ = false;
+  bool after_key_ = false;
+  bool bad_ = false;
+  std::string_view last_key_;
+  std::string bad_key_;
+};
+
+}  // namespace partnerkit::adapter_kit

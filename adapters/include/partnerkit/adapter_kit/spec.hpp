@@ -1,0 +1,60 @@
+// Reading a PartnerSpec the way every built-in does: names joined or split, the vendor's overrides.
+#pragma once
+
+#include <partnerkit/partner_spec.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace partnerkit::adapter_kit {
+
+// spec.name, else first_name + " " + last_name (either alone), else nullopt.
+inline std::optional<std::string> full_name(const PartnerSpec& spec) {
+  if (spec.name) return *spec.name;
+  if (spec.first_name && spec.last_name) return *spec.first_name + " " + *spec.last_name;
+  if (spec.first_name) return *spec.first_name;
+  if (spec.last_name) return *spec.last_name;
+  return std::nullopt;
+}
+
+// first_name/last_name when either is set; else the full name split once at its first space.
+struct NameParts {
+  std::optional<std::string_view> first;
+  std::optional<std::string_view> last;
+};
+inline NameParts split_name(const PartnerSpec& spec) {
+  NameParts parts;
+  if (spec.first_name || spec.last_name) {
+    if (spec.first_name) parts.first = *spec.first_name;
+    if (spec.last_name) parts.last = *spec.last_name;
+    return parts;
+  }
+  if (!spec.name) return parts;
+  std::string_view n = *spec.name;
+  while (!n.empty() && n.front() == ' ') n.remove_prefix(1);
+  while (!n.empty() && n.back() == ' ') n.remove_suffix(1);
+  if (n.empty()) return parts;
+  const auto sp = n.find(' ');
+  if (sp == std::string_view::npos) {
+    parts.first = n;
+    return parts;
+  }
+  parts.first = n.substr(0, sp);
+  std::string_view rest = n.substr(sp + 1);
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  if (!rest.empty()) parts.last = rest;
+  return parts;
+}
+
+// The non-empty overrides object of `vendor` in the spec (vendor_overrides.<vendor>), or null.
+inline const boost::json::object* overrides_for(const PartnerSpec& spec, std::string_view vendor) {
+  if (spec.vendor_overrides.empty()) return nullptr;
+  auto it = spec.vendor_overrides.find(std::string(vendor));
+  if (it == spec.vendor_overrides.end() || it->second.empty()) return nullptr;
+  return &it->second;
+}
+
+}  // namespace partnerkit::adapter_kit

@@ -1,0 +1,51 @@
+// Request URLs: the configured (or default) base URL joined with a path, and path/query escaping.
+#pragma once
+
+#include <partnerkit/adapter.hpp>
+#include <partnerkit/error.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace partnerkit::adapter_kit {
+
+// config.base_url (or the vendor's default when empty) without trailing '/', then path.
+inline std::string request_url(const VendorConfig& config, std::string_view default_base_url,
+                               std::string_view path) {
+  std::string_view base = config.base_url.empty() ? default_base_url : std::string_view(config.base_url);
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  std::string url;
+  url.reserve(base.size() + path.size());
+  url.append(base).append(path);
+  return url;
+}
+
+// text percent-encoded so it is one URL path segment or query value (everything but RFC 3986 unreserved,
+// a space as %20).
+inline std::string url_component(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0x0F]);
+    }
+  }
+  return out;
+}
+
+// Error when a partner id can't address a path (empty): invalid_input, field "partner_id".
+inline std::optional<Error> check_partner_id(std::string_view vendor, std::string_view partner_id) {
+  if (partner_id.empty())
+    return Error::make(errc::invalid_input, std::string(vendor) + ": no partner id given", "partner_id");
+  return std::nullopt;
+}
+
+}  // namespace partnerkit::adapter_kit
