@@ -173,8 +173,8 @@ TEST(Text, CaseBlanksAndUtf8) {
   EXPECT_TRUE(same_email(" Sam@Example.COM\t", "sam@example.com"));
   EXPECT_FALSE(same_email("sam@example.com", "sam@example.co"));
   EXPECT_TRUE(icontains("Unknown GROUP id", "group"));
-  EXPECT_TRUE(valid_utf8("caf\xC3\xA9"));
-  EXPECT_FALSE(valid_utf8("caf\xC3"));
+  EXPECT_TRUE(is_valid_utf8("caf\xC3\xA9"));
+  EXPECT_FALSE(is_valid_utf8("caf\xC3"));
   EXPECT_EQ(code_points("caf\xC3\xA9"), 4u);
   EXPECT_EQ(url_component("a b/é"), "a%20b%2F%C3%A9");
   VendorConfig c;

@@ -2,7 +2,7 @@
 // own mapping and nothing else. Header-only: a plugin compiles its own copy and takes nothing from the
 // host but partnerkit's core (Error::make, sanitized_body).
 //
-//   text.hpp         iequals, same_email, UTF-8 checks, capped (vendor text cut to a bound)
+//   text.hpp         iequals, same_email, is_valid_utf8, code_points, capped (from <partnerkit/text/...>)
 //   json.hpp         parse_json (bounded size and depth, never throws), string_member & co.
 //   json_writer.hpp  JsonWriter: byte-exact bodies in the caller's member order
 //   body.hpp         BodyWriter (JSON) and FormWriter (x-www-form-urlencoded) with vendor_overrides merged

@@ -85,7 +85,6 @@ std::string_view zod_path(std::string_view message) {
 
 }  // namespace
 
-
 std::string DubAdapter::spec_field(std::string_view dub_path, const PartnerSpec* spec) {
   const auto segs = path_segments(dub_path);
   if (segs.empty()) return std::string(dub_path);
@@ -288,7 +287,7 @@ Result<Partner> DubAdapter::decode(const HttpResponse& response, const DecodeCon
 
   // Dub upserts by email: an answer about someone else means the tenantId matched another enrollment.
   const PartnerSpec* spec = context.spec;
-  if (spec && !iequals(trim_blanks(spec->email), p.email)) {
+  if (spec && !iequals(text::trim(spec->email, text::ows), p.email)) {
     if (spec->external_id) {
       Error e = Error::make(errc::already_exists,
                             "dub: the external_id (tenantId) sent belongs to another partner's enrollment; "

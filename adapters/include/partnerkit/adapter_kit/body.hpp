@@ -125,7 +125,8 @@ class FormWriter {
 
   // Appends the unused overrides. The body is complete after this.
   void finish() {
-    merge_.for_each_unused([&](std::string_view k, const boost::json::value& v) { write_value(std::string(k), v); });
+    merge_.for_each_unused(
+        [&](std::string_view k, const boost::json::value& v) { write_value(std::string(k), v); });
   }
 
   // Whether every value written so far was valid UTF-8; if not, the name of the first bad one.
@@ -134,7 +135,7 @@ class FormWriter {
 
  private:
   void pair(std::string_view name, std::string_view value) {
-    if (bad_name_.empty() && !valid_utf8(value)) bad_name_ = name.empty() ? "?" : std::string(name);
+    if (bad_name_.empty() && !is_valid_utf8(value)) bad_name_ = name.empty() ? "?" : std::string(name);
     if (!out_.empty()) out_.push_back('&');
     out_.append(form_component(name)).append("=").append(form_component(value));
   }
@@ -147,7 +148,8 @@ class FormWriter {
       case boost::json::kind::bool_:
         return pair(name, v.get_bool() ? "true" : "false");
       case boost::json::kind::object:
-        for (const auto& kv : v.get_object()) write_value(name + "[" + std::string(kv.key()) + "]", kv.value());
+        for (const auto& kv : v.get_object())
+          write_value(name + "[" + std::string(kv.key()) + "]", kv.value());
         return;
       case boost::json::kind::array:
         for (const auto& e : v.get_array()) write_value(name + "[]", e);

@@ -124,7 +124,7 @@ class JsonWriter {
         continue;
       }
       if (c >= 0x80) {
-        if (const std::size_t n = utf8_sequence(s, i); n != 0) {
+        if (const std::size_t n = text::decode_utf8(s, i).length; n != 0) {
           i += n;
           continue;
         }

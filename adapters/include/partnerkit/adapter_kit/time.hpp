@@ -44,7 +44,8 @@ inline bool expect(std::string_view s, std::size_t& pos, char c) noexcept {
 
 // An ISO 8601 / RFC 3339 date-time: "2025-04-30T16:44:13.000Z", with fractions of any length and a
 // "Z", "+hh:mm", "+hhmm" or no offset (taken as UTC). nullopt when it is not one.
-inline std::optional<std::chrono::sys_time<std::chrono::milliseconds>> parse_iso8601(std::string_view s) noexcept {
+inline std::optional<std::chrono::sys_time<std::chrono::milliseconds>> parse_iso8601(
+    std::string_view s) noexcept {
   using iso8601_detail::digits;
   using iso8601_detail::expect;
   std::size_t pos = 0;
