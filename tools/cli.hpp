@@ -154,6 +154,8 @@ VendorArgs vendor_args(const ParsedArgs& parsed);
 // one item's line, that item's own (its password, secret-named vendor_overrides).
 // The process-wide part, and `text` scrubbed by it.
 const Scrubber& cli_scrubber();
+// Adds secrets to it (setup_vendors does, for the vendors it set up).
+void remember_secrets(std::vector<std::string> secrets);
 std::string cli_scrubbed(std::string_view text);
 // The secrets of one item for every vendor set up (its password and overrides, the keys).
 Scrubber item_scrubber(const std::vector<VendorSetup>& vendors, const PartnerSpec* spec);
