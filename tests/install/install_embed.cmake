@@ -7,7 +7,8 @@ set(embed_build ${WORK_DIR}/embed-build)
 
 # What a user gets: headers, libraries, the package config, the command line.
 set(expected include/partnerkit/partner_spec.hpp include/partnerkit/input.hpp
-    include/partnerkit/adapters/builtin.hpp)
+    include/partnerkit/adapters/builtin.hpp include/partnerkit/text/ascii.hpp include/partnerkit/text/utf8.hpp
+    include/partnerkit/testing/matchers.hpp include/partnerkit/testing/scripted_adapter.hpp)
 if(EXPECT_CLI)
   list(APPEND expected bin/partnerkit)
 endif()
@@ -36,5 +37,18 @@ message("${step_output}")
 if(NOT step_output MATCHES "embed: ok")
   message(FATAL_ERROR "install.embed: embed_app did not confirm its request")
 endif()
+# 4. A user's tests: partnerkit::testing (matchers, scripted adapter and transport) from the package.
+if(TESTING_SOURCE_DIR)
+  set(testing_build ${WORK_DIR}/testing-build)
+  consumer_configure_args(configure_args ${TESTING_SOURCE_DIR} ${testing_build})
+  step("configuring the partnerkit::testing consumer" ${CMAKE_COMMAND} ${configure_args})
+  step("building the partnerkit::testing consumer" ${CMAKE_COMMAND} --build ${testing_build} ${config_args})
+  find_program(kit_test kit_test PATHS ${testing_build} ${testing_build}/${CONFIG} NO_DEFAULT_PATH REQUIRED)
+  step("running the partnerkit::testing consumer" ${kit_test})
+  if(NOT step_output MATCHES "\\[  PASSED  \\] 1 test")
+    message(FATAL_ERROR "install.embed: the partnerkit::testing consumer ran no test\n${step_output}")
+  endif()
+endif()
+
 file(REMOVE_RECURSE ${WORK_DIR})
 message("install.embed: ok")
