@@ -1,3 +1,4 @@
+#include "batch_harness.hpp"
 #include "test_adapter.hpp"
 
 #include <partnerkit/batch.hpp>
@@ -24,7 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string email_of(std::size_t i) { return "p" + std::to_string(i) + "@example.com"; }
+using test::email_of;
 
 // n items; the reader counts how far it has been pulled.
 struct Source {
@@ -50,39 +51,11 @@ struct Source {
   }
 };
 
-struct BatchFixture : ::testing::Test {
-  asio::io_context io;
-  std::shared_ptr<FakeTransport> transport = std::make_shared<FakeTransport>(io.get_executor());
-  std::shared_ptr<AdapterRegistry> registry = std::make_shared<AdapterRegistry>();
-  std::unique_ptr<Client> client;
-  fs::path journal =
-      fs::temp_directory_path() / ("partnerkit-batch-" + std::to_string(::getpid()) + ".jsonl");
-
+struct BatchFixture : test::BatchHarness {
   BatchFixture() {
     registry->add(std::make_shared<test::TestAdapter>(CreateSemantics::create, "alpha"));
     registry->add(std::make_shared<test::TestAdapter>(CreateSemantics::create, "beta"));
-    ClientOptions o;
-    for (const char* v : {"alpha", "beta"}) {
-      VendorOptions vo;
-      vo.config.base_url = std::string("https://") + v + ".test";
-      vo.config.api_key = "k";
-      o.vendors.emplace(v, vo);
-    }
-    o.backoff = BackoffPolicy{1ms, 2ms, 2.0};
-    o.jitter_seed = 3;
-    client = std::make_unique<Client>(io.get_executor(), registry, transport, o);
-    fs::remove(journal);
-  }
-  ~BatchFixture() override { fs::remove(journal); }
-
-  BatchSummary run(ItemSource source, BatchOptions options) {
-    std::optional<BatchSummary> out;
-    async_provision_batch(*client, std::move(source), std::move(options),
-                          [&](BatchSummary s) { out = std::move(s); });
-    io.run();
-    io.restart();
-    EXPECT_TRUE(out);
-    return out ? *out : BatchSummary{};
+    make_client(batch_options({"alpha", "beta"}));
   }
 };
 

@@ -1,6 +1,7 @@
 // Issue 13, the journal and the batch: one run at a time (flock), started records durable before
 // their request (group commit), a reader that never aborts and never destroys a file, a 5xx after
 // apply journaled so a resume reconciles it, fixed input lines resumable, nothing escapes.
+#include "batch_harness.hpp"
 #include "test_adapter.hpp"
 
 #include <partnerkit/batch.hpp>
@@ -26,20 +27,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path temp_path(const std::string& name) {
-  static std::atomic<int> counter{0};
-  auto p = fs::temp_directory_path() / ("partnerkit-integrity-" + name + "-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(counter++) + ".jsonl");
-  fs::remove(p);
-  return p;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_file(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
+using test::slurp;
+using test::temp_path;
+using test::write_file;
 
 }  // namespace
 
@@ -209,35 +199,12 @@ struct Items {
   }
 };
 
-struct BatchIntegrity : ::testing::Test {
-  asio::io_context io;
-  std::shared_ptr<FakeTransport> transport = std::make_shared<FakeTransport>(io.get_executor());
-  std::shared_ptr<AdapterRegistry> registry = std::make_shared<AdapterRegistry>();
-  std::unique_ptr<Client> client;
-  fs::path journal = temp_path("batch");
-
+struct BatchIntegrity : test::BatchHarness {
   BatchIntegrity() {
     registry->add(std::make_shared<test::TestAdapter>(CreateSemantics::create, "alpha"));
-    ClientOptions o;
-    VendorOptions vo;
-    vo.config.base_url = "https://alpha.test";
-    vo.config.api_key = "k";
-    o.vendors.emplace("alpha", vo);
-    o.backoff = BackoffPolicy{1ms, 2ms, 2.0};
+    ClientOptions o = batch_options({"alpha"});
     o.retry = RetryPolicy{2, 10s};
-    o.jitter_seed = 3;
-    client = std::make_unique<Client>(io.get_executor(), registry, transport, o);
-  }
-  ~BatchIntegrity() override { fs::remove(journal); }
-
-  BatchSummary run(ItemSource source, BatchOptions options) {
-    std::optional<BatchSummary> out;
-    async_provision_batch(*client, std::move(source), std::move(options),
-                          [&](BatchSummary s) { out = std::move(s); });
-    io.run();
-    io.restart();
-    EXPECT_TRUE(out);
-    return out ? *out : BatchSummary{};
+    make_client(o);
   }
 };
 

@@ -1,5 +1,6 @@
 // The batch over a vendor with lookups: resume and ambiguous attempts reconciled by lookup, ids kept
 // in the journal, derived external ids, and batches of other operations (update) with their journal.
+#include "batch_harness.hpp"
 #include "ops_adapter.hpp"
 #include "test_adapter.hpp"
 
@@ -27,7 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string email_of(std::size_t i) { return "p" + std::to_string(i) + "@example.com"; }
+using test::email_of;
 
 // A vendor in memory speaking OpsAdapter's protocol: creates (409 on a known email), finds, updates.
 // `drop_first` makes the first create of those emails be applied with its answer lost.
@@ -104,47 +105,24 @@ struct Source {
   }
 };
 
-struct ReconcileBatch : ::testing::Test {
-  asio::io_context io;
-  std::shared_ptr<FakeTransport> transport = std::make_shared<FakeTransport>(io.get_executor());
-  std::shared_ptr<AdapterRegistry> registry = std::make_shared<AdapterRegistry>();
-  std::unique_ptr<Client> client;
+struct ReconcileBatch : test::BatchHarness {
   MemoryVendor vendor;
-  fs::path journal =
-      fs::temp_directory_path() / ("partnerkit-reconcile-" + std::to_string(::getpid()) + ".jsonl");
 
   ReconcileBatch() {
     registry->add(std::make_shared<test::OpsAdapter>("ops"));
     registry->add(std::make_shared<test::TestAdapter>(CreateSemantics::create, "plain"));
-    ClientOptions o;
-    for (const char* v : {"ops", "plain"}) {
-      VendorOptions vo;
-      vo.config.base_url = std::string("https://") + v + ".test";
-      vo.config.api_key = "k";
-      o.vendors.emplace(v, vo);
-    }
-    o.backoff = BackoffPolicy{1ms, 2ms, 2.0};
-    o.jitter_seed = 3;
-    client = std::make_unique<Client>(io.get_executor(), registry, transport, o);
+    make_client(batch_options({"ops", "plain"}));
     transport->set_responder([this](const HttpRequest& r) {
       if (r.url.starts_with("https://plain.test")) return FakeReply::status(201);
       return vendor(r);
     });
-    fs::remove(journal);
   }
-  ~ReconcileBatch() override { fs::remove(journal); }
 
   BatchSummary run(Source& source, BatchOptions options,
                    std::map<std::size_t, BatchResult>* results = nullptr) {
     if (results)
       options.on_result = [results](const BatchResult& r) { results->insert_or_assign(r.index, r); };
-    std::optional<BatchSummary> out;
-    async_provision_batch(*client, std::ref(source), std::move(options),
-                          [&](BatchSummary s) { out = std::move(s); });
-    io.run();
-    io.restart();
-    EXPECT_TRUE(out);
-    return out ? *out : BatchSummary{};
+    return BatchHarness::run(std::ref(source), std::move(options));
   }
 };
 

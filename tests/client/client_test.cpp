@@ -1,7 +1,9 @@
+#include "client_harness.hpp"
 #include "test_adapter.hpp"
 
 #include <partnerkit/client.hpp>
 #include <partnerkit/testing/fake_transport.hpp>
+#include <partnerkit/testing/matchers.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -20,51 +22,24 @@
 
 using namespace std::chrono_literals;
 using namespace partnerkit;
+using partnerkit::testing::ErrorIs;
 using partnerkit::testing::FakeReply;
 using partnerkit::testing::FakeTransport;
+using partnerkit::testing::IsOk;
 namespace asio = boost::asio;
 
 namespace {
 
-PartnerSpec spec(std::string email = "ada@example.com") {
-  PartnerSpec s;
-  s.email = std::move(email);
-  s.name = "Ada Lovelace";
-  return s;
-}
+PartnerSpec spec(std::string email = "ada@example.com") { return test::sample_spec(std::move(email)); }
 
-struct Fixture : ::testing::Test {
-  asio::io_context io;
-  std::shared_ptr<FakeTransport> transport = std::make_shared<FakeTransport>(io.get_executor());
-  std::shared_ptr<AdapterRegistry> registry = std::make_shared<AdapterRegistry>();
-
+struct Fixture : test::ClientHarness {
   Fixture() {
     registry->add(std::make_shared<test::TestAdapter>(CreateSemantics::create, "fake"));
     registry->add(std::make_shared<test::TestAdapter>(CreateSemantics::upsert, "upsert"));
   }
-
-  ClientOptions options() {
-    ClientOptions o;
-    for (const char* v : {"fake", "upsert"}) {
-      VendorOptions vo;
-      vo.config.base_url = "https://vendor.test";
-      vo.config.api_key = "sk_secret_key";
-      o.vendors.emplace(v, vo);
-    }
-    o.backoff = BackoffPolicy{1ms, 5ms, 2.0};
-    o.retry = RetryPolicy{4, 10s};
-    o.jitter_seed = 1;
-    return o;
-  }
-
+  ClientOptions options() { return options_for({"fake", "upsert"}); }
   Result<Partner> run(Client& client, std::string vendor, PartnerSpec s, ProvisionOptions po = {}) {
-    std::optional<Result<Partner>> out;
-    client.async_provision(std::move(vendor), std::move(s), po,
-                           [&](Result<Partner> r) { out = std::move(r); });
-    io.run();
-    io.restart();
-    EXPECT_TRUE(out.has_value());
-    return out ? std::move(*out) : Result<Partner>(Error::make(errc::protocol, "no completion"));
+    return provision(client, std::move(vendor), std::move(s), po);
   }
 };
 
@@ -74,7 +49,7 @@ TEST_F(Fixture, SuccessWithACallback) {
   Client client(io.get_executor(), registry, transport, options());
   transport->push(FakeReply::status(201));
   auto r = run(client, "fake", spec());
-  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->email, "ada@example.com");
   EXPECT_EQ(r->attempts, 1);
   EXPECT_EQ(r->outcome, Outcome::created);
@@ -129,8 +104,7 @@ TEST_F(Fixture, WorksWithDeferredAndAwaitable) {
 TEST_F(Fixture, InvalidSpecSendsNothing) {
   Client client(io.get_executor(), registry, transport, options());
   auto r = run(client, "fake", spec("not-an-email"));
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, errc::invalid_input);
+  ASSERT_THAT(r, ErrorIs(errc::invalid_input));
   EXPECT_EQ(r.error().field, "email");
   EXPECT_EQ(r.error().attempts, 0);
   EXPECT_EQ(transport->request_count(), 0u);
@@ -139,8 +113,7 @@ TEST_F(Fixture, InvalidSpecSendsNothing) {
 TEST_F(Fixture, UnknownOrUnconfiguredVendor) {
   Client client(io.get_executor(), registry, transport, options());
   auto r = run(client, "nope", spec());
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, errc::invalid_input);
+  ASSERT_THAT(r, ErrorIs(errc::invalid_input));
   EXPECT_EQ(r.error().field, "vendor");
   registry->add(std::make_shared<test::TestAdapter>(CreateSemantics::create, "unconfigured"));
   r = run(client, "unconfigured", spec());
@@ -169,8 +142,7 @@ TEST_F(Fixture, PermanentErrorIsNotRetried) {
   Client client(io.get_executor(), registry, transport, options());
   transport->push(FakeReply::status(422, R"({"error":"bad"})"));
   auto r = run(client, "fake", spec());
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, errc::rejected);
+  ASSERT_THAT(r, ErrorIs(errc::rejected));
   EXPECT_EQ(r.error().attempts, 1);
   EXPECT_EQ(r.error().stopped, stop_reason::permanent);
   EXPECT_EQ(transport->request_count(), 1u);
@@ -193,8 +165,7 @@ TEST_F(Fixture, RateLimitedBeyondTheBudgetCarriesRetryAfter) {
   Client client(io.get_executor(), registry, transport, o);
   transport->push(FakeReply::status(429, "", {{"X-Test-Retry-After-Ms", "60000"}}));
   auto r = run(client, "fake", spec());
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, errc::rate_limited);
+  ASSERT_THAT(r, ErrorIs(errc::rate_limited));
   EXPECT_EQ(r.error().retry_after, 60000ms);
   EXPECT_EQ(r.error().stopped, stop_reason::deadline);
   EXPECT_EQ(transport->request_count(), 1u);
@@ -205,7 +176,7 @@ TEST_F(Fixture, TimeoutAfterWriteThenAlreadyExistsIsExisting) {
   transport->push(FakeReply::failure(boost::beast::error::timeout, true));
   transport->push(FakeReply::status(409, R"({"error":"exists"})"));
   auto r = run(client, "fake", spec());
-  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->outcome, Outcome::existing);
   EXPECT_EQ(r->attempts, 2);
   EXPECT_FALSE(r->warnings.empty());
@@ -216,8 +187,7 @@ TEST_F(Fixture, AmbiguousAttemptThenAnotherPartnersKeyIsAFailure) {
   transport->push(FakeReply::failure(boost::beast::error::timeout, true));
   transport->push(FakeReply::status(422, "", {{"X-Test-Field", "referral_key"}}));
   auto r = run(client, "fake", spec());
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, errc::already_exists);
+  ASSERT_THAT(r, ErrorIs(errc::already_exists));
   EXPECT_EQ(r.error().field, "referral_key");
 }
 
@@ -226,7 +196,7 @@ TEST_F(Fixture, AmbiguousAttemptThenEmailTakenIsExisting) {
   transport->push(FakeReply::failure(boost::asio::error::connection_reset, true));
   transport->push(FakeReply::status(422, "", {{"X-Test-Field", "email"}}));
   auto r = run(client, "fake", spec());
-  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->outcome, Outcome::existing);
 }
 
@@ -235,16 +205,14 @@ TEST_F(Fixture, ResetBeforeWriteThenAlreadyExistsIsAFailure) {
   transport->push(FakeReply::failure(asio::error::connection_refused, false));
   transport->push(FakeReply::status(409));
   auto r = run(client, "fake", spec());
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, errc::already_exists);
+  ASSERT_THAT(r, ErrorIs(errc::already_exists));
 }
 
 TEST_F(Fixture, AlreadyExistsOnFirstAttemptIsAFailure) {
   Client client(io.get_executor(), registry, transport, options());
   transport->push(FakeReply::status(409));
   auto r = run(client, "fake", spec());
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, errc::already_exists);
+  ASSERT_THAT(r, ErrorIs(errc::already_exists));
 }
 
 TEST_F(Fixture, ResumedItemAlreadyExistsIsExisting) {
@@ -260,8 +228,7 @@ TEST_F(Fixture, UpsertVendorConflictIsNotReconciled) {
   transport->push(FakeReply::failure(asio::error::connection_reset, true));
   transport->push(FakeReply::status(409));
   auto r = run(client, "upsert", spec());
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, errc::already_exists);
+  ASSERT_THAT(r, ErrorIs(errc::already_exists));
 }
 
 TEST_F(Fixture, CancellationInFlight) {
@@ -292,8 +259,7 @@ TEST_F(Fixture, CallDeadline) {
   hang.hang = true;
   transport->push(hang);
   auto r = run(client, "fake", spec());
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, errc::timeout);
+  ASSERT_THAT(r, ErrorIs(errc::timeout));
   EXPECT_EQ(r.error().stopped, stop_reason::deadline);
 }
 

@@ -1,6 +1,8 @@
 // Each vendor end to end through Client -> BeastTransport -> Sandbox (127.0.0.1, real TLS with the
 // sandbox's generated CA and verification on), each vendor's duplicate semantics, and every error of
 // the taxonomy the sandbox can produce.
+#include "sandbox_harness.hpp"
+
 #include <partnerkit/adapters/builtin.hpp>
 #include <partnerkit/batch.hpp>
 #include <partnerkit/beast_transport.hpp>
@@ -34,48 +36,7 @@ PartnerSpec spec(const std::string& email, const std::string& name = "Ada Lovela
   return s;
 }
 
-struct Harness {
-  sandbox::Sandbox sim;
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
-  std::thread thread;
-  std::shared_ptr<BeastTransport> transport;
-  std::unique_ptr<Client> client;
-
-  explicit Harness(sandbox::SandboxOptions so = {}, ClientOptions co = {}, TransportOptions to = {},
-                   bool trust_sandbox = true)
-      : sim(std::move(so)) {
-    if (trust_sandbox) to.ca_pem = sim.ca_pem();
-    to.use_default_verify_paths = false;
-    transport = std::make_shared<BeastTransport>(io.get_executor(), to);
-    co.backoff = BackoffPolicy{1ms, 10ms, 2.0};
-    co.clock_skew = 0s;  // same machine, same clock: createdAt tells created from existing exactly
-    for (const char* v : {"dub", "partnero", "journeybee"}) {
-      VendorOptions vo;
-      vo.config = sim.vendor_config(v);
-      vo.rate_limit = RateLimit{0, 1};
-      co.vendors.emplace(v, std::move(vo));
-    }
-    client = std::make_unique<Client>(io.get_executor(), make_default_registry(), transport, co);
-    thread = std::thread([this] { io.run(); });
-  }
-  ~Harness() {
-    client.reset();
-    work.reset();
-    transport.reset();
-    io.stop();
-    thread.join();
-  }
-  Result<Partner> provision(const std::string& vendor, PartnerSpec s) {
-    return client->provision(vendor, std::move(s));
-  }
-  void set_key(const std::string& vendor, const std::string& key) {
-    // A second client with another key for `vendor`.
-    ClientOptions co = client->options();
-    co.vendors[vendor].config.api_key = key;
-    client = std::make_unique<Client>(io.get_executor(), make_default_registry(), transport, co);
-  }
-};
+using Harness = test::SandboxHarness;
 
 std::size_t stored(const boost::json::object& state, const std::string& vendor) {
   const auto* vendors = state.if_contains("vendors");

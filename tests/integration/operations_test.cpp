@@ -1,5 +1,7 @@
 // find, get, update, deactivate and reconciliation by lookup end to end: Client -> BeastTransport ->
 // the sandbox (127.0.0.1, real TLS with the sandbox's CA, verification on), with the real adapters.
+#include "sandbox_harness.hpp"
+
 #include <partnerkit/adapters/builtin.hpp>
 #include <partnerkit/beast_transport.hpp>
 #include <partnerkit/client.hpp>
@@ -27,46 +29,7 @@ PartnerSpec spec(const std::string& email, const std::string& external_id) {
   return s;
 }
 
-struct Harness {
-  sandbox::Sandbox sim;
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
-  std::thread thread;
-  std::shared_ptr<BeastTransport> transport;
-  std::unique_ptr<Client> client;
-
-  Harness() : sim(sandbox::SandboxOptions{}) {
-    TransportOptions to;
-    to.ca_pem = sim.ca_pem();
-    to.use_default_verify_paths = false;
-    transport = std::make_shared<BeastTransport>(io.get_executor(), to);
-    ClientOptions co;
-    co.backoff = BackoffPolicy{1ms, 10ms, 2.0};
-    co.clock_skew = 0s;
-    for (const char* v : {"dub", "partnero", "journeybee"}) {
-      VendorOptions vo;
-      vo.config = sim.vendor_config(v);
-      vo.rate_limit = RateLimit{0, 1};
-      co.vendors.emplace(v, std::move(vo));
-    }
-    client = std::make_unique<Client>(io.get_executor(), make_default_registry(), transport, co);
-    thread = std::thread([this] { io.run(); });
-  }
-  ~Harness() {
-    client.reset();
-    work.reset();
-    transport.reset();
-    io.stop();
-    thread.join();
-  }
-  std::uint64_t requests(const std::string& vendor) {
-    std::uint64_t n = 0;
-    const boost::json::object state = sim.state();
-    const auto& counters = state.at("vendors").at(vendor).at("counters").as_object();
-    for (const auto& kv : counters) n += kv.value().at("requests").to_number<std::uint64_t>();
-    return n;
-  }
-};
+using Harness = test::SandboxHarness;
 
 }  // namespace
 

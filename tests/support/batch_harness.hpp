@@ -1,0 +1,73 @@
+// What the batch tests start from: a ClientHarness with a Client and a journal path removed before and
+// after, a batch run to completion, and files in the temporary directory.
+#pragma once
+
+#include "client_harness.hpp"
+
+#include <partnerkit/batch.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace partnerkit::test {
+
+inline std::string email_of(std::size_t i) { return "p" + std::to_string(i) + "@example.com"; }
+
+// A fresh path in the temporary directory (removed if it exists), unique within the process.
+inline std::filesystem::path temp_path(const std::string& name) {
+  static std::atomic<int> counter{0};
+  auto p = std::filesystem::temp_directory_path() / ("partnerkit-" + name + "-" + std::to_string(::getpid()) +
+                                                     "-" + std::to_string(counter++) + ".jsonl");
+  std::filesystem::remove(p);
+  return p;
+}
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+inline void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+struct BatchHarness : ClientHarness {
+  std::unique_ptr<Client> client;
+  std::filesystem::path journal = temp_path("batch");
+
+  ~BatchHarness() override { std::filesystem::remove(journal); }
+
+  // Each vendor at https://<vendor>.test with key "k"; millisecond backoff, seeded jitter.
+  static ClientOptions batch_options(const std::vector<std::string>& vendors) {
+    using namespace std::chrono_literals;
+    ClientOptions o;
+    for (const auto& v : vendors) {
+      VendorOptions vo;
+      vo.config.base_url = "https://" + v + ".test";
+      vo.config.api_key = "k";
+      o.vendors.emplace(v, vo);
+    }
+    o.backoff = BackoffPolicy{1ms, 2ms, 2.0};
+    o.jitter_seed = 3;
+    return o;
+  }
+  void make_client(const ClientOptions& o) {
+    client = std::make_unique<Client>(io.get_executor(), registry, transport, o);
+  }
+
+  BatchSummary run(ItemSource source, BatchOptions options) {
+    std::optional<BatchSummary> out;
+    async_provision_batch(*client, std::move(source), std::move(options),
+                          [&](BatchSummary s) { out = std::move(s); });
+    io.run();
+    io.restart();
+    EXPECT_TRUE(out);
+    return out ? *out : BatchSummary{};
+  }
+};
+
+}  // namespace partnerkit::test
