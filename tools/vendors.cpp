@@ -20,7 +20,8 @@ constexpr std::string_view vendors_help =
     "   \"rate_limit\":{\"count\",\"window_ms\",\"burst\"},\"rate_limit_headers\",\"notes\"}\n"
     "base_url is the one render and provision use (--base-url and PARTNERKIT_<VENDOR>_BASE_URL\n"
     "override it); fields are the PartnerSpec fields the vendor can carry, mappings where each goes;\n"
-    "create is \"upsert\" when repeating a create is safe, else \"create\".\n"
+    "create is \"upsert\" when repeating a create is safe, \"create\" when a repeat answers\n"
+    "already_exists, \"not_idempotent\" when a repeat may create a second partner.\n"
     "\n"
     "--markdown  print the field-mapping table (PartnerSpec field -> each vendor's target, \"—\" where\n"
     "            the vendor cannot carry it) and the vendors' declarations, as docs/field-mapping.md.\n";
@@ -116,15 +117,17 @@ void print_markdown(const AdapterRegistry& reg) {
   for (const auto& [name, caps] : vendors) {
     std::string headers;
     for (const auto& h : caps.rate_limit_headers) headers += (headers.empty() ? "" : ", ") + h;
-    out << "| " << cell(name) << " | " << (caps.create == CreateSemantics::upsert ? "upsert" : "create")
-        << " | " << rate_text(declared_rate_limit(caps)) << " | "
+    out << "| " << cell(name) << " | " << to_string(caps.create) << " | "
+        << rate_text(declared_rate_limit(caps)) << " | "
         << (headers.empty() ? std::string(dash) : cell(headers)) << " | "
         << (caps.error_shape.empty() ? std::string(dash) : "`" + cell(caps.error_shape) + "`") << " |\n";
   }
   out << "\n`create`: `upsert` means repeating a create is safe and is retried like any idempotent call; "
          "`create` means a repeat answers `already_exists`, which the idempotency rule turns into the "
          "outcome "
-         "`existing` when an earlier attempt may have been applied.\n";
+         "`existing` when an earlier attempt may have been applied; `not_idempotent` means a repeat may "
+         "create a second partner, so an attempt that may have been applied is looked up, never sent "
+         "again blind.\n";
   out << "\n## Operations beyond create\n\n"
       << "What each adapter declares in `capabilities().operations`. An operation a vendor lacks answers "
          "`unsupported_operation` without sending anything; `find` compares the vendor's answer exactly on "
@@ -186,7 +189,7 @@ int run_vendors(const ParsedArgs& parsed) {
         {"name", v.name},
         {"base_url", v.config.base_url},
         {"api_key_env", api_key_variable(v.name)},
-        {"create", caps.create == CreateSemantics::upsert ? "upsert" : "create"},
+        {"create", to_string(caps.create)},
         {"fields", std::move(fields)},
         {"mappings", std::move(mappings)},
         {"error_shape", caps.error_shape},

@@ -13,6 +13,18 @@ Error unsupported(const Adapter& adapter, Operation op) {
 
 }  // namespace
 
+std::string_view to_string(CreateSemantics c) noexcept {
+  switch (c) {
+    case CreateSemantics::upsert:
+      return "upsert";
+    case CreateSemantics::create:
+      return "create";
+    case CreateSemantics::not_idempotent:
+      return "not_idempotent";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(Operation op) noexcept {
   switch (op) {
     case Operation::create:

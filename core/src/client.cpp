@@ -241,6 +241,9 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   // wait the retry delay and call reconcile() instead of sending the create again.
   virtual bool reconcile_before_retry() { return false; }
   virtual void reconcile() {}
+  // A create attempt that may have been applied failed and cannot be reconciled first: false stops
+  // the loop (stop_reason::not_idempotent) instead of sending it again.
+  virtual bool may_resend_create() const { return true; }
   virtual asio::cancellation_slot handler_slot() = 0;
   // The spec whose secrets (a password) are scrubbed from what the operation hands out.
   virtual const PartnerSpec* scrub_spec() const { return nullptr; }
@@ -291,6 +294,17 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     p.vendor = vendor_;
     p.attempts = attempts_;
     finish(Result<Partners>(Partners{std::move(p)}));
+  }
+
+  // The error of a create that is not sent again because a repeat could create a second partner.
+  Error refuse_resend(Error err) const {
+    err.stopped = stop_reason::not_idempotent;
+    err.retryable = false;
+    err.message += std::string(err.message.empty() ? "" : "; ") + "not sent again: " + vendor_ +
+                   " may have applied it, a repeat could create a second partner and there is no " +
+                   "lookup to check (look for the partner on " + vendor_ + " before retrying by hand)";
+    if (err.attempts == 0) err.attempts = attempts_;
+    return err;
   }
 
   // Hands a result to an Asio handler: post first (never inline), then dispatch onto the handler's
@@ -569,6 +583,9 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     err.attempts = attempts_;
 
     auto decision = budget_->loop.on_failure(err, budget_->attempts, now);
+    if (decision.retry && step_.op == Operation::create && maybe_applied_ && !reconcile_before_retry() &&
+        !may_resend_create())
+      return on_step(refuse_resend(std::move(err)));
     if (!decision.retry) {
       err.stopped = decision.reason;
       if (decision.reason == stop_reason::deadline && err.code != errc::rate_limited && !err.message.empty())
@@ -709,6 +726,9 @@ class ProvisionOp final : public PartnerOp {
                             std::make_move_iterator(input_warnings.end()));
     create_budget_.emplace(new_budget());
     if (maybe_applied_ && can_lookup()) return start_lookup(Why::earlier_attempt);
+    if (!may_resend_create())  // an earlier run's attempt may have been applied: not sent blind
+      return finish(refuse_resend(
+          Error::make(errc::unsupported_operation, "an earlier attempt may have been applied")));
     start_create();
   }
 
@@ -758,6 +778,9 @@ class ProvisionOp final : public PartnerOp {
   }
 
   bool reconcile_before_retry() override { return phase_ == Phase::create && can_lookup(); }
+  bool may_resend_create() const override {
+    return !(maybe_applied_ && capabilities_->create == CreateSemantics::not_idempotent && !can_lookup());
+  }
   void reconcile() override { start_lookup(Why::earlier_attempt); }
 
   void on_step(Result<Partners> r) override {
@@ -837,7 +860,14 @@ class ProvisionOp final : public PartnerOp {
                      std::string(to_string(e.code)) + (e.message.empty() ? "" : ": " + e.message) +
                      "); reconciled by the duplicate rule");
     options_.reconcile = Reconcile::duplicate;  // no further lookups in this call
-    if (why_ == Why::earlier_attempt) return start_create();
+    if (why_ == Why::earlier_attempt) {
+      if (!may_resend_create())
+        return finish(refuse_resend(Error::make(
+            errc::unsupported_operation, "an earlier attempt may have been applied and the " +
+                                             std::string(key_name(queries_[next_query_].key)) +
+                                             " lookup failed (" + std::string(to_string(e.code)) + ")")));
+      return start_create();
+    }
     if (duplicate_rule_applies(*exists_)) return finish(existing_without_id(*exists_));
     finish(Error(*exists_));
   }

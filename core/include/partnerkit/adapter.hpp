@@ -87,7 +87,14 @@ struct OperationSupport {
 enum class CreateSemantics {
   upsert,  // repeating it is safe (Dub: upsert by email)
   create,  // a repeat answers already_exists; reconciled by the idempotency rule
+  // A repeat may create a second partner (no unique field, no idempotency key): a create that may
+  // have been applied is looked up before it is sent again, and without a lookup it is not sent
+  // again (the error says stop_reason::not_idempotent).
+  not_idempotent,
 };
+
+// "upsert", "create", "not_idempotent".
+std::string_view to_string(CreateSemantics c) noexcept;
 
 // Every PartnerSpec field by its snake_case name, in declaration order: the names
 // Capabilities::fields and FieldMapping::field use.
