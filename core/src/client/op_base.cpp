@@ -1,0 +1,310 @@
+// OpBase's steps: resolving the vendor, pacing, sending, decoding, retrying and stopping (op_base.hpp).
+#include "op_base.hpp"
+
+#include <partnerkit/transport_errors.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+
+#include <algorithm>
+
+namespace partnerkit::client_detail {
+
+void OpBase::fail_internal(std::string_view what) noexcept {
+  try {
+    in_flight_ = false;  // a transport that threw from async_send will not complete
+    Error err = Error::make(errc::internal, "internal error in an operation on " + vendor_ + ": " +
+                                                std::string(what.substr(0, 512)));
+    err.attempts = attempts_;
+    err.http_status = answered_status_;
+    if (maybe_applied_) err.message += "; an attempt may have been applied by the vendor";
+    finish(std::move(err));
+  } catch (...) {
+    // Out of memory while reporting: nothing more can be done without terminating.
+  }
+}
+
+void OpBase::begin() {
+  if (done_) return;  // cancelled before it began
+  if (cancel_requested_) return stop_with(errc::cancelled);
+  {
+    std::lock_guard lock(state_->mutex);
+    if (state_->closed) return finish(Error::make(errc::cancelled, "the client was destroyed"));
+    state_->live.emplace(this, weak_from_this());
+  }
+  adapter_ = state_->registry->find(vendor_);
+  if (!adapter_)
+    return finish(
+        Error::make(errc::invalid_input, "no adapter is registered for vendor '" + vendor_ + "'", "vendor"));
+  auto vo = state_->options.vendors.find(vendor_);
+  if (vo == state_->options.vendors.end())
+    return finish(Error::make(errc::invalid_input,
+                              "vendor '" + vendor_ + "' is not configured (no base URL or API key)",
+                              "vendor"));
+  config_ = &vo->second.config;
+  // The operation's secrets by value (key, settings, the spec's password...): applied in finish()
+  // and to what hooks see.
+  scrubber_ = state_->scrubber_for(vendor_, *adapter_, scrub_spec(), *config_);
+  {
+    std::lock_guard lock(state_->mutex);
+    if (auto it = state_->capabilities.find(adapter_.get()); it != state_->capabilities.end())
+      capabilities_ = it->second;
+  }
+  if (!capabilities_) {
+    auto caps = guarded<Capabilities>(*adapter_, "capabilities", [&] { return adapter_->capabilities(); });
+    if (!caps) return finish(caps.error());
+    auto shared = std::make_shared<const Capabilities>(std::move(*caps));
+    std::lock_guard lock(state_->mutex);
+    capabilities_ = state_->capabilities.emplace(adapter_.get(), std::move(shared)).first->second;
+  }
+
+  {
+    std::lock_guard lock(state_->mutex);
+    auto key = std::make_pair(vendor_, config_->api_key);
+    auto it = state_->pacers.find(key);
+    if (it == state_->pacers.end()) {
+      policy::PacerConfig pc{declared_rate_limit(*capabilities_), vo->second.rate_limit};
+      it = state_->pacers.emplace(key, policy::Pacer(pc, steady::now())).first;
+    }
+    pacer_ = &it->second;  // std::map nodes are stable
+  }
+
+  if (deadline_) {
+    deadline_timer_.expires_at(*deadline_);
+    deadline_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->shielded([&] { self->stop_with(errc::timeout); });
+    });
+  }
+  run();
+}
+
+void OpBase::next_attempt() {
+  policy::Pacer::Slot slot;
+  {
+    std::lock_guard lock(state_->mutex);
+    slot = pacer_->reserve(steady::now(), budget_->loop.deadline());
+  }
+  if (slot.later) {  // too far ahead to reserve yet: ask again nearer the time
+    timer_.expires_at(slot.send_at);
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (self->done_) return;
+      self->shielded([&] {
+        if (ec) return self->stop_with(self->stop_code_);
+        self->next_attempt();
+      });
+    });
+    return;
+  }
+  // A slot past the deadline: fail now, and say when the limit frees one (nothing was reserved).
+  if (!slot.granted) return finish(no_slot_before_deadline(slot.wait));
+  planned_ = slot.send_at;
+  if (slot.wait <= steady::duration::zero()) return send();
+  timer_.expires_at(slot.send_at);
+  pacing_wait_ = true;
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (self->done_) return;
+    self->pacing_wait_ = false;
+    self->shielded([&] {
+      if (ec) return self->stop_with(self->stop_code_);
+      self->send();
+    });
+  });
+}
+
+Error OpBase::no_slot_before_deadline(steady::duration wait) {
+  Error err = last_error_ && last_error_->code == errc::rate_limited
+                  ? *last_error_
+                  : Error::make(errc::rate_limited, "the rate limit leaves no slot before the deadline");
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait);
+  err.retry_after = std::max(err.retry_after.value_or(ms), ms);
+  if (err.message.find("no slot") == std::string::npos)
+    err.message += " (the rate limit leaves no slot before the deadline)";
+  err.attempts = attempts_;
+  err.stopped = stop_reason::deadline;
+  return err;
+}
+
+void OpBase::send() {
+  if (cancel_requested_ && !stopping_) return stop_with(errc::cancelled);
+  if (stopping_) return stop_with(stop_code_);
+  steady::duration hold;
+  {
+    std::lock_guard lock(state_->mutex);
+    hold = pacer_->hold(steady::now(), planned_);  // the one before left late: keep the spacing
+  }
+  if (hold <= steady::duration::zero()) return transmit();
+  timer_.expires_after(hold);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (self->done_) return;
+    self->shielded([&] {
+      if (ec) return self->stop_with(self->stop_code_);
+      self->send();  // ask the pacer again: the timer may have fired late
+    });
+  });
+}
+
+void OpBase::transmit() {
+  if (stopping_) return stop_with(stop_code_);
+  ++attempts_;
+  ++budget_->attempts;
+  if (state_->options.hooks.before_send) state_->options.hooks.before_send(redacted_);
+  sent_at_ = std::chrono::system_clock::now();
+  sent_steady_ = steady::now();
+  {
+    std::lock_guard lock(state_->mutex);
+    pacer_->on_sent(planned_, sent_steady_);
+  }
+  in_flight_ = true;
+  state_->transport->async_send(
+      step_.encoded.request,
+      asio::bind_cancellation_slot(
+          transport_cancel_.slot(),
+          asio::bind_executor(strand_,
+                              [self = shared_from_this()](boost::system::error_code ec, SendResult r) {
+                                self->shielded([&] { self->on_sent(ec, std::move(r)); });
+                              })));
+}
+
+Result<Partners> OpBase::decode(const HttpResponse& response) {
+  DecodeContext context;
+  context.spec = step_.spec ? step_.spec : &no_spec_;
+  context.config = config_;
+  context.sent_at = sent_at_;
+  context.clock_skew = state_->options.clock_skew;
+  context.operation = step_.op;
+  context.query = step_.op == Operation::find ? &step_.query : nullptr;
+  context.partner_id = step_.partner_id;
+  context.deactivate = step_.op == Operation::deactivate ? &step_.deactivate : nullptr;
+  const Adapter& a = *adapter_;
+  auto one = [](Result<Partner> r) -> Result<Partners> {
+    if (!r) return r.error();
+    return Partners{std::move(*r)};
+  };
+  Result<Partners> out = decode_as(a, response, context, one);
+  // An adapter that threw while decoding an answer: the answer's status is kept on the error.
+  if (!out && out.error().code == errc::internal && !out.error().http_status) {
+    Error e = out.error();  // (boost::system::result::error() is a copy)
+    e.http_status = response.status;
+    return e;
+  }
+  return out;
+}
+
+template <class One>
+Result<Partners> OpBase::decode_as(const Adapter& a, const HttpResponse& response,
+                                   const DecodeContext& context, One one) {
+  switch (step_.op) {
+    case Operation::create:
+      return one(guarded<Partner>(a, "decode", [&] { return a.decode(response, context); }));
+    case Operation::find:
+      return guarded<Partners>(a, "decode_find", [&] { return a.decode_find(response, context); });
+    case Operation::get:
+      return one(guarded<Partner>(a, "decode_get", [&] { return a.decode_get(response, context); }));
+    case Operation::update:
+      return one(guarded<Partner>(a, "decode_update", [&] { return a.decode_update(response, context); }));
+    case Operation::deactivate:
+      return one(
+          guarded<Partner>(a, "decode_deactivate", [&] { return a.decode_deactivate(response, context); }));
+  }
+  return Error::make(errc::internal, "unknown operation");
+}
+
+void OpBase::on_sent(boost::system::error_code ec, SendResult r) {
+  in_flight_ = false;
+  if (done_) return;
+  if (stopping_) {
+    if (r.request_written && is_write()) maybe_applied_ = true;
+    return stop_with(stop_code_);
+  }
+  const auto now = steady::now();
+  Result<Partners> result = Error{};
+  if (ec) {
+    Error err = error_from_transport(ec, r.request_written);
+    if (is_write() && policy::may_have_been_applied(err, r.request_written)) maybe_applied_ = true;
+    result = std::move(err);
+  } else {
+    answered_status_ = r.response.status;
+    if (state_->options.hooks.after_response)
+      state_->options.hooks.after_response(
+          redacted_, state_->options.hooks.unsafe_raw_bytes ? r.response : redacted(r.response, scrubber_),
+          std::chrono::duration_cast<std::chrono::microseconds>(now - sent_steady_));
+    result = decode(r.response);
+    std::optional<Error> failure;
+    if (!result) failure = result.error();
+    // A 5xx, a 2xx this decoder rejects, ...: any answer that does not prove a write was not
+    // applied (only a 4xx does) lets a later "already exists" mean our own earlier attempt, and
+    // makes a create's retry a lookup first.
+    if (failure && is_write() && policy::may_have_been_applied(*failure, true)) maybe_applied_ = true;
+    learn_rate_limit(r.response, failure ? &*failure : nullptr, now);
+    answered_status_.reset();
+  }
+
+  if (result) {
+    for (auto& p : *result) {
+      p.attempts = attempts_;
+      p.warnings.insert(p.warnings.begin(), step_.encoded.warnings.begin(), step_.encoded.warnings.end());
+    }
+    return on_step(std::move(result));
+  }
+  Error err = result.error();
+  err.attempts = attempts_;
+
+  auto decision = budget_->loop.on_failure(err, budget_->attempts, now);
+  if (decision.retry && step_.op == Operation::create && maybe_applied_ && !reconcile_before_retry() &&
+      !may_resend_create())
+    return on_step(refuse_resend(std::move(err)));
+  if (!decision.retry) {
+    err.stopped = decision.reason;
+    if (decision.reason == stop_reason::deadline && err.code != errc::rate_limited && !err.message.empty())
+      err.message += " (no time left to retry)";
+    return on_step(std::move(err));
+  }
+  if (state_->options.hooks.on_retry)
+    state_->options.hooks.on_retry(
+        RetryEvent{vendor_, attempts_, std::string(to_string(err.code)), err.http_status, decision.delay});
+  last_error_ = std::move(err);
+  const bool reconcile_first = step_.op == Operation::create && maybe_applied_ && reconcile_before_retry();
+  timer_.expires_after(decision.delay);
+  timer_.async_wait([self = shared_from_this(), reconcile_first](boost::system::error_code ec) {
+    if (self->done_) return;
+    self->shielded([&] {
+      if (ec) return self->stop_with(self->stop_code_);
+      if (reconcile_first) return self->reconcile();
+      self->next_attempt();
+    });
+  });
+}
+
+// Every answer tells the key's pacer what the vendor said about its limit (policy/pacer.hpp).
+void OpBase::learn_rate_limit(const HttpResponse& response, const Error* error, steady::time_point now) {
+  auto observation = policy::observe_rate_limit(response, sent_at_);
+  if (error && error->code == errc::rate_limited) observation.throttled = true;
+  std::lock_guard lock(state_->mutex);
+  pacer_->on_response(observation, now);
+}
+
+void OpBase::stop_with(errc code) {
+  if (done_) return;
+  if (!stopping_) {
+    stopping_ = true;
+    stop_code_ = code;
+  }
+  timer_.cancel();
+  if (in_flight_) {
+    transport_cancel_.emit(asio::cancellation_type::terminal);
+    return;  // on_sent finishes
+  }
+  Error err = Error::make(
+      stop_code_, stop_code_ == errc::timeout ? "the call deadline passed" : "cancelled by the caller");
+  if (stop_code_ == errc::timeout && last_error_) {
+    err.message += "; last failure: " + std::string(to_string(last_error_->code)) +
+                   (last_error_->message.empty() ? "" : " (" + last_error_->message + ")");
+    err.http_status = last_error_->http_status;
+  }
+  if (maybe_applied_) err.message += "; an attempt may have been applied by the vendor";
+  err.attempts = attempts_;
+  err.stopped = stop_code_ == errc::timeout ? stop_reason::deadline : stop_reason::cancelled;
+  finish(std::move(err));
+}
+
+}  // namespace partnerkit::client_detail

@@ -1,0 +1,427 @@
+// The machinery under partnerkit::Client (client.cpp): the state a Client shares with its operations,
+// the matching and reconciliation rules, and OpBase, the machine every operation runs on — resolve
+// the vendor, then steps (one encoded request each) sent with the rate limit, retries with backoff,
+// the call deadline, cancellation and hooks, and decoded by the adapter's function for that
+// operation. A flow says which steps to send and what each answer means: ProvisionOp (create and
+// reconciliation by lookup, provision_op.cpp), FindOp and SingleOp (lifecycle_ops.cpp).
+// Not part of the public API.
+#pragma once
+
+#include <partnerkit/client.hpp>
+#include <partnerkit/http_errors.hpp>
+#include <partnerkit/policy/pacer.hpp>
+#include <partnerkit/policy/retry_loop.hpp>
+#include <partnerkit/secrets.hpp>
+#include <partnerkit/text/ascii.hpp>
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <unordered_map>
+
+namespace partnerkit {
+namespace client_detail {
+class OpBase;
+}  // namespace client_detail
+
+struct detail::ClientState {
+  Client::executor_type executor;
+  std::shared_ptr<const AdapterRegistry> registry;
+  std::shared_ptr<Transport> transport;
+  ClientOptions options;
+
+  std::mutex mutex;                                                     // guards everything below
+  std::map<std::pair<std::string, std::string>, policy::Pacer> pacers;  // (vendor, api key)
+  std::mt19937_64 seeder;
+  std::unordered_map<const void*, std::weak_ptr<client_detail::OpBase>> live;
+  // Each adapter's capabilities, asked once: a copy per call (its vectors of strings) cost ~3 % of a
+  // create's client instructions.
+  std::unordered_map<const Adapter*, std::shared_ptr<const Capabilities>> capabilities;
+  bool closed = false;
+  std::map<std::string, Scrubber, std::less<>> scrubbers;  // per vendor: its key's and settings' secrets
+
+  std::uint64_t next_seed() {
+    std::lock_guard lock(mutex);
+    return seeder();
+  }
+
+  // The secrets of one operation on `vendor`: the vendor's (built once per Client) and the spec's.
+  Scrubber scrubber_for(const std::string& vendor, const Adapter& adapter, const PartnerSpec* spec,
+                        const VendorConfig& config) {
+    Scrubber base;
+    {
+      std::lock_guard lock(mutex);
+      auto it = scrubbers.find(vendor);
+      if (it == scrubbers.end())
+        it = scrubbers.emplace(vendor, operation_scrubber(&adapter, nullptr, config)).first;
+      base = it->second;
+    }
+    return Scrubber(operation_secrets(&adapter, spec, config), base);
+  }
+};
+
+namespace client_detail {
+
+namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
+
+using Partners = std::vector<Partner>;
+
+using text::iequals;
+
+inline std::string_view key_name(FindQuery::Key k) noexcept {
+  switch (k) {
+    case FindQuery::Key::external_id:
+      return "external_id";
+    case FindQuery::Key::email:
+      return "email";
+    case FindQuery::Key::vendor_id:
+      return "vendor_id";
+  }
+  return "key";
+}
+
+inline bool supports(const OperationSupport& s, Operation op, FindQuery::Key key = FindQuery::Key::email) {
+  switch (op) {
+    case Operation::create:
+      return true;
+    case Operation::find:
+      return key == FindQuery::Key::external_id ? s.find_by_external_id
+             : key == FindQuery::Key::email     ? s.find_by_email
+                                                : s.find_by_vendor_id;
+    case Operation::get:
+      return s.get;
+    case Operation::update:
+      return s.update;
+    case Operation::deactivate:
+      return s.deactivate;
+  }
+  return false;
+}
+
+// The partners of a find answer whose key matches the query exactly. External ids are not part
+// of Partner: for them the adapter's decode_find is the judge (the contract says exact matches only).
+inline Partners exact_matches(Partners found, const FindQuery& q) {
+  std::erase_if(found, [&](const Partner& p) {
+    switch (q.key) {
+      case FindQuery::Key::email:
+        return !iequals(p.email, q.value);
+      case FindQuery::Key::vendor_id:
+        return !p.id || *p.id != q.value;
+      case FindQuery::Key::external_id:
+        return false;
+    }
+    return true;
+  });
+  return found;
+}
+
+inline Error ambiguous(const std::string& vendor, const FindQuery& q, const Partners& found) {
+  std::string ids;
+  for (const auto& p : found) {
+    if (!ids.empty()) ids += ", ";
+    ids += p.id.value_or("(no id)");
+  }
+  return Error::make(errc::protocol,
+                     std::to_string(found.size()) + " partners on " + vendor + " match " +
+                         std::string(key_name(q.key)) + " exactly (" + ids + "); expected at most one",
+                     std::string(key_name(q.key)));
+}
+
+// A duplicate that concerns the partner itself (its email, or no field named) may be our own earlier
+// attempt; a referral key or id taken by someone else is a real conflict, never reconciled.
+inline bool names_the_partner(const Error& e) {
+  if (e.field.empty() || e.field == "email") return true;
+  for (const auto& issue : e.issues)
+    if (issue.field == "email") return true;
+  return false;
+}
+
+// The duplicates a lookup can settle: the partner's email or external id (a lookup by it tells ours
+// from someone else's), or no field named.
+inline bool lookup_can_settle(const Error& e) {
+  if (names_the_partner(e) || e.field == "external_id") return true;
+  for (const auto& issue : e.issues)
+    if (issue.field == "external_id") return true;
+  return false;
+}
+
+// Calls into an adapter: an exception (a bug in it) becomes errc::internal on this call, never a crash.
+template <class T, class F>
+Result<T> guarded(const Adapter& adapter, std::string_view what, F&& f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return Error::make(errc::internal, "the " + std::string(adapter.name()) + " adapter threw in " +
+                                           std::string(what) + ": " + e.what());
+  } catch (...) {
+    return Error::make(errc::internal,
+                       "the " + std::string(adapter.name()) + " adapter threw in " + std::string(what));
+  }
+}
+
+// One request of an operation: what is sent, and what decode is told about it.
+struct Step {
+  Operation op = Operation::create;
+  EncodedRequest encoded;
+  const PartnerSpec* spec = nullptr;  // create, update: what was encoded
+  FindQuery query;                    // find
+  std::string partner_id;             // get, update, deactivate
+  DeactivateOptions deactivate;       // deactivate
+};
+
+// The retry budget of a sequence of attempts: a create keeps one across the lookups that interrupt
+// it; each lookup has its own.
+struct Budget {
+  policy::RetryLoop loop;
+  int attempts = 0;
+};
+
+// The machine every operation runs on. All state changes run on the op's strand; timers and the
+// transport are cancelled through it, so the handler completes exactly once.
+class OpBase : public std::enable_shared_from_this<OpBase> {
+ public:
+  OpBase(std::shared_ptr<detail::ClientState> state, std::string vendor)
+      : state_(std::move(state)),
+        strand_(asio::make_strand(state_->executor)),
+        vendor_(std::move(vendor)),
+        timer_(strand_),
+        deadline_timer_(strand_),
+        deadline_(state_->options.call_timeout.count() > 0
+                      ? std::optional<steady::time_point>(steady::now() + state_->options.call_timeout)
+                      : std::nullopt) {}
+  virtual ~OpBase() = default;
+
+  void start() {
+    // The slot is connected now, in the initiating call: a cancellation emitted right after
+    // async_* returns (before begin() runs on the strand) reaches the op and is not lost.
+    auto slot = handler_slot();
+    if (slot.is_connected()) {
+      slot.assign([weak = weak_from_this()](asio::cancellation_type type) {
+        if ((type & (asio::cancellation_type::terminal | asio::cancellation_type::partial |
+                     asio::cancellation_type::total)) != asio::cancellation_type::none)
+          if (auto self = weak.lock()) self->cancel(errc::cancelled);
+      });
+    }
+    asio::post(strand_, [self = shared_from_this()] { self->shielded([&] { self->begin(); }); });
+  }
+
+  // From any thread: ends the op with `code` (cancelled, or timeout for the call deadline).
+  void cancel(errc code) {
+    if (code == errc::cancelled) cancel_requested_ = true;  // seen by begin()/send() before the post runs
+    asio::post(strand_,
+               [self = shared_from_this(), code] { self->shielded([&] { self->stop_with(code); }); });
+  }
+
+ protected:
+  // ---- what a flow implements ----
+  // The first step (the vendor, adapter, config and bucket are resolved): send_step() or finish().
+  virtual void run() = 0;
+  // A step's final answer: success, or the error its retries ended with.
+  virtual void on_step(Result<Partners> result) = 0;
+  // A create attempt that may have been applied failed and would be retried: true makes the op
+  // wait the retry delay and call reconcile() instead of sending the create again.
+  virtual bool reconcile_before_retry() { return false; }
+  virtual void reconcile() {}
+  // A create attempt that may have been applied failed and cannot be reconciled first: false stops
+  // the loop (stop_reason::not_idempotent) instead of sending it again.
+  virtual bool may_resend_create() const { return true; }
+  virtual asio::cancellation_slot handler_slot() = 0;
+  // The spec whose secrets (a password) are scrubbed from what the operation hands out.
+  virtual const PartnerSpec* scrub_spec() const { return nullptr; }
+  // Hands the result to the handler: posted, never inline. Called once.
+  virtual void complete(Result<Partners> result) = 0;
+
+  // ---- what a flow calls ----
+  Budget new_budget() {
+    return Budget{policy::RetryLoop(state_->options.retry, state_->options.backoff, state_->next_seed(),
+                                    steady::now(), deadline_),
+                  0};
+  }
+
+  void send_step(Step step, Budget& budget) {
+    step_ = std::move(step);
+    budget_ = &budget;
+    if (state_->options.hooks.before_send || state_->options.hooks.after_response)
+      redacted_ = state_->options.hooks.unsafe_raw_bytes ? step_.encoded.request
+                                                         : redacted(step_.encoded.request, scrubber_);
+    next_attempt();
+  }
+
+  // The op's final result; the flow returns right after calling it.
+  void finish(Result<Partners> result) {
+    if (done_) return;
+    done_ = true;
+    scrub(scrubber_, result);  // every string handed out passes the operation's scrubber
+    if (pacing_wait_) {        // an abandoned wait gives its slot back
+      pacing_wait_ = false;
+      std::lock_guard lock(state_->mutex);
+      pacer_->release(planned_, steady::now());
+    }
+    deadline_timer_.cancel();
+    timer_.cancel();
+    {
+      std::lock_guard lock(state_->mutex);
+      state_->live.erase(this);
+    }
+    auto slot = handler_slot();
+    if (slot.is_connected()) slot.clear();
+    complete(std::move(result));
+  }
+  void finish(Error e) {
+    if (e.attempts == 0) e.attempts = attempts_;
+    finish(Result<Partners>(std::move(e)));
+  }
+  void finish(Partner p) {
+    p.vendor = vendor_;
+    p.attempts = attempts_;
+    finish(Result<Partners>(Partners{std::move(p)}));
+  }
+
+  // The error of a create that is not sent again because a repeat could create a second partner.
+  Error refuse_resend(Error err) const {
+    err.stopped = stop_reason::not_idempotent;
+    err.retryable = false;
+    err.message += std::string(err.message.empty() ? "" : "; ") + "not sent again: " + vendor_ +
+                   " may have applied it, a repeat could create a second partner and there is no " +
+                   "lookup to check (look for the partner on " + vendor_ + " before retrying by hand)";
+    if (err.attempts == 0) err.attempts = attempts_;
+    return err;
+  }
+
+  // Hands a result to an Asio handler: post first (never inline), then dispatch onto the handler's
+  // own executor.
+  template <class Handler, class R>
+  void post_to(Handler handler, R result) {
+    auto ex = asio::get_associated_executor(handler, state_->executor);
+    asio::post(state_->executor, [ex, h = std::move(handler), r = std::move(result)]() mutable {
+      asio::dispatch(ex, [h = std::move(h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+    });
+  }
+
+  std::shared_ptr<detail::ClientState> state_;
+  asio::strand<asio::any_io_executor> strand_;
+  std::string vendor_;
+  std::shared_ptr<const Adapter> adapter_;
+  const VendorConfig* config_ = nullptr;
+  std::shared_ptr<const Capabilities> capabilities_;
+  int attempts_ = 0;            // requests sent by this op, every step counted
+  bool maybe_applied_ = false;  // a write (create, update, deactivate) may have been applied
+  Scrubber scrubber_;           // the operation's secrets, by value
+
+ private:
+  // Nothing escapes: an exception from an adapter or plugin (encode, decode, capabilities), a hook,
+  // the transport or this op itself ends the op with errc::internal, never the process.
+  template <class F>
+  void shielded(F&& f) noexcept {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      fail_internal(e.what());
+    } catch (...) {
+      fail_internal("an exception that is not a std::exception");
+    }
+  }
+
+  void fail_internal(std::string_view what) noexcept;
+
+  void begin();
+
+  void next_attempt();
+
+  Error no_slot_before_deadline(steady::duration wait);
+
+  void send();
+
+  void transmit();
+
+  bool is_write() const noexcept { return step_.op != Operation::find && step_.op != Operation::get; }
+
+  Result<Partners> decode(const HttpResponse& response);
+
+  template <class One>
+  Result<Partners> decode_as(const Adapter& a, const HttpResponse& response, const DecodeContext& context,
+                             One one);
+
+  void on_sent(boost::system::error_code ec, SendResult r);
+
+  // Every answer tells the key's pacer what the vendor said about its limit (policy/pacer.hpp).
+  void learn_rate_limit(const HttpResponse& response, const Error* error, steady::time_point now);
+
+  void stop_with(errc code);
+
+  asio::steady_timer timer_;
+  asio::steady_timer deadline_timer_;
+  std::optional<steady::time_point> deadline_;
+  asio::cancellation_signal transport_cancel_;
+  policy::Pacer* pacer_ = nullptr;
+  steady::time_point planned_;  // the pacer's slot for the attempt being sent
+  bool pacing_wait_ = false;    // waiting for planned_
+  Step step_;
+  Budget* budget_ = nullptr;
+  HttpRequest redacted_;
+  std::optional<Error> last_error_;
+  const PartnerSpec no_spec_{};
+
+  std::optional<int> answered_status_;  // while an answer is being decoded: for an internal error
+  std::chrono::system_clock::time_point sent_at_;
+  steady::time_point sent_steady_;
+  bool in_flight_ = false;
+  bool stopping_ = false;
+  errc stop_code_ = errc::cancelled;
+  bool done_ = false;
+  std::atomic<bool> cancel_requested_{false};  // set from any thread by cancel()
+};
+
+// An op completing a handler of signature void(R).
+template <class R>
+class HandlerOp : public OpBase {
+ public:
+  HandlerOp(std::shared_ptr<detail::ClientState> state, std::string vendor,
+            asio::any_completion_handler<void(R)> handler)
+      : OpBase(std::move(state), std::move(vendor)), handler_(std::move(handler)) {}
+
+ protected:
+  asio::cancellation_slot handler_slot() override { return asio::get_associated_cancellation_slot(handler_); }
+  void complete(Result<Partners> result) override {
+    post_to(std::move(handler_), convert(std::move(result)));
+  }
+  virtual R convert(Result<Partners> result) = 0;
+
+ private:
+  asio::any_completion_handler<void(R)> handler_;
+};
+
+// Operations answering one partner (create, get, update, deactivate).
+class PartnerOp : public HandlerOp<Result<Partner>> {
+ public:
+  using HandlerOp::HandlerOp;
+
+ protected:
+  Result<Partner> convert(Result<Partners> r) override {
+    if (!r) return r.error();
+    if (r->empty()) return Error::make(errc::internal, "an operation completed without a partner");
+    return std::move(r->front());
+  }
+};
+
+// The flows' entry points (provision_op.cpp, lifecycle_ops.cpp): make the op and start it.
+void start_provision_op(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec spec,
+                        ProvisionOptions options, Client::provision_handler handler);
+void start_find_op(std::shared_ptr<detail::ClientState> state, std::string vendor, FindQuery query,
+                   Client::find_handler handler);
+void start_single_op(std::shared_ptr<detail::ClientState> state, std::string vendor, Operation op,
+                     std::string partner_id, PartnerSpec changes, DeactivateOptions deactivate,
+                     Client::provision_handler handler);
+
+}  // namespace client_detail
+}  // namespace partnerkit
