@@ -3,6 +3,7 @@
 // password then leaks it past the scrubber, in a form no by-value scrubber can know. Run as
 //   pk_leaky_kit            -> the kit's leak_corpus check must FAIL (ctest matches the failure)
 //   pk_leaky_kit --fixed    -> the same adapter without the upper-casing passes the whole kit
+#include <partnerkit/adapter_kit/errors.hpp>
 #include <partnerkit/http_errors.hpp>
 #include <partnerkit/testing/adapter_conformance.hpp>
 
@@ -25,11 +26,36 @@ class LeakyAdapter final : public pk::Adapter {
 
   pk::Result<pk::EncodedRequest> encode(const pk::PartnerSpec& spec,
                                         const pk::VendorConfig& config) const override {
+    // What it does not declare is dropped with a warning, or refused in strict mode (the kit checks it).
+    pk::EncodedRequest out;
+    pk::adapter_kit::Dropper drop("leaky", config.strict, &out.warnings);
+    if (spec.name) drop.cannot_carry("name");
+    if (spec.first_name) drop.cannot_carry("first_name");
+    if (spec.last_name) drop.cannot_carry("last_name");
+    if (spec.company) drop.cannot_carry("company");
+    if (spec.referral_key) drop.cannot_carry("referral_key");
+    if (spec.external_id) drop.cannot_carry("external_id");
+    if (spec.image) drop.cannot_carry("image");
+    if (spec.country) drop.cannot_carry("country");
+    if (spec.description) drop.cannot_carry("description");
+    if (!spec.tags.empty()) drop.cannot_carry("tags");
+    if (spec.group) drop.cannot_carry("group");
+    if (spec.partner_type) drop.cannot_carry("partner_type");
+    if (spec.referrer) drop.cannot_carry("referrer");
+    if (!spec.contacts.empty()) drop.cannot_carry("contacts");
+    if (spec.invite) drop.cannot_carry("invite");
+    if (spec.link) drop.cannot_carry("link");
+    if (!spec.custom_fields.empty()) drop.cannot_carry("custom_fields");
+    if (drop.failed()) return drop.error();
     boost::json::object body{{"email", spec.email}};
     if (spec.password) body["password"] = *spec.password;
     if (auto it = spec.vendor_overrides.find("leaky"); it != spec.vendor_overrides.end())
-      for (const auto& kv : it->second) body[kv.key()] = kv.value();
-    pk::EncodedRequest out;
+      for (const auto& kv : it->second) {
+        if (kv.value().is_null())
+          body.erase(kv.key());  // a null override removes the member (the kit checks it)
+        else
+          body[kv.key()] = kv.value();
+      }
     out.request.method = "POST";
     out.request.url = config.base_url + "/partners";
     out.request.headers = {{"Authorization", "Bearer " + config.api_key},
