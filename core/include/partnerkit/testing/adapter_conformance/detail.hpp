@@ -2,7 +2,6 @@
 // Part of <partnerkit/testing/adapter_conformance.hpp>; include that.
 #pragma once
 
-
 #include <partnerkit/adapter.hpp>
 #include <partnerkit/adapter_kit/base64.hpp>
 #include <partnerkit/adapter_kit/url.hpp>

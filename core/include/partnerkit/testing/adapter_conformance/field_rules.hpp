@@ -3,8 +3,8 @@
 //    spec, is dropped with a warning naming it in lenient mode and refused with unsupported_field naming
 //    it in strict mode. An adapter that silently drops an undeclared field (or sends it) fails.
 //  - vendor_overrides: when "vendor_overrides" is declared, on the first golden request whose spec has no
-//    overrides (else the sample): an override of a member the adapter writes replaces it in place, a null removes it, a new
-//    key is appended last (JSON bodies and x-www-form-urlencoded bodies).
+//    overrides (else the sample): an override of a member the adapter writes replaces it in place, a null
+//    removes it, a new key is appended last (JSON bodies and x-www-form-urlencoded bodies).
 // Part of <partnerkit/testing/adapter_conformance.hpp>; include that.
 #pragma once
 
@@ -28,28 +28,45 @@ namespace detail {
 // `spec` with the PartnerSpec field `field` set to a valid value; false for a field the kit cannot set
 // (email, vendor_overrides).
 inline bool set_field(PartnerSpec& spec, std::string_view field) {
-  if (field == "name") spec.name = "Kit Probe";
-  else if (field == "first_name") spec.first_name = "Kit";
-  else if (field == "last_name") spec.last_name = "Probe";
-  else if (field == "company") spec.company = "Kit Probe Ltd";
-  else if (field == "referral_key") spec.referral_key = "kit-probe";
-  else if (field == "external_id") spec.external_id = "kit-ext-1";
-  else if (field == "image") spec.image = "https://example.com/kit.png";
-  else if (field == "country") spec.country = "DE";
-  else if (field == "description") spec.description = "A probe of the author's kit";
-  else if (field == "tags") spec.tags = {"kit"};
-  else if (field == "group") spec.group = "kit-group";
-  else if (field == "partner_type") spec.partner_type = PartnerType::reseller;
-  else if (field == "referrer") spec.referrer = Referrer{std::nullopt, std::string("kit-referrer"), std::nullopt};
-  else if (field == "contacts") spec.contacts = {Contact{"kit.contact@example.com", std::nullopt, std::nullopt}};
-  else if (field == "invite") spec.invite = true;
-  else if (field == "password") spec.password = "Kit-Pr0be-Password";
+  if (field == "name")
+    spec.name = "Kit Probe";
+  else if (field == "first_name")
+    spec.first_name = "Kit";
+  else if (field == "last_name")
+    spec.last_name = "Probe";
+  else if (field == "company")
+    spec.company = "Kit Probe Ltd";
+  else if (field == "referral_key")
+    spec.referral_key = "kit-probe";
+  else if (field == "external_id")
+    spec.external_id = "kit-ext-1";
+  else if (field == "image")
+    spec.image = "https://example.com/kit.png";
+  else if (field == "country")
+    spec.country = "DE";
+  else if (field == "description")
+    spec.description = "A probe of the author's kit";
+  else if (field == "tags")
+    spec.tags = {"kit"};
+  else if (field == "group")
+    spec.group = "kit-group";
+  else if (field == "partner_type")
+    spec.partner_type = PartnerType::reseller;
+  else if (field == "referrer")
+    spec.referrer = Referrer{std::nullopt, std::string("kit-referrer"), std::nullopt};
+  else if (field == "contacts")
+    spec.contacts = {Contact{"kit.contact@example.com", std::nullopt, std::nullopt}};
+  else if (field == "invite")
+    spec.invite = true;
+  else if (field == "password")
+    spec.password = "Kit-Pr0be-Password";
   else if (field == "link") {
     spec.link.emplace();
     spec.link->external_id = "kit-link";
-  }
-  else if (field == "custom_fields") spec.custom_fields = {CustomField{1, "text", boost::json::value("kit")}};
-  else return false;
+  } else if (field == "custom_fields")
+    spec.custom_fields = {CustomField{1, "text", boost::json::value("kit")}};
+  else
+    return false;
   return true;
 }
 
@@ -72,7 +89,8 @@ inline bool body_members(const HttpRequest& r, std::vector<std::pair<std::string
   boost::system::error_code ec;
   const boost::json::value v = boost::json::parse(r.body, ec);
   if (ec || !v.is_object()) return false;
-  for (const auto& kv : v.as_object()) out.emplace_back(std::string(kv.key()), boost::json::serialize(kv.value()));
+  for (const auto& kv : v.as_object())
+    out.emplace_back(std::string(kv.key()), boost::json::serialize(kv.value()));
   return true;
 }
 
@@ -105,8 +123,9 @@ inline void register_field_rule_tests(std::shared_ptr<const ConformanceSuite> s,
       ASSERT_FALSE(refused) << field << " is not declared, yet strict encode accepts it";
       const Error err = refused.error();  // result::error() returns a copy: keep one
       EXPECT_EQ(err.code, errc::unsupported_field) << err.message;
-      const bool named = err.field == field || std::any_of(err.issues.begin(), err.issues.end(),
-                                                           [&](const FieldIssue& i) { return i.field == field; });
+      const bool named =
+          err.field == field || std::any_of(err.issues.begin(), err.issues.end(),
+                                            [&](const FieldIssue& i) { return i.field == field; });
       EXPECT_TRUE(named) << "strict mode's unsupported_field does not name " << field;
     });
   }
@@ -128,7 +147,8 @@ inline void register_field_rule_tests(std::shared_ptr<const ConformanceSuite> s,
     auto plain = a->encode(base, cfg);
     ASSERT_TRUE(plain) << plain.error().message;
     std::vector<std::pair<std::string, std::string>> before, after;
-    ASSERT_TRUE(detail::body_members(plain->request, before)) << "the body is neither a JSON object nor a form";
+    ASSERT_TRUE(detail::body_members(plain->request, before))
+        << "the body is neither a JSON object nor a form";
     ASSERT_FALSE(before.empty());
     const std::string key = before.front().first;
 
@@ -140,7 +160,8 @@ inline void register_field_rule_tests(std::shared_ptr<const ConformanceSuite> s,
     ASSERT_TRUE(merged) << merged.error().message;
     ASSERT_TRUE(detail::body_members(merged->request, after));
     auto expected = before;
-    const bool form = merged->request.header("Content-Type").find("x-www-form-urlencoded") != std::string_view::npos;
+    const bool form =
+        merged->request.header("Content-Type").find("x-www-form-urlencoded") != std::string_view::npos;
     expected.front().second = form ? "kit-override" : "\"kit-override\"";
     expected.emplace_back("kit_extra", form ? "appended" : "\"appended\"");
     EXPECT_EQ(after, expected) << "an override replaces a member in place and appends a new key last";

@@ -100,7 +100,6 @@ inline std::vector<std::pair<std::string, HttpResponse>> leak_corpus(
   return out;
 }
 
-
 }  // namespace detail
 
 // The leak-corpus check of the kit (register_conformance_tests calls it).

@@ -147,5 +147,4 @@ inline void register_operation_tests(std::shared_ptr<const ConformanceSuite> s, 
   }
 }
 
-
 }  // namespace partnerkit::testing

@@ -112,5 +112,4 @@ struct ConformanceSuite {
   bool canary_overrides = true;
 };
 
-
 }  // namespace partnerkit::testing
