@@ -52,8 +52,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   auto issues = pk::validate(*spec);
   auto valid = pk::validated(*spec);
-  if (valid.has_value() != issues.empty()) std::abort();  // normalizing never changes the verdict
+  if (valid.has_value() != issues.empty()) std::abort();  // one verdict for both
   if (!valid) (void)boost::json::serialize(pk::to_json(valid.error()));
+  if (valid) {  // normalizing is idempotent: what validated() returns passes again unchanged
+    auto again = pk::validated(*valid);
+    if (!again || *again != *valid) std::abort();
+  }
 
   auto back = pk::spec_from_json(pk::to_json(*spec, true));
   if (!back || *back != *spec) std::abort();  // round trip
