@@ -339,9 +339,170 @@ RETURNS bigint LANGUAGE sql AS $$
 $$;
 )SQL";
 
+// Version 3 (operations and pacing): the response event beside each completion; a partner key
+// from partner_id for operations that name their partner by the vendor's id; a 429 at the limit
+// slows a credential by a small factor that wins itself back (half of it every 5 s) instead of
+// pausing it, and only a vendor that says the key is exhausted pauses it (issue 11's policy, shared
+// by every worker).
+constexpr std::string_view v3 = R"SQL(
+ALTER TABLE partnerkit.credentials
+  ADD COLUMN slowdown double precision NOT NULL DEFAULT 1 CHECK (slowdown >= 1),
+  ADD COLUMN slowdown_at timestamptz NOT NULL DEFAULT '-infinity';
+
+-- The slowdown left now: its excess over 1 halves every 5 s.
+CREATE FUNCTION partnerkit.slowdown_now(c partnerkit.credentials) RETURNS double precision
+LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN c.slowdown <= 1 THEN 1
+              ELSE 1 + (c.slowdown - 1) * power(0.5, least(60, extract(epoch FROM clock_timestamp() - c.slowdown_at) / 5))
+         END
+$$;
+
+CREATE OR REPLACE FUNCTION partnerkit.reserve_slots(p_credential bigint, p_count integer, p_max_delay_us bigint)
+RETURNS TABLE (slot_at timestamptz, delay_us bigint) LANGUAGE plpgsql AS $$
+DECLARE
+  c partnerkit.credentials;
+  v_now timestamptz;
+  v_tau interval;
+  v_t interval;
+  v_slot timestamptz;
+  v_tat timestamptz;
+BEGIN
+  SELECT * INTO c FROM partnerkit.credentials WHERE id = p_credential FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no credential %', p_credential USING ERRCODE = 'P0001';
+  END IF;
+  v_now := clock_timestamp();
+  v_t := make_interval(secs => c.interval_us * partnerkit.slowdown_now(c) / 1e6);
+  v_tau := v_t * (c.burst - 1);
+  v_tat := c.tat;
+  FOR k IN 1 .. greatest(p_count, 0) LOOP
+    v_slot := greatest(v_now, v_tat - v_tau, c.penalty_until);
+    EXIT WHEN v_slot - v_now > make_interval(secs => p_max_delay_us / 1e6);
+    v_tat := greatest(v_tat, v_slot) + v_t;
+    slot_at := v_slot;
+    delay_us := (extract(epoch FROM (v_slot - v_now)) * 1e6)::bigint;
+    RETURN NEXT;
+  END LOOP;
+  IF v_tat IS DISTINCT FROM c.tat THEN
+    UPDATE partnerkit.credentials SET tat = v_tat WHERE id = p_credential;
+  END IF;
+END $$;
+
+-- A 429 seen by one worker slows all. p_exhausted (the vendor said Remaining 0 until a reset): no
+-- slot starts before now + p_retry_after. Otherwise the 429 was jitter at the limit: the request
+-- itself waits its Retry-After (on the queue), and the credential's rate drops by 5 % (at most
+-- halved), recovering as above.
+DROP FUNCTION partnerkit.penalize(bigint, interval);
+CREATE FUNCTION partnerkit.penalize(p_credential bigint, p_retry_after interval, p_exhausted boolean DEFAULT true)
+RETURNS void LANGUAGE sql AS $$
+  UPDATE partnerkit.credentials c
+     SET penalty_until = CASE WHEN p_exhausted THEN greatest(penalty_until, clock_timestamp() + p_retry_after)
+                              ELSE penalty_until END,
+         tat = CASE WHEN p_exhausted THEN greatest(tat, clock_timestamp() + p_retry_after) ELSE tat END,
+         slowdown = CASE WHEN p_exhausted THEN slowdown ELSE least(2, partnerkit.slowdown_now(c) * 1.05) END,
+         slowdown_at = CASE WHEN p_exhausted THEN slowdown_at ELSE clock_timestamp() END,
+         penalties = penalties + 1
+   WHERE id = p_credential
+$$;
+
+-- The partner key also from partner_id (find, get, update, deactivate naming the vendor's id).
+-- External id and email come first, so a create and the operations after it that name the same
+-- partner by either run in order.
+CREATE OR REPLACE FUNCTION partnerkit.enqueue(p_tenant text, p_vendor text, p_operation text, p_idempotency_key text,
+                                              p_spec jsonb, p_partner_key text DEFAULT NULL,
+                                              p_run_after timestamptz DEFAULT NULL)
+RETURNS TABLE (item_id bigint, created boolean) LANGUAGE plpgsql AS $$
+DECLARE
+  v_id bigint;
+  v_existing partnerkit.items;
+  v_partner text;
+BEGIN
+  IF p_spec IS NULL OR jsonb_typeof(p_spec) <> 'object' THEN
+    RAISE EXCEPTION 'spec must be a JSON object' USING ERRCODE = 'P0001';
+  END IF;
+  IF p_spec ? 'password' THEN
+    RAISE EXCEPTION 'spec.password: secrets are never stored in the database' USING ERRCODE = 'P0001';
+  END IF;
+  IF jsonb_typeof(p_spec -> 'email') IS DISTINCT FROM 'string' AND p_operation = 'create' THEN
+    RAISE EXCEPTION 'spec.email: required' USING ERRCODE = 'P0001';
+  END IF;
+  v_partner := coalesce(nullif(p_partner_key, ''), nullif(p_spec ->> 'external_id', ''), lower(p_spec ->> 'email'),
+                        CASE WHEN jsonb_typeof(p_spec -> 'partner_id') IN ('string', 'number')
+                             THEN 'id:' || (p_spec ->> 'partner_id') END);
+  IF v_partner IS NULL THEN
+    RAISE EXCEPTION 'partner key: give p_partner_key, spec.external_id, spec.email or spec.partner_id'
+      USING ERRCODE = 'P0001';
+  END IF;
+  INSERT INTO partnerkit.items (tenant, vendor, operation, idempotency_key, partner_key, spec, run_after)
+  VALUES (p_tenant, p_vendor, p_operation, p_idempotency_key, v_partner, p_spec, coalesce(p_run_after, now()))
+  ON CONFLICT ON CONSTRAINT items_idempotency DO NOTHING
+  RETURNING id INTO v_id;
+  IF v_id IS NOT NULL THEN
+    INSERT INTO partnerkit.events (item_id, attempt, kind) VALUES (v_id, 0, 'enqueued');
+    PERFORM pg_notify('partnerkit_items', p_vendor);
+    RETURN QUERY SELECT v_id, true;
+    RETURN;
+  END IF;
+  SELECT * INTO v_existing FROM partnerkit.items i
+   WHERE i.tenant = p_tenant AND i.operation = p_operation AND i.idempotency_key = p_idempotency_key;
+  IF v_existing.vendor <> p_vendor OR v_existing.spec <> p_spec THEN
+    RAISE EXCEPTION 'idempotency key % of tenant % was used for a different request', p_idempotency_key, p_tenant
+      USING ERRCODE = 'unique_violation';
+  END IF;
+  RETURN QUERY SELECT v_existing.id, false;
+END $$;
+
+-- complete() with the answer's summary: a 'response' event (what the vendor said: outcome or error
+-- code, status, partner id, attempts) before 'completed' — or before 'refused', so even a fenced
+-- worker's request stays on the record.
+DROP FUNCTION partnerkit.complete(bigint, integer, text, text, jsonb, text, interval);
+CREATE FUNCTION partnerkit.complete(p_id bigint, p_attempt integer, p_owner text, p_outcome text,
+                                    p_result jsonb, p_error_code text DEFAULT NULL,
+                                    p_retry_in interval DEFAULT '0', p_response jsonb DEFAULT NULL)
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+  v_state text;
+BEGIN
+  IF p_outcome NOT IN ('done', 'failed', 'retry', 'reconcile') THEN
+    RAISE EXCEPTION 'outcome must be done, failed, retry or reconcile' USING ERRCODE = 'P0001';
+  END IF;
+  IF p_response IS NOT NULL THEN
+    INSERT INTO partnerkit.events (item_id, attempt, kind, worker, detail)
+    SELECT p_id, p_attempt, 'response', p_owner, p_response WHERE EXISTS (SELECT 1 FROM partnerkit.items WHERE id = p_id);
+  END IF;
+  v_state := CASE p_outcome WHEN 'retry' THEN 'pending' ELSE p_outcome END;
+  UPDATE partnerkit.items
+     SET state = v_state, result = p_result, error_code = p_error_code,
+         reconciling = (p_outcome = 'reconcile'),
+         lease_owner = NULL, lease_expires_at = NULL,
+         run_after = CASE WHEN p_outcome IN ('retry', 'reconcile') THEN clock_timestamp() + p_retry_in
+                          ELSE run_after END,
+         updated_at = clock_timestamp(),
+         finished_at = CASE WHEN p_outcome IN ('done', 'failed') THEN clock_timestamp() END
+   WHERE id = p_id AND attempt = p_attempt AND state = 'running';
+  IF FOUND THEN
+    INSERT INTO partnerkit.events (item_id, attempt, kind, worker, detail)
+    VALUES (p_id, p_attempt, 'completed', p_owner, jsonb_build_object('outcome', p_outcome, 'error_code', p_error_code));
+    IF v_state IN ('pending', 'reconcile') THEN
+      PERFORM pg_notify('partnerkit_items', (SELECT vendor FROM partnerkit.items WHERE id = p_id));
+    END IF;
+    RETURN true;
+  END IF;
+  IF EXISTS (SELECT 1 FROM partnerkit.items WHERE id = p_id) THEN
+    INSERT INTO partnerkit.events (item_id, attempt, kind, worker, detail)
+    VALUES (p_id, p_attempt, 'refused', p_owner, jsonb_build_object('outcome', p_outcome, 'error_code', p_error_code));
+  END IF;
+  RETURN false;
+END $$;
+)SQL";
+
 constexpr Migration all_migrations[] = {
     {1, "queue: credentials, items, events, enqueue/claim/heartbeat/complete/rescue, GCRA", v1},
     {2, "worker: reconcile waits its retry_in; prune (retention)", v2},
+    {3,
+     "operations: response events, partner keys from partner_id; pacing: slowdown on 429, pause when "
+     "exhausted",
+     v3},
 };
 
 }  // namespace

@@ -3,6 +3,9 @@
 
 #include <partnerkit/pg/connection.hpp>
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -55,6 +58,12 @@ std::vector<Value> params(A&&... a) {
 inline Value or_null(std::string s) {
   if (s.empty()) return std::nullopt;
   return Value{std::move(s)};
+}
+
+// JSON text, NULL for a JSON null.
+inline Value json_or_null(const boost::json::value& v) {
+  if (v.is_null()) return std::nullopt;
+  return Value{boost::json::serialize(v)};
 }
 
 inline Value array_or_null(const std::vector<Value>& values) {

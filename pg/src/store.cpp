@@ -346,11 +346,12 @@ Store::task<bool> Store::record_event(std::int64_t id, int attempt, std::string 
 }
 
 Store::task<bool> Store::complete(Completion c) {
-  auto r = co_await query(
-      "SELECT partnerkit.complete($1, $2, $3, $4, $5::jsonb, $6, $7::interval)",
-      params(std::to_string(c.id), std::to_string(c.attempt), c.owner, std::string(to_string(c.outcome)),
-             json::serialize(c.result), or_null(c.error_code), interval_ms(c.retry_in)),
-      true);
+  auto r =
+      co_await query("SELECT partnerkit.complete($1, $2, $3, $4, $5::jsonb, $6, $7::interval, $8::jsonb)",
+                     params(std::to_string(c.id), std::to_string(c.attempt), c.owner,
+                            std::string(to_string(c.outcome)), json::serialize(c.result),
+                            or_null(c.error_code), interval_ms(c.retry_in), json_or_null(c.response)),
+                     true);
   if (!r) co_return r.error();
   co_return r->rows.at(0).at(0).value_or("f") == "t";
 }
@@ -384,9 +385,10 @@ Store::task<std::vector<std::chrono::microseconds>> Store::reserve_slots(
   co_return out;
 }
 
-Store::task<void> Store::penalize(std::int64_t credential, std::chrono::milliseconds retry_after) {
-  auto p = params(std::to_string(credential), interval_ms(retry_after));
-  auto r = co_await query("SELECT partnerkit.penalize($1, $2::interval)", std::move(p), true);
+Store::task<void> Store::penalize(std::int64_t credential, std::chrono::milliseconds retry_after,
+                                  bool exhausted) {
+  auto p = params(std::to_string(credential), interval_ms(retry_after), std::string(exhausted ? "t" : "f"));
+  auto r = co_await query("SELECT partnerkit.penalize($1, $2::interval, $3::boolean)", std::move(p), true);
   if (!r) co_return r.error();
   co_return Result<void>{};
 }

@@ -35,7 +35,7 @@ Store::task<std::vector<std::int64_t>> Store::record_intents(std::string owner,
 
 Store::task<std::vector<bool>> Store::complete_all(std::vector<Completion> completions) {
   if (completions.empty()) co_return std::vector<bool>{};
-  std::vector<Value> ids, attempts, owners, outcomes, results, codes, retry;
+  std::vector<Value> ids, attempts, owners, outcomes, results, codes, retry, responses;
   for (const auto& c : completions) {
     ids.emplace_back(std::to_string(c.id));
     attempts.emplace_back(std::to_string(c.attempt));
@@ -44,14 +44,17 @@ Store::task<std::vector<bool>> Store::complete_all(std::vector<Completion> compl
     results.emplace_back(json::serialize(c.result));
     codes.push_back(or_null(c.error_code));
     retry.emplace_back(std::to_string(c.retry_in.count()));
+    responses.push_back(json_or_null(c.response));
   }
-  auto p = params(array_literal(ids), array_literal(attempts), array_literal(owners), array_literal(outcomes),
-                  array_literal(results), array_literal(codes), array_literal(retry));
+  auto p =
+      params(array_literal(ids), array_literal(attempts), array_literal(owners), array_literal(outcomes),
+             array_literal(results), array_literal(codes), array_literal(retry), array_literal(responses));
   auto r = co_await query(
       "SELECT c.ok FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::jsonb[], $6::text[],"
-      " $7::bigint[]) WITH ORDINALITY AS x(id, attempt, owner, outcome, result, code, retry_ms, n)"
+      " $7::bigint[], $8::jsonb[]) WITH ORDINALITY AS x(id, attempt, owner, outcome, result, code, retry_ms,"
+      " response, n)"
       " CROSS JOIN LATERAL partnerkit.complete(x.id, x.attempt, x.owner, x.outcome, x.result, x.code,"
-      " make_interval(secs => x.retry_ms / 1000.0)) AS c(ok)"
+      " make_interval(secs => x.retry_ms / 1000.0), x.response) AS c(ok)"
       " ORDER BY x.n",
       std::move(p), true);
   if (!r) co_return r.error();

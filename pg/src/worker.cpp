@@ -1,8 +1,12 @@
 // The queue worker (worker.hpp): a claimer, a completer and a listener coroutine on one executor,
 // and one coroutine per item between its slot and its outcome.
+#include "queued_operation.hpp"
+
 #include <partnerkit/client.hpp>
 #include <partnerkit/env_names.hpp>
+#include <partnerkit/lookup.hpp>
 #include <partnerkit/pg/worker.hpp>
+#include <partnerkit/policy/pacer.hpp>
 #include <partnerkit/policy/retry_loop.hpp>
 #include <partnerkit/spec_json.hpp>
 
@@ -17,6 +21,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <mutex>
 #include <random>
 
 namespace partnerkit::pg {
@@ -45,20 +50,62 @@ std::optional<std::string> EnvKeyProvider::api_key(std::string_view tenant, std:
 
 namespace {
 
+// What the vendor last said about a credential's limit on a 429 (set from the Client's
+// after_response hook, which may run on the transport's threads).
+struct RateSignal {
+  std::mutex mutex;
+  std::optional<std::chrono::milliseconds> exhausted_for;  // Remaining 0 with a reset: the wait
+};
+
 struct Credential {
   std::int64_t id = 0;
   std::shared_ptr<Client> client;
+  std::shared_ptr<RateSignal> signal = std::make_shared<RateSignal>();
+};
+
+struct Penalty {
+  std::int64_t credential = 0;
+  std::chrono::milliseconds wait{0};
+  bool exhausted = false;
 };
 
 struct Held {
   Item item;
-  PartnerSpec spec;
+  QueuedOperation op;
   Credential* credential = nullptr;
   bool lost = false;  // a heartbeat found the lease gone: never send it now
 };
 
 // (built outside the coroutines: GCC 12 cannot keep an initializer_list in a coroutine frame)
-json::value intent_detail() { return json::object{{"request", "create"}}; }
+json::value intent_detail(Operation op) { return json::object{{"request", to_string(op)}}; }
+
+// What the event log keeps of an answer: enough to audit it, nothing a vendor echoed.
+json::value response_detail(const Result<std::optional<Partner>>& r) {
+  json::object d;
+  if (r) {
+    d["outcome"] = *r ? to_string((*r)->outcome) : "not_found";
+    if (*r && (*r)->id) d["partner_id"] = *(*r)->id;
+    d["attempts"] = *r ? (*r)->attempts : 1;
+    return d;
+  }
+  const Error& e = r.error();
+  d["error"] = to_string(e.code);
+  if (e.http_status) d["http_status"] = *e.http_status;
+  if (e.retry_after) d["retry_after_ms"] = e.retry_after->count();
+  d["attempts"] = e.attempts;
+  return d;
+}
+
+std::string lookup_text(const std::vector<FindQuery>& queries) {
+  std::string out;
+  for (const auto& q : queries)
+    out += std::string(out.empty() ? "" : " or ") +
+           (q.key == FindQuery::Key::external_id ? "external_id "
+            : q.key == FindQuery::Key::email     ? "email "
+                                                 : "id ") +
+           q.value;
+  return out;
+}
 
 std::string default_owner() {
   char host[256] = {};
@@ -109,7 +156,7 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
   using Key = std::pair<std::int64_t, int>;       // {item id, attempt}: a re-claim of a lost item is another
   std::map<Key, Held> held;
   std::vector<Completion> completions;
-  std::vector<std::pair<std::int64_t, std::chrono::milliseconds>> penalties;
+  std::vector<Penalty> penalties;
   WorkerMetrics metrics;
   std::mt19937_64 rng;
 
@@ -156,10 +203,13 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     wake(completer_timer, completer_woken);
   }
   void fail_now(const Item& item, errc code, std::string message) {
-    Error e = Error::make(code, std::move(message));
+    fail_now(item, Error::make(code, std::move(message)));
+  }
+  void fail_now(const Item& item, const Error& e) {
+    const errc code = e.code;
     ++metrics.vendors[item.vendor].outcomes[std::string(to_string(code))];
     finish(Completion{
-        item.id, item.attempt, {}, Outcome::failed, to_json(e), std::string(to_string(code)), 0ms});
+        item.id, item.attempt, {}, Outcome::failed, to_json(e), std::string(to_string(code)), 0ms, nullptr});
   }
   void drop(Key key) {  // let the lease expire: the item goes to reconcile
     held.erase(key);
@@ -186,33 +236,65 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     VendorOptions vo;
     vo.config = v.config;
     vo.config.api_key = key;
-    vo.rate_limit = RateLimit{0, 1};  // the database's GCRA paces every worker
+    vo.paced_by_caller = true;  // the database's GCRA paces every worker
     co.vendors.emplace(v.name, std::move(vo));
     auto& c = credentials[fp];
     c.id = *id;
+    // A 429 saying the key is exhausted (X-RateLimit-Remaining 0 with a reset) pauses the key for
+    // every worker; any other 429 only slows it (policy/pacer.hpp's rule, held in the database).
+    co.hooks.after_response = [user = options.hooks.after_response, signal = c.signal](
+                                  const HttpRequest& request, const HttpResponse& response,
+                                  std::chrono::microseconds elapsed) {
+      if (response.status == 429) {
+        auto o = policy::observe_rate_limit(response, std::chrono::system_clock::now());
+        std::lock_guard lock(signal->mutex);
+        signal->exhausted_for.reset();
+        if (o.remaining && *o.remaining < 1 && o.reset) signal->exhausted_for = *o.reset;
+      }
+      if (user) user(request, response, elapsed);
+    };
     c.client = std::make_shared<Client>(executor, registry, transport, std::move(co));
     co_return &c;
   }
 
-  // How to look a partner up on a vendor (external id first), if the vendor can.
-  std::optional<FindQuery> lookup_query(std::string_view vendor, const PartnerSpec& spec) const {
-    auto adapter = registry->find(vendor);
-    if (!adapter) return std::nullopt;
-    const auto ops = adapter->capabilities().operations;
-    if (spec.external_id && !spec.external_id->empty() && ops.find_by_external_id)
-      return FindQuery{FindQuery::Key::external_id, *spec.external_id};
-    if (!spec.email.empty() && ops.find_by_email) return FindQuery{FindQuery::Key::email, spec.email};
-    return std::nullopt;
+  // Whether the vendor can do what the item asks, lookups included (checked before the intent:
+  // nothing is recorded as about to be sent that could not be).
+  static bool declares(const OperationSupport& ops, const QueuedOperation& q) {
+    const bool can_look_up = !lookups_for(q.spec, ops).empty();
+    switch (q.operation) {
+      case Operation::create:
+        return true;
+      case Operation::find:
+        return q.partner_id ? ops.find_by_vendor_id || ops.get : can_look_up;
+      case Operation::get:
+        return q.partner_id ? ops.get : can_look_up;
+      case Operation::update:
+        return ops.update && (q.partner_id || can_look_up);
+      case Operation::deactivate:
+        return ops.deactivate && (q.partner_id || can_look_up);
+    }
+    return false;
   }
 
-  // The outcome of one request, as the queue records it.
-  Completion classify(const Held& h, const Result<Partner>& r) {
+  OperationSupport operations(std::string_view vendor) const {
+    auto adapter = registry->find(vendor);
+    if (!adapter) return {};
+    try {
+      return adapter->capabilities().operations;
+    } catch (const std::exception&) {  // a plugin's bug: the Client reports it on the request
+      return {};
+    }
+  }
+
+  // The outcome of one item's requests, as the queue records it.
+  Completion classify(const Held& h, const Result<std::optional<Partner>>& r) {
     const Item& item = h.item;
     auto& vm = metrics.vendors[item.vendor];
-    Completion c{item.id, item.attempt, {}, Outcome::done, nullptr, {}, 0ms};
+    Completion c{item.id, item.attempt, {}, Outcome::done, nullptr, {}, 0ms, nullptr};
+    if (r || r.error().attempts > 0) c.response = response_detail(r);  // only when something went out
     if (r) {
-      ++vm.outcomes[std::string(to_string(r->outcome))];
-      c.result = to_json(*r);
+      ++vm.outcomes[*r ? std::string(to_string((*r)->outcome)) : "not_found"];
+      c.result = *r ? to_json(**r) : json::value(json::object{{"found", false}});
       return c;
     }
     const Error& e = r.error();
@@ -220,20 +302,132 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     c.error_code = std::string(to_string(e.code));
     if (e.code == errc::rate_limited) {
       ++vm.rate_limited;
-      penalties.emplace_back(h.credential->id, e.retry_after.value_or(1000ms));
+      Penalty p{h.credential->id, e.retry_after.value_or(1000ms), false};
+      {
+        std::lock_guard lock(h.credential->signal->mutex);
+        if (auto& x = h.credential->signal->exhausted_for) {
+          p.exhausted = true;
+          p.wait = std::max(p.wait, *x);
+          x.reset();
+        }
+      }
+      penalties.push_back(p);
     }
     if (e.retryable && item.attempt < options.max_attempts) {
       ++vm.retries;
       c.retry_in = std::max(backoff(item.attempt), e.retry_after.value_or(0ms));
-      // Once an attempt may have been applied, the item stays reconciling until it is done: a later
-      // attempt that provably changed nothing (a reset before writing, a 429) proves nothing about it.
-      c.outcome = item.reconciling || policy::may_have_been_applied(e, e.attempts > 0) ? Outcome::reconcile
-                                                                                       : Outcome::retry;
+      // Once a create may have been applied, the item stays reconciling until it is done: a later
+      // attempt that provably changed nothing (a reset before writing, a 429) proves nothing about
+      // it. The other operations read or set state: sending them again is safe, so they retry.
+      const bool create = item.operation == Operation::create;
+      c.outcome = create && (item.reconciling || policy::may_have_been_applied(e, e.attempts > 0))
+                      ? Outcome::reconcile
+                      : Outcome::retry;
       return c;
     }
     ++vm.outcomes[c.error_code];
     c.outcome = Outcome::failed;
     return c;
+  }
+
+  // The partner an item names: a lookup by each key the vendor can search by, in turn (external id,
+  // then email). nullopt: none matches. `looked` counts the requests sent.
+  static asio::awaitable<Result<std::optional<Partner>>> look_up(std::shared_ptr<Client> client,
+                                                                 std::string vendor,
+                                                                 std::vector<FindQuery> queries,
+                                                                 int& looked) {
+    for (auto& q : queries) {
+      auto found = co_await client->async_find(vendor, std::move(q), asio::use_awaitable);
+      if (!found) {
+        Error e = found.error();
+        e.attempts += looked;
+        co_return e;
+      }
+      looked += *found ? (*found)->attempts : 1;
+      if (*found) co_return std::move(*found);
+    }
+    co_return std::optional<Partner>{};
+  }
+
+  // One item's requests: a create (looked up first when reconciling), or an operation on the
+  // partner it names (its partner_id, else the one a lookup finds).
+  asio::awaitable<Result<std::optional<Partner>>> perform(std::shared_ptr<Client> client, std::string vendor,
+                                                          QueuedOperation q, bool reconciling) {
+    using R = Result<std::optional<Partner>>;
+    auto with_lookups = [](Result<Partner> r, int looked) -> R {
+      if (!r) {
+        Error e = r.error();
+        e.attempts += looked;
+        return e;
+      }
+      r->attempts += looked;
+      return std::optional<Partner>(std::move(*r));
+    };
+    const OperationSupport ops = operations(vendor);
+    int looked = 0;
+    if (q.operation == Operation::create) {
+      // Reconcile: found is `existing`; not found means nothing was applied and the create goes out
+      // (still as "may have been applied", so an already-exists answer is `existing` too).
+      if (reconciling) {
+        auto queries = lookups_for(q.spec, ops);
+        if (queries.size() > 1) queries.resize(1);  // the strongest key only: a miss proves nothing more
+        auto found = co_await look_up(client, vendor, std::move(queries), looked);
+        if (!found || *found) co_return found;
+      }
+      co_return with_lookups(co_await client->async_provision(vendor, q.spec, ProvisionOptions{reconciling},
+                                                              asio::use_awaitable),
+                             looked);
+    }
+    std::string id;
+    if (q.partner_id) {
+      id = *q.partner_id;
+      if (q.operation == Operation::find) {
+        if (!ops.find_by_vendor_id && ops.get) {  // the same answer by another road
+          auto r = co_await client->async_get(vendor, id, asio::use_awaitable);
+          if (r) r->outcome = ::partnerkit::Outcome::existing;
+          if (!r && r.error().code == errc::not_found) co_return std::optional<Partner>{};
+          co_return with_lookups(std::move(r), 0);
+        }
+        co_return co_await client->async_find(vendor, FindQuery{FindQuery::Key::vendor_id, id},
+                                              asio::use_awaitable);
+      }
+    } else {
+      auto queries = lookups_for(q.spec, ops);
+      if (queries.empty())
+        co_return Error::make(errc::unsupported_operation,
+                              vendor +
+                                  " cannot look this partner up (no partner_id, and no lookup by its "
+                                  "external_id or email): nothing was sent",
+                              "partner_id");
+      const std::string keys = lookup_text(queries);
+      auto found = co_await look_up(client, vendor, std::move(queries), looked);
+      if (!found || q.operation == Operation::find) co_return found;
+      if (!*found) {
+        Error e = Error::make(errc::not_found, "no partner on " + vendor + " matches " + keys);
+        e.attempts = looked;
+        co_return e;
+      }
+      if (q.operation == Operation::get) co_return found;  // the lookup's answer is the partner
+      if (!(*found)->id) co_return Error::make(errc::protocol, "the partner found carries no vendor id");
+      id = *(*found)->id;
+    }
+    switch (q.operation) {
+      case Operation::get:
+        co_return with_lookups(co_await client->async_get(vendor, id, asio::use_awaitable), looked);
+      case Operation::update: {
+        PartnerSpec changes = std::move(q.spec);
+        changes.email.clear();  // who is meant, never a change
+        changes.external_id.reset();
+        co_return with_lookups(
+            co_await client->async_update(vendor, id, std::move(changes), asio::use_awaitable), looked);
+      }
+      case Operation::deactivate:
+        co_return with_lookups(
+            co_await client->async_deactivate(vendor, id, std::move(q.deactivate), asio::use_awaitable),
+            looked);
+      default:
+        co_return Error::make(errc::internal, "operation " + std::string(to_string(q.operation)));
+    }
   }
 
   asio::awaitable<void> run_item(Key id, clock_type::time_point at) {
@@ -252,26 +446,8 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     ++vm.requests;
     if (h.item.reconciling) ++vm.reconciled;
     const auto t0 = clock_type::now();
-    auto client = h.credential->client;  // kept alive across the request
-    Result<Partner> r = Error::make(errc::internal, "not sent");
-    bool answered = false;
-    // Reconcile: look the partner up first where the vendor can; found is `existing`, not found
-    // means nothing was applied and the create goes out (still as "may have been applied").
-    if (h.item.reconciling) {
-      if (auto q = lookup_query(h.item.vendor, h.spec)) {
-        auto found = co_await client->async_find(h.item.vendor, std::move(*q), asio::use_awaitable);
-        if (!found) {
-          r = found.error();
-          answered = true;
-        } else if (*found) {
-          r = std::move(**found);
-          answered = true;
-        }
-      }
-    }
-    if (!answered)
-      r = co_await client->async_provision(h.item.vendor, h.spec, ProvisionOptions{h.item.reconciling},
-                                           asio::use_awaitable);
+    // Copies: `held` may change while the requests are out.
+    auto r = co_await perform(h.credential->client, h.item.vendor, h.op, h.item.reconciling);
     const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
     std::size_t b = 0;
     while (b < WorkerMetrics::latency_buckets.size() && secs > WorkerMetrics::latency_buckets[b]) ++b;
@@ -296,18 +472,19 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
         fail_now(hh.item, errc::invalid_input, "vendor " + hh.item.vendor + " is not served by this worker");
         continue;
       }
-      if (hh.item.operation != Operation::create) {
-        fail_now(
-            hh.item, errc::invalid_input,
-            "operation " + std::string(to_string(hh.item.operation)) + " is not supported by the worker");
+      auto op = read_queued_operation(hh.item.operation, hh.item.vendor, hh.item.spec);
+      if (!op) {
+        fail_now(hh.item, op.error());
         continue;
       }
-      auto spec = spec_from_json(json::value(hh.item.spec));
-      if (!spec) {
-        fail_now(hh.item, errc::invalid_input, "spec: " + spec.error().message);
+      hh.op = std::move(*op);
+      if (!declares(operations(hh.item.vendor), hh.op)) {
+        fail_now(hh.item, errc::unsupported_operation,
+                 hh.item.vendor + " does not declare " + std::string(to_string(hh.item.operation)) +
+                     (hh.op.partner_id ? "" : " or a lookup by the item's external_id or email") +
+                     " (its adapter's capabilities): nothing was sent");
         continue;
       }
-      hh.spec = std::move(*spec);
       auto key = options.keys->api_key(hh.item.tenant, hh.item.vendor);
       if (!key) {
         fail_now(hh.item, errc::unauthenticated,
@@ -356,28 +533,34 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  // The intents, committed before any of these requests leaves; then each item's coroutine.
+  // The intents, committed before any of these requests leaves (one statement per operation, each
+  // naming what is about to be sent); then each item's coroutine.
   asio::awaitable<void> start_intents(std::vector<std::pair<Key, clock_type::time_point>> ready) {
-    std::vector<std::pair<std::int64_t, int>> ask;
+    std::map<Operation, std::vector<std::pair<std::int64_t, int>>> asks;
     for (auto& [id, at] : ready) {
       auto it = held.find(id);
-      if (it != held.end() && !it->second.lost) ask.push_back(id);
+      if (it != held.end() && !it->second.lost) asks[it->second.item.operation].push_back(id);
     }
-    std::sort(ask.begin(), ask.end());  // every statement locks items in id order: no deadlocks
-    Result<std::vector<std::int64_t>> accepted = Error::make(errc::network, "not tried");
+    std::vector<std::int64_t> accepted;
     asio::steady_timer pause(executor);
-    for (int tries = 0; tries < 5; ++tries) {
-      accepted = co_await claim_db.record_intents(options.owner, ask, intent_detail());
-      if (accepted) break;
-      db_error("database (intents)", accepted.error());
-      pause.expires_after(std::chrono::milliseconds(200 << tries));
-      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    for (auto& [op, ask] : asks) {
+      std::sort(ask.begin(), ask.end());  // every statement locks items in id order: no deadlocks
+      for (int tries = 0; tries < 5; ++tries) {
+        auto r = co_await claim_db.record_intents(options.owner, ask, intent_detail(op));
+        if (r) {
+          db_ok();
+          accepted.insert(accepted.end(), r->begin(), r->end());
+          break;
+        }
+        db_error("database (intents)", r.error());
+        pause.expires_after(std::chrono::milliseconds(200 << tries));
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
     }
-    if (accepted) db_ok();
+    std::sort(accepted.begin(), accepted.end());
     for (auto& [id, at] : ready) {
-      bool ok = accepted && std::find(accepted->begin(), accepted->end(), id.first) != accepted->end();
-      if (!ok) {  // fenced, or the database stayed away: the lease expires into reconcile
-        drop(id);
+      if (!std::binary_search(accepted.begin(), accepted.end(), id.first)) {
+        drop(id);  // fenced, or the database stayed away: the lease expires into reconcile
         continue;
       }
       asio::co_spawn(executor, run_item(id, at), asio::detached);
@@ -433,8 +616,8 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
       if (!penalties.empty()) {
         auto batch = std::move(penalties);
         penalties.clear();
-        for (auto& [cred, wait] : batch) {
-          auto r = co_await done_db.penalize(cred, wait);
+        for (auto& p : batch) {
+          auto r = co_await done_db.penalize(p.credential, p.wait, p.exhausted);
           if (r)
             db_ok();
           else
@@ -533,7 +716,7 @@ asio::awaitable<Result<void>> Worker::run() {
   auto impl = impl_;
   auto v = co_await impl->claim_db.schema_version();
   if (!v) co_return v.error();
-  constexpr int needed = 2;
+  constexpr int needed = 3;
   if (*v < needed)
     co_return Error::make(errc::invalid_input, "PostgreSQL: the database's partnerkit schema is at version " +
                                                    std::to_string(*v) + ", the worker needs " +

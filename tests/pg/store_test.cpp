@@ -66,11 +66,11 @@ TEST(PgMigrate, TwiceIsANoOp) {
   EXPECT_EQ(*v0, 0);
   auto first = run(io, store.migrate());
   ASSERT_TRUE(first) << first.error().message;
-  EXPECT_EQ(*first, (std::vector<int>{1, 2}));
+  EXPECT_EQ(*first, (std::vector<int>{1, 2, 3}));
   auto second = run(io, store.migrate());
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_TRUE(second->empty());
-  EXPECT_EQ(*run(io, store.schema_version()), 2);
+  EXPECT_EQ(*run(io, store.schema_version()), 3);
 }
 
 TEST(PgMigrate, ConcurrentMigratorsApplyOnce) {
@@ -83,7 +83,7 @@ TEST(PgMigrate, ConcurrentMigratorsApplyOnce) {
   io.run();
   ASSERT_TRUE(*ra) << ra->error().message;
   ASSERT_TRUE(*rb) << rb->error().message;
-  EXPECT_EQ((*ra)->size() + (*rb)->size(), 2u);
+  EXPECT_EQ((*ra)->size() + (*rb)->size(), 3u);
 }
 
 TEST(PgMigrate, UnmigratedDatabaseSaysSo) {
@@ -370,6 +370,23 @@ TEST_F(StoreTest, PenaltySlowsEveryWorker) {
   auto later = ok(store.reserve_slots(cred, 1, 10s));
   ASSERT_EQ(later.size(), 1u);
   EXPECT_GT(later[0], 1000ms);  // on the database's clock: at the end of the penalty
+}
+
+TEST_F(StoreTest, ThrottleAtTheLimitSlowsButNeverPauses) {
+  // 100/s: slots 10 ms apart. A 429 that is not "exhausted" (jitter at the limit) costs no pause,
+  // only a 5 % slower rate that wins itself back.
+  auto cred = ok(store.ensure_credential("dub", "acct", "key", 100, 1));
+  Store other(io.get_executor(), conninfo);
+  ok(other.penalize(cred, 1000ms, false));
+  auto slots = ok(store.reserve_slots(cred, 21, 10s));
+  ASSERT_EQ(slots.size(), 21u);
+  EXPECT_LT(slots[0], 50ms);  // no pause
+  const auto spacing = (slots[20] - slots[0]) / 20;
+  EXPECT_GT(spacing, 10200us) << spacing.count();  // slowed (5 % at once, decaying over seconds)
+  EXPECT_LT(spacing, 10600us) << spacing.count();
+  EXPECT_EQ(
+      sql_text(conninfo, "SELECT penalties FROM partnerkit.credentials WHERE id = " + std::to_string(cred)),
+      "1");
 }
 
 TEST_F(StoreTest, UnlimitedCredentialNeverWaits) {

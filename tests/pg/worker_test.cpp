@@ -12,6 +12,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -437,6 +438,98 @@ TEST_F(WorkerTest, BadItemsFailClearlyAndNothingIsSent) {
   EXPECT_EQ(count("idempotency_key = 'k2' AND error_code = 'unauthenticated'"), 1);
   EXPECT_EQ(sql("SELECT count(*) FROM partnerkit.events WHERE kind = 'intent'"), "0");
   EXPECT_EQ(stored("dub").size() + stored("partnero").size(), 0u);
+}
+
+TEST_F(WorkerTest, OperationsBeyondCreateRunInOrderAfterTheCreate) {
+  start_sandbox();
+  enqueue(6);  // creates of crm-0..5 on dub and partnero
+  auto op = [&](const std::string& vendor, const std::string& operation, const std::string& key,
+                const std::string& spec) {
+    sql("SELECT * FROM partnerkit.enqueue('acme', '" + vendor + "', '" + operation + "', '" + key + "', '" +
+        spec + "')");
+  };
+  // Named by external id (the creates' partner key): each runs after its partner's create.
+  for (int i = 0; i < 3; ++i)
+    op("partnero", "update", "u" + std::to_string(i),
+       R"({"external_id":"crm-)" + std::to_string(i) + R"(","name":"Renamed )" + std::to_string(i) + R"("})");
+  op("partnero", "deactivate", "d0", R"({"external_id":"crm-0"})");
+  op("dub", "deactivate", "d1", R"({"external_id":"crm-1","permanent":true,"reason":"fraud"})");
+  op("partnero", "find", "f4", R"({"external_id":"crm-4"})");
+  op("dub", "find", "f5", R"({"email":"p5@example.com"})");
+  op("dub", "get", "g3", R"({"external_id":"crm-3"})");
+  op("dub", "find", "f-none", R"({"email":"nobody@example.com"})");
+  op("partnero", "get", "g-none", R"({"partner_id":"999999"})");
+  op("dub", "update", "u-dub", R"({"external_id":"crm-2","name":"x"})");  // Dub has no update
+  auto w = worker();
+  ASSERT_TRUE(wait_for("SELECT count(*) = 0 FROM partnerkit.items WHERE state NOT IN ('done', 'failed')"))
+      << w->log();
+  w->signal(SIGTERM);
+  EXPECT_EQ(w->wait(), 0) << w->log();
+  auto item = [&](const std::string& key, const std::string& what) {
+    return sql("SELECT " + what + " FROM partnerkit.items WHERE idempotency_key = '" + key + "'");
+  };
+  for (int i = 0; i < 3; ++i) {
+    const std::string k = "u" + std::to_string(i);
+    EXPECT_EQ(item(k, "state"), "done") << item(k, "result");
+    EXPECT_EQ(item(k, "result->>'outcome'"), "updated");
+    EXPECT_EQ(item(k, "result->>'name'"), "Renamed " + std::to_string(i));
+  }
+  EXPECT_EQ(item("d0", "state || ' ' || (result->>'outcome')"), "done updated") << item("d0", "result");
+  EXPECT_EQ(item("d1", "state || ' ' || (result->>'outcome')"), "done updated") << item("d1", "result");
+  EXPECT_EQ(item("f4", "result->>'outcome'"), "existing");
+  EXPECT_EQ(item("f5", "result->>'email'"), "p5@example.com");
+  EXPECT_EQ(item("g3", "state || ' ' || (result->>'outcome')"), "done existing") << item("g3", "result");
+  EXPECT_EQ(item("f-none", "state || ' ' || result::text"), R"(done {"found": false})");
+  EXPECT_EQ(item("g-none", "state || ' ' || error_code"), "failed not_found") << item("g-none", "result");
+  EXPECT_EQ(item("u-dub", "state || ' ' || error_code"), "failed unsupported_operation");
+  // The vendors' own state says the same.
+  auto state = sb->state();
+  int renamed = 0, archived = 0, banned = 0;
+  for (auto& rec : state.at("vendors").at("partnero").at("partners").as_array()) {
+    auto& o = rec.as_object();
+    if (auto* n = o.if_contains("name"); n && n->is_string() && n->as_string().starts_with("Renamed"))
+      ++renamed;
+    if (o.at("status") == "archived") ++archived;
+  }
+  for (auto& rec : state.at("vendors").at("dub").at("partners").as_array())
+    if (rec.as_object().at("status") == "banned") ++banned;
+  EXPECT_EQ(renamed, 3) << json::serialize(state);
+  EXPECT_EQ(archived, 1);
+  EXPECT_EQ(banned, 1);
+  expect_each_stored_once(6);
+  // Every request has its intent before it and its response after it, each naming what it was.
+  EXPECT_EQ(sql("SELECT count(*) FROM partnerkit.events WHERE kind = 'intent'"),
+            sql("SELECT count(*) FROM partnerkit.events WHERE kind = 'response'"));
+  EXPECT_EQ(sql("SELECT count(*) FROM partnerkit.events e JOIN partnerkit.items i ON i.id = e.item_id"
+                " WHERE e.kind = 'intent' AND e.detail->>'request' <> i.operation"),
+            "0");
+  EXPECT_EQ(
+      sql("SELECT e.detail->>'outcome' FROM partnerkit.events e JOIN partnerkit.items i ON i.id = e.item_id"
+          " WHERE e.kind = 'response' AND i.idempotency_key = 'u1'"),
+      "updated");
+  // Dub declares no update: failed before its intent, nothing sent.
+  EXPECT_EQ(sql("SELECT count(*) FROM partnerkit.events e JOIN partnerkit.items i ON i.id = e.item_id"
+                " WHERE i.idempotency_key = 'u-dub' AND e.kind IN ('intent', 'response')"),
+            "0");
+}
+
+TEST_F(WorkerTest, OperationPayloadsThatNameNoPartnerFailClearly) {
+  start_sandbox();
+  sql("SELECT * FROM partnerkit.enqueue('acme', 'partnero', 'update', 'k1', '{\"partner_id\":[1],"
+      "\"email\":\"a@example.com\"}')");
+  sql("SELECT * FROM partnerkit.enqueue('acme', 'partnero', 'find', 'k2', '{\"email\":\"a@example.com\","
+      "\"permanent\":true}')");
+  sql("SELECT * FROM partnerkit.enqueue('acme', 'dub', 'deactivate', 'k3', '{\"partner_id\":\"pn_1\","
+      "\"permanent\":\"yes\"}')");
+  auto w = worker();
+  ASSERT_TRUE(wait_for("SELECT count(*) = 3 FROM partnerkit.items WHERE state = 'failed'")) << w->log();
+  w->signal(SIGTERM);
+  EXPECT_EQ(w->wait(), 0) << w->log();
+  EXPECT_EQ(count("error_code = 'invalid_input' AND result->>'field' = 'partner_id'"), 1);
+  EXPECT_EQ(count("idempotency_key = 'k2' AND result->>'message' LIKE '%deactivate''s option%'"), 1);
+  EXPECT_EQ(count("idempotency_key = 'k3' AND result->>'message' LIKE '%permanent must be true or false%'"),
+            1);
+  EXPECT_EQ(sql("SELECT count(*) FROM partnerkit.events WHERE kind = 'intent'"), "0");
 }
 
 TEST_F(WorkerTest, BadSetupIsAClearErrorAndTouchesNothing) {

@@ -36,6 +36,10 @@ struct VendorOptions {
   // Empty: the vendor's stated limit when it states one, else the adapter's declared default
   // (Capabilities::rate_limit) probed upward. count 0: no local limit (a stated limit still holds).
   std::optional<RateLimit> rate_limit;
+  // true: the caller paces this vendor's requests (the PostgreSQL workers share one GCRA per key in
+  // the database): this Client never holds a request back nor learns a limit; 429s are still
+  // answered by the retry policy and counted in pacing().
+  bool paced_by_caller = false;
 };
 
 // What hooks see on a retry: no vendor text, only the code, status and wait.

@@ -64,6 +64,7 @@ void OpBase::begin() {
     auto it = state_->pacers.find(key);
     if (it == state_->pacers.end()) {
       policy::PacerConfig pc{declared_rate_limit(*capabilities_), vo->second.rate_limit};
+      pc.paced_elsewhere = vo->second.paced_by_caller;
       it = state_->pacers.emplace(key, policy::Pacer(pc, steady::now())).first;
     }
     pacer_ = &it->second;  // std::map nodes are stable

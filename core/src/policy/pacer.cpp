@@ -63,6 +63,8 @@ std::string_view to_string(RateSource source) noexcept {
       return "probed";
     case RateSource::learnt:
       return "learnt";
+    case RateSource::external:
+      return "external";
   }
   return "unknown";
 }
@@ -80,6 +82,10 @@ RateObservation observe_rate_limit(const HttpResponse& response,
 }
 
 Pacer::Pacer(PacerConfig config, clock::time_point now) : config_(config), tat_(now) {
+  if (config_.paced_elsewhere) {
+    source_ = RateSource::external;
+    return;  // rate 0: reserve() and hold() never wait
+  }
   declared_rate_ = config_.declared.requests_per_second();
   burst_ = std::max(1.0, config_.declared.burst);
   if (config_.configured) {
@@ -213,6 +219,10 @@ void Pacer::on_sent(clock::time_point /*planned*/, clock::time_point actual) {
 }
 
 void Pacer::on_response(const RateObservation& o, clock::time_point now) {
+  if (config_.paced_elsewhere) {
+    if (o.throttled) ++throttled_;
+    return;
+  }
   if (o.limit) {
     const double window_s = seconds_d(config_.declared.window).count();
     const double stated = *o.limit / (window_s > 0 ? window_s : 1.0);
@@ -309,6 +319,9 @@ PacerStatus Pacer::status() const {
       break;
     case RateSource::declared:
       s.why = "the adapter's declared default " + declared + "; the vendor stated no limit";
+      break;
+    case RateSource::external:
+      s.why = "paced by the caller (a shared limit, e.g. the PostgreSQL workers' per-key GCRA)";
       break;
     case RateSource::probed:
       s.why = "probed upward from the declared default " + declared +

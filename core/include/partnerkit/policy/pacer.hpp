@@ -43,6 +43,7 @@ enum class RateSource : unsigned char {
   declared,    // the adapter's declared default; probing upward found no higher limit yet
   probed,      // above the declared default by additive increase, or back after a 429 while probing
   learnt,      // the vendor stated its limit (X-RateLimit-Limit)
+  external,    // paced by the caller (PacerConfig::paced_elsewhere): never held back here
 };
 std::string_view to_string(RateSource source) noexcept;
 
@@ -52,6 +53,7 @@ struct PacerConfig {
   double min_margin = 0.01;             // spacing margin kept at all times (fraction of an interval)
   double max_margin = 0.10;             // the measured margin never goes beyond this
   std::chrono::milliseconds max_pause{3'600'000};  // a whole-key pause is capped at this
+  bool paced_elsewhere = false;  // every slot is now and nothing is learnt; 429s are only counted
 };
 
 // What one response said about the limit, as plain values (the client or a worker fills it in).

@@ -40,9 +40,13 @@ struct EnqueueRequest {
   // Unique per (tenant, operation). Enqueueing the same key again is the same item.
   std::string idempotency_key;
   // The spec without secrets (spec_json's to_json(spec) leaves the password out; a spec carrying
-  // one is refused).
+  // one is refused). Operations other than create name their partner with the same shape plus
+  // "partner_id" (the vendor's id; a string, or an object by vendor), else by external_id, then
+  // email (looked up where the vendor can); an update's other fields are the changes; a deactivate
+  // also takes "permanent" (bool) and "reason" (string).
   boost::json::object spec;
-  // Orders one partner's operations; default: spec.external_id, else the lower-cased email.
+  // Orders one partner's operations; default: spec.external_id, else the lower-cased email, else
+  // "id:" + spec.partner_id.
   std::optional<std::string> partner_key;
 };
 
@@ -81,6 +85,9 @@ struct Completion {
   boost::json::value result;  // e.g. to_json(partner) or to_json(error)
   std::string error_code;     // errc name for failures
   std::chrono::milliseconds retry_in{0};
+  // What the vendor answered, for the event log (a `response` event before `completed` or
+  // `refused`): outcome or error code, status, partner id, attempts. null: no event.
+  boost::json::value response;
 };
 
 struct StatusReport {
@@ -151,7 +158,10 @@ class Store {
   // (on the database's clock). Fewer (or none) when the credential is booked past max_delay.
   task<std::vector<std::chrono::microseconds>> reserve_slots(std::int64_t credential, int count,
                                                              std::chrono::microseconds max_delay);
-  task<void> penalize(std::int64_t credential, std::chrono::milliseconds retry_after);
+  // A 429 seen by any worker. exhausted (the vendor said Remaining 0 until a reset): no slot before
+  // now + retry_after. Otherwise a 429 at the limit: the credential's rate drops 5 % (at most
+  // halved) and wins it back, half of the drop every 5 s.
+  task<void> penalize(std::int64_t credential, std::chrono::milliseconds retry_after, bool exhausted = true);
 
   task<StatusReport> status();
 
