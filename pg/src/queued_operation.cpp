@@ -31,7 +31,8 @@ Result<QueuedOperation> read_queued_operation(Operation operation, const std::st
       else if (v->is_uint64())
         q.partner_id = std::to_string(v->get_uint64());
       else
-        return bad("partner_id", "partner_id must be a non-empty string or integer, or an object of them by vendor");
+        return bad("partner_id",
+                   "partner_id must be a non-empty string or integer, or an object of them by vendor");
     }
     rest.erase("partner_id");
   }
@@ -57,8 +58,8 @@ Result<QueuedOperation> read_queued_operation(Operation operation, const std::st
     return e;
   }
   q.spec = std::move(*spec);
-  const bool named = q.partner_id || (q.spec.external_id && !q.spec.external_id->empty()) ||
-                     !q.spec.email.empty();
+  const bool named =
+      q.partner_id || (q.spec.external_id && !q.spec.external_id->empty()) || !q.spec.email.empty();
   if (operation != Operation::create && !named)
     return bad("partner_id", "a " + std::string(to_string(operation)) +
                                  " names its partner: partner_id, external_id or email");

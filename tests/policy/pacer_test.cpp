@@ -445,3 +445,25 @@ TEST(Pacer, SlotsBeyondTheHorizonAreNotReservedSoARateIncreaseApplies) {
   p.on_response(o, t0);
   EXPECT_LT(p.gcra().emission_interval, 110ms);
 }
+
+TEST(Pacer, PacedElsewhereNeverHoldsNorLearnsButCounts429s) {
+  PacerConfig c = declared(RateLimit::per_second(1));
+  c.paced_elsewhere = true;
+  Pacer p(c, t0);
+  RateObservation o = throttled();
+  o.limit = 60;
+  o.remaining = 0;
+  o.reset = 30s;
+  p.on_response(o, t0);  // a stated limit and an exhausted key: the caller's business
+  for (int i = 0; i < 100; ++i) {
+    auto s = p.reserve(t0);
+    ASSERT_TRUE(s.granted);
+    EXPECT_EQ(s.wait, clock_t_::duration::zero());
+    EXPECT_EQ(p.hold(t0, s.send_at), clock_t_::duration::zero());
+    p.on_sent(s.send_at, t0);
+  }
+  EXPECT_EQ(p.source(), RateSource::external);
+  EXPECT_EQ(p.status().throttled, 1u);
+  EXPECT_EQ(p.status().pauses, 0u);
+  EXPECT_NE(p.status().why.find("caller"), std::string::npos);
+}
