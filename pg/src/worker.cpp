@@ -96,6 +96,11 @@ json::value response_detail(const Result<std::optional<Partner>>& r) {
   return d;
 }
 
+// The statuses a deactivate leaves (deactivate, archive, suspend or ban, per vendor).
+bool is_off(PartnerStatus s) noexcept {
+  return s == PartnerStatus::deactivated || s == PartnerStatus::archived || s == PartnerStatus::banned;
+}
+
 std::string lookup_text(const std::vector<FindQuery>& queries) {
   std::string out;
   for (const auto& q : queries)
@@ -316,11 +321,13 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     if (e.retryable && item.attempt < options.max_attempts) {
       ++vm.retries;
       c.retry_in = std::max(backoff(item.attempt), e.retry_after.value_or(0ms));
-      // Once a create may have been applied, the item stays reconciling until it is done: a later
-      // attempt that provably changed nothing (a reset before writing, a 429) proves nothing about
-      // it. The other operations read or set state: sending them again is safe, so they retry.
-      const bool create = item.operation == Operation::create;
-      c.outcome = create && (item.reconciling || policy::may_have_been_applied(e, e.attempts > 0))
+      // Once a create or a deactivate may have been applied, the item stays reconciling until it is
+      // done: a later attempt that provably changed nothing (a reset before writing, a 429) proves
+      // nothing about it. A vendor refuses both a second time (already exists; Partnero's 400
+      // "Action failed", Dub's "This partner is banned."), so they look first. find, get and update
+      // read or set state: sending them again is safe, so they retry.
+      const bool look_first = item.operation == Operation::create || item.operation == Operation::deactivate;
+      c.outcome = look_first && (item.reconciling || policy::may_have_been_applied(e, e.attempts > 0))
                       ? Outcome::reconcile
                       : Outcome::retry;
       return c;
@@ -421,10 +428,23 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
         co_return with_lookups(
             co_await client->async_update(vendor, id, std::move(changes), asio::use_awaitable), looked);
       }
-      case Operation::deactivate:
+      case Operation::deactivate: {
+        if (reconciling && ops.get) {  // an earlier attempt may have turned it off: read before acting
+          auto now = co_await client->async_get(vendor, id, asio::use_awaitable);
+          if (!now) co_return with_lookups(std::move(now), looked);
+          looked += now->attempts;
+          if (is_off(now->status)) {
+            now->outcome = ::partnerkit::Outcome::updated;
+            now->attempts = looked;
+            now->warnings.push_back("an earlier attempt had already deactivated this partner (status " +
+                                    std::string(to_string(now->status)) + ")");
+            co_return std::optional<Partner>(std::move(*now));
+          }
+        }
         co_return with_lookups(
             co_await client->async_deactivate(vendor, id, std::move(q.deactivate), asio::use_awaitable),
             looked);
+      }
       default:
         co_return Error::make(errc::internal, "operation " + std::string(to_string(q.operation)));
     }

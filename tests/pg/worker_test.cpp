@@ -513,6 +513,39 @@ TEST_F(WorkerTest, OperationsBeyondCreateRunInOrderAfterTheCreate) {
             "0");
 }
 
+TEST_F(WorkerTest, DeactivateAppliedBehindA5xxIsReconciledNotFailed) {
+  // A gateway answers 502/503/504 after the vendor applied a third of the requests: a deactivate
+  // sent again would be refused (Partnero: 400 "Action failed"; Dub: "This partner is banned."), so a
+  // deactivate that may have been applied reads the partner first.
+  start_sandbox("apply-then-5xx=0.3");
+  enqueue(10);
+  for (int i = 0; i < 10; ++i)
+    for (std::string v : {"dub", "partnero"})
+      sql("SELECT * FROM partnerkit.enqueue('acme', '" + v + "', 'deactivate', 'off-" + v +
+          std::to_string(i) + "', '{\"external_id\":\"crm-" + std::to_string(i) + "\"}')");
+  auto w = worker();
+  ASSERT_TRUE(
+      wait_for("SELECT count(*) = 0 FROM partnerkit.items WHERE state NOT IN ('done', 'failed')", 120s))
+      << w->log();
+  w->signal(SIGTERM);
+  EXPECT_EQ(w->wait(), 0) << w->log();
+  EXPECT_EQ(count("state = 'failed'"), 0)
+      << sql("SELECT string_agg(result::text, E'\\n') FROM partnerkit.items"
+             " WHERE state = 'failed'");
+  EXPECT_EQ(count("operation = 'deactivate' AND result->>'outcome' = 'updated'"), 20);
+  int off = 0;
+  auto state = sb->state();
+  for (std::string v : {"dub", "partnero"})
+    for (auto& rec : state.at("vendors").at(v).at("partners").as_array()) {
+      const auto& st = rec.as_object().at("status");
+      if (st == "archived" || st == "deactivated") ++off;
+    }
+  EXPECT_EQ(off, 20);
+  expect_each_stored_once(10);
+  // The faults did hit deactivates, and those were looked at before acting again.
+  EXPECT_GT(count("operation = 'deactivate' AND attempt > 1"), 0);
+}
+
 TEST_F(WorkerTest, OperationPayloadsThatNameNoPartnerFailClearly) {
   start_sandbox();
   sql("SELECT * FROM partnerkit.enqueue('acme', 'partnero', 'update', 'k1', '{\"partner_id\":[1],"
