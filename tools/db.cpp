@@ -11,8 +11,10 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
@@ -131,12 +133,17 @@ int run_db(const ParsedArgs& p) {
 constexpr std::string_view enqueue_help =
     "Usage: partnerkit enqueue --database URL --tenant T --vendor V[,V...] --input FILE|- [options]\n"
     "\n"
-    "Puts partners on the PostgreSQL queue for workers (operation create). Every item is parsed and\n"
-    "validated first; the whole input goes in one transaction: a bad item, an unknown vendor or a\n"
-    "database error leaves nothing enqueued. Enqueueing the same partner again is the same item: the\n"
-    "idempotency key is <vendor>:<external_id>, or <vendor>:email:<lower-cased email> without one\n"
-    "(unique per tenant and operation). A spec carrying a password is refused: secrets are never\n"
-    "stored in the database.\n"
+    "Puts partners on the PostgreSQL queue for workers (--operation create, the default). Every item\n"
+    "is parsed and validated first; the whole input goes in one transaction: a bad item, an unknown\n"
+    "vendor or a database error leaves nothing enqueued. Enqueueing the same partner again is the\n"
+    "same item: the idempotency key is <vendor>:<external_id>, or <vendor>:email:<lower-cased email>\n"
+    "without one (unique per tenant and operation). A spec carrying a password is refused: secrets\n"
+    "are never stored in the database.\n"
+    "--operation find, get, update or deactivate: each row names its partner as for those commands\n"
+    "(partner_id, a string or an object by vendor, else external_id, then email, looked up by the\n"
+    "worker); an update's other fields are the changes. The key is <vendor>:<partner>:<hash of the\n"
+    "row>, so the same row enqueued again is the same item, a different change another; a row's own\n"
+    "\"idempotency_key\" member (or CSV column) replaces it (<vendor>: is put in front).\n"
     "Prints one JSON object per item: {\"index\",\"line\",\"vendor\",\"id\",\"created\"} (created false:\n"
     "enqueued before), or {\"index\",\"line\",\"ok\":false,\"issues\":[...]} for a bad item; a summary on\n"
     "stderr. CRMs can enqueue inside their own transactions with SQL instead:\n"
@@ -147,6 +154,9 @@ constexpr std::string_view enqueue_help =
     "  --vendor V[,V...]      the vendor(s); one item per partner and vendor; repeatable\n"
     "  --input FILE|-         JSON lines or CSV, as for provision\n"
     "  --format F             auto (default), jsonl or csv\n"
+    "  --operation OP         create (default), find, get, update or deactivate\n"
+    "  --permanent            deactivate: the vendor's irreversible form where it has one (Dub's ban)\n"
+    "  --reason TEXT          deactivate: passed where the vendor takes a reason\n"
     "  -h, --help             this text\n"
     "\n" PARTNERKIT_CLI_INPUT_HELP
     "\n"
@@ -159,6 +169,9 @@ void enqueue_options(CLI::App& c) {
   repeatable(c, "--vendor");
   option(c, "--input");
   option(c, "--format");
+  option(c, "--operation");
+  flag(c, "--permanent");
+  option(c, "--reason");
 }
 
 constexpr std::size_t enqueue_chunk = 500;
@@ -188,9 +201,60 @@ std::optional<json::object> bad_line(const InputItem& item, const Result<Partner
       {"index", item.index}, {"line", item.line}, {"ok", false}, {"issues", std::move(issues)}};
 }
 
-Result<PartnerSpec> checked(InputItem item) {
+// A create is validated as provision validates it; the other operations' rows only name a partner
+// (and an update's changes, which the worker's Client validates as it sends them).
+Result<PartnerSpec> checked(InputItem item, Operation op) {
   if (!item.spec) return item.spec.error();
-  return validated(std::move(*item.spec));
+  if (op == Operation::create) return validated(std::move(*item.spec));
+  const bool named = item.extras.contains("partner_id") ||
+                     (item.spec->external_id && !item.spec->external_id->empty()) ||
+                     !item.spec->email.empty();
+  if (!named)
+    return invalid_input_error(
+        {FieldIssue{"partner_id", "the row names no partner (no partner_id, external_id or email)"}});
+  return std::move(*item.spec);
+}
+
+// FNV-1a, 64 bits: a stable digest of a row for its default idempotency key (not a secret's hash:
+// the row holds none).
+std::string digest(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+// The item an operation other than create puts on the queue: the row's spec (without an empty
+// email) plus partner_id for this vendor and the deactivate options.
+json::object operation_payload(const PartnerSpec& spec, const json::object& extras, const std::string& vendor,
+                               Operation op, bool permanent, const std::string& reason) {
+  json::object o = to_json(spec, false).as_object();
+  if (spec.email.empty()) o.erase("email");
+  if (const auto* id = extras.if_contains("partner_id")) {
+    const json::value* v = id->is_object() ? id->as_object().if_contains(vendor) : id;
+    if (v != nullptr && !v->is_null()) o["partner_id"] = *v;
+  }
+  if (op == Operation::deactivate) {
+    o["permanent"] = permanent;
+    if (!reason.empty()) o["reason"] = reason;
+  }
+  return o;
+}
+
+std::string operation_key(const std::string& vendor, const json::object& payload,
+                          const json::object& extras) {
+  if (const auto* k = extras.if_contains("idempotency_key"); k && k->is_string() && !k->as_string().empty())
+    return vendor + ":" + std::string(k->as_string());
+  std::string who;
+  if (const auto* e = payload.if_contains("external_id"); e && e->is_string())
+    who = std::string(e->as_string());
+  else if (const auto* m = payload.if_contains("email"); m && m->is_string())
+    who = "email:" + text::ascii_lower(m->as_string());
+  else if (const auto* i = payload.if_contains("partner_id"))
+    who = "id:" + (i->is_string() ? std::string(i->as_string()) : json::serialize(*i));
+  if (who.size() > 200) who = who.substr(0, 200);
+  return vendor + ":" + who + ":" + digest(json::serialize(payload));
 }
 
 // <vendor>:<external_id>, else <vendor>:email:<lower-cased email>.
@@ -201,6 +265,9 @@ std::string idempotency_key(const std::string& vendor, const PartnerSpec& spec) 
 
 struct EnqueueJob {
   SpecReader* reader;
+  Operation operation = Operation::create;
+  bool permanent = false;
+  std::string reason;
   std::string tenant;
   std::vector<std::string> vendors;
   std::vector<json::object> bad;  // issue lines
@@ -232,7 +299,7 @@ asio::awaitable<Result<void>> enqueue_body(pg::Store& store, void* ctx) {
   };
   while (auto item = job.reader->next()) {
     ++job.items;
-    Result<PartnerSpec> spec = checked(std::move(*item));
+    Result<PartnerSpec> spec = checked(*item, job.operation);
     if (auto bad = bad_line(*item, spec)) {
       job.bad.push_back(std::move(*bad));
       continue;
@@ -241,8 +308,14 @@ asio::awaitable<Result<void>> enqueue_body(pg::Store& store, void* ctx) {
       pg::EnqueueRequest req;
       req.tenant = job.tenant;
       req.vendor = vendor;
-      req.idempotency_key = idempotency_key(vendor, *spec);
-      req.spec = to_json(*spec, false).as_object();
+      req.operation = job.operation;
+      if (job.operation == Operation::create) {
+        req.idempotency_key = idempotency_key(vendor, *spec);
+        req.spec = to_json(*spec, false).as_object();
+      } else {
+        req.spec = operation_payload(*spec, item->extras, vendor, job.operation, job.permanent, job.reason);
+        req.idempotency_key = operation_key(vendor, req.spec, item->extras);
+      }
       chunk.push_back(std::move(req));
       where.push_back(Pending{item->index, item->line, vendor});
     }
@@ -274,9 +347,28 @@ int run_enqueue(const ParsedArgs& p) {
   EnqueueJob job;
   for (const auto& v : setup_vendors(*reg, va)) job.vendors.push_back(v.name);  // unknown vendor: UsageError
   job.tenant = *p.value("--tenant");
-  const InputFormat format = parse_format(p.value("--format"));
+  const std::string op = p.value("--operation").value_or("create");
+  if (op == "create")
+    job.operation = Operation::create;
+  else if (op == "find")
+    job.operation = Operation::find;
+  else if (op == "get")
+    job.operation = Operation::get;
+  else if (op == "update")
+    job.operation = Operation::update;
+  else if (op == "deactivate")
+    job.operation = Operation::deactivate;
+  else
+    throw UsageError("--operation " + op + ": expected create, find, get, update or deactivate");
+  job.permanent = p.has("--permanent");
+  job.reason = p.value("--reason").value_or("");
+  if ((job.permanent || p.has("--reason")) && job.operation != Operation::deactivate)
+    throw UsageError("--permanent and --reason go with --operation deactivate");
   Input input = open_input(*p.value("--input"));
-  SpecReader reader(*input.stream, format);
+  SpecReaderOptions ro;
+  ro.format = parse_format(p.value("--format"));
+  if (job.operation != Operation::create) ro.extra_fields = {"partner_id", "idempotency_key"};
+  SpecReader reader(*input.stream, ro);
   job.reader = &reader;
   auto r = run_store<void>(url, enqueue_body, &job);
   if (reader.error()) throw UsageError(input.name + ": " + reader.error()->message + " (nothing enqueued)");

@@ -426,7 +426,8 @@ BEGIN
   IF jsonb_typeof(p_spec -> 'email') IS DISTINCT FROM 'string' AND p_operation = 'create' THEN
     RAISE EXCEPTION 'spec.email: required' USING ERRCODE = 'P0001';
   END IF;
-  v_partner := coalesce(nullif(p_partner_key, ''), nullif(p_spec ->> 'external_id', ''), lower(p_spec ->> 'email'),
+  v_partner := coalesce(nullif(p_partner_key, ''), nullif(p_spec ->> 'external_id', ''),
+                        nullif(lower(p_spec ->> 'email'), ''),
                         CASE WHEN jsonb_typeof(p_spec -> 'partner_id') IN ('string', 'number')
                              THEN 'id:' || (p_spec ->> 'partner_id') END);
   IF v_partner IS NULL THEN

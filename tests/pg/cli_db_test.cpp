@@ -91,6 +91,43 @@ TEST(PgCli, BadInputEnqueuesNothing) {
   EXPECT_EQ(sql_text(cluster().conninfo(db), "SELECT count(*) FROM partnerkit.items"), "0");
 }
 
+TEST(PgCli, EnqueueOperationsBeyondCreate) {
+  auto db = dbname(fresh_database());
+  auto url = "'" + cluster().url(db) + "'";
+  auto q = [&](const std::string& sql) { return sql_text(cluster().conninfo(db), sql); };
+  const std::string base = "enqueue --database " + url + " --tenant acme --vendor dub,partnero --input -";
+  const std::string renames =
+      "{\"external_id\":\"crm-1\",\"name\":\"Ana Lima\"}\n"
+      "{\"partner_id\":{\"dub\":\"pn_9\",\"partnero\":\"42\"},\"name\":\"Bo\"}\n";
+  auto up = cli(base + " --operation update", renames);
+  ASSERT_EQ(up.status, 0) << up.err;
+  EXPECT_NE(up.err.find("4 enqueued"), std::string::npos) << up.err;
+  // The same rows again: the same items. Another change of the same partner: another item.
+  auto again = cli(base + " --operation update", renames);
+  EXPECT_NE(again.err.find("0 enqueued, 4 already enqueued"), std::string::npos) << again.err;
+  auto other = cli(base + " --operation update", "{\"external_id\":\"crm-1\",\"name\":\"Ana L.\"}\n");
+  EXPECT_NE(other.err.find("2 enqueued"), std::string::npos) << other.err;
+  // partner_id per vendor; the partner key orders them with the partner's other items.
+  EXPECT_EQ(q("SELECT spec->>'partner_id' || ' ' || partner_key FROM partnerkit.items"
+              " WHERE vendor = 'partnero' AND spec->>'name' = 'Bo'"),
+            "42 id:42");
+  EXPECT_EQ(q("SELECT count(*) FROM partnerkit.items WHERE operation = 'update' AND partner_key = 'crm-1'"),
+            "4");
+  auto off = cli(base + " --operation deactivate --permanent --reason fraud",
+                 "{\"email\":\"Ana@Example.com\",\"idempotency_key\":\"off-ana\"}\n");
+  ASSERT_EQ(off.status, 0) << off.err;
+  EXPECT_EQ(q("SELECT idempotency_key || ' ' || (spec->>'permanent') || ' ' || (spec->>'reason') || ' ' ||"
+              " partner_key FROM partnerkit.items WHERE operation = 'deactivate' AND vendor = 'dub'"),
+            "dub:off-ana true fraud ana@example.com");
+  // A row naming no partner, and options that don't go together: nothing enqueued.
+  auto nobody = cli(base + " --operation get", "{\"external_id\":\"crm-2\"}\n{\"name\":\"who?\"}\n");
+  EXPECT_EQ(nobody.status, 1) << nobody.err;
+  EXPECT_NE(nobody.out.find("names no partner"), std::string::npos) << nobody.out;
+  EXPECT_EQ(cli(base + " --operation update --permanent", renames).status, 2);
+  EXPECT_EQ(cli(base + " --operation rename", renames).status, 2);
+  EXPECT_EQ(q("SELECT count(*) FROM partnerkit.items WHERE operation = 'get'"), "0");
+}
+
 TEST(PgCli, DatabaseThatRefusesUsIsAClearError) {
   auto refused = cli("status --database 'postgresql://nobody_here@" + cluster().url().substr(24) + "'");
   EXPECT_EQ(refused.status, 1);
