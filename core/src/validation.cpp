@@ -290,10 +290,7 @@ bool is_valid_email(std::string_view email) noexcept {
 
 bool is_iso_country(std::string_view code) noexcept { return detail::is_listed_country(code); }
 
-namespace {
-
-// The checks, on a spec already normalized (validate() and validated() both normalize first).
-std::vector<FieldIssue> check(const PartnerSpec& spec) {
+std::vector<FieldIssue> validate(const PartnerSpec& spec) {
   Checker c;
   c.email("email", spec.email, true);
 
@@ -384,6 +381,8 @@ std::vector<FieldIssue> check(const PartnerSpec& spec) {
   return std::move(c.issues);
 }
 
+namespace {
+
 // Blank optional fields are "not given": CRM exports are full of empty cells.
 class Blanks {
  public:
@@ -425,9 +424,17 @@ void trim_in_place(std::optional<std::string>& s) {
   if (s) trim_in_place(*s);
 }
 
-// Emails and names trimmed, country upper-cased, blank optional fields dropped (CRM exports are
-// full of empty cells): what every check and every vendor sees.
-void normalize(PartnerSpec& spec, std::vector<std::string>* warnings) {
+}  // namespace
+
+Error invalid_input_error(std::vector<FieldIssue> issues) {
+  Error e = Error::make(errc::invalid_input,
+                        std::to_string(issues.size()) + " problem(s): " + issues.front().message,
+                        issues.front().field);
+  e.issues = std::move(issues);
+  return e;
+}
+
+Result<PartnerSpec> validated(PartnerSpec spec, std::vector<std::string>* warnings) {
   trim_in_place(spec.email);
   trim_in_place(spec.name);
   trim_in_place(spec.first_name);
@@ -485,27 +492,8 @@ void normalize(PartnerSpec& spec, std::vector<std::string>* warnings) {
   }
   if (spec.country)
     for (char& ch : *spec.country) ch = text::ascii_upper(ch);
-}
 
-}  // namespace
-
-Error invalid_input_error(std::vector<FieldIssue> issues) {
-  Error e = Error::make(errc::invalid_input,
-                        std::to_string(issues.size()) + " problem(s): " + issues.front().message,
-                        issues.front().field);
-  e.issues = std::move(issues);
-  return e;
-}
-
-std::vector<FieldIssue> validate(const PartnerSpec& spec) {
-  PartnerSpec normalized = spec;  // the verdict is validated()'s: " a@b.co" is valid in both
-  normalize(normalized, nullptr);
-  return check(normalized);
-}
-
-Result<PartnerSpec> validated(PartnerSpec spec, std::vector<std::string>* warnings) {
-  normalize(spec, warnings);
-  std::vector<FieldIssue> issues = check(spec);
+  std::vector<FieldIssue> issues = validate(spec);
   if (issues.empty()) return spec;
   return invalid_input_error(std::move(issues));
 }

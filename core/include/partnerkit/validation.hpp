@@ -12,8 +12,7 @@ namespace partnerkit {
 
 class Adapter;
 
-// Returns every problem found (empty when valid) in the spec as validated() sees it, normalized
-// first (so " a@b.co " passes both, and both give one verdict). Checks required fields, lengths (counted in
+// Returns every problem found (empty when valid). Checks required fields, lengths (counted in
 // UTF-16 code units as Dub does), Dub's email pattern, ISO 3166-1 alpha-2 countries, URL fields,
 // that a referrer names one of id/key/email, link key_length 3..190, custom field types.
 std::vector<FieldIssue> validate(const PartnerSpec& spec);
