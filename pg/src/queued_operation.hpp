@@ -7,11 +7,15 @@
 #pragma once
 
 #include <partnerkit/adapter.hpp>
+#include <partnerkit/client.hpp>
 #include <partnerkit/error.hpp>
 #include <partnerkit/partner_spec.hpp>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -27,5 +31,18 @@ struct QueuedOperation {
 // invalid_input naming the member when the payload is not what its operation takes.
 Result<QueuedOperation> read_queued_operation(Operation operation, const std::string& vendor,
                                               const boost::json::object& payload);
+
+// Whether the vendor can do what the item asks, lookups included (the worker checks before the
+// intent: nothing is recorded as about to be sent that could not be).
+bool declares(const OperationSupport& ops, const QueuedOperation& q);
+
+// One item's requests: a create (looked up first when reconciling), or an operation on the partner
+// it names (its partner_id, else the one a lookup finds). nullopt: a find that matched nobody.
+boost::asio::awaitable<Result<std::optional<Partner>>> run_operation(std::shared_ptr<Client> client,
+                                                                     std::string vendor, OperationSupport ops,
+                                                                     QueuedOperation q, bool reconciling);
+
+// What the event log keeps of an answer: enough to audit it, nothing a vendor echoed.
+boost::json::value response_detail(const Result<std::optional<Partner>>& r);
 
 }  // namespace partnerkit::pg
