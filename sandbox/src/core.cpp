@@ -1,6 +1,6 @@
 #include <partnerkit/sandbox/core.hpp>
 
-#include "detail/common.hpp"
+#include <partnerkit/sandbox/simulator_kit.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -124,7 +124,7 @@ HttpResponse echo_response(const HttpRequest& request) {
       {"request_urlencoded", form},
       {"html", "<html><body><h1>422</h1><pre>" + echo_html(request.body) + "</pre></body></html>"},
   };
-  HttpResponse r = detail::json_response(422, o);
+  HttpResponse r = kit::json_response(422, o);
   r.headers.emplace_back("X-Echo-Authorization", auth);
   r.headers.emplace_back("X-Echo-Request", echo_base64(request.body));
   return r;
@@ -198,25 +198,25 @@ struct SandboxCore::Impl {
 SandboxCore::SandboxCore(SandboxConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 SandboxCore::~SandboxCore() = default;
 
-Outcome SandboxCore::handle(const HttpRequest& request, const RequestContext& context) {
-  Outcome out;
+Disposition SandboxCore::handle(const HttpRequest& request, const RequestContext& context) {
+  Disposition out;
   const std::string_view path = request_path(request.url);
 
   if (path.starts_with("/__sandbox/")) {
     if (!context.peer_is_loopback) {
       out.response =
-          detail::json_response(403, json::object{{"error", "The sandbox state is served to loopback only"}});
+          kit::json_response(403, json::object{{"error", "The sandbox state is served to loopback only"}});
     } else if (path != "/__sandbox/state") {
-      out.response = detail::json_response(404, json::object{{"error", "Not Found"}});
+      out.response = kit::json_response(404, json::object{{"error", "Not Found"}});
     } else if (request.method == "GET") {
       const bool include_partners = request.url.find("partners=false") == std::string::npos &&
                                     request.url.find("partners=0") == std::string::npos;
-      out.response = detail::json_response(200, state(include_partners));
+      out.response = kit::json_response(200, state(include_partners));
     } else if (request.method == "DELETE") {
       reset();
       out.response.status = 204;
     } else {
-      out.response = detail::json_response(405, json::object{{"error", "Method Not Allowed"}});
+      out.response = kit::json_response(405, json::object{{"error", "Method Not Allowed"}});
       out.response.headers.emplace_back("Allow", "GET, DELETE");
     }
     if (context.body_too_large) out.close = true;
@@ -238,9 +238,9 @@ Outcome SandboxCore::handle(const HttpRequest& request, const RequestContext& co
       ++impl_->unrouted;
     }
     if (!vendor) {
-      out.response = detail::json_response(404, json::object{{"error", "Not Found"}});
+      out.response = kit::json_response(404, json::object{{"error", "Not Found"}});
     } else {
-      out.response = detail::json_response(405, json::object{{"error", "Method Not Allowed"}});
+      out.response = kit::json_response(405, json::object{{"error", "Method Not Allowed"}});
       out.response.headers.emplace_back("Allow", "POST");
     }
     out.close = context.body_too_large;

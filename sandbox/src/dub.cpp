@@ -1,8 +1,8 @@
-// The Dub simulator: POST /partners, an upsert by email (vendor-docs 002 + README facts).
+// The Dub simulator: POST /partners, an upsert by email (dub.co/docs/api-reference, github.com/dubinc/dub).
 #include <partnerkit/sandbox/vendors.hpp>
-#include <partnerkit/validation.hpp>
 
-#include "detail/common.hpp"
+#include <partnerkit/sandbox/simulator_kit.hpp>
+#include <partnerkit/text/ascii.hpp>
 #include "dub_state.hpp"
 
 #include <boost/json/object.hpp>
@@ -15,7 +15,7 @@
 
 namespace partnerkit::sandbox {
 namespace json = boost::json;
-using detail::json_type_name;
+using kit::json_type_name;
 using namespace dub_detail;
 
 namespace {
@@ -52,7 +52,7 @@ class ZodChecker {
       return fail("invalid_type", path, "Expected string, received " + std::string(json_type_name(v)));
     std::string_view s = v.get_string();
     if (trim) s = text::trim(s);
-    std::size_t len = utf16_length(s);
+    std::size_t len = kit::utf16_units(s);
     if (min_len > 0 && len < min_len)
       return fail("too_small", path,
                   "String must contain at least " + std::to_string(min_len) + " character(s)");
@@ -103,6 +103,10 @@ class ZodChecker {
   }
 };
 
+// Dub's country enum (its API reference for POST /partners, dub.co/docs/api-reference/endpoint/
+// create-a-partner): ISO 3166-1 alpha-2, upper case, plus XK (Kosovo, user-assigned in ISO 3166).
+bool is_dub_country(std::string_view code) { return kit::iso3166_alpha2(code) || code == "XK"; }
+
 // Dub's link-key rule for usernames: letters, digits, '_', '/', '-', '.', non-ASCII; not starting
 // with '_'; not ".well-known"; not ending in ".php".
 bool valid_username(std::string_view u) {
@@ -116,39 +120,6 @@ bool valid_username(std::string_view u) {
     return false;
   }
   return true;
-}
-
-// A username from a name or an email's local part, as Dub derives one (its slugify transliterates):
-// lower-case ASCII letters and digits, Latin-1 letters folded to ASCII ("Zoé" -> "zoe"), anything
-// else a single '-'.
-std::string slugify(std::string_view s) {
-  // U+00C0..U+00FF folded; "" for the two symbols (multiplication, division signs).
-  static constexpr const char* latin1[64] = {
-      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
-      "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",
-      "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
-      "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y"};
-  std::string out;
-  auto separator = [&] {
-    if (!out.empty() && out.back() != '-') out += '-';
-  };
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (std::isalnum(c)) {
-      out += static_cast<char>(std::tolower(c));
-    } else if (c == 0xC3 && i + 1 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xC0) == 0x80) {
-      const char* folded = latin1[static_cast<unsigned char>(s[++i]) - 0x80];
-      if (*folded)
-        out += folded;
-      else
-        separator();
-    } else {
-      separator();
-    }
-  }
-  while (!out.empty() && out.back() == '-') out.pop_back();
-  if (out.size() > 90) out.resize(90);
-  return out;
 }
 
 }  // namespace
@@ -173,7 +144,7 @@ VendorSimulator::RouteMatch DubSimulator::match(std::string_view method, std::st
 HttpResponse DubSimulator::error(int status, std::string_view code, std::string_view message) {
   std::string anchor(code);
   if (auto u = anchor.find('_'); u != std::string::npos) anchor[u] = '-';
-  return detail::json_response(
+  return kit::json_response(
       status, json::object{{"error", json::object{{"code", code},
                                                   {"message", message},
                                                   {"doc_url",
@@ -182,21 +153,18 @@ HttpResponse DubSimulator::error(int status, std::string_view code, std::string_
 
 std::optional<HttpResponse> DubSimulator::authenticate(const HttpRequest& request,
                                                        KeyIdentity& identity) const {
-  const std::string* header = detail::header_ptr(request.headers, "Authorization");
-  if (!header) {
+  const kit::BearerToken bearer = kit::read_bearer(request, kit::BearerParsing::strict);
+  if (bearer.status == kit::AuthStatus::missing) {
     identity = KeyIdentity{};
     return error(401, "unauthorized", "Missing Authorization header.");
   }
-  std::string_view h = *header;
-  constexpr std::string_view prefix = "Bearer ";
-  if (!h.starts_with(prefix) || h.size() == prefix.size() ||
-      h.substr(prefix.size()).find_first_of(" \t") != std::string_view::npos) {
+  if (bearer.status == kit::AuthStatus::malformed) {
     identity = KeyIdentity{};
     return error(
         400, "bad_request",
         "Misconfigured authorization header. Did you forget to add 'Bearer '? Learn more: https://d.to/auth");
   }
-  identity = identify(h.substr(prefix.size()));
+  identity = identify(bearer.token);
   if (!identity.known) return error(401, "unauthorized", "Unauthorized: Invalid API key.");
   return std::nullopt;
 }
@@ -222,11 +190,12 @@ HttpResponse DubSimulator::create(const HttpRequest& request, const KeyIdentity&
     return error(
         403, "forbidden",
         "The provided API key does not have the required permissions for this endpoint: partners.write.");
-  json::value parsed;
-  if (!detail::parse_json(request.body, parsed))
+  const kit::JsonBody parsed_body = kit::parse_json_body(request.body);
+  if (!parsed_body.ok())
     return error(
         400, "bad_request",
         "Invalid JSON format in request body. Please ensure the request body is a valid JSON object.");
+  const json::value& parsed = parsed_body.value;
   if (!parsed.is_object())
     return error(
         422, "unprocessable_entity",
@@ -242,13 +211,13 @@ HttpResponse DubSimulator::create(const HttpRequest& request, const KeyIdentity&
     z.fail("invalid_type", "email", "Expected string, received " + std::string(json_type_name(it->value())));
   } else {
     std::string_view e = it->value().get_string();
-    if (utf16_length(e) > 190)
+    if (kit::utf16_units(e) > 190)
       z.fail("too_big", "email", "String must contain at most 190 character(s)");
-    else if (!is_valid_email(e))
+    else if (!kit::zod_email(e))
       z.fail("invalid_string", "email", "Invalid email");
   }
   if (z.string_field(body, "username", "username", true, 0, 100)) {
-    if (auto u = opt_string(body, "username"); u && !valid_username(*u))
+    if (auto u = string_member(body, "username"); u && !valid_username(*u))
       z.fail("custom", "username",
              "Invalid username: use letters, numbers, '_', '/', '-' and '.' (not starting with '_').");
   }
@@ -256,7 +225,7 @@ HttpResponse DubSimulator::create(const HttpRequest& request, const KeyIdentity&
   z.string_field(body, "tenantId", "tenantId", false);
   z.string_field(body, "groupId", "groupId", false);
   if (z.string_field(body, "country", "country", true) && options_.validate_country) {
-    if (auto c = opt_string(body, "country"); c && !is_iso_country(*c))
+    if (auto c = string_member(body, "country"); c && !is_dub_country(*c))
       z.fail("invalid_enum_value", "country",
              "Invalid enum value. Expected a 2-letter ISO 3166-1 country code, received '" +
                  c->substr(0, 16) + "'");
@@ -313,8 +282,8 @@ HttpResponse DubSimulator::create(const HttpRequest& request, const KeyIdentity&
 
   const std::string email(body.at("email").get_string());
   const std::string email_key = text::ascii_lower(text::trim(email));
-  auto tenant_id = opt_string(body, "tenantId");
-  auto group_id = opt_string(body, "groupId");
+  auto tenant_id = string_member(body, "tenantId");
+  auto group_id = string_member(body, "groupId");
 
   std::lock_guard lock(impl_->mutex);
   if (auto it = options_.invite_states.find(email_key); it != options_.invite_states.end()) {
@@ -363,25 +332,25 @@ HttpResponse DubSimulator::create(const HttpRequest& request, const KeyIdentity&
     p.id = "pn_" + impl_->ids.alnum(24);
     p.link_id = "link_" + impl_->ids.alnum(24);
     p.email = std::string(text::trim(email));
-    auto name = opt_string(body, "name");
+    auto name = string_member(body, "name");
     p.name = name && !text::trim(*name).empty() ? std::string(text::trim(*name)) : p.email;
-    auto username = opt_string(body, "username");
+    auto username = string_member(body, "username");
     std::string key = username && !username->empty()
                           ? *username
-                          : slugify(name ? p.name : p.email.substr(0, p.email.find('@')));
+                          : kit::slugify(name ? p.name : p.email.substr(0, p.email.find('@')), 90);
     if (key.empty()) key = impl_->ids.alnum(7, true);
     std::string candidate = key;
     for (int attempt = 0; impl_->keys.contains(text::ascii_lower(candidate)); ++attempt)
       candidate = key + "-" + impl_->ids.alnum(attempt < 16 ? 4 : 12, true);
     p.key = candidate;
     impl_->keys.insert(text::ascii_lower(candidate));
-    p.image = opt_string(body, "image");
-    p.description = opt_string(body, "description");
-    p.country = opt_string(body, "country");
+    p.image = string_member(body, "image");
+    p.description = string_member(body, "description");
+    p.country = string_member(body, "country");
     p.tenant_id = tenant_id;
     p.group_id = group_id;
     if (auto lp = body.find("linkProps"); lp != body.end()) p.link_props = lp->value();
-    p.created_at = detail::iso8601(now(), 3);
+    p.created_at = kit::iso8601(now(), 3);
     p.created_by = identity.label;
     index = impl_->partners.size();
     impl_->partners.push_back(std::move(p));
@@ -389,7 +358,7 @@ HttpResponse DubSimulator::create(const HttpRequest& request, const KeyIdentity&
     if (tenant_id) impl_->by_tenant.emplace(*tenant_id, index);
   }
 
-  return detail::json_response(201, partner_json(options_, impl_->partners[index]));
+  return kit::json_response(201, partner_json(options_, impl_->partners[index]));
 }
 
 }  // namespace partnerkit::sandbox

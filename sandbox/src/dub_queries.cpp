@@ -1,8 +1,8 @@
 // The Dub simulator's lookups (GET /partners, GET /partners/{id}), deactivate and ban, and the
-// answers of its faults and limits (vendor-docs 002).
+// answers of its faults and limits (dub.co/docs/api-reference).
 #include <partnerkit/sandbox/vendors.hpp>
 
-#include "detail/common.hpp"
+#include <partnerkit/sandbox/simulator_kit.hpp>
 #include "dub_state.hpp"
 
 #include <boost/json/object.hpp>
@@ -111,7 +111,7 @@ HttpResponse DubSimulator::list(const HttpRequest& request) const {
   } else {
     for (const auto& p : impl_->partners) out.push_back(partner_json(options_, p));
   }
-  return detail::json_response(200, out);
+  return kit::json_response(200, out);
 }
 
 // GET /partners/{partnerId} (the route Dub serves to API keys although its OpenAPI omits it).
@@ -120,7 +120,7 @@ HttpResponse DubSimulator::get(std::string_view id) const {
   for (const auto& p : impl_->partners)
     if (p.id == id) {
       p.found = true;
-      return detail::json_response(200, partner_json(options_, p));
+      return kit::json_response(200, partner_json(options_, p));
     }
   return error(404, "not_found", "Partner not found.");
 }
@@ -128,18 +128,17 @@ HttpResponse DubSimulator::get(std::string_view id) const {
 // POST /partners/deactivate and /partners/ban: {partnerId | tenantId} (ban: and a reason from
 // BAN_PARTNER_REASONS); answer {"partnerId"}.
 HttpResponse DubSimulator::deactivate(const HttpRequest& request, bool ban) {
-  json::value parsed;
-  if (!detail::parse_json(request.body, parsed) || !parsed.is_object())
-    return error(400, "bad_request", "Invalid JSON format in request body.");
-  const json::object& body = parsed.get_object();
-  const auto partner_id = opt_string(body, "partnerId");
-  const auto tenant_id = opt_string(body, "tenantId");
+  const kit::JsonBody parsed = kit::parse_json_body(request.body);
+  if (!parsed.is_object()) return error(400, "bad_request", "Invalid JSON format in request body.");
+  const json::object& body = parsed.value.get_object();
+  const auto partner_id = string_member(body, "partnerId");
+  const auto tenant_id = string_member(body, "tenantId");
   if (!partner_id && !tenant_id)
     return error(400, "bad_request", "You must provide a partnerId or tenantId.");
   if (ban) {
     static constexpr std::string_view reasons[] = {
         "tos_violation", "inappropriate_content", "fake_traffic", "fraud", "spam", "brand_abuse"};
-    const auto reason = opt_string(body, "reason");
+    const auto reason = string_member(body, "reason");
     if (!reason || std::find(std::begin(reasons), std::end(reasons), *reason) == std::end(reasons))
       return error(422, "unprocessable_entity",
                    "invalid_enum_value: reason: Invalid enum value. Expected 'tos_violation' | "
@@ -164,40 +163,37 @@ HttpResponse DubSimulator::deactivate(const HttpRequest& request, bool ban) {
     if (found->status == "banned") return error(400, "bad_request", "This partner is banned.");
     found->status = "deactivated";
   }
-  return detail::json_response(200, json::object{{"partnerId", found->id}});
+  return kit::json_response(200, json::object{{"partnerId", found->id}});
 }
 
 HttpResponse DubSimulator::rate_limited(const TokenBucket::Decision& d, time_point now) const {
   auto r = error(429, "rate_limit_exceeded", "Too many requests.");
-  const auto at =
-      std::chrono::duration_cast<std::chrono::milliseconds>((now + d.retry_after).time_since_epoch());
-  r.headers.emplace_back("Retry-After", std::to_string(at.count()));
+  const std::string at = kit::epoch_millis(now + d.retry_after);
+  r.headers.emplace_back("Retry-After", at);
   r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.per_minute()));  // per minute, as Dub
   r.headers.emplace_back("X-RateLimit-Remaining", "0");
-  r.headers.emplace_back("X-RateLimit-Reset", std::to_string(at.count()));
+  r.headers.emplace_back("X-RateLimit-Reset", at);
   return r;
 }
 
 void DubSimulator::add_rate_limit_headers(HttpResponse& r, const TokenBucket::Decision& d,
                                           time_point now) const {
   if (r.status < 400) return;  // a 201 carries no rate-limit headers
-  const auto at = std::chrono::duration_cast<std::chrono::milliseconds>((now + d.reset).time_since_epoch());
   r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.per_minute()));  // per minute, as Dub
   r.headers.emplace_back("X-RateLimit-Remaining", std::to_string(d.remaining));
-  r.headers.emplace_back("X-RateLimit-Reset", std::to_string(at.count()));
+  r.headers.emplace_back("X-RateLimit-Reset", kit::epoch_millis(now + d.reset));
 }
 
 HttpResponse DubSimulator::server_error(int status) const {
   if (status == 500)
     return error(500, "internal_server_error",
                  "An internal server error occurred. Please contact our support if the problem persists.");
-  return detail::text_response(status, "text/plain; charset=utf-8",
-                               status == 502 ? "502 Bad Gateway\n" : "503 Service Unavailable\n");
+  return kit::edge_page(status, kit::EdgeStyle::plain_text);  // Vercel's edge
 }
 
 HttpResponse DubSimulator::payload_too_large(std::size_t) const {
-  return detail::text_response(413, "text/plain; charset=utf-8",
-                               "Request Entity Too Large\n\nFUNCTION_PAYLOAD_TOO_LARGE\n");
+  return kit::text_response(413, "text/plain; charset=utf-8",
+                            "Request Entity Too Large\n\nFUNCTION_PAYLOAD_TOO_LARGE\n");
 }
 
 json::array DubSimulator::partners() const {

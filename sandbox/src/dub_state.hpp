@@ -4,7 +4,8 @@
 
 #include <partnerkit/sandbox/vendors.hpp>
 
-#include "detail/common.hpp"
+#include <partnerkit/sandbox/simulator_kit.hpp>
+#include <partnerkit/text/ascii.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -20,16 +21,8 @@ namespace dub_detail {
 
 namespace json = boost::json;
 
-inline std::optional<std::string> opt_string(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string()) return std::nullopt;
-  return std::string(it->value().get_string());
-}
-
-inline json::value nullable(const std::optional<std::string>& s) {
-  if (!s) return nullptr;
-  return json::value(*s);
-}
+using kit::nullable;
+using kit::string_member;
 
 struct DubPartner {
   std::string id, name, email, key, link_id, created_at;
@@ -44,7 +37,7 @@ struct DubPartner {
   mutable bool found = false;
 };
 
-// The partner as Dub answers it (vendor-docs 002's Partner schema).
+// The partner as Dub answers it (the Partner schema of Dub's OpenAPI for POST /partners).
 json::object partner_json(const DubOptions& options, const DubPartner& p);
 
 }  // namespace dub_detail
@@ -53,7 +46,7 @@ struct DubSimulator::Impl {
   using Partner = dub_detail::DubPartner;
 
   mutable std::mutex mutex;
-  detail::IdGenerator ids;
+  kit::IdGenerator ids;
   std::vector<Partner> partners;
   std::unordered_map<std::string, std::size_t> by_email;   // lower-cased email
   std::unordered_map<std::string, std::size_t> by_tenant;  // exact tenantId

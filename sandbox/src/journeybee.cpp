@@ -1,9 +1,9 @@
 // The JourneyBee simulator: POST /api/v1/partnerships and /api/v1/companies/{id}/partnerships
-// (vendor-docs 004, the legacy API on app.journeybee.io).
+// (docs.journeybee.io/api-reference, the legacy API on app.journeybee.io).
 #include <partnerkit/sandbox/vendors.hpp>
-#include <partnerkit/validation.hpp>
 
-#include "detail/common.hpp"
+#include <partnerkit/sandbox/simulator_kit.hpp>
+#include <partnerkit/text/ascii.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -17,13 +17,7 @@ namespace json = boost::json;
 namespace {
 
 HttpResponse jb_error(int status, std::string_view text) {
-  return detail::json_response(status, json::object{{"error", text}});
-}
-
-std::string delta_seconds(std::chrono::milliseconds ms, bool at_least_one) {
-  long long s = (ms.count() + 999) / 1000;
-  if (at_least_one && s < 1) s = 1;
-  return std::to_string(s);
+  return kit::json_response(status, json::object{{"error", text}});
 }
 
 bool is_free_mail(std::string_view domain) {
@@ -55,7 +49,8 @@ std::string first_problem(const json::object& body) {
     auto em = e.find("email");
     if (em == e.end() || !em->value().is_string() || em->value().get_string().empty())
       return "Missing required field: " + path + ".email";
-    if (!is_valid_email(em->value().get_string())) return "Invalid email format: " + path + ".email";
+    // 004 documents only "must be valid business email": the shape every rule shares.
+    if (!kit::plausible_email(em->value().get_string())) return "Invalid email format: " + path + ".email";
     for (const char* k : {"firstName", "lastName"})
       if (auto f = e.find(k); f != e.end() && !f->value().is_string() && !f->value().is_null())
         return "Invalid field: " + path + "." + k + " must be a string";
@@ -149,13 +144,12 @@ VendorSimulator::RouteMatch JourneyBeeSimulator::match(std::string_view method, 
 
 std::optional<HttpResponse> JourneyBeeSimulator::authenticate(const HttpRequest& request,
                                                               KeyIdentity& identity) const {
-  const std::string* header = detail::header_ptr(request.headers, "Authorization");
-  std::string_view h = header ? text::trim(*header) : std::string_view{};
-  if (h.size() <= 7 || !text::iequals(h.substr(0, 7), "bearer ")) {
+  const kit::BearerToken bearer = kit::read_bearer(request, kit::BearerParsing::lenient);
+  if (bearer.status != kit::AuthStatus::ok) {
     identity = KeyIdentity{};
     return jb_error(401, "Invalid API key or insufficient permissions");
   }
-  identity = identify(text::trim(h.substr(7)));
+  identity = identify(bearer.token);
   if (!identity.known) return jb_error(401, "Invalid API key or insufficient permissions");
   return std::nullopt;
 }
@@ -163,18 +157,17 @@ std::optional<HttpResponse> JourneyBeeSimulator::authenticate(const HttpRequest&
 HttpResponse JourneyBeeSimulator::apply(const HttpRequest& request, std::string_view path,
                                         const KeyIdentity& identity) {
   if (identity.read_only) return jb_error(403, "Write access required for this operation");
-  json::value parsed;
-  if (!detail::parse_json(request.body, parsed) || !parsed.is_object())
-    return jb_error(400, "Invalid request body: expected a JSON object");
-  const json::object& body = parsed.get_object();
+  const kit::JsonBody parsed = kit::parse_json_body(request.body);
+  if (!parsed.is_object()) return jb_error(400, "Invalid request body: expected a JSON object");
+  const json::object& body = parsed.value.get_object();
   if (auto problem = first_problem(body); !problem.empty()) return jb_error(400, problem);
 
   const auto& emails = body.at("emails").get_array();
   const std::string first_email(emails[0].get_object().at("email").get_string());
-  const std::string domain = detail::email_domain(first_email);
+  const std::string domain = kit::email_domain(first_email);
   bool domains_ok = true;
   for (const auto& e : emails)
-    if (detail::email_domain(e.get_object().at("email").get_string()) != domain) domains_ok = false;
+    if (kit::email_domain(e.get_object().at("email").get_string()) != domain) domains_ok = false;
   if (auto f = body.find("emailDomain");
       f != body.end() && text::ascii_lower(f->value().get_string()) != domain)
     domains_ok = false;
@@ -192,30 +185,26 @@ HttpResponse JourneyBeeSimulator::apply(const HttpRequest& request, std::string_
   p.company = company;
   p.first_email = first_email;
   p.partner_type = std::string(body.at("partnerType").get_string());
-  p.created_at = detail::iso8601(now(), 3);
+  p.created_at = kit::iso8601(now(), 3);
   p.created_by = identity.label;
   if (auto id = company_id_of(path); !id.empty()) p.company_id = std::string(id);
-  p.request = parsed;
+  p.request = parsed.value;
   const std::size_t index = impl_->partnerships.size();
   impl_->by_company.emplace(company_key, index);
   impl_->by_email.emplace(email_key, index);
   impl_->partnerships.push_back(std::move(p));
 
-  if (options_.empty_201) {
-    HttpResponse r;
-    r.status = 201;
-    return r;
-  }
-  return detail::json_response(
+  if (options_.empty_201) return kit::empty_response(201);
+  return kit::json_response(
       201, json::object{{"status", "created"}, {"message", "Partnership created successfully"}});
 }
 
 HttpResponse JourneyBeeSimulator::rate_limited(const TokenBucket::Decision& d, time_point) const {
   auto r = jb_error(429, "Too many requests, please try again later.");
-  r.headers.emplace_back("Retry-After", delta_seconds(d.retry_after, true));
+  r.headers.emplace_back("Retry-After", kit::delta_seconds(d.retry_after, true));
   r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.per_minute()));  // per minute (004)
   r.headers.emplace_back("X-RateLimit-Remaining", "0");
-  r.headers.emplace_back("X-RateLimit-Reset", delta_seconds(d.retry_after, true));
+  r.headers.emplace_back("X-RateLimit-Reset", kit::delta_seconds(d.retry_after, true));
   return r;
 }
 
@@ -223,15 +212,12 @@ void JourneyBeeSimulator::add_rate_limit_headers(HttpResponse& r, const TokenBuc
                                                  time_point) const {
   r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.per_minute()));  // per minute (004)
   r.headers.emplace_back("X-RateLimit-Remaining", std::to_string(d.remaining));
-  r.headers.emplace_back("X-RateLimit-Reset", delta_seconds(d.reset, false));
+  r.headers.emplace_back("X-RateLimit-Reset", kit::delta_seconds(d.reset, false));
 }
 
 HttpResponse JourneyBeeSimulator::server_error(int status) const {
   if (status == 500) return jb_error(500, "Internal server error");
-  std::string title = status == 502 ? "502 Bad Gateway" : "503 Service Unavailable";
-  return detail::text_response(
-      status, "text/html",
-      "<html><head><title>" + title + "</title></head><body><h1>" + title + "</h1></body></html>\n");
+  return kit::edge_page(status, kit::EdgeStyle::html);
 }
 
 HttpResponse JourneyBeeSimulator::payload_too_large(std::size_t) const {

@@ -1,8 +1,8 @@
-// The Partnero simulator: POST /v1/partners and POST /v1/partners:invite (vendor-docs 003).
-#include <partnerkit/sandbox/vendors.hpp>
-#include <partnerkit/validation.hpp>
-
-#include "detail/common.hpp"
+// The Partnero simulator: POST /v1/partners and POST /v1/partners:invite
+// (developers.partnero.com/reference/partners).
+#include <partnerkit/sandbox/simulator_kit.hpp>
+#include <partnerkit/text/ascii.hpp>
+#include <partnerkit/text/utf8.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -11,16 +11,9 @@
 
 namespace partnerkit::sandbox {
 namespace json = boost::json;
+using kit::nullable;
 
 namespace {
-
-// Laravel counts characters (mb_strlen): UTF-8 code points.
-std::size_t code_points(std::string_view s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
 
 std::string attribute(std::string_view field) {
   std::string out(field);
@@ -58,7 +51,7 @@ class LaravelErrors {
       return std::nullopt;
     }
     std::string s(it->value().get_string());
-    if (code_points(s) > max) {
+    if (text::code_points(s) > max) {  // Laravel counts characters (mb_strlen)
       add(field, "The " + attribute(field) + " field must not be greater than " + std::to_string(max) +
                      " characters.");
       return std::nullopt;
@@ -75,7 +68,7 @@ class LaravelErrors {
 
   HttpResponse response(int duplicate_status) const {
     if (duplicate_status == 409)
-      if (const std::string* t = taken()) return detail::json_response(409, json::object{{"message", *t}});
+      if (const std::string* t = taken()) return kit::json_response(409, json::object{{"message", *t}});
     json::object errs;
     for (const auto& [field, message] : errors) errs[field] = json::array{json::value(message)};
     std::string message = errors.front().second;
@@ -83,29 +76,12 @@ class LaravelErrors {
       auto more = errors.size() - 1;
       message += " (and " + std::to_string(more) + (more == 1 ? " more error)" : " more errors)");
     }
-    return detail::json_response(422, json::object{{"message", message}, {"errors", std::move(errs)}});
+    return kit::json_response(422, json::object{{"message", message}, {"errors", std::move(errs)}});
   }
 };
 
-json::value nullable(const std::optional<std::string>& s) {
-  if (!s) return nullptr;
-  return json::value(*s);
-}
-
 HttpResponse message(int status, std::string_view text) {
-  return detail::json_response(status, json::object{{"message", text}});
-}
-
-std::string nginx_page(int status, std::string_view reason) {
-  std::string title = std::to_string(status) + " " + std::string(reason);
-  return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
-         "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
-}
-
-std::string delta_seconds(std::chrono::milliseconds ms, bool at_least_one) {
-  long long s = (ms.count() + 999) / 1000;
-  if (at_least_one && s < 1) s = 1;
-  return std::to_string(s);
+  return kit::json_response(status, json::object{{"message", text}});
 }
 
 }  // namespace
@@ -130,7 +106,7 @@ struct PartneroSimulator::Impl {
     std::optional<std::string> surname;
   };
   mutable std::mutex mutex;
-  detail::IdGenerator ids;
+  kit::IdGenerator ids;
   std::vector<Partner> partners;
   std::vector<Invite> invites;
   std::unordered_map<std::string, std::size_t> by_email, by_id, by_key;  // email lower-cased
@@ -173,13 +149,12 @@ VendorSimulator::RouteMatch PartneroSimulator::match(std::string_view method, st
 
 std::optional<HttpResponse> PartneroSimulator::authenticate(const HttpRequest& request,
                                                             KeyIdentity& identity) const {
-  const std::string* header = detail::header_ptr(request.headers, "Authorization");
-  std::string_view h = header ? text::trim(*header) : std::string_view{};
-  if (h.size() <= 7 || !text::iequals(h.substr(0, 7), "bearer ")) {
+  const kit::BearerToken bearer = kit::read_bearer(request, kit::BearerParsing::lenient);
+  if (bearer.status != kit::AuthStatus::ok) {
     identity = KeyIdentity{};
     return message(401, "Unauthenticated.");
   }
-  identity = identify(text::trim(h.substr(7)));
+  identity = identify(bearer.token);
   if (!identity.known) return message(401, "Unauthenticated.");
   return std::nullopt;
 }
@@ -194,16 +169,15 @@ HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_vi
     return archive(id, action == "archive");
   }
   if (identity.read_only) return message(403, "This action is unauthorized.");
-  json::value parsed;
+  const kit::JsonBody parsed = kit::parse_json_body(request.body);
   json::object empty;
   // Laravel reads a body that is not a JSON object as no input at all.
-  const json::object& body =
-      detail::parse_json(request.body, parsed) && parsed.is_object() ? parsed.get_object() : empty;
+  const json::object& body = parsed.is_object() ? parsed.value.get_object() : empty;
   const bool invite = path == "/v1/partners:invite";
 
   LaravelErrors v;
   auto email = v.string_field(body, "email", true);
-  if (email && !is_valid_email(*email)) {
+  if (email && !kit::laravel_email(*email)) {
     v.add("email", "The email field must be a valid email address.");
     email.reset();
   }
@@ -229,16 +203,16 @@ HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_vi
 
   if (invite) {
     if (!v.errors.empty()) return v.response(options_.duplicate_status);
-    Impl::Invite inv{*email, detail::iso8601(now(), 6), identity.label, *name, surname};
+    Impl::Invite inv{*email, kit::iso8601(now(), 6), identity.label, *name, surname};
     impl_->invite_by_email.emplace(email_key, impl_->invites.size());
     impl_->invites.push_back(inv);
-    return detail::json_response(201, json::object{{"data", json::object{{"email", inv.email},
-                                                                         {"name", inv.name},
-                                                                         {"surname", nullable(inv.surname)},
-                                                                         {"status", "pending"},
-                                                                         {"created_at", inv.created_at},
-                                                                         {"updated_at", inv.created_at}}},
-                                                   {"status", 1}});
+    return kit::json_response(201, json::object{{"data", json::object{{"email", inv.email},
+                                                                      {"name", inv.name},
+                                                                      {"surname", nullable(inv.surname)},
+                                                                      {"status", "pending"},
+                                                                      {"created_at", inv.created_at},
+                                                                      {"updated_at", inv.created_at}}},
+                                                {"status", 1}});
   }
 
   bool password_set = false;
@@ -254,7 +228,7 @@ HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_vi
         upper |= std::isupper(c) != 0;
         digit |= std::isdigit(c) != 0;
       }
-      if (code_points(pw) < 8)
+      if (text::code_points(pw) < 8)
         v.add("password", "The password field must be at least 8 characters.");
       else if (!lower || !upper)
         v.add("password", "The password field must contain at least one uppercase and one lowercase letter.");
@@ -320,7 +294,7 @@ HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_vi
   p.tags = tags;
   p.password_set = password_set;
   p.referred_by = referred_by;
-  p.created_at = detail::iso8601(now(), 6);
+  p.created_at = kit::iso8601(now(), 6);
   p.created_by = identity.label;
   const std::size_t index = impl_->partners.size();
   impl_->by_email.emplace(email_key, index);
@@ -328,7 +302,7 @@ HttpResponse PartneroSimulator::apply(const HttpRequest& request, std::string_vi
   impl_->by_key.emplace(text::ascii_lower(p.key), index);
   impl_->partners.push_back(p);
 
-  return detail::json_response(201, json::object{{"data", partner_data(index)}, {"status", 1}});
+  return kit::json_response(201, json::object{{"data", partner_data(index)}, {"status", 1}});
 }
 
 json::object PartneroSimulator::partner_data(std::size_t index) const {
@@ -365,16 +339,15 @@ HttpResponse PartneroSimulator::get(std::string_view id) const {
   auto index = find_partner(id);
   if (!index) return message(404, "Partner not found");
   impl_->partners[*index].found = true;
-  return detail::json_response(200, json::object{{"data", partner_data(*index)}, {"status", 1}});
+  return kit::json_response(200, json::object{{"data", partner_data(*index)}, {"status", 1}});
 }
 
 // PUT /v1/partners/{id} {"update":{email, name, surname, password, key, tags}}: the same rules as a
 // create, uniqueness against the other partners; tags [] removes all, null leaves them.
 HttpResponse PartneroSimulator::update(const HttpRequest& request, std::string_view id) {
-  json::value parsed;
+  const kit::JsonBody parsed = kit::parse_json_body(request.body);
   json::object empty;
-  const json::object& body =
-      detail::parse_json(request.body, parsed) && parsed.is_object() ? parsed.get_object() : empty;
+  const json::object& body = parsed.is_object() ? parsed.value.get_object() : empty;
   std::lock_guard lock(impl_->mutex);
   auto index = find_partner(id);
   if (!index) return message(404, "Partner not found");
@@ -387,7 +360,7 @@ HttpResponse PartneroSimulator::update(const HttpRequest& request, std::string_v
     return v.response(422);
   }
   auto email = v.string_field(*upd, "email", false, 255, "update.");
-  if (email && !is_valid_email(*email)) {
+  if (email && !kit::laravel_email(*email)) {
     v.add("update.email", "The update.email field must be a valid email address.");
     email.reset();
   }
@@ -409,7 +382,7 @@ HttpResponse PartneroSimulator::update(const HttpRequest& request, std::string_v
       upper |= std::isupper(c) != 0;
       digit |= std::isdigit(c) != 0;
     }
-    if (!it->value().is_string() || code_points(pw) < 8 || !lower || !upper || !digit)
+    if (!it->value().is_string() || text::code_points(pw) < 8 || !lower || !upper || !digit)
       v.add("update.password",
             "The update.password field must be at least 8 characters and contain at least "
             "one uppercase and one lowercase letter and one number.");
@@ -450,7 +423,7 @@ HttpResponse PartneroSimulator::update(const HttpRequest& request, std::string_v
     impl_->by_key[text::ascii_lower(p.key)] = *index;
   }
   if (tags) p.tags = *tags;
-  return detail::json_response(200, json::object{{"data", partner_data(*index)}, {"status", 1}});
+  return kit::json_response(200, json::object{{"data", partner_data(*index)}, {"status", 1}});
 }
 
 // POST .../archive and .../revoke-archive: {"status":1}; 400 "Action failed" when already (not) archived.
@@ -461,7 +434,7 @@ HttpResponse PartneroSimulator::archive(std::string_view id, bool archive) {
   auto& p = impl_->partners[*index];
   if ((p.status == "archived") == archive) return message(400, "Action failed");
   p.status = archive ? "archived" : "active";
-  return detail::json_response(200, json::object{{"status", 1}});
+  return kit::json_response(200, json::object{{"status", 1}});
 }
 
 // DELETE /v1/partners/{id}: gone for good (its email, id and key are free again).
@@ -474,15 +447,15 @@ HttpResponse PartneroSimulator::remove(std::string_view id) {
   impl_->by_id.erase(p.id);
   impl_->by_key.erase(text::ascii_lower(p.key));
   p.status = "deleted";
-  return detail::json_response(200, json::object{{"status", 1}});
+  return kit::json_response(200, json::object{{"status", 1}});
 }
 
 HttpResponse PartneroSimulator::rate_limited(const TokenBucket::Decision& d, time_point) const {
   auto r = message(429, "Too Many Attempts.");
-  r.headers.emplace_back("Retry-After", delta_seconds(d.retry_after, true));
+  r.headers.emplace_back("Retry-After", kit::delta_seconds(d.retry_after, true));
   r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.limit));
   r.headers.emplace_back("X-RateLimit-Remaining", "0");
-  r.headers.emplace_back("X-RateLimit-Reset", delta_seconds(d.retry_after, true));
+  r.headers.emplace_back("X-RateLimit-Reset", kit::delta_seconds(d.retry_after, true));
   return r;
 }
 
@@ -490,18 +463,16 @@ void PartneroSimulator::add_rate_limit_headers(HttpResponse& r, const TokenBucke
                                                time_point) const {
   r.headers.emplace_back("X-RateLimit-Limit", std::to_string(d.limit));
   r.headers.emplace_back("X-RateLimit-Remaining", std::to_string(d.remaining));
-  r.headers.emplace_back("X-RateLimit-Reset", delta_seconds(d.reset, false));
+  r.headers.emplace_back("X-RateLimit-Reset", kit::delta_seconds(d.reset, false));
 }
 
 HttpResponse PartneroSimulator::server_error(int status) const {
   if (status == 500) return message(500, "Server Error");
-  return detail::text_response(
-      status, "text/html",
-      nginx_page(status, status == 502 ? "Bad Gateway" : "Service Temporarily Unavailable"));
+  return kit::edge_page(status, kit::EdgeStyle::nginx);
 }
 
 HttpResponse PartneroSimulator::payload_too_large(std::size_t) const {
-  return detail::text_response(413, "text/html", nginx_page(413, "Request Entity Too Large"));
+  return kit::edge_page(413, kit::EdgeStyle::nginx);
 }
 
 json::array PartneroSimulator::partners() const {

@@ -161,16 +161,16 @@ class Session : public std::enable_shared_from_this<Session> {
       drain_ = true;
     }
     try {
-      outcome_ = server_.core.handle(value, context);
+      disposition_ = server_.core.handle(value, context);
     } catch (const std::exception&) {
-      outcome_ = Outcome{};
-      outcome_.response.status = 500;
-      outcome_.response.headers.emplace_back("Content-Type", "application/json");
-      outcome_.response.body = R"({"error":"sandbox internal error"})";
+      disposition_ = Disposition{};
+      disposition_.response.status = 500;
+      disposition_.response.headers.emplace_back("Content-Type", "application/json");
+      disposition_.response.body = R"({"error":"sandbox internal error"})";
     }
-    if (outcome_.close) keep_alive_ = false;
-    if (outcome_.delay.count() > 0) {
-      timer_.expires_after(outcome_.delay);
+    if (disposition_.close) keep_alive_ = false;
+    if (disposition_.delay.count() > 0) {
+      timer_.expires_after(disposition_.delay);
       timer_.async_wait([self = shared_from_this()](boost::system::error_code wec) {
         if (wec) return self->close();
         self->act();
@@ -181,7 +181,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void act() {
-    switch (outcome_.action) {
+    switch (disposition_.action) {
       case Action::respond:
         return respond();
       case Action::reset: {
@@ -216,10 +216,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void build_response() {
     response_ = {};
     response_.version(version_);
-    response_.result(static_cast<unsigned>(outcome_.response.status));
-    for (const auto& [name, value] : outcome_.response.headers) response_.insert(name, value);
+    response_.result(static_cast<unsigned>(disposition_.response.status));
+    for (const auto& [name, value] : disposition_.response.headers) response_.insert(name, value);
     response_.set(http::field::server, "partnerkit-sandbox");
-    response_.body() = std::move(outcome_.response.body);
+    response_.body() = std::move(disposition_.response.body);
     response_.keep_alive(keep_alive_);
     response_.prepare_payload();
   }
@@ -227,9 +227,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void respond() {
     build_response();
     beast::get_lowest_layer(stream_).expires_after(write_timeout);
-    if (outcome_.early_hints) {
+    if (disposition_.early_hints) {
       // The "early-hints" fault: an interim response first (RFC 9110 §15.2), then the real answer.
-      outcome_.early_hints = false;
+      disposition_.early_hints = false;
       static constexpr std::string_view hints =
           "HTTP/1.1 103 Early Hints\r\nLink: </partnerkit-sandbox.css>; rel=preload; as=style\r\n\r\n";
       net::async_write(stream_, net::buffer(hints.data(), hints.size()),
@@ -284,7 +284,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
-  Outcome outcome_;
+  Disposition disposition_;
   std::string raw_;
   char stall_byte_[1];
   char discard_[4096];

@@ -1,6 +1,6 @@
 #include <partnerkit/sandbox/vendors.hpp>
 
-#include "detail/common.hpp"
+#include <partnerkit/sandbox/simulator_kit.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -35,7 +35,7 @@ KeyIdentity VendorSimulator::identify(std::string_view token) const {
   KeyIdentity id;
   id.label = "(unknown)";
   for (const auto& k : keys_) {
-    if (detail::secure_equals(token, k.key)) {
+    if (kit::secure_equals(token, k.key)) {
       id.label = k.key;
       id.known = true;
       id.read_only = k.read_only;
@@ -49,9 +49,9 @@ HttpResponse VendorSimulator::handle(const HttpRequest& request) {
   std::string_view path = request_path(request.url);
   switch (match(request.method, path)) {
     case RouteMatch::none:
-      return detail::json_response(404, boost::json::object{{"error", "Not Found"}});
+      return kit::json_response(404, boost::json::object{{"error", "Not Found"}});
     case RouteMatch::method_not_allowed: {
-      auto r = detail::json_response(405, boost::json::object{{"error", "Method Not Allowed"}});
+      auto r = kit::json_response(405, boost::json::object{{"error", "Method Not Allowed"}});
       r.headers.emplace_back("Allow", "POST");
       return r;
     }

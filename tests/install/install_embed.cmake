@@ -8,7 +8,8 @@ set(embed_build ${WORK_DIR}/embed-build)
 # What a user gets: headers, libraries, the package config, the command line.
 set(expected include/partnerkit/partner_spec.hpp include/partnerkit/input.hpp
     include/partnerkit/adapters/builtin.hpp include/partnerkit/text/ascii.hpp include/partnerkit/text/utf8.hpp
-    include/partnerkit/testing/matchers.hpp include/partnerkit/testing/scripted_adapter.hpp)
+    include/partnerkit/testing/matchers.hpp include/partnerkit/testing/scripted_adapter.hpp
+    include/partnerkit/sandbox/simulator_kit.hpp include/partnerkit/sandbox/simulator_kit/email.hpp)
 if(EXPECT_CLI)
   list(APPEND expected bin/partnerkit)
 endif()

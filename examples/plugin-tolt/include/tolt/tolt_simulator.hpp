@@ -1,6 +1,9 @@
 // A Tolt simulator for the partnerkit sandbox, registered by the plugin through
 // PluginRegistrar::add_simulator. Pure request -> response over an in-memory store, like the
 // built-in simulators (partnerkit/sandbox/vendors.hpp); the sandbox layers rate limits and faults.
+// Built on the public simulator kit (<partnerkit/sandbox/simulator_kit.hpp>): answers, dates, the
+// e-mail rule, body and query parsing, Bearer auth, records and paging come from there. Rules read
+// from docs.tolt.com/api-reference/partners/create-a-partner.
 //
 // POST /v2/partners (other methods than GET there: 405; other paths: not Tolt's):
 //  - Auth: a missing, malformed ("Bearer <key>") or unknown key: 401 unauthorized; a read-only
@@ -19,8 +22,9 @@
 //  - 429 {"success":false,"error":{"message","type":"rate_limit_error"}} with Retry-After seconds.
 //
 // Beyond create (what the adapter's find, get and deactivate send):
-//  - GET /v2/partners?external_id=X: {"success":true,"data":[...]}, the partners whose external_id is
-//    exactly X (at most one per program); without the parameter, every partner.
+//  - GET /v2/partners?external_id=X: {"success":true,"data":[...],"has_more"}, the partners whose
+//    external_id is exactly X (at most one per program); without the parameter, every partner. A page
+//    at a time as Tolt pages its lists: ?limit= (10 by default, at most 100), ?starting_after=<id>.
 //  - GET /v2/partners/{id}: {"success":true,"data":{...}}; unknown: 404 not_found.
 //  - POST /v2/partners/{id}/suspend {"suspension_reason"?}: status "suspended" (reversible in Tolt),
 //    the partner in the answer; unknown: 404; a read-only key: 403. GETs work with a read-only key.

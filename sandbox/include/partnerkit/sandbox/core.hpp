@@ -66,7 +66,8 @@ enum class Action {
   stall,     // send nothing, keep the connection until the client closes it (not applied)
 };
 
-struct Outcome {
+// How one request is disposed of (named apart from partnerkit::Outcome, a provisioning result).
+struct Disposition {
   Action action = Action::respond;
   HttpResponse response;               // respond and truncate
   std::chrono::milliseconds delay{0};  // wait this long before acting (fault spec latency)
@@ -99,7 +100,7 @@ class SandboxCore {
   // /api/v1/partnerships, /api/v1/companies/{id}/partnerships (journeybee); GET /__sandbox/state
   // (state() as JSON; "?partners=false": counters only); DELETE /__sandbox/state (reset(), 204).
   // Anything else 404, a wrong method 405.
-  Outcome handle(const HttpRequest& request, const RequestContext& context = {});
+  Disposition handle(const HttpRequest& request, const RequestContext& context = {});
 
   // {"vendors":{"dub":{"partners":[...],"counters":{"<key label>":{...}}},"partnero":{...,
   //  "invites":[...]},"journeybee":{...}},"unrouted":N,"faults":"<spec>","rate_limit":{...}}.

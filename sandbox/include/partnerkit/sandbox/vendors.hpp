@@ -1,7 +1,9 @@
 // The three vendor simulators: pure request -> response functions over an in-memory store.
 //
 // Each validates exactly as its vendor documents (the vendors' public API references, summarized per
-// class; sandbox/README.md and adapters/README.md cite the pages),
+// class; sandbox/README.md and adapters/README.md cite the pages) with its own code — the simulator
+// kit's rules (simulator_kit.hpp), never the client library's validation, so the sandbox stays an
+// independent check on the client —
 // authenticates `Authorization: Bearer <key>` against configured keys, keeps the vendor's duplicate
 // semantics and answers with the vendor's response and error body shapes. No sockets, no rate
 // limits, no faults: SandboxCore layers those on top. Every public member is thread-safe (one
@@ -107,7 +109,8 @@ class VendorSimulator : public partnerkit::Simulator {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Dub: POST /partners — "Create or update a partner" (vendor-docs 002 and README facts).
+// Dub: POST /partners — "Create or update a partner" (dub.co/docs/api-reference/endpoint/
+// create-a-partner, its OpenAPI 3.0.3; where Dub's server code, github.com/dubinc/dub, differs, the server).
 //  - Auth: no Authorization header 401 "unauthorized"; a header that is not exactly "Bearer <key>"
 //    400 "bad_request"; an unknown key 401; a read-only key 403 "forbidden".
 //  - Body not JSON: 400 bad_request. Validation: zod, 422 "unprocessable_entity" with the first
@@ -136,7 +139,7 @@ struct DubOptions {
   // true (default): a code outside ISO 3166-1 alpha-2 (Dub's list, upper case) is a 422.
   bool validate_country = true;
   // Dub's server looks an enrollment up by tenantId too: a NEW email sent with the tenantId of
-  // another partner may come back 201 describing that other partner (vendor-docs README). true:
+  // another partner may come back 201 describing that other partner (Dub's server code). true:
   // simulate that (nothing stored; the client must notice the email differs). false (default): 409.
   bool tenant_id_describes_other = false;
   // The code of the 403 at partner_limit: "forbidden" (what Dub's throwIfPartnersLimitExceeded sends)
@@ -179,7 +182,8 @@ class DubSimulator final : public VendorSimulator {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Partnero: POST /v1/partners and POST /v1/partners:invite (vendor-docs 003 and README facts).
+// Partnero: POST /v1/partners and POST /v1/partners:invite (developers.partnero.com/reference/partners;
+// the operations: docs.partnero.com/api-reference/partners). Laravel underneath.
 //  - Auth: missing, malformed or unknown key 401 {"message":"Unauthenticated."}; read-only 403
 //    {"message":"This action is unauthorized."}.
 //  - Laravel validation, 422 {"message": first error [+ " (and N more error(s))"], "errors":
@@ -239,8 +243,8 @@ class PartneroSimulator final : public VendorSimulator {
 };
 
 // ---------------------------------------------------------------------------------------------
-// JourneyBee (legacy API of vendor-docs 004): POST /api/v1/partnerships and
-// POST /api/v1/companies/{id}/partnerships ({id} digits; otherwise 404).
+// JourneyBee (the legacy API on app.journeybee.io, docs.journeybee.io/api-reference): POST
+// /api/v1/partnerships and POST /api/v1/companies/{id}/partnerships ({id} digits; otherwise 404).
 //  - Auth: missing, malformed or unknown key 401 {"error":"Invalid API key or insufficient
 //    permissions"}; read-only 403 {"error":"Write access required for this operation"}.
 //  - Body not JSON, or invalid: 400 {"error": "..."}: name a non-empty string; emails a non-empty
