@@ -161,6 +161,8 @@ std::string cli_scrubbed(std::string_view text);
 Scrubber item_scrubber(const std::vector<VendorSetup>& vendors, const PartnerSpec* spec);
 // Writes v as one line of JSON on stdout, scrubbed by cli_scrubber() and `item` when given.
 void print_line(const boost::json::value& v, const Scrubber* item = nullptr);
+// The same for a line already serialized (result_line.hpp).
+void print_json_text(std::string line, const Scrubber* item = nullptr);
 // The issues of an error: its issues, or one {field, message} built from the error itself.
 boost::json::array issues_json(const Error& e);
 

@@ -35,7 +35,10 @@ Scrubber item_scrubber(const std::vector<VendorSetup>& vendors, const PartnerSpe
 }
 
 void print_line(const boost::json::value& v, const Scrubber* item) {
-  std::string line = boost::json::serialize(v);
+  print_json_text(boost::json::serialize(v), item);
+}
+
+void print_json_text(std::string line, const Scrubber* item) {
   process_scrubber().scrub_in_place(line);
   if (item) item->scrub_in_place(line);
   line.push_back('\n');

@@ -81,11 +81,13 @@ ProgressBar::ProgressBar(bool enabled, std::optional<std::uint64_t> bytes_total,
       bytes_total_(bytes_total),
       results_per_item_(std::max<std::size_t>(1, results_per_item)) {}
 
+bool ProgressBar::due() const {
+  return enabled_ && std::chrono::steady_clock::now() - last_ >= std::chrono::milliseconds(100);
+}
+
 void ProgressBar::update(const ProgressView& counts, std::uint64_t bytes_read) {
-  if (!enabled_) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_ < std::chrono::milliseconds(100)) return;
-  last_ = now;
+  if (!due()) return;
+  last_ = std::chrono::steady_clock::now();
   draw(counts, bytes_read);
 }
 

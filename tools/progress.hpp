@@ -34,6 +34,9 @@ std::string format_progress(const ProgressView& view);
 class ProgressBar {
  public:
   ProgressBar(bool enabled, std::optional<std::uint64_t> bytes_total, std::size_t results_per_item);
+  // Whether update() would draw now (enabled, 100 ms since the last line): an update that would
+  // not draw can be skipped with the work it needs (the input's offset is a system call).
+  bool due() const;
   // bytes_read: how far the input has been read (ignored without a total).
   void update(const ProgressView& counts, std::uint64_t bytes_read);
   void done(const ProgressView& counts, std::uint64_t bytes_read);

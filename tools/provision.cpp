@@ -3,6 +3,7 @@
 // against the in-process simulator.
 #include "batch_command.hpp"
 #include "progress.hpp"
+#include "result_line.hpp"
 
 #include <partnerkit/batch.hpp>
 #include <partnerkit/beast_transport.hpp>
@@ -98,45 +99,6 @@ void provision_options(CLI::App& c) {
   flag(c, "--derive-external-id");
   option(c, "--id-namespace");
   flag(c, "--no-journal-sync");
-}
-
-boost::json::object result_line(const BatchResult& r) {
-  boost::json::object o;
-  o["index"] = r.index;
-  o["line"] = r.line;
-  o["vendor"] = r.vendor;
-  o["email"] = r.email;
-  if (r.result) {
-    const Partner& p = *r.result;
-    o["outcome"] = to_string(p.outcome);
-    o["partner_id"] = p.id ? boost::json::value(*p.id) : nullptr;
-    o["referral_link"] =
-        p.links.empty() ? boost::json::value(nullptr) : boost::json::value(p.links.front().url);
-    o["attempts"] = p.attempts;
-    boost::json::array w;
-    for (const auto& s : p.warnings) w.emplace_back(s);
-    o["warnings"] = std::move(w);
-    o["from_journal"] = r.from_journal;
-    o["error"] = nullptr;
-  } else {
-    const Error& e = r.result.error();
-    o["outcome"] = nullptr;
-    o["partner_id"] = nullptr;
-    o["referral_link"] = nullptr;
-    o["attempts"] = e.attempts;
-    o["warnings"] = boost::json::array{};
-    o["from_journal"] = r.from_journal;
-    boost::json::object err;
-    err["code"] = to_string(e.code);
-    err["retryable"] = e.retryable;
-    err["http_status"] = e.http_status ? boost::json::value(*e.http_status) : nullptr;
-    err["vendor_code"] = e.vendor_code;
-    err["message"] = e.message;
-    err["field"] = e.field;
-    if (!e.issues.empty()) err["issues"] = issues_json(e);
-    o["error"] = std::move(err);
-  }
-  return o;
 }
 
 // Per vendor: how many items ended in each outcome or error code.
@@ -328,6 +290,7 @@ int run_batch(const ParsedArgs& p, const BatchCommand& command) {
   bo.concurrency = concurrency;
   bo.journal_path = p.value("--journal").value_or("");
   bo.journal_sync = !p.has("--no-journal-sync");
+  bo.keep_raw = false;  // the result lines never show the vendor's JSON
   if (command.configure) command.configure(p, bo);
   // The bar's total: the input file's size (a pipe or stdin has none: no percentage, no ETA).
   std::optional<std::uint64_t> input_size;
@@ -361,11 +324,7 @@ int run_batch(const ParsedArgs& p, const BatchCommand& command) {
   bo.on_result = [&](const BatchResult& r) {
     tally.add(r);
     if (stdout_closed) return;
-    auto line = result_line(r);
-    if (command.print_status)
-      line["status"] =
-          r.result ? boost::json::value(to_string(r.result->status)) : boost::json::value(nullptr);
-    print_line(line);
+    print_json_text(result_line(r, command.print_status));
     if (std::cout) {
       ++printed;
       return;
@@ -377,7 +336,7 @@ int run_batch(const ParsedArgs& p, const BatchCommand& command) {
   };
   bo.on_progress = [&](const BatchProgress& pr) {
     last_progress = pr;
-    bar.update(view(pr), input_offset());
+    if (bar.due()) bar.update(view(pr), input_offset());
   };
 
   asio::signal_set signals(io, SIGINT, SIGTERM);

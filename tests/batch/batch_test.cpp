@@ -240,3 +240,42 @@ TEST_F(BatchFixture, ApplyThenDropIsReconciledWithinTheRun) {
   EXPECT_GT(existing, 0u);
   EXPECT_EQ(s.retries, existing);
 }
+
+// keep_raw = false (what the CLI asks: its lines never show the vendor's JSON): the results carry
+// no raw JSON; by default they do, scrubbed of the key.
+struct BatchRaw : test::BatchHarness {};
+
+TEST_F(BatchRaw, KeepRawFalseLeavesRawNullAndTheDefaultKeepsItScrubbed) {
+  auto adapter = std::make_shared<test::TestAdapter>(CreateSemantics::create, "alpha");
+  registry->add(adapter);
+  make_client(batch_options({"alpha"}));
+  transport->set_responder([](const HttpRequest&) { return FakeReply::status(201); });
+  for (bool keep : {true, false}) {
+    for (int i = 0; i < 3; ++i) {
+      Partner p;
+      p.id = "pn_" + std::to_string(i);
+      p.email = email_of(static_cast<std::size_t>(i));
+      p.raw = boost::json::object{{"id", *p.id}, {"echo", "key k"}};
+      adapter->answer(Operation::create, p);
+    }
+    std::vector<BatchResult> results;
+    BatchOptions o;
+    o.vendors = {"alpha"};
+    o.keep_raw = keep;
+    o.on_result = [&](const BatchResult& r) { results.push_back(r); };
+    Source src{3};
+    auto s = run(std::ref(src), o);
+    EXPECT_EQ(s.succeeded, 3u);
+    ASSERT_EQ(results.size(), 3u);
+    for (const auto& r : results) {
+      ASSERT_TRUE(r.result) << r.result.error().message;
+      EXPECT_TRUE(r.result->id);  // the partner itself is there either way
+      if (keep) {
+        ASSERT_TRUE(r.result->raw.is_object()) << boost::json::serialize(r.result->raw);
+        EXPECT_EQ(r.result->raw.at("echo"), "key REDACTED");
+      } else {
+        EXPECT_TRUE(r.result->raw.is_null()) << boost::json::serialize(r.result->raw);
+      }
+    }
+  }
+}

@@ -80,6 +80,8 @@ struct BatchOptions {
   // sync covers every item started meanwhile). False: flushed to the OS only (a killed process
   // loses nothing; a machine crash may lose the last records).
   bool journal_sync = true;
+  // False: BatchResult's Partner::raw is left null (ProvisionOptions::keep_raw; provision only).
+  bool keep_raw = true;
 };
 
 // The external id a batch derives for an item without one: "pk-" and 32 hex digits of a 128-bit

@@ -50,6 +50,9 @@ struct ProvisionOptions {
   // answer means outcome `existing`, not a failure (Reconcile::duplicate).
   bool may_have_been_applied = false;
   Reconcile reconcile = Reconcile::lookup;
+  // False: the result's Partner::raw is left null (a caller that never reads the vendor's JSON,
+  // like the CLI, saves its scrubbing and copies).
+  bool keep_raw = true;
 };
 
 std::string_view to_string(Reconcile r) noexcept;

@@ -329,6 +329,7 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
       ProvisionOptions po;
       po.may_have_been_applied = w.may_have_been_applied;
       po.reconcile = options_.reconcile;
+      po.keep_raw = options_.keep_raw;
       client_.async_provision(lane.name, std::move(spec), po, std::move(done));
       return;
     }

@@ -179,7 +179,7 @@ Result<Partners> OpBase::decode(const HttpResponse& response) {
   const Adapter& a = *adapter_;
   auto one = [](Result<Partner> r) -> Result<Partners> {
     if (!r) return r.error();
-    return Partners{std::move(*r)};
+    return one_partner(std::move(*r));
   };
   Result<Partners> out = decode_as(a, response, context, one);
   // An adapter that threw while decoding an answer: the answer's status is kept on the error.

@@ -76,6 +76,14 @@ using steady = std::chrono::steady_clock;
 
 using Partners = std::vector<Partner>;
 
+// A vector of one partner, moved in (`Partners{std::move(p)}` copies it: an initializer_list's
+// elements are const, and a Partner's raw JSON is a tree of allocations).
+inline Partners one_partner(Partner&& p) {
+  Partners out;
+  out.push_back(std::move(p));
+  return out;
+}
+
 using text::iequals;
 
 inline std::string_view key_name(FindQuery::Key k) noexcept {
@@ -261,8 +269,10 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   void finish(Result<Partners> result) {
     if (done_) return;
     done_ = true;
-    scrub(scrubber_, result);  // every string handed out passes the operation's scrubber
-    if (pacing_wait_) {        // an abandoned wait gives its slot back
+    if (!keep_raw_ && result)
+      for (auto& p : *result) p.raw = nullptr;  // never read: neither scrubbed nor carried
+    scrub(scrubber_, result);                   // every string handed out passes the operation's scrubber
+    if (pacing_wait_) {                         // an abandoned wait gives its slot back
       pacing_wait_ = false;
       std::lock_guard lock(state_->mutex);
       pacer_->release(planned_, steady::now());
@@ -284,7 +294,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   void finish(Partner p) {
     p.vendor = vendor_;
     p.attempts = attempts_;
-    finish(Result<Partners>(Partners{std::move(p)}));
+    finish(Result<Partners>(one_partner(std::move(p))));
   }
 
   // The error of a create that is not sent again because a repeat could create a second partner.
@@ -316,6 +326,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   std::shared_ptr<const Capabilities> capabilities_;
   int attempts_ = 0;            // requests sent by this op, every step counted
   bool maybe_applied_ = false;  // a write (create, update, deactivate) may have been applied
+  bool keep_raw_ = true;        // false: Partner::raw is dropped in finish() (ProvisionOptions)
   Scrubber scrubber_;           // the operation's secrets, by value
 
  private:

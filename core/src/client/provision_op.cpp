@@ -17,6 +17,7 @@ class ProvisionOp final : public PartnerOp {
         spec_(std::move(spec)),
         options_(options) {
     maybe_applied_ = options.may_have_been_applied;
+    keep_raw_ = options.keep_raw;
   }
 
  private:

@@ -1,0 +1,147 @@
+// The batch commands' result line, written straight into a string: byte for byte what
+// boost::json::serialize wrote for the object the CLI built before (the reference below).
+#include "result_line.hpp"
+
+#include <boost/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using namespace partnerkit;
+
+namespace {
+
+// The object the CLI built per result until the line was written directly.
+boost::json::object reference_object(const BatchResult& r, bool with_status) {
+  boost::json::object o;
+  o["index"] = r.index;
+  o["line"] = r.line;
+  o["vendor"] = r.vendor;
+  o["email"] = r.email;
+  if (r.result) {
+    const Partner& p = *r.result;
+    o["outcome"] = to_string(p.outcome);
+    o["partner_id"] = p.id ? boost::json::value(*p.id) : nullptr;
+    o["referral_link"] =
+        p.links.empty() ? boost::json::value(nullptr) : boost::json::value(p.links.front().url);
+    o["attempts"] = p.attempts;
+    boost::json::array w;
+    for (const auto& s : p.warnings) w.emplace_back(s);
+    o["warnings"] = std::move(w);
+    o["from_journal"] = r.from_journal;
+    o["error"] = nullptr;
+  } else {
+    const Error& e = r.result.error();
+    o["outcome"] = nullptr;
+    o["partner_id"] = nullptr;
+    o["referral_link"] = nullptr;
+    o["attempts"] = e.attempts;
+    o["warnings"] = boost::json::array{};
+    o["from_journal"] = r.from_journal;
+    boost::json::object err;
+    err["code"] = to_string(e.code);
+    err["retryable"] = e.retryable;
+    err["http_status"] = e.http_status ? boost::json::value(*e.http_status) : nullptr;
+    err["vendor_code"] = e.vendor_code;
+    err["message"] = e.message;
+    err["field"] = e.field;
+    if (!e.issues.empty()) {
+      boost::json::array issues;
+      for (const auto& i : e.issues)
+        issues.push_back(boost::json::object{{"field", i.field}, {"message", i.message}});
+      err["issues"] = std::move(issues);
+    }
+    o["error"] = std::move(err);
+  }
+  if (with_status)
+    o["status"] = r.result ? boost::json::value(to_string(r.result->status)) : boost::json::value(nullptr);
+  return o;
+}
+
+void expect_same(const BatchResult& r) {
+  for (bool with_status : {false, true}) {
+    const std::string expected = boost::json::serialize(reference_object(r, with_status));
+    EXPECT_EQ(cli::result_line(r, with_status), expected);
+  }
+}
+
+// Every byte value, and the characters JSON escapes, in one string.
+std::string every_byte() {
+  std::string s = "quote \" backslash \\ slash / tab \t nl \n cr \r bs \b ff \f del \x7f é 😀 ";
+  for (int c = 0; c < 256; ++c) s.push_back(static_cast<char>(c));
+  return s;
+}
+
+}  // namespace
+
+TEST(ResultLine, ACreatedPartnerAsTheObjectWasSerialized) {
+  Partner p;
+  p.vendor = "dub";
+  p.id = "pn_123";
+  p.email = "a@example.com";
+  p.status = PartnerStatus::active;
+  p.links.push_back(ReferralLink{"https://dub.sh/a", "link_1", "a", "dub.sh"});
+  p.links.push_back(ReferralLink{"https://dub.sh/b", "link_2", "b", "dub.sh"});
+  p.warnings = {"first", "second \"quoted\""};
+  p.attempts = 3;
+  BatchResult r;
+  r.index = 18446744073709551615ull;
+  r.line = 42;
+  r.vendor = "dub";
+  r.email = "a@example.com";
+  r.result = p;
+  expect_same(r);
+  r.from_journal = true;
+  expect_same(r);
+}
+
+TEST(ResultLine, APartnerWithoutIdLinksOrWarnings) {
+  Partner p;
+  p.outcome = Outcome::existing;
+  p.attempts = 0;
+  BatchResult r;
+  r.result = p;
+  expect_same(r);
+}
+
+TEST(ResultLine, AnErrorWithAndWithoutIssuesAndStatus) {
+  Error e = Error::make(errc::invalid_input, "bad email", "email");
+  e.attempts = -1;
+  BatchResult r;
+  r.index = 7;
+  r.vendor = "partnero";
+  r.email = "not an email";
+  r.result = e;
+  expect_same(r);
+  e.issues.push_back({"email", "not an address"});
+  e.issues.push_back({"name", "empty"});
+  e.http_status = 422;
+  e.vendor_code = "unprocessable";
+  e.retryable = true;
+  r.result = e;
+  expect_same(r);
+}
+
+TEST(ResultLine, EveryByteEscapedAsBoostJsonEscapesIt) {
+  const std::string s = every_byte();
+  Partner p;
+  p.id = s;
+  p.links.push_back(ReferralLink{s, s, s, s});
+  p.warnings = {s, "", s};
+  BatchResult r;
+  r.vendor = s;
+  r.email = s;
+  r.result = p;
+  expect_same(r);
+  Error e = Error::make(errc::protocol, s, s);
+  e.vendor_code = s;
+  e.issues.push_back({s, s});
+  r.result = e;
+  expect_same(r);
+
+  std::string out;
+  cli::append_json_string(out, "");
+  cli::append_json_string(out, "\x01");
+  EXPECT_EQ(out, "\"\"\"\\u0001\"");
+}
