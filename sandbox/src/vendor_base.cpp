@@ -45,6 +45,17 @@ KeyIdentity VendorSimulator::identify(std::string_view token) const {
   return id;
 }
 
+void VendorSimulator::add_rate_limit_headers(HttpResponse&, const TokenBucket::Decision&, time_point) const {}
+
+HttpResponse VendorSimulator::server_error(int status) const {
+  if (status == 500) return kit::json_response(500, boost::json::object{{"error", kit::reason_phrase(500)}});
+  return kit::edge_page(status, kit::EdgeStyle::html);
+}
+
+HttpResponse VendorSimulator::payload_too_large(std::size_t) const {
+  return kit::edge_page(413, kit::EdgeStyle::html);
+}
+
 HttpResponse VendorSimulator::handle(const HttpRequest& request) {
   std::string_view path = request_path(request.url);
   switch (match(request.method, path)) {

@@ -279,3 +279,37 @@ TEST(SimulatorKitRecords, UniqueKeysFindAndPages) {
   const std::string lower = a.alnum(200, true);
   EXPECT_EQ(lower.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz"), std::string::npos);
 }
+
+// What a simulator gets without writing it: no rate-limit headers, the edge's 413 and 5xx pages.
+TEST(SimulatorKitDefaults, VendorSimulatorAnswersTheEdgesPages) {
+  struct Minimal final : partnerkit::sandbox::VendorSimulator {
+    Minimal() : VendorSimulator({{"k", false}}, {}) {}
+    std::string_view name() const noexcept override { return "minimal"; }
+    RouteMatch match(std::string_view, std::string_view) const override { return RouteMatch::ok; }
+    std::optional<partnerkit::HttpResponse> authenticate(const HttpRequest&,
+                                                         partnerkit::sandbox::KeyIdentity&) const override {
+      return std::nullopt;
+    }
+    partnerkit::HttpResponse apply(const HttpRequest&, std::string_view,
+                                   const partnerkit::sandbox::KeyIdentity&) override {
+      return kit::empty_response(204);
+    }
+    partnerkit::HttpResponse rate_limited(const partnerkit::sandbox::TokenBucket::Decision&,
+                                          time_point) const override {
+      return kit::empty_response(429);
+    }
+    boost::json::array partners() const override { return {}; }
+    std::size_t partner_count() const override { return 0; }
+    void clear() override {}
+  } sim;
+  partnerkit::HttpResponse r = kit::empty_response(200);
+  sim.add_rate_limit_headers(r, {}, {});
+  EXPECT_TRUE(r.headers.empty());
+  EXPECT_EQ(sim.server_error(500).body, R"({"error":"Internal Server Error"})");
+  auto gateway = sim.server_error(502);
+  EXPECT_EQ(gateway.header("Content-Type"), "text/html");
+  EXPECT_NE(gateway.body.find("<h1>502 Bad Gateway</h1>"), std::string::npos);
+  auto too_large = sim.payload_too_large(1024);
+  EXPECT_EQ(too_large.status, 413);
+  EXPECT_NE(too_large.body.find("413 Request Entity Too Large"), std::string::npos);
+}

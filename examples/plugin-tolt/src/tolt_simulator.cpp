@@ -244,10 +244,6 @@ HttpResponse ToltSimulator::rate_limited(const pk::sandbox::TokenBucket::Decisio
   return r;
 }
 
-// Tolt documents no rate-limit headers on ordinary answers.
-void ToltSimulator::add_rate_limit_headers(HttpResponse&, const pk::sandbox::TokenBucket::Decision&,
-                                           time_point) const {}
-
 HttpResponse ToltSimulator::server_error(int status) const {
   if (status == 500) return error(500, "internal_error", "Something went wrong on our side.");
   return kit::edge_page(status, kit::EdgeStyle::html);

@@ -20,6 +20,7 @@
 //    "param":"ref","value"}}}. Without link, the value is a slug of the name (or of the email
 //    before the @), made unique with a numeric suffix.
 //  - 429 {"success":false,"error":{"message","type":"rate_limit_error"}} with Retry-After seconds.
+//    Tolt documents no rate-limit headers on other answers: the base class adds none.
 //
 // Beyond create (what the adapter's find, get and deactivate send):
 //  - GET /v2/partners?external_id=X: {"success":true,"data":[...],"has_more"}, the partners whose
@@ -57,9 +58,6 @@ class ToltSimulator final : public partnerkit::sandbox::VendorSimulator {
                                  const partnerkit::sandbox::KeyIdentity& identity) override;
   partnerkit::HttpResponse rate_limited(const partnerkit::sandbox::TokenBucket::Decision& decision,
                                         time_point now) const override;
-  void add_rate_limit_headers(partnerkit::HttpResponse& response,
-                              const partnerkit::sandbox::TokenBucket::Decision& decision,
-                              time_point now) const override;
   partnerkit::HttpResponse server_error(int status) const override;
   partnerkit::HttpResponse payload_too_large(std::size_t limit) const override;
   boost::json::array partners() const override;

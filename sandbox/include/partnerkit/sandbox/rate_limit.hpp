@@ -1,5 +1,11 @@
 // The sandbox's server-side rate limit: one token bucket per (vendor, API key). Time is passed in,
 // so the arithmetic is unit-testable with a fake clock.
+//
+// The one enforcing limiter in the tree, deliberately apart from the client's pacer
+// (partnerkit/policy/pacer.hpp): the pacer schedules future send slots with a spacing margin, holds
+// against timer jitter, and learns or probes the rate; a vendor refuses *now*, with no margin, at
+// exactly its limit, and says so (remaining, reset, Retry-After). Sharing the pacer's arithmetic would
+// give the sandbox its margin and hide a client that paces a little too fast.
 #pragma once
 
 #include <chrono>

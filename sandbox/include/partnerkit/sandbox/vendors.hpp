@@ -80,14 +80,15 @@ class VendorSimulator : public partnerkit::Simulator {
   // for the others).
   virtual HttpResponse rate_limited(const TokenBucket::Decision& decision, time_point now) const = 0;
   // X-RateLimit-Limit/-Remaining/-Reset on a non-429 answer, where the vendor sends them (Dub: on
-  // error answers only; the others: always).
+  // error answers only; the others: always). Default: none (a vendor that documents none).
   virtual void add_rate_limit_headers(HttpResponse& response, const TokenBucket::Decision& decision,
-                                      time_point now) const = 0;
-  // A 500/502/503 as the vendor's edge would send it: 500 in the vendor's JSON error shape, 502/503
-  // as a proxy's plain-text page (clients must cope with non-JSON 5xx bodies).
-  virtual HttpResponse server_error(int status) const = 0;
-  // 413 for a body over the server's cap.
-  virtual HttpResponse payload_too_large(std::size_t limit) const = 0;
+                                      time_point now) const;
+  // A 500/502/503/504 as the vendor's edge would send it: 500 in the vendor's JSON error shape,
+  // 502/503/504 as a proxy's page (clients must cope with non-JSON 5xx bodies). Default: 500
+  // {"error":"Internal Server Error"}, the others kit::edge_page(status, EdgeStyle::html).
+  virtual HttpResponse server_error(int status) const;
+  // 413 for a body over the server's cap. Default: kit::edge_page(413, EdgeStyle::html).
+  virtual HttpResponse payload_too_large(std::size_t limit) const;
 
   // The stored partners as JSON objects (the vendor's response shape plus a few bookkeeping keys).
   virtual boost::json::array partners() const = 0;
