@@ -127,6 +127,14 @@ def main():
             failures.append(f"{last['done'] if last else '?'} of {total} items done (lost or unfinished)")
         if last and last["failed"]:
             failures.append(f"{last['failed']} items failed: {json.dumps(last['failures_by_code'])}")
+            # Each failed item's whole event log, for the post-mortem (no secrets: the log holds none).
+            log = os.path.join(workdir, "failed-items.txt")
+            with open(log, "w") as f:
+                f.write(cluster.psql("SELECT string_agg(format('%s %s #%s a%s %s %s %s', e.at, i.vendor, i.id, e.attempt, "
+                                     "e.kind, coalesce(e.worker, '-'), coalesce(e.detail::text, '')), E'\\n' "
+                                     "ORDER BY i.id, e.id) FROM partnerkit.items i JOIN partnerkit.events e "
+                                     "ON e.item_id = i.id WHERE i.state = 'failed'") + "\n")
+            failures.append(f"failed items' event logs in {log}")
         outcomes = cluster.psql("SELECT coalesce(json_object_agg(o, n), '{}') FROM (SELECT result->>'outcome' AS o, "
                                 "count(*) AS n FROM partnerkit.items WHERE state = 'done' GROUP BY 1) x")
         attempts = cluster.psql("SELECT json_build_object('max', max(attempt), 'mean', round(avg(attempt), 3), "
