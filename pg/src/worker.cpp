@@ -30,21 +30,6 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
-// ---- keys ----
-
-EnvKeyProvider::EnvKeyProvider(std::map<std::string, std::string, std::less<>> fallback)
-    : fallback_(std::move(fallback)) {}
-
-std::optional<std::string> EnvKeyProvider::api_key(std::string_view tenant, std::string_view vendor) const {
-  const std::string base = api_key_variable(vendor);
-  for (const std::string& name : {base + "_" + env_name_part(tenant), base}) {
-    const char* v = std::getenv(name.c_str());
-    if (v != nullptr && *v != '\0') return std::string(v);
-  }
-  if (auto it = fallback_.find(vendor); it != fallback_.end() && !it->second.empty()) return it->second;
-  return std::nullopt;
-}
-
 // ---- the worker ----
 
 namespace {
@@ -569,7 +554,15 @@ Worker::~Worker() = default;
 
 asio::awaitable<Result<void>> Worker::run() {
   auto impl = impl_;
+  // A database that is down or restarting is waited for, as it is once running (a worker started
+  // beside a PostgreSQL that is still coming up must not exit); one that refuses us is an error.
   auto v = co_await impl->claim_db.schema_version();
+  for (auto wait = 200ms; !v && v.error().retryable && !impl->stopping; wait = std::min(wait * 2, 5000ms)) {
+    if (wait == 200ms) impl->log("database: " + v.error().message + " (retrying)");
+    impl->db_error("database", v.error());
+    co_await Impl::sleep(impl->claimer_timer, impl->claimer_woken, wait);
+    v = co_await impl->claim_db.schema_version();
+  }
   if (!v) co_return v.error();
   constexpr int needed = 3;
   if (*v < needed)

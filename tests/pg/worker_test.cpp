@@ -401,6 +401,25 @@ TEST_F(WorkerTest, PostgresRestartedMidBatchWorkersReconnectAndFinish) {
   expect_each_stored_once(200);
 }
 
+// A worker started while PostgreSQL is down (a host booting, the database restarting) waits for
+// it and then works the queue; it does not exit.
+TEST_F(WorkerTest, StartedWhilePostgresIsDownWaitsAndThenWorks) {
+  start_sandbox();
+  enqueue(20);
+  cluster().stop();
+  auto w = worker();
+  const int early = w->wait(3s);
+  if (early != -1000) cluster().start();
+  ASSERT_EQ(early, -1000) << "the worker exited while the database was down: " << w->log();
+  cluster().start();
+  ASSERT_TRUE(wait_for("SELECT count(*) = 40 FROM partnerkit.items WHERE state = 'done'")) << w->log();
+  w->signal(SIGTERM);
+  EXPECT_EQ(w->wait(), 0) << w->log();
+  EXPECT_NE(w->log().find("retrying"), std::string::npos) << w->log();
+  EXPECT_NE(w->log().find("database: connected"), std::string::npos) << w->log();
+  expect_each_stored_once(20);
+}
+
 TEST_F(WorkerTest, SigtermDrainsHeldItemsAndExitsZero) {
   start_sandbox("latency=300ms");
   enqueue(100, {"dub"});
