@@ -13,11 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-// The statuses a deactivate leaves (deactivate, archive, suspend or ban, per vendor).
-bool is_off(PartnerStatus s) noexcept {
-  return s == PartnerStatus::deactivated || s == PartnerStatus::archived || s == PartnerStatus::banned;
-}
-
 std::string lookup_text(const std::vector<FindQuery>& queries) {
   std::string out;
   for (const auto& q : queries)
@@ -165,7 +160,7 @@ asio::awaitable<Result<std::optional<Partner>>> run_operation(std::shared_ptr<Cl
         auto now = co_await client->async_get(vendor, id, asio::use_awaitable);
         if (!now) co_return with_lookups(std::move(now), looked);
         looked += now->attempts;
-        if (is_off(now->status)) {
+        if (is_deactivated(now->status)) {
           now->outcome = ::partnerkit::Outcome::updated;
           now->attempts = looked;
           now->warnings.push_back("an earlier attempt had already deactivated this partner (status " +

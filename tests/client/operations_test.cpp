@@ -249,7 +249,7 @@ TEST_F(Ops, UpdateWithNothingLeftOrInvalidSendsNothing) {
 
 TEST_F(Ops, DeactivateRetriesAndReportsUpdated) {
   Client client(io.get_executor(), registry, transport, options());
-  transport->push(FakeReply::status(502));
+  transport->push(FakeReply::failure(boost::beast::error::timeout, false));  // nothing was written
   transport->push(
       FakeReply::status(200, R"({"id":"pn_1","email":"ada@example.com","status":"deactivated"})"));
   DeactivateOptions d;
@@ -262,6 +262,48 @@ TEST_F(Ops, DeactivateRetriesAndReportsUpdated) {
   EXPECT_EQ(r->attempts, 2);
   EXPECT_EQ(sent(), (Sent{"POST /partners/pn_1/deactivate", "POST /partners/pn_1/deactivate"}));
   EXPECT_EQ(transport->requests()[0].body, R"({"permanent":true,"reason":"fraud"})");
+}
+
+// A 5xx after the write may mean it was applied, and a vendor may refuse a second deactivate: the
+// partner is read first, and found off, nothing is sent again.
+TEST_F(Ops, DeactivateThatMayHaveBeenAppliedReadsFirstAndStopsWhenOff) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::status(502));
+  transport->push(
+      FakeReply::status(200, R"({"id":"pn_1","email":"ada@example.com","status":"deactivated"})"));
+  auto r = run_op<Result<Partner>>([&](auto h) { client.async_deactivate("ops", "pn_1", {}, h); });
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->outcome, Outcome::updated);
+  EXPECT_EQ(r->status, PartnerStatus::deactivated);
+  EXPECT_EQ(sent(), (Sent{"POST /partners/pn_1/deactivate", "GET /partners/pn_1"}));
+  ASSERT_FALSE(r->warnings.empty());
+  EXPECT_NE(r->warnings.back().find("nothing was sent again"), std::string::npos) << r->warnings.back();
+}
+
+TEST_F(Ops, DeactivateThatMayHaveBeenAppliedIsSentAgainWhenTheReadFindsItOn) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::status(503));
+  transport->push(FakeReply::status(200, R"({"id":"pn_1","email":"ada@example.com","status":"active"})"));
+  transport->push(
+      FakeReply::status(200, R"({"id":"pn_1","email":"ada@example.com","status":"deactivated"})"));
+  auto r = run_op<Result<Partner>>([&](auto h) { client.async_deactivate("ops", "pn_1", {}, h); });
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->status, PartnerStatus::deactivated);
+  EXPECT_EQ(sent(),
+            (Sent{"POST /partners/pn_1/deactivate", "GET /partners/pn_1", "POST /partners/pn_1/deactivate"}));
+}
+
+TEST_F(Ops, DeactivateWhoseCheckingReadFailsSaysItMayHaveBeenApplied) {
+  auto o = options();
+  o.retry.max_attempts = 2;
+  Client client(io.get_executor(), registry, transport, o);
+  transport->push(FakeReply::status(502));
+  transport->push(FakeReply::status(503));
+  transport->push(FakeReply::status(503));
+  auto r = run_op<Result<Partner>>([&](auto h) { client.async_deactivate("ops", "pn_1", {}, h); });
+  ASSERT_THAT(r, ErrorIs(errc::vendor_unavailable));
+  EXPECT_NE(r.error().message.find("may have been applied"), std::string::npos) << r.error().message;
+  EXPECT_EQ(sent(), (Sent{"POST /partners/pn_1/deactivate", "GET /partners/pn_1", "GET /partners/pn_1"}));
 }
 
 TEST_F(Ops, CancellingALookupInFlight) {

@@ -122,3 +122,30 @@ TEST(IntegrationOperations, JourneyBeeHasNoLookupAndKeepsTheDuplicateRule) {
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(again->outcome, Outcome::existing);
 }
+
+// A gateway answers 5xx after the vendor deactivated the partner: sent again, Partnero refuses an
+// archived partner ("Action failed") and Dub a banned one. The Client reads the partner first and,
+// finding it off, is done — every deactivate succeeds.
+TEST(IntegrationOperations, DeactivateAppliedBehindA5xxReadsFirstAndSucceeds) {
+  sandbox::SandboxOptions so;
+  so.config.faults = sandbox::parse_fault_spec("apply-then-5xx=0.4");
+  so.config.seed = 5;
+  ClientOptions co;
+  co.retry.max_attempts = 8;
+  Harness h(so, co);
+  for (const char* v : {"dub", "partnero"}) {
+    int read_first = 0;
+    for (int i = 0; i < 12; ++i) {
+      const std::string n = std::to_string(i);
+      auto made = h.client->provision(v, spec(std::string("off") + n + "@" + v + ".example", "crm-off-" + n));
+      ASSERT_TRUE(made) << v << " " << i << ": " << made.error().message;
+      ASSERT_TRUE(made->id);
+      auto off = h.client->deactivate(v, *made->id, {});
+      ASSERT_TRUE(off) << v << " " << i << ": " << to_string(off.error().code) << " " << off.error().message;
+      EXPECT_EQ(off->outcome, Outcome::updated);
+      EXPECT_TRUE(is_deactivated(off->status)) << v << " " << to_string(off->status);
+      for (const auto& w : off->warnings) read_first += w.find("nothing was sent again") != std::string::npos;
+    }
+    EXPECT_GT(read_first, 0) << v << ": the fault never fired after a deactivate, the test proves nothing";
+  }
+}

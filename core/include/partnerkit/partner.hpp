@@ -24,6 +24,12 @@ enum class PartnerStatus {
   unknown
 };
 
+// The statuses a deactivate leaves (a deactivate, archive, suspend or ban, per vendor): a partner in
+// one of them is off, and deactivating it again is refused by some vendors.
+constexpr bool is_deactivated(PartnerStatus s) noexcept {
+  return s == PartnerStatus::deactivated || s == PartnerStatus::archived || s == PartnerStatus::banned;
+}
+
 // What the call did: made a new partner, changed an existing one, or found it already there.
 enum class Outcome { created, updated, existing };
 

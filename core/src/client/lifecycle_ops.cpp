@@ -179,7 +179,45 @@ class SingleOp final : public PartnerOp {
     s.spec = op_ == Operation::update ? &changes_ : nullptr;
     s.partner_id = partner_id_;
     s.deactivate = deactivate_;
+    if (op_ == Operation::deactivate) action_ = s;  // sent again after a read that finds it still on
     send_step(std::move(s), *budget_);
+  }
+
+  // A deactivate that may have been applied (a 5xx after the write, a lost answer) is not sent again
+  // blind: some vendors refuse a second one (already archived, already banned). The partner is read
+  // first; found off, the call is done.
+  bool reconcile_before_retry() override { return action_ && !reading_ && capabilities_->operations.get; }
+  void reconcile() override {
+    auto encoded = guarded<EncodedRequest>(*adapter_, "encode_get",
+                                           [&] { return adapter_->encode_get(partner_id_, *config_); });
+    if (!encoded) return finish(encoded.error());
+    reading_ = true;
+    read_budget_.emplace(new_budget());
+    Step s;
+    s.op = Operation::get;
+    s.encoded = std::move(*encoded);
+    s.encoded.warnings.clear();  // the read's own warnings are not the call's
+    s.partner_id = partner_id_;
+    send_step(std::move(s), *read_budget_);
+  }
+  void on_read(Result<Partners> r) {
+    reading_ = false;
+    if (!r) {
+      Error e = r.error();
+      e.message = "deactivate: an attempt may have been applied, and reading the partner to check failed: " +
+                  e.message;
+      return finish(std::move(e));
+    }
+    if (!r->empty() && is_deactivated(r->front().status)) {
+      Partner p = std::move(r->front());
+      p.outcome = Outcome::updated;
+      p.warnings.insert(p.warnings.begin(), action_->encoded.warnings.begin(),
+                        action_->encoded.warnings.end());
+      p.warnings.push_back("an earlier attempt may have been applied; the partner was read and is off (" +
+                           std::string(to_string(p.status)) + "), so nothing was sent again");
+      return finish(std::move(p));
+    }
+    send_step(*action_, *budget_);  // still on: the deactivate goes out again on its own budget
   }
 
   const PartnerSpec* scrub_spec() const override { return &changes_; }
@@ -221,6 +259,7 @@ class SingleOp final : public PartnerOp {
   }
 
   void on_step(Result<Partners> r) override {
+    if (reading_) return on_read(std::move(r));
     if (!r) return finish(r.error());
     if (r->empty()) return finish(Error::make(errc::protocol, "the answer describes no partner"));
     Partner p = std::move(r->front());
@@ -233,7 +272,9 @@ class SingleOp final : public PartnerOp {
   PartnerSpec changes_;
   DeactivateOptions deactivate_;
   std::vector<std::string> dropped_;
-  std::optional<Budget> budget_;
+  std::optional<Budget> budget_, read_budget_;
+  std::optional<Step> action_;  // the deactivate, kept for a re-send after a read
+  bool reading_ = false;
 };
 
 }  // namespace

@@ -264,7 +264,8 @@ void OpBase::on_sent(boost::system::error_code ec, SendResult r) {
     state_->options.hooks.on_retry(
         RetryEvent{vendor_, attempts_, std::string(to_string(err.code)), err.http_status, decision.delay});
   last_error_ = std::move(err);
-  const bool reconcile_first = step_.op == Operation::create && maybe_applied_ && reconcile_before_retry();
+  const bool reconcile_first = (step_.op == Operation::create || step_.op == Operation::deactivate) &&
+                               maybe_applied_ && reconcile_before_retry();
   timer_.expires_after(decision.delay);
   timer_.async_wait([self = shared_from_this(), reconcile_first](boost::system::error_code ec) {
     if (self->done_) return;

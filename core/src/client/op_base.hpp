@@ -236,8 +236,8 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   virtual void run() = 0;
   // A step's final answer: success, or the error its retries ended with.
   virtual void on_step(Result<Partners> result) = 0;
-  // A create attempt that may have been applied failed and would be retried: true makes the op
-  // wait the retry delay and call reconcile() instead of sending the create again.
+  // A create or deactivate attempt that may have been applied failed and would be retried: true
+  // makes the op wait the retry delay and call reconcile() instead of sending it again.
   virtual bool reconcile_before_retry() { return false; }
   virtual void reconcile() {}
   // A create attempt that may have been applied failed and cannot be reconciled first: false stops
