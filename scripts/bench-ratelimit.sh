@@ -20,7 +20,8 @@
 # Each line: wall time of the CLI process / ideal, and the share of requests nginx answered 429
 # (from its access log). Targets for a-c: <= 1.05x ideal and < 1 % 429s, both runs.
 # Env: PORT (default 18480), CONCURRENCY (64), RUNS (2), ONLY (e.g. "a c"), RT (1), KEEP (a directory:
-# keep each run's nginx log, "status arrival-ms" a line, and the CLI's summary there).
+# keep each run's nginx log — "status msec request_time connection_requests" a line; the arrival nginx
+# stamped is msec - request_time — and the CLI's summary there).
 # RT=1 (the default, when chrt works) runs nginx and the CLI under SCHED_FIFO: on a machine busy with
 # other work a descheduled nginx stamps queued requests with one millisecond and refuses them whatever
 # the client does (a sequential Python client spaced 20 % above the limit saw 1-2 % 429s even so, and
@@ -81,7 +82,7 @@ http {
   fastcgi_temp_path $tmp/nginx/fastcgi;
   uwsgi_temp_path $tmp/nginx/uwsgi;
   scgi_temp_path $tmp/nginx/scgi;
-  log_format st '\$status \$msec';
+  log_format st '\$status \$msec \$request_time \$connection_requests';
   access_log $tmp/access.log st;
   keepalive_requests 1000000;
   keepalive_timeout 120s;

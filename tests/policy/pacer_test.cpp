@@ -359,6 +359,42 @@ TEST(Pacer, ALateSendHoldsTheNextOneSoTheyNeverCrowd) {
   EXPECT_EQ(burst.hold(t0), 0s);
 }
 
+// Where a request really left (after its connection's handshake) is when the next one's spacing
+// counts from; and once a 429 has shown the limiter is strict, so is an answer slower than usual
+// (measured with nginx limit_req: such a request was stamped that much late).
+TEST(Pacer, TheNextSendKeepsItsSpacingFromWhereTheLastReallyLeftAndArrived) {
+  Pacer p(configured(RateLimit::per_second(20)), t0);  // 50.5 ms apart, guard 50.25 ms
+  const auto guard = std::chrono::duration_cast<clock_t_::duration>(std::chrono::duration<double>(0.05025));
+  auto a = take(p, t0);
+  EXPECT_EQ(p.hold(t0, a.send_at), 0s);
+  p.on_sent(a.send_at, t0);
+  p.on_answered(t0 + 5ms, t0 + 6ms);  // written after a 5 ms handshake, answered in 1 ms
+  auto b = take(p, t0);
+  const auto b_left = t0 + 5ms + guard;  // not before: the guard after a really left
+  EXPECT_GT(p.hold(b.send_at, b.send_at), 0s);
+  EXPECT_GT(p.hold(b_left - 10us, b.send_at), 0s);
+  EXPECT_EQ(p.hold(b_left, b.send_at), 0s);
+  p.on_sent(b.send_at, b_left);
+  // Before any 429, a slow answer is the vendor's work: it holds nothing. After one, an answer 3 ms
+  // slower than the fastest holds the next send until a guard after where that request arrived.
+  auto next_hold = [&](bool throttled_before, clock_t_::duration answer) {
+    Pacer q = p;
+    if (throttled_before) q.on_response(throttled(), b_left + 1ms);
+    q.on_answered(b_left, b_left + answer);
+    auto c = take(q, t0);
+    return q.hold(b_left + 10ms, c.send_at);  // well before its turn: the whole wait
+  };
+  EXPECT_EQ(next_hold(false, 4ms), next_hold(false, 1ms));
+  EXPECT_GT(next_hold(true, 4ms), next_hold(true, 1ms));
+  EXPECT_GE(next_hold(true, 4ms), guard + 3ms - 10ms - 50us);  // a guard after where it arrived
+  // Paced elsewhere: nothing is held, whatever the answers.
+  PacerConfig elsewhere = configured(RateLimit::per_second(20));
+  elsewhere.paced_elsewhere = true;
+  Pacer e(elsewhere, t0);
+  e.on_answered(t0 + 5ms, t0 + 6ms);
+  EXPECT_EQ(e.hold(t0 + 6ms), 0s);
+}
+
 TEST(Pacer, HeldSendsLeaveInTheOrderOfTheirSlots) {
   Pacer p(configured(RateLimit::per_second(100)), t0);
   const auto interval = p.gcra().emission_interval;  // 10.1 ms; the guard is 10.05 ms

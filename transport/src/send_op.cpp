@@ -299,6 +299,7 @@ void SendOp::exchange(Stream& stream) {
   enter(Phase::exchange);
   arm_timer(st_->options.request_timeout, transport_error::request_timeout);
   request_written_ = true;
+  result_.written_at = std::chrono::steady_clock::now();
   st_->requests.fetch_add(1, std::memory_order_relaxed);
   asio::async_write(
       stream, asio::buffer(req_.bytes), [self = shared_from_this(), &stream](error_code ec, std::size_t) {

@@ -15,6 +15,9 @@ struct SendResult {
   // True once any byte of the request may have reached the peer: an error after that point means
   // the vendor may have applied the request (the idempotency rule depends on it).
   bool request_written = false;
+  // When the request was handed to the connection (after any connect, handshake or wait for a
+  // pooled connection): the pacer's "sent" is when the bytes left, not when the send was asked for.
+  std::chrono::steady_clock::time_point written_at{};
 };
 
 class Transport {

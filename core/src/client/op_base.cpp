@@ -212,6 +212,10 @@ Result<Partners> OpBase::decode_as(const Adapter& a, const HttpResponse& respons
 
 void OpBase::on_sent(boost::system::error_code ec, SendResult r) {
   in_flight_ = false;
+  if (r.written_at != steady::time_point{}) {
+    std::lock_guard lock(state_->mutex);
+    pacer_->on_answered(r.written_at, steady::now());
+  }
   if (done_) return;
   if (stopping_) {
     if (r.request_written && is_write()) maybe_applied_ = true;

@@ -124,6 +124,11 @@ class Pacer {
   clock::duration hold(clock::time_point now);
   // The request reserved for `planned` has left, at `actual`.
   void on_sent(clock::time_point planned, clock::time_point actual);
+  // The request reserved last left the connection at `written` (after any connect or handshake)
+  // and its answer came at `answered`. The write time is when it really left; a round trip longer
+  // than the shortest seen says it reached the vendor late (a strict limiter stamps arrivals, not
+  // sends) — once a 429 has shown the limiter is strict, the next send keeps its spacing from there.
+  void on_answered(clock::time_point written, clock::time_point answered);
   // An answer arrived (any status); `throttled` marks a 429.
   void on_response(const RateObservation& observation, clock::time_point now);
 
@@ -150,6 +155,7 @@ class Pacer {
   RateSource source_ = RateSource::unlimited;
   clock::time_point tat_;
   std::optional<clock::time_point> last_sent_;
+  std::optional<clock::duration> min_rtt_;      // the shortest round trip seen (drifting up slowly)
   std::vector<clock::time_point> held_queue_;   // slots of the sends being held, in order
   std::optional<clock::time_point> last_turn_;  // the turn of the last send that left (see hold())
   bool last_reservation_waited_ = false;
