@@ -12,11 +12,20 @@ namespace {
 
 using namespace adapter_kit;
 
-bool blank(std::string_view s) {
-  for (char c : s)
-    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
-  return true;
-}
+constexpr Carried carried[] = {
+    {"email", "emails[0].email"},
+    {"name", "emails[0].firstName / lastName (split once at the first space); name when no company"},
+    {"first_name", "emails[0].firstName"},
+    {"last_name", "emails[0].lastName"},
+    {"company", "name (falls back to the full name, then the email domain)"},
+    {"country", "countryId via settings.country_ids"},
+    {"tags", "tags via settings.tag_ids"},
+    {"group", "tierId via settings.tier_ids"},
+    {"partner_type", "partnerType (default referral)"},
+    {"contacts", "emails[1..] {email, firstName, lastName}"},
+    {"invite", "inactive = !invite"},
+    {"custom_fields", "customFields [{customFieldId, type, value}]"},
+    {"vendor_overrides", "vendor_overrides.journeybee merged into the body last"}};
 
 // Whether a success body names partners (an "email", or "emails" [{email}], at the top or under
 // "data" / "partnership") none of which is the one sent: an answer about someone else. Linear.
@@ -110,18 +119,7 @@ Error bad_id(const IdMap& m, std::string_view key) {
 
 void write_contact(JsonWriter& w, std::string_view email, std::optional<std::string_view> first,
                    std::optional<std::string_view> last) {
-  w.begin_object();
-  w.key("email");
-  w.string(email);
-  if (first) {
-    w.key("firstName");
-    w.string(*first);
-  }
-  if (last) {
-    w.key("lastName");
-    w.string(*last);
-  }
-  w.end_object();
+  w.string_object({{"email", email}, {"firstName", first}, {"lastName", last}});
 }
 
 }  // namespace
@@ -129,13 +127,7 @@ void write_contact(JsonWriter& w, std::string_view email, std::optional<std::str
 Result<std::string> JourneyBeeAdapter::encode_body(const PartnerSpec& spec, const VendorConfig& config,
                                                    std::vector<std::string>* warnings) {
   Dropper drop(vendor, config.strict, warnings);
-  if (spec.referral_key) drop.cannot_carry("referral_key");
-  if (spec.external_id) drop.cannot_carry("external_id");
-  if (spec.image) drop.cannot_carry("image");
-  if (spec.description) drop.cannot_carry("description");
-  if (spec.referrer) drop.cannot_carry("referrer");
-  if (spec.password) drop.cannot_carry("password");
-  if (spec.link) drop.cannot_carry("link");
+  drop.drop_undeclared(spec, carried);
 
   // Ids through the configured maps.
   std::optional<std::int64_t> country_id;
@@ -273,7 +265,8 @@ Result<EncodedRequest> JourneyBeeAdapter::encode(const PartnerSpec& spec, const 
 }
 
 Error JourneyBeeAdapter::decode_error(const HttpResponse& response, const DecodeContext& context) {
-  Error e = error_from_response(response, now_of(context));
+  ErrorAnswer answer = error_answer(response, context);
+  Error& e = answer.error;
   if (response.status == 406) {
     e.code = errc::rejected;  // invalid email domains, or partnering with oneself
     e.retryable = false;
@@ -281,18 +274,13 @@ Error JourneyBeeAdapter::decode_error(const HttpResponse& response, const Decode
     e.code = errc::already_exists;  // a partnership with this company exists
     e.retryable = false;
   }
-  boost::json::value v;
-  if (response.body.empty() || !parse_json(response.body, v)) return e;
-  const auto* obj = v.if_object();
+  const auto* obj = answer.object();
   if (!obj) return e;
-  const auto* err = obj->if_contains("error");
-  if (err && err->is_string() && !err->get_string().empty()) {
-    e.message = capped(err->get_string());
-  } else if (err && err->is_object()) {  // the newer API's {"error":{"code","message"}}
-    if (const auto* c = string_member(err->get_object(), "code")) e.vendor_code = capped(*c, 128);
-    if (const auto* m = string_member(err->get_object(), "message"); m && !m->empty()) e.message = capped(*m);
-  } else if (const auto* m = string_member(*obj, "message"); m && !m->empty()) {
-    e.message = capped(*m);
+  if (const auto* inner = object_member(*obj, "error")) {  // the newer API's {"error":{"code","message"}}
+    read_error_members(e, *inner, {.doc_url = ""});
+  } else {  // {"error":"..."}, else {"message":"..."}
+    read_error_members(e, *obj, {.code = "", .doc_url = ""});
+    read_error_members(e, *obj, {.message = "error", .code = "", .doc_url = ""});
   }
   return e;
 }
@@ -301,7 +289,7 @@ Result<Partner> JourneyBeeAdapter::decode(const HttpResponse& response, const De
   if (response.status < 200 || response.status > 299) return decode_error(response, context);
   Partner p;
   p.vendor = std::string(vendor);
-  if (!blank(response.body)) {
+  if (!is_blank(response.body)) {
     boost::json::value v;
     if (!parse_json(response.body, v))
       return protocol_error(response,
@@ -335,23 +323,7 @@ std::vector<FieldIssue> JourneyBeeAdapter::validate(const PartnerSpec& spec) con
 
 Capabilities JourneyBeeAdapter::capabilities() const {
   Capabilities c;
-  c.fields = {"email", "name",         "first_name", "last_name", "company",       "country",         "tags",
-              "group", "partner_type", "contacts",   "invite",    "custom_fields", "vendor_overrides"};
-  c.mappings = {
-      {"email", "emails[0].email"},
-      {"name", "emails[0].firstName / lastName (split once at the first space); name when no company"},
-      {"first_name", "emails[0].firstName"},
-      {"last_name", "emails[0].lastName"},
-      {"company", "name (falls back to the full name, then the email domain)"},
-      {"country", "countryId via settings.country_ids"},
-      {"tags", "tags via settings.tag_ids"},
-      {"group", "tierId via settings.tier_ids"},
-      {"partner_type", "partnerType (default referral)"},
-      {"contacts", "emails[1..] {email, firstName, lastName}"},
-      {"invite", "inactive = !invite"},
-      {"custom_fields", "customFields [{customFieldId, type, value}]"},
-      {"vendor_overrides", "vendor_overrides.journeybee merged into the body last"},
-  };
+  declare_fields(c, carried);
   c.create = CreateSemantics::create;
   c.error_shape = R"({"error":"..."})";
   c.rate_limit_headers = {"Retry-After"};

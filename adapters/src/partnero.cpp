@@ -11,26 +11,29 @@ namespace {
 
 using namespace adapter_kit;
 
-std::optional<PartnerStatus> status_from_partnero(std::string_view s) {
-  if (s == "active") return PartnerStatus::active;
-  if (s == "pending") return PartnerStatus::pending;
-  if (s == "archived") return PartnerStatus::archived;
-  // A deleted partner no longer takes part in the program: the closest normalized status.
-  if (s == "deleted") return PartnerStatus::deactivated;
-  return std::nullopt;
-}
+constexpr Carried carried[] = {{"email", "email"},
+                               {"name", "name + surname (split once at the first space)"},
+                               {"first_name", "name"},
+                               {"last_name", "surname"},
+                               {"referral_key", "key"},
+                               {"external_id", "id"},
+                               {"tags", "tags"},
+                               {"referrer", "referring_partner {id, key, email}"},
+                               {"invite", "true: POST /v1/partners:invite (email, name, surname only)"},
+                               {"password", "password (secret, never logged)"},
+                               {"vendor_overrides", "vendor_overrides.partnero merged into the body last"}};
+
+// A deleted partner no longer takes part in the program: deactivated is the closest normalized status.
+constexpr VendorStatus statuses[] = {{"active", PartnerStatus::active},
+                                     {"pending", PartnerStatus::pending},
+                                     {"archived", PartnerStatus::archived},
+                                     {"deleted", PartnerStatus::deactivated}};
 
 bool is_invite(const PartnerSpec* spec) { return spec && spec->invite.value_or(false); }
 
 bool says_duplicate(std::string_view text) {
   return icontains(text, "already exists") || icontains(text, "already been taken") ||
          icontains(text, "already taken");
-}
-
-bool blank(std::string_view s) {
-  for (char c : s)
-    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
-  return true;
 }
 
 // A partner built from what was sent, for an invite answered without partner data.
@@ -79,15 +82,7 @@ Result<std::string> PartneroAdapter::encode_body(const PartnerSpec& spec, bool s
                                                  std::vector<std::string>* warnings) {
   const bool invite = spec.invite.value_or(false);
   Dropper drop(vendor, strict, warnings);
-  if (spec.company) drop.cannot_carry("company");
-  if (spec.image) drop.cannot_carry("image");
-  if (spec.country) drop.cannot_carry("country");
-  if (spec.description) drop.cannot_carry("description");
-  if (spec.group) drop.cannot_carry("group");
-  if (spec.partner_type) drop.cannot_carry("partner_type");
-  if (!spec.contacts.empty()) drop.cannot_carry("contacts");
-  if (spec.link) drop.cannot_carry("link");
-  if (!spec.custom_fields.empty()) drop.cannot_carry("custom_fields");
+  drop.drop_undeclared(spec, carried);
   if (invite) {
     // POST /v1/partners:invite takes email, name and surname only.
     const auto invite_drop = [&](const char* field) {
@@ -126,23 +121,8 @@ Result<std::string> PartneroAdapter::encode_body(const PartnerSpec& spec, bool s
       for (const auto& t : spec.tags) w.string(t);
       w.end_array();
     }
-    if (spec.referrer && (spec.referrer->id || spec.referrer->key || spec.referrer->email) &&
-        b.member("referring_partner")) {
-      w.begin_object();
-      if (spec.referrer->id) {
-        w.key("id");
-        w.string(*spec.referrer->id);
-      }
-      if (spec.referrer->key) {
-        w.key("key");
-        w.string(*spec.referrer->key);
-      }
-      if (spec.referrer->email) {
-        w.key("email");
-        w.string(*spec.referrer->email);
-      }
-      w.end_object();
-    }
+    if (const auto& r = spec.referrer; r && (r->id || r->key || r->email) && b.member("referring_partner"))
+      w.string_object({{"id", r->id}, {"key", r->key}, {"email", r->email}});
   }
   b.finish();
   if (!w.utf8_ok()) {
@@ -166,10 +146,9 @@ Result<EncodedRequest> PartneroAdapter::encode(const PartnerSpec& spec, const Ve
 }
 
 Error PartneroAdapter::decode_error(const HttpResponse& response, const DecodeContext& context) {
-  Error e = error_from_response(response, now_of(context));
-  boost::json::value v;
-  if (response.body.empty() || !parse_json(response.body, v)) return e;
-  const auto* obj = v.if_object();
+  ErrorAnswer answer = error_answer(response, context);
+  Error& e = answer.error;
+  const auto* obj = answer.object();
   if (!obj) return e;
 
   const PartnerSpec* spec = context.spec;
@@ -228,7 +207,7 @@ Result<Partner> PartneroAdapter::decode(const HttpResponse& response, const Deco
   if (response.status < 200 || response.status > 299) return decode_error(response, context);
   const bool invite = is_invite(context.spec);
 
-  if (blank(response.body)) {
+  if (is_blank(response.body)) {
     if (invite) {
       Partner p = from_spec(context.spec);
       p.warnings.push_back("partnero: the invite was answered without a body");
@@ -274,33 +253,12 @@ Result<Partner> PartneroAdapter::decode(const HttpResponse& response, const Deco
     return protocol_error(response, "partnero: the partner has no string \"email\"");
   }
 
-  // An answer about another partner (a proxy or cache mixing answers up) is never taken for ours.
-  if (context.spec && !same_email(context.spec->email, p.email))
-    return protocol_error(response, "partnero: the partner returned has another email than the one sent",
-                          "email");
-
-  const auto* first = string_member(*data, "name");
-  const auto* last = string_member(*data, "surname");
-  if (first) p.name = std::string(*first);
-  if (last && !last->empty()) {
-    if (!p.name.empty()) p.name += ' ';
-    p.name.append(*last);
-  }
-
-  if (const auto* status = string_member(*data, "status")) {
-    p.status_raw = std::string(*status);
-    if (auto st = status_from_partnero(*status)) {
-      p.status = *st;
-    } else {
-      p.status = PartnerStatus::unknown;
-      p.warnings.push_back("partnero: unknown partner status \"" + capped(*status, 64) + "\"");
-    }
-  } else if (invite) {
+  if (auto e = check_sent_email(response, context, vendor, p.email)) return std::move(*e);
+  p.name = joined_name(string_member(*data, "name"), string_member(*data, "surname"));
+  if (const auto* status = string_member(*data, "status"); status || !invite)
+    set_status(p, vendor, status, statuses);
+  else
     p.status = PartnerStatus::invited;
-  } else {
-    p.status = PartnerStatus::unknown;
-    p.warnings.push_back("partnero: the partner has no status");
-  }
 
   // De-duplicated through a hash set: linear in the number of links (a 1 MiB answer holds ~100,000).
   std::unordered_set<std::string_view> seen;
@@ -326,8 +284,7 @@ Result<Partner> PartneroAdapter::decode(const HttpResponse& response, const Deco
 namespace {
 
 std::string partner_url(const VendorConfig& config, std::string_view id) {
-  return request_url(config, PartneroAdapter::default_base_url, PartneroAdapter::path) + "/" +
-         url_component(id);
+  return resource_url(config, PartneroAdapter::default_base_url, PartneroAdapter::path, id);
 }
 
 // A decode of a partner object outside create: no spec to compare, the id addressed must come back.
@@ -337,9 +294,7 @@ Result<Partner> decode_partner(const PartneroAdapter& adapter, const HttpRespons
   plain.spec = nullptr;  // never an invite: data.id and data.email are required
   auto p = adapter.decode(response, plain);
   if (!p) return p;
-  if (!context.partner_id.empty() && p->id != context.partner_id)
-    return protocol_error(response, "partnero: the partner returned has another id than the one asked for",
-                          "partner_id");
+  if (auto e = check_addressed_id(response, context, PartneroAdapter::vendor, p->id)) return std::move(*e);
   p->outcome = outcome;
   return p;
 }
@@ -357,25 +312,13 @@ Result<EncodedRequest> PartneroAdapter::encode_find(const FindQuery& query,
 
 Result<std::vector<Partner>> PartneroAdapter::decode_find(const HttpResponse& response,
                                                           const DecodeContext& context) const {
-  if (response.status == 404) return std::vector<Partner>{};
-  DecodeContext c = context;
-  if (context.query) c.partner_id = context.query->value;
-  auto p = decode_partner(*this, response, c, Outcome::existing);
-  if (!p) return p.error();
-  std::vector<Partner> out;
-  out.push_back(std::move(*p));
-  return out;
+  return find_through_get(*this, response, context);  // partnero's id is our external_id
 }
 
 Result<EncodedRequest> PartneroAdapter::encode_get(std::string_view partner_id,
                                                    const VendorConfig& config) const {
-  if (auto e = check_api_key(vendor, config.api_key)) return *e;
-  if (auto e = check_partner_id(vendor, partner_id)) return *e;
-  EncodedRequest out;
-  out.request.method = "GET";
-  out.request.url = partner_url(config, partner_id);
-  out.request.headers = accept_headers(config.api_key);
-  return out;
+  if (auto e = check_partner_request(vendor, config, partner_id)) return *e;
+  return bodiless_request("GET", partner_url(config, partner_id), bearer_auth(config.api_key));
 }
 
 Result<Partner> PartneroAdapter::decode_get(const HttpResponse& response,
@@ -385,8 +328,7 @@ Result<Partner> PartneroAdapter::decode_get(const HttpResponse& response,
 
 Result<EncodedRequest> PartneroAdapter::encode_update(std::string_view partner_id, const PartnerSpec& changes,
                                                       const VendorConfig& config) const {
-  if (auto e = check_api_key(vendor, config.api_key)) return *e;
-  if (auto e = check_partner_id(vendor, partner_id)) return *e;
+  if (auto e = check_partner_request(vendor, config, partner_id)) return *e;
   EncodedRequest out;
   Dropper drop(vendor, config.strict, &out.warnings);
   const auto cannot_update = [&](const char* field) {
@@ -395,15 +337,7 @@ Result<EncodedRequest> PartneroAdapter::encode_update(std::string_view partner_i
   if (changes.external_id) cannot_update("external_id");
   if (changes.referrer) cannot_update("referrer");
   if (changes.invite) cannot_update("invite");
-  if (changes.company) drop.cannot_carry("company");
-  if (changes.image) drop.cannot_carry("image");
-  if (changes.country) drop.cannot_carry("country");
-  if (changes.description) drop.cannot_carry("description");
-  if (changes.group) drop.cannot_carry("group");
-  if (changes.partner_type) drop.cannot_carry("partner_type");
-  if (!changes.contacts.empty()) drop.cannot_carry("contacts");
-  if (changes.link) drop.cannot_carry("link");
-  if (!changes.custom_fields.empty()) drop.cannot_carry("custom_fields");
+  drop.drop_undeclared(changes, carried);
   if (drop.failed()) return drop.error();
 
   std::string body;
@@ -457,25 +391,17 @@ Result<Partner> PartneroAdapter::decode_update(const HttpResponse& response,
 Result<EncodedRequest> PartneroAdapter::encode_deactivate(std::string_view partner_id,
                                                           const DeactivateOptions& options,
                                                           const VendorConfig& config) const {
-  if (auto e = check_api_key(vendor, config.api_key)) return *e;
-  if (auto e = check_partner_id(vendor, partner_id)) return *e;
-  EncodedRequest out;
-  if (options.permanent) {
-    out.request.method = "DELETE";
-    out.request.url = partner_url(config, partner_id);
-  } else {
-    out.request.method = "POST";
-    out.request.url = partner_url(config, partner_id) + "/archive";
-  }
-  out.request.headers = accept_headers(config.api_key);
-  return out;
+  if (auto e = check_partner_request(vendor, config, partner_id)) return *e;
+  if (options.permanent)
+    return bodiless_request("DELETE", partner_url(config, partner_id), bearer_auth(config.api_key));
+  return bodiless_request("POST", partner_url(config, partner_id) + "/archive", bearer_auth(config.api_key));
 }
 
 Result<Partner> PartneroAdapter::decode_deactivate(const HttpResponse& response,
                                                    const DecodeContext& context) const {
   if (response.status < 200 || response.status > 299) return decode_error(response, context);
   boost::json::value v;
-  if (!blank(response.body)) {
+  if (!is_blank(response.body)) {
     if (!parse_json(response.body, v))
       return protocol_error(response,
                             "partnero: the answer is not JSON, or is too large or too deeply nested");
@@ -497,21 +423,7 @@ Result<Partner> PartneroAdapter::decode_deactivate(const HttpResponse& response,
 
 Capabilities PartneroAdapter::capabilities() const {
   Capabilities c;
-  c.fields = {"email", "name",     "first_name", "last_name", "referral_key",    "external_id",
-              "tags",  "referrer", "invite",     "password",  "vendor_overrides"};
-  c.mappings = {
-      {"email", "email"},
-      {"name", "name + surname (split once at the first space)"},
-      {"first_name", "name"},
-      {"last_name", "surname"},
-      {"referral_key", "key"},
-      {"external_id", "id"},
-      {"tags", "tags"},
-      {"referrer", "referring_partner {id, key, email}"},
-      {"invite", "true: POST /v1/partners:invite (email, name, surname only)"},
-      {"password", "password (secret, never logged)"},
-      {"vendor_overrides", "vendor_overrides.partnero merged into the body last"},
-  };
+  declare_fields(c, carried);
   c.create = CreateSemantics::create;
   c.error_shape = R"({"message","errors":{"<field>":["..."]}})";
   c.rate_limit_headers = {"Retry-After"};

@@ -254,7 +254,7 @@ Error error_from_response(const HttpResponse& response, std::chrono::system_cloc
   Error e = Error::make(errc_from_http_status(response.status), "HTTP " + std::to_string(response.status));
   e.http_status = response.status;
   // On a 429 the rate-limit reset headers say when to come back. On other statuses they describe
-  // the window, not a wait (Dub sends them on every error), so only Retry-After counts there.
+  // the window, not a wait (a vendor may send them on every error), so only Retry-After counts there.
   if (response.status == 429)
     e.retry_after = retry_after_from_headers(response.headers, now);
   else if (auto v = response.header("Retry-After"); !v.empty())

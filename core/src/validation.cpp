@@ -1,18 +1,18 @@
-// Local validation of a PartnerSpec: the rules every vendor shares (vendor-docs/002's email `pattern`
-// and `format: email`, 001's country list, UTF-8, non-blank names). The rules of one vendor (Dub's
-// lengths and username rules, Partnero's password and referrer, JourneyBee's custom field types from
-// vendor-docs 004) are each adapter's Adapter::validate, built from partnerkit::rules.
+// Local validation of a PartnerSpec: the rules every vendor shares (an OpenAPI email `pattern` and
+// `format: email`, the ISO 3166-1 country list, UTF-8, non-blank names). The rules of one vendor (its
+// lengths and key rules, a password policy, a referrer's shape, typed custom fields) are that
+// adapter's Adapter::validate, built from partnerkit::rules.
 //
 // Choices not dictated by a vendor document:
-// - company: at most 190 UTF-16 units (Dub's companyName limit; JourneyBee documents none).
+// - company: at most 190 UTF-16 units (the tightest company limit a vendor documents; others have none).
 // - A blank optional field (empty or whitespace-only string, a blank tag or link tag id, a referrer or
 //   contact name with nothing in it) is "not given": validated() drops it with a warning (CRM exports
 //   are full of empty cells). Emails and names are trimmed before they are checked.
-// - Rules of one vendor live in its adapter (Adapter::validate), never here: a Partnero password rule
-//   must not fail the JourneyBee request for the same item.
+// - Rules of one vendor live in its adapter (Adapter::validate), never here: one vendor's password rule
+//   must not fail another vendor's request for the same item.
 // - Every string must be valid UTF-8 (the vendors take JSON, which is UTF-8).
 // - Password classes (lower, upper, digit) are ASCII; its length counts code points.
-// - custom date values must start with a valid YYYY-MM-DD (JourneyBee: "ISO format").
+// - custom date values must start with a valid YYYY-MM-DD (vendors with typed fields say "ISO format").
 #include <partnerkit/validation.hpp>
 
 #include <partnerkit/adapter.hpp>
@@ -35,7 +35,7 @@
 namespace partnerkit {
 namespace {
 
-constexpr std::size_t max_email = 190;    // is_valid_email: Dub's email (the public helper's contract)
+constexpr std::size_t max_email = 190;    // is_valid_email's contract (the tightest vendor limit)
 constexpr std::size_t max_company = 190;  // our choice, see above
 
 using detail::has_non_finite;
@@ -81,7 +81,7 @@ bool email_local_char(char c) noexcept {
 }
 
 // ^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-\.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$
-bool matches_dub_email_pattern(std::string_view s) noexcept {
+bool matches_email_pattern(std::string_view s) noexcept {
   if (s.empty() || s.front() == '.') return false;
   const std::size_t at = s.find('@');
   if (at == std::string_view::npos || at == 0) return false;
@@ -181,7 +181,7 @@ class Checker {
       add(field, field + " is not valid UTF-8");
       return;
     }
-    if (!matches_dub_email_pattern(value)) add(field, field + " is not a valid email address");
+    if (!matches_email_pattern(value)) add(field, field + " is not a valid email address");
   }
 };
 
@@ -285,7 +285,7 @@ std::size_t utf16_length(std::string_view s) noexcept {
 }
 
 bool is_valid_email(std::string_view email) noexcept {
-  return email.size() <= max_email && matches_dub_email_pattern(email);  // ASCII only: bytes == units
+  return email.size() <= max_email && matches_email_pattern(email);  // ASCII only: bytes == units
 }
 
 bool is_iso_country(std::string_view code) noexcept { return detail::is_listed_country(code); }
@@ -365,7 +365,7 @@ std::vector<FieldIssue> validate(const PartnerSpec& spec) {
       c.text("link.tag_ids[" + std::to_string(i) + "]", l.tag_ids[i], 0, true);
   }
 
-  // JSON can't carry a non-finite number (the type rules are JourneyBee's, in its adapter).
+  // JSON can't carry a non-finite number (the type rules are a vendor's, in its adapter).
   for (std::size_t i = 0; i < spec.custom_fields.size(); ++i)
     if (has_non_finite(spec.custom_fields[i].value))
       c.add("custom_fields[" + std::to_string(i) + "].value",

@@ -2,6 +2,7 @@
 #include <partnerkit/adapters/dub.hpp>
 #include <partnerkit/adapters/journeybee.hpp>
 #include <partnerkit/adapters/partnero.hpp>
+#include <partnerkit/sandbox/vendors.hpp>
 #include <partnerkit/testing/adapter_conformance.hpp>
 
 #include <gtest/gtest.h>
@@ -13,6 +14,16 @@ namespace {
 
 pk::HttpResponse json_response(int status, std::string body) {
   return pk::HttpResponse{status, {{"Content-Type", "application/json"}}, std::move(body)};
+}
+
+// The round trip against the sandbox's simulator of the vendor (the author's kit, round_trip.hpp).
+template <class Sim, class Options>
+pk::testing::RoundTrip round_trip(std::string key) {
+  pk::testing::RoundTrip rt;
+  rt.make_simulator = pk::testing::simulator_exchange<pk::sandbox::VendorSimulator>(
+      [](const pk::SimulatorParams& p) { return std::make_unique<Sim>(Options{}, p.clock, p.seed); });
+  rt.config.api_key = std::move(key);
+  return rt;
 }
 
 pk::PartnerSpec spec(std::string email) {
@@ -118,6 +129,10 @@ ConformanceSuite dub_suite() {
     o.body = R"({"partnerId":"pn_1","reason":"fraud"})";
     s.operations.push_back(o);
   }
+  s.round_trip = round_trip<pk::sandbox::DubSimulator, pk::sandbox::DubOptions>("sk_test_dub");
+  // Dub puts tags on the partner's link (linkProps.tagNames); neither its partner object nor its links
+  // list them (the EnrolledPartner schema of its OpenAPI).
+  s.round_trip->not_echoed = {"tags"};
   return s;
 }
 
@@ -214,6 +229,7 @@ ConformanceSuite partnero_suite() {
     o.url = "https://api.partnero.com/v1/partners/crm-42";
     s.operations.push_back(o);
   }
+  s.round_trip = round_trip<pk::sandbox::PartneroSimulator, pk::sandbox::PartneroOptions>("pk_test_partnero");
   return s;
 }
 
@@ -267,6 +283,12 @@ ConformanceSuite journeybee_suite() {
        json_response(201, R"({"status":"created","message":"Partnership created successfully"})"),
        std::nullopt});
   s.successes.push_back({"created_empty", s.sample, pk::HttpResponse{201, {}, ""}, std::nullopt});
+  // JourneyBee's legacy create answers no partnership id and no partner: the round trip checks that the
+  // create succeeds and that a repeat is a duplicate; nothing comes back to compare.
+  s.round_trip =
+      round_trip<pk::sandbox::JourneyBeeSimulator, pk::sandbox::JourneyBeeOptions>("jb_test_journeybee");
+  s.round_trip->answers_id = false;
+  s.round_trip->not_echoed = pk::JourneyBeeAdapter{}.capabilities().fields;
   return s;
 }
 

@@ -54,17 +54,11 @@ std::string index_of(std::string_view seg) {
   return {};
 }
 
-std::optional<PartnerStatus> status_from_dub(std::string_view s) {
-  if (s == "approved") return PartnerStatus::active;
-  if (s == "pending") return PartnerStatus::pending;
-  if (s == "rejected") return PartnerStatus::rejected;
-  if (s == "invited") return PartnerStatus::invited;
-  if (s == "declined") return PartnerStatus::declined;
-  if (s == "deactivated") return PartnerStatus::deactivated;
-  if (s == "banned") return PartnerStatus::banned;
-  if (s == "archived") return PartnerStatus::archived;
-  return std::nullopt;
-}
+constexpr VendorStatus statuses[] = {
+    {"approved", PartnerStatus::active},   {"pending", PartnerStatus::pending},
+    {"rejected", PartnerStatus::rejected}, {"invited", PartnerStatus::invited},
+    {"declined", PartnerStatus::declined}, {"deactivated", PartnerStatus::deactivated},
+    {"banned", PartnerStatus::banned},     {"archived", PartnerStatus::archived}};
 
 // "<zod code>: <field path>: <text>" -> the path, or empty when the message has another shape.
 std::string_view zod_path(std::string_view message) {
@@ -157,16 +151,11 @@ std::string DubAdapter::spec_field(std::string_view dub_path, const PartnerSpec*
 }
 
 Error DubAdapter::decode_error(const HttpResponse& response, const DecodeContext& context) {
-  Error e = error_from_response(response, now_of(context));
-  boost::json::value v;
-  if (response.body.empty() || !parse_json(response.body, v)) return e;
-  const auto* top = v.if_object();
-  const auto* err_v = top ? top->if_contains("error") : nullptr;
-  const auto* err = err_v ? err_v->if_object() : nullptr;
+  ErrorAnswer answer = error_answer(response, context);
+  Error& e = answer.error;
+  const auto* err = answer.object() ? object_member(*answer.object(), "error") : nullptr;
   if (!err) return e;
-  if (const auto* code = string_member(*err, "code")) e.vendor_code = capped(*code, 128);
-  if (const auto* msg = string_member(*err, "message"); msg && !msg->empty()) e.message = capped(*msg);
-  if (const auto* doc = string_member(*err, "doc_url")) e.doc_url = capped(*doc, 512);
+  read_error_members(e, *err);
 
   const PartnerSpec* spec = context.spec;
   switch (response.status) {
@@ -233,27 +222,15 @@ Result<Partner> partner_from(boost::json::value v, const HttpResponse& response,
     std::size_t i = 0;
     for (const auto& lv : *links) {
       const auto* lo = lv.if_object();
-      const auto* short_link = lo ? string_member(*lo, "shortLink") : nullptr;
-      if (!short_link) {
+      auto link = lo ? link_from(*lo, {.url = "shortLink"}) : std::nullopt;
+      if (!link || link->url.empty())
         p.warnings.push_back("dub: links[" + std::to_string(i) + "] has no shortLink; skipped");
-      } else {
-        ReferralLink link;
-        link.url = std::string(*short_link);
-        if (const auto* s = string_member(*lo, "id")) link.id = std::string(*s);
-        if (const auto* s = string_member(*lo, "key")) link.key = std::string(*s);
-        if (const auto* s = string_member(*lo, "domain")) link.domain = std::string(*s);
-        p.links.push_back(std::move(link));
-      }
+      else
+        p.links.push_back(std::move(*link));
       ++i;
     }
   }
-  if (auto st = status_from_dub(*status)) {
-    p.status = *st;
-  } else {
-    p.status = PartnerStatus::unknown;
-    p.warnings.push_back("dub: unknown partner status \"" + capped(*status, 64) + "\"");
-  }
-  p.status_raw = std::string(*status);
+  set_status(p, DubAdapter::vendor, status, statuses);
   p.id = std::string(*id);
   p.email = std::string(*email);
   p.name = std::string(*name);
@@ -276,12 +253,9 @@ using dub_detail::tenant_of;
 Result<Partner> DubAdapter::decode(const HttpResponse& response, const DecodeContext& context) const {
   if (response.status < 200 || response.status > 299) return decode_error(response, context);
 
-  boost::json::value v;
-  if (!parse_json(response.body, v))
-    return protocol_error(response, "dub: the " + std::to_string(response.status) +
-                                        " body is not JSON, or is too large or too deeply nested");
-  if (!v.is_object()) return protocol_error(response, "dub: the success body is not a JSON object");
-  auto parsed = partner_from(std::move(v), response, "the partner");
+  auto v = success_object(response, vendor);
+  if (!v) return v.error();
+  auto parsed = partner_from(std::move(*v), response, "the partner");
   if (!parsed) return parsed.error();
   Partner p = std::move(*parsed);
 

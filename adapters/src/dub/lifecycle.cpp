@@ -32,14 +32,7 @@ Result<EncodedRequest> DubAdapter::encode_find(const FindQuery& query, const Ven
 Result<std::vector<Partner>> DubAdapter::decode_find(const HttpResponse& response,
                                                      const DecodeContext& context) const {
   const FindQuery* query = context.query;
-  if (query && query->key == FindQuery::Key::vendor_id) {
-    if (response.status == 404) return std::vector<Partner>{};
-    auto p = decode_get(response, context);
-    if (!p) return p.error();
-    std::vector<Partner> out;
-    if (p->id && *p->id == query->value) out.push_back(std::move(*p));
-    return out;
-  }
+  if (query && query->key == FindQuery::Key::vendor_id) return find_through_get(*this, response, context);
   if (response.status < 200 || response.status > 299) return decode_error(response, context);
   boost::json::value v;
   if (!parse_json(response.body, v))
@@ -65,25 +58,18 @@ Result<std::vector<Partner>> DubAdapter::decode_find(const HttpResponse& respons
 }
 
 Result<EncodedRequest> DubAdapter::encode_get(std::string_view partner_id, const VendorConfig& config) const {
-  if (auto e = check_api_key(vendor, config.api_key)) return *e;
-  if (auto e = check_partner_id(vendor, partner_id)) return *e;
-  EncodedRequest out;
-  out.request.method = "GET";
-  out.request.url = request_url(config, default_base_url, path) + "/" + url_component(partner_id);
-  out.request.headers = accept_headers(config.api_key);
-  return out;
+  if (auto e = check_partner_request(vendor, config, partner_id)) return *e;
+  return bodiless_request("GET", resource_url(config, default_base_url, path, partner_id),
+                          bearer_auth(config.api_key));
 }
 
 Result<Partner> DubAdapter::decode_get(const HttpResponse& response, const DecodeContext& context) const {
   if (response.status < 200 || response.status > 299) return decode_error(response, context);
-  boost::json::value v;
-  if (!parse_json(response.body, v))
-    return protocol_error(response, "dub: the partner is not JSON, or is too large or too deeply nested");
-  auto p = partner_from(std::move(v), response, "the partner");
+  auto v = success_object(response, vendor);
+  if (!v) return v.error();
+  auto p = partner_from(std::move(*v), response, "the partner");
   if (!p) return p.error();
-  if (!context.partner_id.empty() && p->id != context.partner_id)
-    return protocol_error(response, "dub: the partner returned has another id than the one asked for",
-                          "partner_id");
+  if (auto e = check_addressed_id(response, context, vendor, p->id)) return std::move(*e);
   return p;
 }
 
@@ -96,8 +82,7 @@ bool DubAdapter::is_ban_reason(std::string_view reason) noexcept {
 Result<EncodedRequest> DubAdapter::encode_deactivate(std::string_view partner_id,
                                                      const DeactivateOptions& options,
                                                      const VendorConfig& config) const {
-  if (auto e = check_api_key(vendor, config.api_key)) return *e;
-  if (auto e = check_partner_id(vendor, partner_id)) return *e;
+  if (auto e = check_partner_request(vendor, config, partner_id)) return *e;
   if (options.permanent && !is_ban_reason(options.reason)) {
     std::string allowed;
     for (auto r : ban_reasons) allowed.append(allowed.empty() ? "" : ", ").append(r);
@@ -127,24 +112,20 @@ Result<EncodedRequest> DubAdapter::encode_deactivate(std::string_view partner_id
 Result<Partner> DubAdapter::decode_deactivate(const HttpResponse& response,
                                               const DecodeContext& context) const {
   if (response.status < 200 || response.status > 299) return decode_error(response, context);
-  boost::json::value v;
-  if (!parse_json(response.body, v))
-    return protocol_error(response,
-                          "dub: the deactivate answer is not JSON, or is too large or too deeply nested");
-  const auto* obj = v.if_object();
-  const auto* id = obj ? string_member(*obj, "partnerId") : nullptr;
+  auto v = success_object(response, vendor);
+  if (!v) return v.error();
+  const auto* id = string_member(v->get_object(), "partnerId");
   if (!id || id->empty())
     return protocol_error(response, "dub: the deactivate answer has no string \"partnerId\"");
-  if (!context.partner_id.empty() && *id != context.partner_id)
-    return protocol_error(response, "dub: the deactivate answer names another partner", "partner_id");
   Partner p;
   p.vendor = std::string(vendor);
   p.id = std::string(*id);
+  if (auto e = check_addressed_id(response, context, vendor, p.id)) return std::move(*e);
   const bool ban = context.deactivate && context.deactivate->permanent;
   p.status = ban ? PartnerStatus::banned : PartnerStatus::deactivated;
   p.status_raw = ban ? "banned" : "deactivated";
   p.outcome = Outcome::updated;
-  p.raw = std::move(v);
+  p.raw = std::move(*v);
   return p;
 }
 

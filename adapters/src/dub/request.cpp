@@ -21,9 +21,23 @@ constexpr std::int64_t min_key_length = 3;     // linkProps.keyLength
 constexpr std::int64_t max_key_length = 190;
 constexpr std::size_t max_url = 32000;  // linkProps.expiredUrl, ios, android
 
-bool ascii_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+constexpr Carried carried[] = {
+    {"email", "email"},
+    {"name", "name"},
+    {"first_name", "name (first and last joined)"},
+    {"last_name", "name (first and last joined)"},
+    {"referral_key", "username"},
+    {"external_id", "tenantId"},
+    {"image", "image"},
+    {"country", "country"},
+    {"description", "description"},
+    {"tags", "linkProps.tagNames"},
+    {"group", "groupId"},
+    {"link",
+     "linkProps {keyLength, externalId, tenantId, prefix, archived, tagIds, comments, expiresAt, expiredUrl, "
+     "password, proxy, title, description, image, video, rewrite, ios, android, doIndex, testVariants, "
+     "testStartedAt, testCompletedAt}"},
+    {"vendor_overrides", "vendor_overrides.dub merged into the body last"}};
 
 // Dub's username rules (vendor-docs README): letters, digits, '_', '/', '-', '.', non-ASCII; not starting
 // with '_'; not ".well-known"; not ending in ".php".
@@ -32,7 +46,7 @@ void check_username(std::vector<FieldIssue>& issues, std::string_view key) {
   rules::max_length(issues, field, key, max_short);
   for (char ch : key) {
     const auto u = static_cast<unsigned char>(ch);
-    if (u >= 0x80 || ascii_alnum(ch) || ch == '_' || ch == '/' || ch == '-' || ch == '.') continue;
+    if (u >= 0x80 || text::is_alnum(ch) || ch == '_' || ch == '/' || ch == '-' || ch == '.') continue;
     issues.push_back(
         {field, "referral_key may hold only letters, digits, '_', '/', '-', '.' and non-ASCII characters"});
     break;
@@ -95,13 +109,7 @@ std::vector<FieldIssue> DubAdapter::validate(const PartnerSpec& spec) const {
 Result<std::string> DubAdapter::encode_body(const PartnerSpec& spec, bool strict,
                                             std::vector<std::string>* warnings) {
   Dropper drop(vendor, strict, warnings);
-  if (spec.company) drop.cannot_carry("company");
-  if (spec.partner_type) drop.cannot_carry("partner_type");
-  if (spec.referrer) drop.cannot_carry("referrer");
-  if (!spec.contacts.empty()) drop.cannot_carry("contacts");
-  if (spec.invite) drop.cannot_carry("invite");
-  if (spec.password) drop.cannot_carry("password");
-  if (!spec.custom_fields.empty()) drop.cannot_carry("custom_fields");
+  drop.drop_undeclared(spec, carried);
   if (drop.failed()) return drop.error();
 
   std::string body;
@@ -226,27 +234,7 @@ Result<EncodedRequest> DubAdapter::encode(const PartnerSpec& spec, const VendorC
 
 Capabilities DubAdapter::capabilities() const {
   Capabilities c;
-  c.fields = {"email",   "name",        "first_name", "last_name", "referral_key", "external_id",     "image",
-              "country", "description", "tags",       "group",     "link",         "vendor_overrides"};
-  c.mappings = {
-      {"email", "email"},
-      {"name", "name"},
-      {"first_name", "name (first and last joined)"},
-      {"last_name", "name (first and last joined)"},
-      {"referral_key", "username"},
-      {"external_id", "tenantId"},
-      {"image", "image"},
-      {"country", "country"},
-      {"description", "description"},
-      {"tags", "linkProps.tagNames"},
-      {"group", "groupId"},
-      {"link",
-       "linkProps {keyLength, externalId, tenantId, prefix, archived, tagIds, comments, expiresAt, "
-       "expiredUrl, "
-       "password, proxy, title, description, image, video, rewrite, ios, android, doIndex, testVariants, "
-       "testStartedAt, testCompletedAt}"},
-      {"vendor_overrides", "vendor_overrides.dub merged into the body last"},
-  };
+  declare_fields(c, carried);
   c.create = CreateSemantics::upsert;
   c.error_shape = R"({"error":{"code","message","doc_url"}})";
   c.rate_limit_headers = {"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"};

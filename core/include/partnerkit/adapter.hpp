@@ -22,11 +22,11 @@ inline constexpr int adapter_interface_version = 3;
 
 // Per-vendor configuration handed to encode. A plain value: no I/O behind it.
 struct VendorConfig {
-  std::string base_url;  // e.g. "https://api.dub.co"; no trailing slash needed
+  std::string base_url;  // e.g. "https://api.vendor.example"; no trailing slash needed
   std::string api_key;   // a secret: only ever placed in the Authorization header
   bool strict = false;   // fail with unsupported_field instead of dropping what the vendor can't carry
-  // Vendor-specific settings, documented by each adapter (e.g. JourneyBee's "company_id",
-  // "country_ids", "tag_ids", "tier_ids" maps).
+  // Vendor-specific settings, documented by each adapter (e.g. the program partners join, or maps
+  // from country codes and tag names to a vendor's own ids).
   boost::json::object settings;
 };
 
@@ -51,16 +51,16 @@ struct FindQuery {
 // How deactivate turns a partner off. Each adapter maps it to its vendor (deactivate, archive,
 // suspend, ban) and writes the semantics down in Capabilities::operations.deactivate_semantics.
 struct DeactivateOptions {
-  bool permanent = false;  // the vendor's irreversible form (e.g. Dub's ban), where it has one
-  std::string reason;      // passed where the vendor takes one (e.g. Dub's ban reason); else ignored
+  bool permanent = false;  // the vendor's irreversible form (e.g. a ban, a delete), where it has one
+  std::string reason;      // passed where the vendor takes one (e.g. a ban's reason); else ignored
 };
 
 // What decode may know about the exchange besides the response itself.
 struct DecodeContext {
   const PartnerSpec* spec = nullptr;  // the spec that was encoded (never null when called by Client)
   const VendorConfig* config = nullptr;
-  // When the request was sent (wall clock): Dub tells a new enrollment from an existing one by
-  // comparing its createdAt with this.
+  // When the request was sent (wall clock): a vendor that upserts tells a new partner from an existing
+  // one by comparing the partner's creation time with this.
   std::chrono::system_clock::time_point sent_at{};
   // Tolerance for clock skew between us and the vendor when comparing times.
   std::chrono::seconds clock_skew{60};
@@ -85,7 +85,7 @@ struct OperationSupport {
 
 // How a vendor's create behaves when repeated.
 enum class CreateSemantics {
-  upsert,  // repeating it is safe (Dub: upsert by email)
+  upsert,  // repeating it is safe (a vendor that creates or updates by email)
   create,  // a repeat answers already_exists; reconciled by the idempotency rule
   // A repeat may create a second partner (no unique field, no idempotency key): a create that may
   // have been applied is looked up before it is sent again, and without a lookup it is not sent
@@ -120,13 +120,13 @@ struct Capabilities {
   CreateSemantics create = CreateSemantics::create;
   std::string error_shape;                      // the error body it parses, e.g. {"error":{"code","message"}}
   std::vector<std::string> rate_limit_headers;  // headers that carry rate-limit state
-  // The vendor's documented limit per API key as count per window with burst (Dub: 60 per minute,
-  // the Free plan's), used when the user configures none; X-RateLimit-Limit is read as a count per
+  // The vendor's documented limit per API key as count per window with burst (e.g. 60 per minute,
+  // a vendor's smallest plan), used when the user configures none; X-RateLimit-Limit is read as a count per
   // this window. count 0: unknown (then default_requests_per_second, if set, per second).
   RateLimit rate_limit;
   double default_requests_per_second = 0;  // older form of rate_limit (per second, burst 1); 0: unknown
   std::string notes;
-  // The vendor's public API endpoint ("https://api.dub.co"): the base URL when none is configured.
+  // The vendor's public API endpoint ("https://api.vendor.example"): the base URL when none is configured.
   std::string default_base_url;
   OperationSupport operations;
 };
@@ -135,7 +135,7 @@ class Adapter {
  public:
   virtual ~Adapter() = default;
 
-  // The vendor's name as used on the command line and in options ("dub", "partnero", ...).
+  // The vendor's name as used on the command line and in options ("acme", "acme-partners", ...).
   virtual std::string_view name() const noexcept = 0;
 
   // The spec has passed validate() already. Returns the request, or invalid_input /

@@ -18,10 +18,10 @@ inline std::string env_name_part(std::string_view name) {
   return out;
 }
 
-// The vendor's API key: "dub" -> "DUB_API_KEY".
+// The vendor's API key: "acme-partners" -> "ACME_PARTNERS_API_KEY".
 inline std::string api_key_variable(std::string_view vendor) { return env_name_part(vendor) + "_API_KEY"; }
 
-// The vendor's base URL override: "dub" -> "PARTNERKIT_DUB_BASE_URL".
+// The vendor's base URL override: "acme" -> "PARTNERKIT_ACME_BASE_URL".
 inline std::string base_url_variable(std::string_view vendor) {
   return "PARTNERKIT_" + env_name_part(vendor) + "_BASE_URL";
 }

@@ -21,9 +21,9 @@ enum class errc {
   unauthenticated,        // missing or bad API key (401)
   permission_denied,      // key lacks scope or plan (403)
   not_found,              // a referenced object does not exist (404)
-  already_exists,         // a duplicate (409, Partnero 422 "... already exists")
+  already_exists,         // a duplicate (409, or a vendor's 422 "... already exists")
   rejected,               // the vendor refused the input for another reason (400, 422, 406)
-  invite_expired,         // Dub 410
+  invite_expired,         // the partner's invitation expired (a vendor's 410)
   rate_limited,           // 429: retryable after retry_after
   vendor_unavailable,     // 5xx: retryable
   timeout,                // no answer in time; the request may have been applied

@@ -19,7 +19,8 @@ errc errc_from_http_status(int status) noexcept;
 
 // A wait parsed from one header value, relative to `now`. Accepts delta-seconds ("30"),
 // an HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT"), and Unix epochs in seconds or in milliseconds
-// (Dub sends epoch ms in Retry-After and X-RateLimit-Reset). Past times give 0; garbage gives nullopt.
+// (some vendors send epoch ms in Retry-After and X-RateLimit-Reset). Past times give 0; garbage gives
+// nullopt.
 // Waits are capped at one day so a misread value cannot park a caller forever.
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
                                                            std::chrono::system_clock::time_point now);

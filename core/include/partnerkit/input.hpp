@@ -14,7 +14,7 @@
 //     image, country, description, group, partner_type, password, invite (true/false);
 //   - nested fields by dotted names: referrer.id, referrer.key, referrer.email, link.external_id,
 //     link.tenant_id, link.prefix, link.key_length (an integer), link.comments, link.archived
-//     (true/false), link.tag_ids (';'-separated), and the rest of Dub's linkProps: link.expires_at,
+//     (true/false), link.tag_ids (';'-separated), and the rest of LinkOptions: link.expires_at,
 //     link.expired_url, link.password, link.proxy, link.title, link.description, link.image, link.video,
 //     link.rewrite, link.ios, link.android, link.do_index (booleans true/false), link.test_started_at,
 //     link.test_completed_at, link.test_variants (a cell holding the JSON array of {url, percentage});

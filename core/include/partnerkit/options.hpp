@@ -79,7 +79,7 @@ struct ClientOptions {
 
   // Every adapter of `registry` (plugins included) configured from the environment: the API key
   // from <VENDOR>_API_KEY, the base URL from PARTNERKIT_<VENDOR>_BASE_URL, else the adapter's
-  // declared Capabilities::default_base_url (names by env_names.hpp: "dub" -> DUB_API_KEY).
+  // declared Capabilities::default_base_url (names by env_names.hpp: "acme" -> ACME_API_KEY).
   static ClientOptions from_env(const AdapterRegistry& registry);
 };
 

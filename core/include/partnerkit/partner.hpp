@@ -34,7 +34,7 @@ constexpr bool is_deactivated(PartnerStatus s) noexcept {
 enum class Outcome { created, updated, existing };
 
 struct ReferralLink {
-  std::string url;     // the link a partner shares (Dub shortLink, Partnero referral_link)
+  std::string url;     // the link a partner shares (a short link, a referral URL)
   std::string id;      // the vendor's link id, when it has one
   std::string key;     // the slug, when known
   std::string domain;  // the short domain, when known
@@ -43,7 +43,7 @@ struct ReferralLink {
 
 struct Partner {
   std::string vendor;
-  std::optional<std::string> id;  // absent when the vendor returns none (JourneyBee)
+  std::optional<std::string> id;  // absent when the vendor's create answers none
   std::string email;
   std::string name;
   PartnerStatus status = PartnerStatus::unknown;

@@ -23,7 +23,8 @@ struct Referrer {
   friend bool operator==(const Referrer&, const Referrer&) = default;
 };
 
-// A further contact person of the partner company (JourneyBee emails[1..]).
+// A further contact person of the partner company (for vendors whose partner is a company with
+// several contacts).
 struct Contact {
   std::string email;
   std::optional<std::string> first_name;
@@ -31,7 +32,7 @@ struct Contact {
   friend bool operator==(const Contact&, const Contact&) = default;
 };
 
-// One A/B test variant of a link (Dub linkProps.testVariants[]): a destination URL and its share of
+// One A/B test variant of a link (for link-shortening vendors): a destination URL and its share of
 // traffic (10..90 percent).
 struct LinkTestVariant {
   std::string url;
@@ -39,7 +40,8 @@ struct LinkTestVariant {
   friend bool operator==(const LinkTestVariant&, const LinkTestVariant&) = default;
 };
 
-// Properties of the partner's referral link (Dub linkProps, every member vendor-docs 002 declares).
+// Properties of the partner's referral link, for vendors that make the link themselves (a short link's
+// key, expiry, tags, device targets, A/B tests).
 struct LinkOptions {
   std::optional<std::string> external_id;  // 1..255
   std::optional<std::string> tenant_id;    // ..255
@@ -66,7 +68,8 @@ struct LinkOptions {
   friend bool operator==(const LinkOptions&, const LinkOptions&) = default;
 };
 
-// A custom field value (JourneyBee customFields): id of the field, its type and a plain value.
+// A custom field value (for vendors with typed custom fields): id of the field, its type and a plain
+// value.
 // type is one of text, textarea, number, date, boolean, select, multi_select.
 struct CustomField {
   std::int64_t id = 0;

@@ -8,13 +8,13 @@
 //
 //   // my_plugin.cpp
 //   #include <partnerkit/plugin.hpp>
-//   static void register_tolt(partnerkit::PluginRegistrar& r) {
-//     r.add_adapter(std::make_shared<const ToltAdapter>());
-//     r.add_simulator("tolt", [](const partnerkit::SimulatorParams& p) {      // optional
-//       return std::make_unique<ToltSimulator>(p.clock, p.seed);
+//   static void register_acme(partnerkit::PluginRegistrar& r) {
+//     r.add_adapter(std::make_shared<const AcmeAdapter>());
+//     r.add_simulator("acme", [](const partnerkit::SimulatorParams& p) {      // optional
+//       return std::make_unique<AcmeSimulator>(p.clock, p.seed);
 //     });
 //   }
-//   PARTNERKIT_PLUGIN("tolt", register_tolt)
+//   PARTNERKIT_PLUGIN("acme", register_acme)
 //
 // The handshake comes first: load_plugin() reads the plain C manifest (magic, manifest size,
 // adapter_interface_version, partnerkit version, standard-library / Boost tag and a fingerprint of
@@ -139,14 +139,14 @@ struct SimulatorParams {
 };
 
 // Makes a vendor simulator for the sandbox: a sandbox::VendorSimulator (the base class of the built-in
-// Dub, Partnero and JourneyBee simulators), handed over as its Simulator base. Called by the
-// sandbox, never by core.
+// simulators), handed over as its Simulator base. Called by the sandbox (and by the author's kit's
+// round trip, testing/adapter_conformance/round_trip.hpp), never by core.
 using SimulatorFactory = std::function<std::unique_ptr<Simulator>(const SimulatorParams&)>;
 
 struct PluginSimulator {
   std::string vendor;  // the vendor name of the adapter it simulates
   SimulatorFactory factory;
-  // VendorConfig::settings a client needs to talk to this simulator (e.g. Tolt's
+  // VendorConfig::settings a client needs to talk to this simulator (e.g. the program it knows,
   // {"program_id":"prg_sandbox"}): what Sandbox::vendor_config() should hand out for the vendor.
   boost::json::object client_settings;
 };

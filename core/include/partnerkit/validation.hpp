@@ -13,7 +13,8 @@ namespace partnerkit {
 class Adapter;
 
 // Returns every problem found (empty when valid). Checks required fields, lengths (counted in
-// UTF-16 code units as Dub does), Dub's email pattern, ISO 3166-1 alpha-2 countries, URL fields,
+// UTF-16 code units, as JavaScript-backed vendors count), the email pattern, ISO 3166-1 alpha-2
+// countries, URL fields,
 // that a referrer names one of id/key/email, link key_length 3..190, custom field types.
 std::vector<FieldIssue> validate(const PartnerSpec& spec);
 
@@ -42,9 +43,9 @@ void password_policy(std::vector<FieldIssue>& issues, std::string_view password,
 void custom_field(std::vector<FieldIssue>& issues, std::size_t index, const CustomField& field);
 }  // namespace rules
 
-// Dub's email pattern from its OpenAPI (vendor-docs 002), max 190.
+// The email pattern common to the vendors' schemas (an OpenAPI `format: email` regex), max 190.
 bool is_valid_email(std::string_view email) noexcept;
-// Whether code is an ISO 3166-1 alpha-2 code of Dub's list (upper case expected).
+// Whether code is an ISO 3166-1 alpha-2 code (the assigned codes plus XK; upper case expected).
 bool is_iso_country(std::string_view code) noexcept;
 // Length in UTF-16 code units; invalid UTF-8 counts each bad byte as one unit.
 std::size_t utf16_length(std::string_view utf8) noexcept;

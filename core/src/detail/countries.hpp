@@ -1,4 +1,5 @@
-// ISO 3166-1 alpha-2 codes accepted by Dub (vendor-docs 001, "Available options"; includes XK).
+// ISO 3166-1 alpha-2 codes: the officially assigned ones, plus XK (Kosovo), which vendors' country
+// enums carry too.
 #pragma once
 
 #include <string_view>

@@ -292,8 +292,9 @@ void Pacer::on_response(const RateObservation& o, clock::time_point now) {
   } else if ((source_ == RateSource::declared || source_ == RateSource::probed) && last_reservation_waited_ &&
              probe_step_ > 0) {
     // While the pacer is what holds requests back: a slow start until the first 429 (the rate
-    // doubles per second paced, from Dub's 60/min to its top plan's 3,000/min in about six seconds;
-    // Dub states its limit on that 429), then additive increase (+probe_step per second paced).
+    // doubles per second paced, from a smallest plan's 60/min to a top plan's 3,000/min in about six
+    // seconds; a vendor that states its limit states it on that 429), then additive increase
+    // (+probe_step per second paced).
     if (slow_start_)
       target_ *= std::exp2(std::min(1.0, 1.0 / target_));
     else

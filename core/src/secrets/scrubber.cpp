@@ -24,7 +24,7 @@ bool is_alnum(unsigned char c) noexcept {
 bool is_token_char(unsigned char c) noexcept { return is_alnum(c) || c == '_' || c == '-'; }
 
 // JSON string escaping. php: also "/" as "\/" and every non-ASCII code point as \uXXXX (PHP's
-// json_encode default, Laravel's and so Partnero's), with upper- or lower-case hex digits.
+// json_encode default, and so a Laravel-backed vendor's), with upper- or lower-case hex digits.
 std::string json_escaped(std::string_view s, bool php, bool upper_hex) {
   std::string out;
   const char* hex = upper_hex ? hex_upper : hex_lower;

@@ -2,6 +2,7 @@
 // token, HTTP Basic, a header of their own).
 #pragma once
 
+#include <partnerkit/adapter.hpp>
 #include <partnerkit/adapter_kit/base64.hpp>
 #include <partnerkit/error.hpp>
 #include <partnerkit/http.hpp>
@@ -79,5 +80,14 @@ inline HttpHeaders json_headers(std::string_view api_key) {
 
 // A bodiless request (GET, DELETE) with a Bearer key: Authorization and Accept only.
 inline HttpHeaders accept_headers(std::string_view api_key) { return request_headers(bearer_auth(api_key)); }
+
+// A request without a body (a GET, a DELETE, a POST that needs none): the credential and Accept.
+inline EncodedRequest bodiless_request(std::string method, std::string url, Credential credential) {
+  EncodedRequest out;
+  out.request.method = std::move(method);
+  out.request.url = std::move(url);
+  out.request.headers = request_headers(std::move(credential));
+  return out;
+}
 
 }  // namespace partnerkit::adapter_kit

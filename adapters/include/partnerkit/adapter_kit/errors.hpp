@@ -2,6 +2,9 @@
 // invalid UTF-8 in a spec string, and the lenient/strict rule for fields a vendor cannot carry.
 #pragma once
 
+#include <partnerkit/adapter.hpp>
+#include <partnerkit/adapter_kit/capabilities.hpp>
+#include <partnerkit/adapter_kit/spec.hpp>
 #include <partnerkit/error.hpp>
 #include <partnerkit/http.hpp>
 #include <partnerkit/http_errors.hpp>
@@ -34,7 +37,7 @@ inline Error bad_utf8_error(std::string_view vendor, std::string field) {
 // Fields a vendor cannot carry: in lenient mode a warning "<vendor> cannot carry <field>; dropped";
 // in strict mode collected issues, returned by error() as one unsupported_field naming the first.
 // Every field the spec sets and capabilities().fields does not list must pass through here (the
-// author's kit checks it).
+// author's kit checks it): drop_undeclared does exactly that from the declared list itself.
 class Dropper {
  public:
   Dropper(std::string_view vendor, bool strict, std::vector<std::string>* warnings)
@@ -53,6 +56,19 @@ class Dropper {
     } else if (warnings_) {
       message.append("; dropped");
       warnings_->push_back(std::move(message));
+    }
+  }
+
+  // cannot_carry(field) for each field of partner_spec_fields, in that order, that the spec sets and
+  // `carried` does not list: the adapter's Carried table (capabilities.hpp), or any list of names such
+  // as capabilities().fields. email and vendor_overrides are never dropped here.
+  template <class Fields>
+  void drop_undeclared(const PartnerSpec& spec, const Fields& carried) {
+    for (std::string_view field : partner_spec_fields) {
+      if (field == "email" || field == "vendor_overrides" || !sets(spec, field)) continue;
+      bool declared = false;
+      for (const auto& c : carried) declared = declared || field_name(c) == field;
+      if (!declared) cannot_carry(field);
     }
   }
 

@@ -10,8 +10,11 @@
 
 #include <charconv>
 #include <cstdint>
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace partnerkit::adapter_kit {
 
@@ -61,6 +64,18 @@ class JsonWriter {
     prefix();
     out_.append("null");
     need_comma_ = true;
+  }
+  // An object of string members, in the order given, each only when it holds a value:
+  //   w.string_object({{"id", referrer.id}, {"email", referrer.email}})  ->  {"email":"a@b.co"}
+  void string_object(
+      std::initializer_list<std::pair<std::string_view, std::optional<std::string_view>>> members) {
+    begin_object();
+    for (const auto& [k, v] : members)
+      if (v) {
+        key(k);
+        string(*v);
+      }
+    end_object();
   }
   // Any Boost.JSON value (overrides, custom field values), object members in their stored order.
   void value(const boost::json::value& v) {

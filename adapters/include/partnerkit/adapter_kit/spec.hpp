@@ -1,4 +1,5 @@
-// Reading a PartnerSpec the way every built-in does: names joined or split, the vendor's overrides.
+// Reading a PartnerSpec the way every built-in does: which fields it sets, names joined or split, the
+// vendor's overrides.
 #pragma once
 
 #include <partnerkit/partner_spec.hpp>
@@ -10,6 +11,32 @@
 #include <string_view>
 
 namespace partnerkit::adapter_kit {
+
+// Whether `spec` sets the field named `field` (one of partner_spec_fields in adapter.hpp): an optional
+// holding a value, a non-empty list. email is always set; an unknown name is not.
+inline bool sets(const PartnerSpec& spec, std::string_view field) noexcept {
+  if (field == "email") return true;
+  if (field == "name") return spec.name.has_value();
+  if (field == "first_name") return spec.first_name.has_value();
+  if (field == "last_name") return spec.last_name.has_value();
+  if (field == "company") return spec.company.has_value();
+  if (field == "referral_key") return spec.referral_key.has_value();
+  if (field == "external_id") return spec.external_id.has_value();
+  if (field == "image") return spec.image.has_value();
+  if (field == "country") return spec.country.has_value();
+  if (field == "description") return spec.description.has_value();
+  if (field == "tags") return !spec.tags.empty();
+  if (field == "group") return spec.group.has_value();
+  if (field == "partner_type") return spec.partner_type.has_value();
+  if (field == "referrer") return spec.referrer.has_value();
+  if (field == "contacts") return !spec.contacts.empty();
+  if (field == "invite") return spec.invite.has_value();
+  if (field == "password") return spec.password.has_value();
+  if (field == "link") return spec.link.has_value();
+  if (field == "custom_fields") return !spec.custom_fields.empty();
+  if (field == "vendor_overrides") return !spec.vendor_overrides.empty();
+  return false;
+}
 
 // spec.name, else first_name + " " + last_name (either alone), else nullopt.
 inline std::optional<std::string> full_name(const PartnerSpec& spec) {

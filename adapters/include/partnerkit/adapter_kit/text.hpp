@@ -27,6 +27,9 @@ inline bool same_email(std::string_view sent, std::string_view answered) noexcep
   return iequals(text::trim(sent, text::ows), text::trim(answered, text::ows));
 }
 
+// Whether the text is empty or only whitespace (an answer "without a body").
+inline bool is_blank(std::string_view s) noexcept { return text::trim(s).empty(); }
+
 // text cut to at most max bytes without splitting a UTF-8 sequence ("..." appended when cut).
 inline std::string capped(std::string_view s, std::size_t max = max_message_bytes) {
   if (s.size() <= max) return std::string(s);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <partnerkit/adapter.hpp>
+#include <partnerkit/adapter_kit/auth.hpp>
 #include <partnerkit/error.hpp>
 
 #include <optional>
@@ -41,11 +42,24 @@ inline std::string url_component(std::string_view text) {
   return out;
 }
 
+// One partner's resource: request_url(config, default_base_url, path) + "/" + the id as a path segment.
+inline std::string resource_url(const VendorConfig& config, std::string_view default_base_url,
+                                std::string_view path, std::string_view id) {
+  return request_url(config, default_base_url, path) + "/" + url_component(id);
+}
+
 // Error when a partner id can't address a path (empty): invalid_input, field "partner_id".
 inline std::optional<Error> check_partner_id(std::string_view vendor, std::string_view partner_id) {
   if (partner_id.empty())
     return Error::make(errc::invalid_input, std::string(vendor) + ": no partner id given", "partner_id");
   return std::nullopt;
+}
+
+// What every operation on one partner (get, update, deactivate) checks first: the key, then the id.
+inline std::optional<Error> check_partner_request(std::string_view vendor, const VendorConfig& config,
+                                                  std::string_view partner_id) {
+  if (auto e = check_api_key(vendor, config.api_key)) return e;
+  return check_partner_id(vendor, partner_id);
 }
 
 }  // namespace partnerkit::adapter_kit

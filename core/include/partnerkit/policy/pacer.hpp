@@ -19,7 +19,7 @@
 //  - the rate: a limit the vendor states (X-RateLimit-Limit, counted per the declared window) is
 //    learnt and run at; where nothing is stated the pacer starts at the declared default and probes
 //    upward while the pacer is what holds requests back: a slow start (the rate doubles per second
-//    paced) until the first 429 — which, from a vendor that states its limit on errors (Dub), teaches
+//    paced) until the first 429 — which, from a vendor that states its limit on its error answers, teaches
 //    the limit — then additive increase and multiplicative decrease on a 429 (a halving only for
 //    the 429 that ends the slow start); an explicit limit (--rate) is never exceeded and is held,
 //    not probed past.

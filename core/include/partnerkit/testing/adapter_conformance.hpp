@@ -3,19 +3,21 @@
 // with partnerkit: find_package(partnerkit) + find_package(GTest)).
 //
 //   #include <partnerkit/testing/adapter_conformance.hpp>   // link GTest::gtest_main: no main() needed
-//   partnerkit::testing::ConformanceSuite tolt_suite() {
+//   partnerkit::testing::ConformanceSuite acme_suite() {
 //     partnerkit::testing::ConformanceSuite s;
-//     s.vendor = "tolt";
-//     s.make_adapter = [] { return std::make_shared<const ToltAdapter>(); };
-//     s.config.base_url = "https://platform.tolt.com";
+//     s.vendor = "acme";
+//     s.make_adapter = [] { return std::make_shared<const AcmeAdapter>(); };
+//     s.config.base_url = "https://api.acme.example";
 //     s.config.settings["program_id"] = "prg_1";
 //     s.sample.email = "ana@example.com";
-//     s.golden.push_back({"minimal", spec, {}, "POST", "https://platform.tolt.com/v2/partners", R"({...})"});
+//     s.golden.push_back({"minimal", spec, {}, "POST", "https://api.acme.example/v2/partners", R"({...})"});
 //     s.errors.push_back({"duplicate", {409, {}, R"({...})"}, partnerkit::errc::already_exists, "email"});
 //     s.successes.push_back({"created", spec, {201, {}, R"({...})"}, "part_1"});
+//     s.round_trip = partnerkit::testing::plugin_round_trip<partnerkit::sandbox::VendorSimulator>(
+//         registrar.simulators().at(0), "acme_test_key");     // optional: the adapter against its simulator
 //     return s;
 //   }
-//   const partnerkit::testing::ConformanceRegistration registered{tolt_suite()};
+//   const partnerkit::testing::ConformanceRegistration registered{acme_suite()};
 //
 // What it checks (test names "<vendor>_conformance.<check>/<case>"):
 //  - Identity: name() is the declared vendor; capabilities() name only PartnerSpec fields, every
@@ -50,12 +52,17 @@
 //    An adapter that transforms what it copies (upper-cases a vendor message into vendor_code,
 //    hex-dumps a body, splits a secret) leaks past the scrubber and fails here; so does one that
 //    keeps a secret of its own without declaring it (Adapter::secret_values).
+//  - The round trip (adapter_conformance/round_trip.hpp, when ConformanceSuite::round_trip is set): the
+//    adapter's requests handed to its own simulator as plain values and the answers decoded: the create
+//    with every declared field coming back, a repeat per CreateSemantics, each declared lookup, get,
+//    update and deactivate.
 #pragma once
 
 #include <partnerkit/testing/adapter_conformance/detail.hpp>
 #include <partnerkit/testing/adapter_conformance/field_rules.hpp>
 #include <partnerkit/testing/adapter_conformance/leak_corpus.hpp>
 #include <partnerkit/testing/adapter_conformance/operations.hpp>
+#include <partnerkit/testing/adapter_conformance/round_trip.hpp>
 #include <partnerkit/testing/adapter_conformance/suite.hpp>
 
 #include <gtest/gtest.h>
@@ -259,6 +266,7 @@ inline void register_conformance_tests(const ConformanceSuite& suite_in) {
   register_operation_tests(s, group);
   register_field_rule_tests(s, group);
   register_leak_corpus_test(s, group);
+  if (s->round_trip) register_round_trip_tests(s, group);
 }
 
 // Registers a suite's tests when it is constructed. A namespace-scope object registers before

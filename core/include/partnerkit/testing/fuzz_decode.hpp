@@ -1,11 +1,11 @@
 // The adapter author's kit, fuzzing part: a libFuzzer target for an adapter's decoders in three lines.
 // Header-only, no GoogleTest; link partnerkit (or partnerkit::plugin_sdk plus your adapter's sources).
 //
-//   // tolt_decode_fuzz.cpp, built with clang++ -fsanitize=fuzzer,address,undefined
+//   // acme_decode_fuzz.cpp, built with clang++ -fsanitize=fuzzer,address,undefined
 //   #include <partnerkit/testing/fuzz_decode.hpp>
-//   #include <tolt/tolt_adapter.hpp>
+//   #include <acme/acme_adapter.hpp>
 //   extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-//     static const tolt::ToltAdapter adapter;
+//     static const acme::AcmeAdapter adapter;
 //     static const partnerkit::testing::DecodeFuzz fuzz = [] {
 //       partnerkit::testing::DecodeFuzz f;
 //       f.config.settings["program_id"] = "prg_1";

@@ -1,7 +1,7 @@
 // GoogleMock matchers for partnerkit results, for your tests and ours (google-cloud-cpp ships
 // `IsOk()` and `StatusIs()` the same way). Part of the header-only partnerkit::testing target:
 //
-//   EXPECT_THAT(client.provision("dub", spec), IsOk());
+//   EXPECT_THAT(client.provision("acme", spec), IsOk());
 //   EXPECT_THAT(r, ErrorIs(errc::invalid_input, "email"));
 //   EXPECT_THAT(r, ErrorIs(errc::timeout));                  // any field
 //   EXPECT_THAT(r.error(), ErrorIs(errc::already_exists));   // an Error itself

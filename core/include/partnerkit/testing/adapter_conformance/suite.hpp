@@ -89,6 +89,27 @@ struct DeclaredOperation {
   std::optional<std::size_t> matches;  // find: how many partners the answer must yield
 };
 
+// What the round trip talks to: a vendor simulator's handling of one request, as plain values.
+using Exchange = std::function<HttpResponse(const HttpRequest&)>;
+
+// The adapter against its own simulator (adapter_conformance/round_trip.hpp): opt-in, for authors who
+// have one.
+struct RoundTrip {
+  // A fresh simulator per check. simulator_exchange<Sim>(factory) makes one from a SimulatorFactory.
+  std::function<Exchange()> make_simulator;
+  // What a client of the simulator sends: a key it accepts, its settings (PluginSimulator::
+  // client_settings). The base URL does not matter: nothing goes on a network.
+  VendorConfig config;
+  // The create's spec; nullopt: the suite's sample with every declared field the kit can fill
+  // (detail::round_trip_spec).
+  std::optional<PartnerSpec> spec;
+  // Declared fields that neither the vendor's create answer nor its get carries back, with the
+  // vendor's documents to say so (the kit cannot tell them from a field the adapter dropped).
+  std::vector<std::string> not_echoed;
+  // false for a vendor whose create answers no partner id: the lookups are not run then.
+  bool answers_id = true;
+};
+
 struct ConformanceSuite {
   std::string vendor;                                            // what name() must return
   std::function<std::shared_ptr<const Adapter>()> make_adapter;  // a fresh adapter per call
@@ -110,6 +131,8 @@ struct ConformanceSuite {
   // Whether the leak corpus adds {"client_secret": canary} to vendor_overrides (turn off for an
   // adapter that refuses unknown override members).
   bool canary_overrides = true;
+  // The round trip against the adapter's simulator; nullopt: not run.
+  std::optional<RoundTrip> round_trip;
 };
 
 }  // namespace partnerkit::testing
