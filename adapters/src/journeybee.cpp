@@ -117,6 +117,26 @@ Error bad_id(const IdMap& m, std::string_view key) {
   return bad_setting(field, field + " must be an integer id");
 }
 
+// The id `key` has in settings[setting] (compared case-insensitively when ci). A key the map lacks (or no
+// map) is dropped as `field` with `message`: nullopt. A malformed map or id is invalid_input.
+Result<std::optional<std::int64_t>> mapped_id(const VendorConfig& config, std::string_view setting,
+                                              std::string_view key, bool ci, Dropper& drop, std::string field,
+                                              std::string message) {
+  auto m = id_map(config, setting);
+  if (!m) return m.error();
+  std::int64_t id = 0;
+  switch (lookup_id(*m, key, ci, id)) {
+    case Lookup::found:
+      return std::optional<std::int64_t>(id);
+    case Lookup::bad:
+      return bad_id(*m, key);
+    case Lookup::missing:
+      break;
+  }
+  drop.drop(std::move(field), std::move(message));
+  return std::optional<std::int64_t>();
+}
+
 void write_contact(JsonWriter& w, std::string_view email, std::optional<std::string_view> first,
                    std::optional<std::string_view> last) {
   w.string_object({{"email", email}, {"firstName", first}, {"lastName", last}});
@@ -129,56 +149,29 @@ Result<std::string> JourneyBeeAdapter::encode_body(const PartnerSpec& spec, cons
   Dropper drop(vendor, config.strict, warnings);
   drop.drop_undeclared(spec, carried);
 
-  // Ids through the configured maps.
+  // Ids through the configured maps; a value a map lacks is dropped (a warning, or strict's error).
   std::optional<std::int64_t> country_id;
   if (spec.country) {
-    auto m = id_map(config, "country_ids");
-    if (!m) return m.error();
-    std::int64_t id = 0;
-    switch (lookup_id(*m, *spec.country, true, id)) {
-      case Lookup::found:
-        country_id = id;
-        break;
-      case Lookup::bad:
-        return bad_id(*m, *spec.country);
-      case Lookup::missing:
-        drop.drop("country",
+    auto id =
+        mapped_id(config, "country_ids", *spec.country, true, drop, "country",
                   "journeybee has no countryId for country \"" + *spec.country + "\" (settings.country_ids)");
-    }
+    if (!id) return id.error();
+    country_id = *id;
   }
   std::optional<std::int64_t> tier_id;
   if (spec.group) {
-    auto m = id_map(config, "tier_ids");
-    if (!m) return m.error();
-    std::int64_t id = 0;
-    switch (lookup_id(*m, *spec.group, false, id)) {
-      case Lookup::found:
-        tier_id = id;
-        break;
-      case Lookup::bad:
-        return bad_id(*m, *spec.group);
-      case Lookup::missing:
-        drop.drop("group", "journeybee has no tierId for group \"" + *spec.group + "\" (settings.tier_ids)");
-    }
+    auto id = mapped_id(config, "tier_ids", *spec.group, false, drop, "group",
+                        "journeybee has no tierId for group \"" + *spec.group + "\" (settings.tier_ids)");
+    if (!id) return id.error();
+    tier_id = *id;
   }
   std::vector<std::int64_t> tag_ids;
-  if (!spec.tags.empty()) {
-    auto m = id_map(config, "tag_ids");
-    if (!m) return m.error();
-    tag_ids.reserve(spec.tags.size());
-    for (std::size_t i = 0; i < spec.tags.size(); ++i) {
-      std::int64_t id = 0;
-      switch (lookup_id(*m, spec.tags[i], false, id)) {
-        case Lookup::found:
-          tag_ids.push_back(id);
-          break;
-        case Lookup::bad:
-          return bad_id(*m, spec.tags[i]);
-        case Lookup::missing:
-          drop.drop("tags[" + std::to_string(i) + "]",
-                    "journeybee has no tag id for tag \"" + spec.tags[i] + "\" (settings.tag_ids)");
-      }
-    }
+  tag_ids.reserve(spec.tags.size());
+  for (std::size_t i = 0; i < spec.tags.size(); ++i) {
+    auto id = mapped_id(config, "tag_ids", spec.tags[i], false, drop, "tags[" + std::to_string(i) + "]",
+                        "journeybee has no tag id for tag \"" + spec.tags[i] + "\" (settings.tag_ids)");
+    if (!id) return id.error();
+    if (*id) tag_ids.push_back(**id);
   }
   if (drop.failed()) return drop.error();
 

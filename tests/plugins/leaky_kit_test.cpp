@@ -13,6 +13,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <iterator>
 
 namespace pk = partnerkit;
 
@@ -22,6 +23,8 @@ bool fixed = false;
 
 class LeakyAdapter final : public pk::Adapter {
  public:
+  static constexpr std::string_view carried[] = {"email", "password", "vendor_overrides"};
+
   std::string_view name() const noexcept override { return "leaky"; }
 
   pk::Result<pk::EncodedRequest> encode(const pk::PartnerSpec& spec,
@@ -29,23 +32,7 @@ class LeakyAdapter final : public pk::Adapter {
     // What it does not declare is dropped with a warning, or refused in strict mode (the kit checks it).
     pk::EncodedRequest out;
     pk::adapter_kit::Dropper drop("leaky", config.strict, &out.warnings);
-    if (spec.name) drop.cannot_carry("name");
-    if (spec.first_name) drop.cannot_carry("first_name");
-    if (spec.last_name) drop.cannot_carry("last_name");
-    if (spec.company) drop.cannot_carry("company");
-    if (spec.referral_key) drop.cannot_carry("referral_key");
-    if (spec.external_id) drop.cannot_carry("external_id");
-    if (spec.image) drop.cannot_carry("image");
-    if (spec.country) drop.cannot_carry("country");
-    if (spec.description) drop.cannot_carry("description");
-    if (!spec.tags.empty()) drop.cannot_carry("tags");
-    if (spec.group) drop.cannot_carry("group");
-    if (spec.partner_type) drop.cannot_carry("partner_type");
-    if (spec.referrer) drop.cannot_carry("referrer");
-    if (!spec.contacts.empty()) drop.cannot_carry("contacts");
-    if (spec.invite) drop.cannot_carry("invite");
-    if (spec.link) drop.cannot_carry("link");
-    if (!spec.custom_fields.empty()) drop.cannot_carry("custom_fields");
+    drop.drop_undeclared(spec, carried);
     if (drop.failed()) return drop.error();
     boost::json::object body{{"email", spec.email}};
     if (spec.password) body["password"] = *spec.password;
@@ -96,7 +83,7 @@ class LeakyAdapter final : public pk::Adapter {
 
   pk::Capabilities capabilities() const override {
     pk::Capabilities c;
-    c.fields = {"email", "password", "vendor_overrides"};
+    c.fields.assign(std::begin(carried), std::end(carried));
     c.error_shape = R"({"message"})";
     c.default_base_url = "https://api.leaky.example";
     return c;

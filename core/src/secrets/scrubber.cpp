@@ -1,5 +1,6 @@
 // The scrubber: every form of every secret, found in one Aho–Corasick pass.
 #include <partnerkit/secrets.hpp>
+#include <partnerkit/text/encoding.hpp>
 #include <partnerkit/text/utf8.hpp>
 
 #include <boost/json/serialize.hpp>
@@ -15,8 +16,8 @@ namespace {
 
 constexpr char hex_upper[] = "0123456789ABCDEF";
 constexpr char hex_lower[] = "0123456789abcdef";
-constexpr char b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr char b64_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr const char* b64_std = text::base64_alphabet;
+constexpr const char* b64_url = text::base64url_alphabet;
 
 bool is_alnum(unsigned char c) noexcept {
   return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
@@ -116,45 +117,10 @@ std::string html_escaped(std::string_view s, std::string_view apos, std::string_
 
 // Percent-encoding of everything but RFC 3986's unreserved characters (and `keep`).
 std::string url_encoded(std::string_view s, bool upper_hex, bool plus_for_space, std::string_view keep = {}) {
-  std::string out;
-  const char* hex = upper_hex ? hex_upper : hex_lower;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
-        keep.find(ch) != std::string_view::npos) {
-      out.push_back(ch);
-    } else if (c == ' ' && plus_for_space) {
-      out.push_back('+');
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 0xF]);
-    }
-  }
-  return out;
+  return text::percent_encoded(s, std::string(text::uri_unreserved).append(keep), plus_for_space, upper_hex);
 }
 
-std::string base64(std::string_view in, const char* alphabet) {
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    out.push_back(alphabet[(v >> 6) & 63]);
-    out.push_back(alphabet[v & 63]);
-  }
-  const std::size_t rest = in.size() - i;
-  if (rest > 0) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (rest == 2) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    if (rest == 2) out.push_back(alphabet[(v >> 6) & 63]);
-  }
-  return out;
-}
+std::string base64(std::string_view in, const char* alphabet) { return text::base64(in, alphabet, false); }
 
 // The base64 characters that depend on the secret alone when it starts `align` bytes into a
 // 3-byte group of a longer base64 text: the first ceil(8*align/6) characters also carry the bytes

@@ -6,6 +6,7 @@
 
 #include <partnerkit/adapter_kit/json_writer.hpp>
 #include <partnerkit/adapter_kit/text.hpp>
+#include <partnerkit/text/encoding.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -88,24 +89,8 @@ class BodyWriter {
 
 // text encoded for an application/x-www-form-urlencoded body (WHATWG URL, "urlencoded serializer"):
 // ASCII letters, digits and *-._ kept, a space as '+', every other byte as %XX.
-inline std::string form_component(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '*' || c == '-' ||
-        c == '.' || c == '_') {
-      out.push_back(ch);
-    } else if (c == ' ') {
-      out.push_back('+');
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 0x0F]);
-    }
-  }
-  return out;
+inline std::string form_component(std::string_view s) {
+  return text::percent_encoded(s, text::form_unreserved, /*plus_for_space=*/true);
 }
 
 // Writes a form body (name=value pairs joined by '&') with the overrides merged in. An override value

@@ -4,6 +4,7 @@
 #include <partnerkit/adapter.hpp>
 #include <partnerkit/adapter_kit/auth.hpp>
 #include <partnerkit/error.hpp>
+#include <partnerkit/text/encoding.hpp>
 
 #include <optional>
 #include <string>
@@ -24,23 +25,7 @@ inline std::string request_url(const VendorConfig& config, std::string_view defa
 
 // text percent-encoded so it is one URL path segment or query value (everything but RFC 3986 unreserved,
 // a space as %20).
-inline std::string url_component(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 0x0F]);
-    }
-  }
-  return out;
-}
+inline std::string url_component(std::string_view s) { return text::percent_encoded(s); }
 
 // One partner's resource: request_url(config, default_base_url, path) + "/" + the id as a path segment.
 inline std::string resource_url(const VendorConfig& config, std::string_view default_base_url,
