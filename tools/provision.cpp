@@ -103,13 +103,19 @@ void provision_options(CLI::App& c) {
 
 // Per vendor: how many items ended in each outcome or error code.
 struct VendorTally {
-  std::map<std::string, std::map<std::string, std::size_t>> counts;  // vendor -> column -> n
+  std::map<std::string, std::map<std::string, std::size_t, std::less<>>, std::less<>>
+      counts;  // vendor -> column -> n
   std::vector<std::string> columns{"created", "updated", "existing"};
   void add(const BatchResult& r) {
-    std::string col =
-        r.result ? std::string(to_string(r.result->outcome)) : std::string(to_string(r.result.error().code));
-    if (std::find(columns.begin(), columns.end(), col) == columns.end()) columns.push_back(col);
-    ++counts[r.vendor][col];
+    // Looked up by string_view: nothing is allocated per result once a vendor and column exist.
+    const std::string_view col = r.result ? to_string(r.result->outcome) : to_string(r.result.error().code);
+    if (std::find(columns.begin(), columns.end(), col) == columns.end()) columns.emplace_back(col);
+    auto row = counts.find(std::string_view(r.vendor));
+    if (row == counts.end())
+      row = counts.emplace(r.vendor, std::map<std::string, std::size_t, std::less<>>{}).first;
+    auto cell = row->second.find(col);
+    if (cell == row->second.end()) cell = row->second.emplace(std::string(col), 0).first;
+    ++cell->second;
   }
   void print(std::ostream& err) const {
     err << "\n  " << pad("vendor", 12);

@@ -157,18 +157,18 @@ void OpBase::transmit() {
   }
   in_flight_ = true;
   state_->transport->async_send(
-      step_.encoded.request,
-      asio::bind_cancellation_slot(
-          transport_cancel_.slot(),
-          asio::bind_executor(strand_,
-                              [self = shared_from_this()](boost::system::error_code ec, SendResult r) {
-                                self->shielded([&] { self->on_sent(ec, std::move(r)); });
-                              })));
+      step_.sent().request, asio::bind_cancellation_slot(
+                                transport_cancel_.slot(),
+                                asio::bind_executor(strand_, [self = shared_from_this()](
+                                                                 boost::system::error_code ec, SendResult r) {
+                                  self->shielded([&] { self->on_sent(ec, std::move(r)); });
+                                })));
 }
 
 Result<Partners> OpBase::decode(const HttpResponse& response) {
   DecodeContext context;
-  context.spec = step_.spec ? step_.spec : &no_spec_;
+  static const PartnerSpec no_spec;  // one for every op: a PartnerSpec is ~1.4 KB
+  context.spec = step_.spec ? step_.spec : &no_spec;
   context.config = config_;
   context.sent_at = sent_at_;
   context.clock_skew = state_->options.clock_skew;
@@ -247,7 +247,7 @@ void OpBase::on_sent(boost::system::error_code ec, SendResult r) {
   if (result) {
     for (auto& p : *result) {
       p.attempts = attempts_;
-      p.warnings.insert(p.warnings.begin(), step_.encoded.warnings.begin(), step_.encoded.warnings.end());
+      p.warnings.insert(p.warnings.begin(), step_.sent().warnings.begin(), step_.sent().warnings.end());
     }
     return on_step(std::move(result));
   }

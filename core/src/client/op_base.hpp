@@ -180,7 +180,9 @@ Result<T> guarded(const Adapter& adapter, std::string_view what, F&& f) {
 // One request of an operation: what is sent, and what decode is told about it.
 struct Step {
   Operation op = Operation::create;
-  EncodedRequest encoded;
+  EncodedRequest encoded;                  // what is sent, unless `shared` is set
+  const EncodedRequest* shared = nullptr;  // the flow's own (a create's, sent again after lookups)
+  const EncodedRequest& sent() const noexcept { return shared ? *shared : encoded; }
   const PartnerSpec* spec = nullptr;  // create, update: what was encoded
   FindQuery query;                    // find
   std::string partner_id;             // get, update, deactivate
@@ -260,8 +262,8 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     step_ = std::move(step);
     budget_ = &budget;
     if (state_->options.hooks.before_send || state_->options.hooks.after_response)
-      redacted_ = state_->options.hooks.unsafe_raw_bytes ? step_.encoded.request
-                                                         : redacted(step_.encoded.request, scrubber_);
+      redacted_ = state_->options.hooks.unsafe_raw_bytes ? step_.sent().request
+                                                         : redacted(step_.sent().request, scrubber_);
     next_attempt();
   }
 
@@ -381,7 +383,6 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   Budget* budget_ = nullptr;
   HttpRequest redacted_;
   std::optional<Error> last_error_;
-  const PartnerSpec no_spec_{};
 
   std::optional<int> answered_status_;  // while an answer is being decoded: for an internal error
   std::chrono::system_clock::time_point sent_at_;

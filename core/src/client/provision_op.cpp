@@ -63,7 +63,7 @@ class ProvisionOp final : public PartnerOp {
     phase_ = Phase::create;
     Step s;
     s.op = Operation::create;
-    s.encoded = create_;
+    s.shared = &create_;  // not copied: create_ lives as long as the op
     s.spec = &spec_;
     send_step(std::move(s), *create_budget_);
   }

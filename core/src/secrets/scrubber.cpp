@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstdint>
 #include <set>
+#include <stdexcept>
 
 namespace partnerkit {
 namespace {
@@ -183,7 +184,10 @@ std::vector<Pattern> forms_of(const std::string& secret) {
 struct Scrubber::Automaton {
   std::array<std::uint16_t, 256> byte_class{};
   std::size_t classes = 1;
-  std::vector<std::uint32_t> next;        // state * classes + class -> state
+  // state * classes + class -> next state * classes, with report_bit set when the next state
+  // reports (free_len or a token pattern): the scan's one dependent load per byte.
+  std::vector<std::uint32_t> next;
+  static constexpr std::uint32_t report_bit = 0x80000000u;
   std::vector<std::uint32_t> free_len;    // longest non-token pattern ending at the state (0: none)
   std::vector<std::uint32_t> token_len;   // a whole-token pattern ending exactly here (0: none)
   std::vector<std::uint32_t> token_link;  // nearest proper suffix state with token_len (0: none)
@@ -254,6 +258,8 @@ struct Scrubber::Automaton {
     }
     reports.resize(n);
     for (std::size_t s = 0; s < n; ++s) reports[s] = free_len[s] || token_len[s] || token_link[s];
+    if (n * classes >= report_bit) throw std::length_error("the scrubber's patterns are too long");
+    for (auto& t : next) t = static_cast<std::uint32_t>(t * classes) | (reports[t] ? report_bit : 0u);
   }
 
   // Calls found(begin, end) for every match, in order of `end`. A text that ENDS with the first
@@ -263,13 +269,17 @@ struct Scrubber::Automaton {
   void scan(std::string_view text, F&& found) const {
     const std::size_t size = text.size();
     if (size < shortest) return;
-    std::uint32_t s = 0;
+    // Locals: `found` writes memory the compiler cannot tell apart from the members.
     const std::uint32_t* table = next.data();
-    const std::uint8_t* report = reports.data();
+    const std::uint16_t* cls = byte_class.data();
+    const std::size_t width = classes;
+    std::uint32_t row = 0;  // the state * classes
     const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
     for (std::size_t i = 0; i < size; ++i) {
-      s = table[s * classes + byte_class[bytes[i]]];
-      if (!report[s]) continue;
+      const std::uint32_t e = table[row + cls[bytes[i]]];
+      row = e & ~report_bit;
+      if (!(e & report_bit)) continue;
+      const auto s = static_cast<std::uint32_t>(row / width);
       if (free_len[s]) found(i + 1 - free_len[s], i + 1);
       for (std::uint32_t t = token_len[s] ? s : token_link[s]; t; t = token_link[t]) {
         const std::size_t begin = i + 1 - token_len[t];
@@ -278,6 +288,7 @@ struct Scrubber::Automaton {
         if (left && right) found(begin, i + 1);
       }
     }
+    const std::size_t s = row / width;
     if (depth[s] >= min_secret_length) found(size - depth[s], size);
   }
 };
