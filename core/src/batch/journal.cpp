@@ -347,6 +347,9 @@ void Journal::sync_loop() {
     while (rc != 0 && errno == EINTR);
     Result<void> r;
     if (rc != 0) r = io_error("cannot sync journal", path_, errno);
+    lock.lock();
+    ++syncs_;  // counted before the waiters hear of it: one of them may ask at once
+    lock.unlock();
     for (auto& w : batch) {
       try {
         w(r);
@@ -356,7 +359,6 @@ void Journal::sync_loop() {
     }
     batch.clear();  // release what the waiters held here, not under the lock
     lock.lock();
-    ++syncs_;
   }
 }
 
