@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <memory>
@@ -116,6 +117,9 @@ struct Input {
 Input open_input(const std::string& path);
 // --format auto|jsonl|csv. Throws UsageError on anything else.
 InputFormat parse_format(const std::optional<std::string>& text);
+// Every item of --input in --format (render, validate), handed to `each` in order; then standard
+// output is flushed and a read error of the input throws UsageError. Returns the number of items.
+std::size_t for_each_input_item(const ParsedArgs& p, const std::function<void(InputItem&)>& each);
 
 // ---- vendors ----
 // Plugins named by --plugin PATH (taken out of the arguments by main, before any command runs).

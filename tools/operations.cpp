@@ -247,19 +247,28 @@ void on_partner(Client& client, const std::string& vendor, const BatchItem& item
   lookup->next();
 }
 
-// ---- find ----
-int run_find(const ParsedArgs& args) {
+// find, get, update and deactivate: rows that may name their partner (partner_id beside the spec),
+// each result line with the partner's status; `make` builds the per-row operation from the options.
+int run_on_rows(const ParsedArgs& args, std::string_view name,
+                std::function<BatchOperation(const ParsedArgs&)> make) {
   BatchCommand command;
-  command.name = "find";
+  command.name = name;
   command.extra_fields = {"partner_id"};
   command.print_status = true;
-  command.configure = [](const ParsedArgs& p, BatchOptions& bo) {
+  command.configure = [name, make = std::move(make)](const ParsedArgs& p, BatchOptions& bo) {
+    bo.operation_name = std::string(name);
+    bo.operation = make(p);
+  };
+  return run_batch(args, command);
+}
+
+// ---- find ----
+int run_find(const ParsedArgs& args) {
+  return run_on_rows(args, "find", [](const ParsedArgs& p) -> BatchOperation {
     const std::string by = p.value("--by").value_or("auto");
     if (by != "auto" && by != "partner_id" && by != "external_id" && by != "email")
       throw UsageError("--by " + by + ": expected auto, partner_id, external_id or email");
-    bo.operation_name = "find";
-    bo.operation = [by](Client& client, const std::string& vendor, const BatchItem& item,
-                        BatchItemHandler h) {
+    return [by](Client& client, const std::string& vendor, const BatchItem& item, BatchItemHandler h) {
       std::vector<FindQuery> queries;
       auto id = partner_id_for(item.extras, vendor);
       if (by == "partner_id" || (by == "auto" && id)) {
@@ -295,19 +304,13 @@ int run_find(const ParsedArgs& args) {
                                              });
       lookup->next();
     };
-  };
-  return run_batch(args, command);
+  });
 }
 
 // ---- get ----
 int run_get(const ParsedArgs& args) {
-  BatchCommand command;
-  command.name = "get";
-  command.extra_fields = {"partner_id"};
-  command.print_status = true;
-  command.configure = [](const ParsedArgs&, BatchOptions& bo) {
-    bo.operation_name = "get";
-    bo.operation = [](Client& client, const std::string& vendor, const BatchItem& item, BatchItemHandler h) {
+  return run_on_rows(args, "get", [](const ParsedArgs&) -> BatchOperation {
+    return [](Client& client, const std::string& vendor, const BatchItem& item, BatchItemHandler h) {
       auto id = partner_id_for(item.extras, vendor);
       if (!id)
         return complete(std::move(h), Error::make(errc::invalid_input,
@@ -316,19 +319,13 @@ int run_get(const ParsedArgs& args) {
                                                   "partner_id"));
       client.async_get(vendor, *id, std::move(h));
     };
-  };
-  return run_batch(args, command);
+  });
 }
 
 // ---- update ----
 int run_update(const ParsedArgs& args) {
-  BatchCommand command;
-  command.name = "update";
-  command.extra_fields = {"partner_id"};
-  command.print_status = true;
-  command.configure = [](const ParsedArgs&, BatchOptions& bo) {
-    bo.operation_name = "update";
-    bo.operation = [](Client& client, const std::string& vendor, const BatchItem& item, BatchItemHandler h) {
+  return run_on_rows(args, "update", [](const ParsedArgs&) -> BatchOperation {
+    return [](Client& client, const std::string& vendor, const BatchItem& item, BatchItemHandler h) {
       PartnerSpec changes = item.spec;
       changes.email.clear();  // who is meant, never a change
       changes.external_id.reset();
@@ -337,29 +334,22 @@ int run_update(const ParsedArgs& args) {
                    client.async_update(vendor, id, changes, std::move(h));
                  });
     };
-  };
-  return run_batch(args, command);
+  });
 }
 
 // ---- deactivate ----
 int run_deactivate(const ParsedArgs& args) {
-  BatchCommand command;
-  command.name = "deactivate";
-  command.extra_fields = {"partner_id"};
-  command.print_status = true;
-  command.configure = [](const ParsedArgs& p, BatchOptions& bo) {
+  return run_on_rows(args, "deactivate", [](const ParsedArgs& p) -> BatchOperation {
     DeactivateOptions d;
     d.permanent = p.has("--permanent");
     d.reason = p.value("--reason").value_or("");
-    bo.operation_name = "deactivate";
-    bo.operation = [d](Client& client, const std::string& vendor, const BatchItem& item, BatchItemHandler h) {
+    return [d](Client& client, const std::string& vendor, const BatchItem& item, BatchItemHandler h) {
       on_partner(client, vendor, item, std::move(h),
                  [&client, vendor, d](const std::string& id, BatchItemHandler h) {
                    client.async_deactivate(vendor, id, d, std::move(h));
                  });
     };
-  };
-  return run_batch(args, command);
+  });
 }
 
 }  // namespace

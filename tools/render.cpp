@@ -68,38 +68,33 @@ int run_render(const ParsedArgs& p) {
   VendorArgs va = vendor_args(p);
   auto reg = registry();
   std::vector<VendorSetup> vendors = setup_vendors(*reg, va);
-  const InputFormat format = parse_format(p.value("--format"));
-  Input input = open_input(*p.value("--input"));
-
-  SpecReader reader(*input.stream, format);
-  std::size_t items = 0, rendered = 0, failed_items = 0, warnings = 0;
-  while (auto item = reader.next()) {
-    ++items;
+  std::size_t rendered = 0, failed_items = 0, warnings = 0;
+  const std::size_t items = for_each_input_item(p, [&](InputItem& item) {
     bool item_failed = false;
     std::vector<std::string> blanks;
-    const Scrubber item_secrets = item_scrubber(vendors, item->spec ? &*item->spec : nullptr);
+    const Scrubber item_secrets = item_scrubber(vendors, item.spec ? &*item.spec : nullptr);
     Result<PartnerSpec> spec =
-        item->spec ? validated(std::move(*item->spec), &blanks) : Result<PartnerSpec>(item->spec.error());
+        item.spec ? validated(std::move(*item.spec), &blanks) : Result<PartnerSpec>(item.spec.error());
     if (!spec) {
       Error e = spec.error();
-      if (item->spec && !e.message.starts_with("line "))
-        e.message = "line " + std::to_string(item->line) + ": " + e.message;
-      for (const auto& v : vendors) print_line(error_line(*item, v.name, e), &item_secrets);
+      if (item.spec && !e.message.starts_with("line "))
+        e.message = "line " + std::to_string(item.line) + ": " + e.message;
+      for (const auto& v : vendors) print_line(error_line(item, v.name, e), &item_secrets);
       ++failed_items;
-      continue;
+      return;
     }
     for (const auto& v : vendors) {
       // The operation's secrets by value (key, password, secret-named overrides and settings).
       const Scrubber scrubber = operation_scrubber(v.adapter.get(), &*spec, v.config);
       if (auto own = v.adapter->validate(*spec); !own.empty()) {
-        print_line(error_line(*item, v.name, invalid_input_error(std::move(own))), &scrubber);
+        print_line(error_line(item, v.name, invalid_input_error(std::move(own))), &scrubber);
         item_failed = true;
         continue;
       }
       Result<EncodedRequest> enc = v.adapter->encode(*spec, v.config);
       if (enc) enc->warnings.insert(enc->warnings.begin(), blanks.begin(), blanks.end());
       if (!enc) {
-        print_line(error_line(*item, v.name, enc.error()), &scrubber);
+        print_line(error_line(item, v.name, enc.error()), &scrubber);
         item_failed = true;
         continue;
       }
@@ -114,7 +109,7 @@ int run_render(const ParsedArgs& p) {
       boost::json::array warns;
       for (const auto& w : enc->warnings) warns.emplace_back(w);
       warnings += enc->warnings.size();
-      print_line(boost::json::object{{"index", item->index},
+      print_line(boost::json::object{{"index", item.index},
                                      {"vendor", v.name},
                                      {"method", safe.method},
                                      {"url", safe.url},
@@ -125,9 +120,7 @@ int run_render(const ParsedArgs& p) {
       ++rendered;
     }
     if (item_failed) ++failed_items;
-  }
-  std::cout.flush();
-  if (reader.error()) throw UsageError(input.name + ": " + reader.error()->message);
+  });
   std::cerr << "render: " << items << " item(s), " << rendered << " request(s) rendered for "
             << vendors.size() << " vendor(s), " << failed_items << " item(s) failed, " << warnings
             << " warning(s)\n";

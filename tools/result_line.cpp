@@ -82,70 +82,66 @@ std::string result_line(const BatchResult& r, bool with_status) {
   append_json_string(out, r.vendor);
   append_key(out, "email");
   append_json_string(out, r.email);
-  if (r.result) {
-    const Partner& p = *r.result;
-    append_key(out, "outcome");
-    append_json_string(out, to_string(p.outcome));
-    append_key(out, "partner_id");
-    append_optional(out, p.id);
-    append_key(out, "referral_link");
-    if (p.links.empty())
-      out.append("null");
-    else
-      append_json_string(out, p.links.front().url);
-    append_key(out, "attempts");
-    append_int(out, p.attempts);
-    append_key(out, "warnings");
-    out.push_back('[');
-    for (std::size_t i = 0; i < p.warnings.size(); ++i) {
-      if (i) out.push_back(',');
-      append_json_string(out, p.warnings[i]);
-    }
-    out.push_back(']');
-    append_key(out, "from_journal");
-    append_bool(out, r.from_journal);
-    append_key(out, "error");
+  // One key order for a success and a failure: the members a failure lacks are null (warnings []).
+  const Partner* p = r.result ? &*r.result : nullptr;
+  std::optional<Error> failure;  // result::error() answers a copy (as the const Error& before did)
+  if (!p) failure = r.result.error();
+  const Error* e = failure ? &*failure : nullptr;
+  append_key(out, "outcome");
+  if (p)
+    append_json_string(out, to_string(p->outcome));
+  else
+    out.append("null");
+  append_key(out, "partner_id");
+  if (p)
+    append_optional(out, p->id);
+  else
+    out.append("null");
+  append_key(out, "referral_link");
+  if (p && !p->links.empty())
+    append_json_string(out, p->links.front().url);
+  else
+    out.append("null");
+  append_key(out, "attempts");
+  append_int(out, p ? p->attempts : e->attempts);
+  append_key(out, "warnings");
+  out.push_back('[');
+  for (std::size_t i = 0; p && i < p->warnings.size(); ++i) {
+    if (i) out.push_back(',');
+    append_json_string(out, p->warnings[i]);
+  }
+  out.push_back(']');
+  append_key(out, "from_journal");
+  append_bool(out, r.from_journal);
+  append_key(out, "error");
+  if (p) {
     out.append("null");
   } else {
-    const Error& e = r.result.error();
-    append_key(out, "outcome");
-    out.append("null");
-    append_key(out, "partner_id");
-    out.append("null");
-    append_key(out, "referral_link");
-    out.append("null");
-    append_key(out, "attempts");
-    append_int(out, e.attempts);
-    append_key(out, "warnings");
-    out.append("[]");
-    append_key(out, "from_journal");
-    append_bool(out, r.from_journal);
-    append_key(out, "error");
     out.push_back('{');
     append_key(out, "code");
-    append_json_string(out, to_string(e.code));
+    append_json_string(out, to_string(e->code));
     append_key(out, "retryable");
-    append_bool(out, e.retryable);
+    append_bool(out, e->retryable);
     append_key(out, "http_status");
-    if (e.http_status)
-      append_int(out, *e.http_status);
+    if (e->http_status)
+      append_int(out, *e->http_status);
     else
       out.append("null");
     append_key(out, "vendor_code");
-    append_json_string(out, e.vendor_code);
+    append_json_string(out, e->vendor_code);
     append_key(out, "message");
-    append_json_string(out, e.message);
+    append_json_string(out, e->message);
     append_key(out, "field");
-    append_json_string(out, e.field);
-    if (!e.issues.empty()) {
+    append_json_string(out, e->field);
+    if (!e->issues.empty()) {
       append_key(out, "issues");
       out.push_back('[');
-      for (std::size_t i = 0; i < e.issues.size(); ++i) {
+      for (std::size_t i = 0; i < e->issues.size(); ++i) {
         if (i) out.push_back(',');
         out.append("{\"field\":");
-        append_json_string(out, e.issues[i].field);
+        append_json_string(out, e->issues[i].field);
         out.append(",\"message\":");
-        append_json_string(out, e.issues[i].message);
+        append_json_string(out, e->issues[i].message);
         out.push_back('}');
       }
       out.push_back(']');

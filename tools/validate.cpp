@@ -93,21 +93,16 @@ int run_validate(const ParsedArgs& p) {
     va.strict = true;
     vendors = setup_vendors(*reg, va);
   }
-  const InputFormat format = parse_format(p.value("--format"));
-  Input input = open_input(*p.value("--input"));
-
-  SpecReader reader(*input.stream, format);
-  std::size_t items = 0, invalid = 0, warned = 0;
-  while (auto item = reader.next()) {
-    ++items;
-    const Scrubber scrubber = item_scrubber(vendors, item->spec ? &*item->spec : nullptr);
+  std::size_t invalid = 0, warned = 0;
+  const std::size_t items = for_each_input_item(p, [&](InputItem& item) {
+    const Scrubber scrubber = item_scrubber(vendors, item.spec ? &*item.spec : nullptr);
     boost::json::array issues, warnings;
-    if (!item->spec) {
-      issues = issues_json(item->spec.error());
+    if (!item.spec) {
+      issues = issues_json(item.spec.error());
     } else {
       std::vector<std::string> blanks;
-      const PartnerSpec raw = *item->spec;
-      Result<PartnerSpec> spec = validated(std::move(*item->spec), &blanks);
+      const PartnerSpec raw = *item.spec;
+      Result<PartnerSpec> spec = validated(std::move(*item.spec), &blanks);
       for (const auto& w : blanks)
         warnings.push_back(boost::json::object{{"vendor", ""}, {"field", ""}, {"message", w}});
       // Each vendor's own rules, named by it: for --vendor's vendors, else every registered one. Run
@@ -138,12 +133,10 @@ int run_validate(const ParsedArgs& p) {
     if (!ok) ++invalid;
     if (!warnings.empty()) ++warned;
     boost::json::object line{
-        {"index", item->index}, {"line", item->line}, {"ok", ok}, {"issues", std::move(issues)}};
+        {"index", item.index}, {"line", item.line}, {"ok", ok}, {"issues", std::move(issues)}};
     if (!vendors.empty() || !warnings.empty()) line["warnings"] = std::move(warnings);
     print_line(line, &scrubber);
-  }
-  std::cout.flush();
-  if (reader.error()) throw UsageError(input.name + ": " + reader.error()->message);
+  });
   std::cerr << "validate: " << items << " item(s), " << (items - invalid) << " valid, " << invalid
             << " invalid";
   if (!vendors.empty()) std::cerr << ", " << warned << " with fields some vendor cannot carry";

@@ -250,10 +250,8 @@ Result<EncodedRequest> JourneyBeeAdapter::encode(const PartnerSpec& spec, const 
   EncodedRequest out;
   auto body = encode_body(spec, config, &out.warnings);
   if (!body) return body.error();
-  out.request.method = "POST";
-  out.request.url = request_url(config, default_base_url, p);
-  out.request.headers = json_headers(config.api_key);
-  out.request.body = std::move(*body);
+  out.request = {"POST", request_url(config, default_base_url, p), json_headers(config.api_key),
+                 std::move(*body)};
   return out;
 }
 

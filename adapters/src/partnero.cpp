@@ -64,18 +64,13 @@ std::vector<FieldIssue> PartneroAdapter::validate(const PartnerSpec& spec) const
 }
 
 std::string PartneroAdapter::spec_field(std::string_view f, const PartnerSpec* spec) {
-  if (f == "email") return "email";
   if (f == "name") return (spec && spec->name && !spec->first_name) ? "name" : "first_name";
   if (f == "surname")
     return (spec && spec->name && !spec->first_name && !spec->last_name) ? "name" : "last_name";
-  if (f == "password") return "password";
-  if (f == "id") return "external_id";
-  if (f == "key") return "referral_key";
-  if (f == "tags") return "tags";
   if (f.starts_with("tags.")) return "tags[" + std::string(f.substr(5)) + "]";
   if (f == "referring_partner") return "referrer";
   if (f.starts_with("referring_partner.")) return "referrer." + std::string(f.substr(18));
-  return std::string(f);
+  return std::string(carried_field(carried, f).value_or(f));  // email, id, key, tags
 }
 
 Result<std::string> PartneroAdapter::encode_body(const PartnerSpec& spec, bool strict,
@@ -138,10 +133,9 @@ Result<EncodedRequest> PartneroAdapter::encode(const PartnerSpec& spec, const Ve
   EncodedRequest out;
   auto body = encode_body(spec, config.strict, &out.warnings);
   if (!body) return body.error();
-  out.request.method = "POST";
-  out.request.url = request_url(config, default_base_url, spec.invite.value_or(false) ? invite_path : path);
-  out.request.headers = json_headers(config.api_key);
-  out.request.body = std::move(*body);
+  out.request = {"POST",
+                 request_url(config, default_base_url, spec.invite.value_or(false) ? invite_path : path),
+                 json_headers(config.api_key), std::move(*body)};
   return out;
 }
 

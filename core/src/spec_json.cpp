@@ -6,6 +6,7 @@
 #include <partnerkit/spec_json.hpp>
 
 #include <partnerkit/text/utf8.hpp>
+#include <partnerkit/validation.hpp>
 
 #include "detail/json_values.hpp"
 
@@ -391,14 +392,6 @@ class Reader {
   }
 };
 
-Error problems(std::vector<FieldIssue> issues) {
-  Error e = Error::make(errc::invalid_input,
-                        std::to_string(issues.size()) + " problem(s): " + issues.front().message,
-                        issues.front().field);
-  e.issues = std::move(issues);
-  return e;
-}
-
 // 1-based line and column of a byte offset.
 std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t offset) {
   std::size_t line = 1, col = 1;
@@ -426,7 +419,7 @@ Result<PartnerSpec> spec_from_json(const json::value& v) {
   Reader r;
   PartnerSpec spec;
   r.spec(*o, spec);
-  if (!r.issues.empty()) return problems(std::move(r.issues));
+  if (!r.issues.empty()) return invalid_input_error(std::move(r.issues));
   return spec;
 }
 

@@ -51,7 +51,7 @@ class ZodChecker {
     if (!v.is_string())
       return fail("invalid_type", path, "Expected string, received " + std::string(json_type_name(v)));
     std::string_view s = v.get_string();
-    if (trim) s = text::trim(s);
+    if (trim) s = kit::js_trim(s);  // zod's .trim(): JavaScript's, Unicode white space
     std::size_t len = kit::utf16_units(s);
     if (min_len > 0 && len < min_len)
       return fail("too_small", path,
@@ -281,7 +281,7 @@ HttpResponse DubSimulator::create(const HttpRequest& request, const KeyIdentity&
   if (z.issue) return error(422, "unprocessable_entity", render(*z.issue));
 
   const std::string email(body.at("email").get_string());
-  const std::string email_key = text::ascii_lower(text::trim(email));
+  const std::string email_key = text::ascii_lower(kit::js_trim(email));
   auto tenant_id = string_member(body, "tenantId");
   auto group_id = string_member(body, "groupId");
 
@@ -331,9 +331,9 @@ HttpResponse DubSimulator::create(const HttpRequest& request, const KeyIdentity&
     Impl::Partner p;
     p.id = "pn_" + impl_->ids.alnum(24);
     p.link_id = "link_" + impl_->ids.alnum(24);
-    p.email = std::string(text::trim(email));
+    p.email = std::string(kit::js_trim(email));
     auto name = string_member(body, "name");
-    p.name = name && !text::trim(*name).empty() ? std::string(text::trim(*name)) : p.email;
+    p.name = name && !kit::js_trim(*name).empty() ? std::string(kit::js_trim(*name)) : p.email;
     auto username = string_member(body, "username");
     std::string key = username && !username->empty()
                           ? *username

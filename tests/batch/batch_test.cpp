@@ -1,5 +1,6 @@
 #include "batch_harness.hpp"
 #include "test_adapter.hpp"
+#include "test_names.hpp"
 
 #include <partnerkit/batch.hpp>
 #include <partnerkit/journal.hpp>
@@ -15,13 +16,6 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-
-using namespace std::chrono_literals;
-using namespace partnerkit;
-using partnerkit::testing::FakeReply;
-using partnerkit::testing::FakeTransport;
-namespace asio = boost::asio;
-namespace fs = std::filesystem;
 
 namespace {
 

@@ -3,6 +3,7 @@
 // apply journaled so a resume reconciles it, fixed input lines resumable, nothing escapes.
 #include "batch_harness.hpp"
 #include "test_adapter.hpp"
+#include "test_names.hpp"
 
 #include <partnerkit/batch.hpp>
 #include <partnerkit/journal.hpp>
@@ -17,13 +18,6 @@
 #include <fstream>
 #include <future>
 #include <set>
-
-using namespace std::chrono_literals;
-using namespace partnerkit;
-using partnerkit::testing::FakeReply;
-using partnerkit::testing::FakeTransport;
-namespace asio = boost::asio;
-namespace fs = std::filesystem;
 
 namespace {
 

@@ -3,6 +3,7 @@
 #include "batch_harness.hpp"
 #include "ops_adapter.hpp"
 #include "test_adapter.hpp"
+#include "test_names.hpp"
 
 #include <partnerkit/batch.hpp>
 #include <partnerkit/journal.hpp>
@@ -18,13 +19,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-
-using namespace std::chrono_literals;
-using namespace partnerkit;
-using partnerkit::testing::FakeReply;
-using partnerkit::testing::FakeTransport;
-namespace asio = boost::asio;
-namespace fs = std::filesystem;
 
 namespace {
 

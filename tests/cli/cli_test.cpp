@@ -1,4 +1,6 @@
 // End-to-end runs of the built `partnerkit` binary: stdout lines, stderr, exit codes, redaction.
+#include "cli_harness.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -23,23 +25,8 @@ namespace json = boost::json;
 
 const std::string examples = PARTNERKIT_EXAMPLES_DIR;
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using partnerkit::test::shell_quote;
+using partnerkit::test::slurp;
 
 struct Outcome {
   int status = -1;
@@ -48,40 +35,18 @@ struct Outcome {
   std::vector<json::object> lines;  // stdout parsed as JSON lines
 };
 
-class Cli : public ::testing::Test {
+class Cli : public partnerkit::test::CliHarness {
  protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() /
-           ("partnerkit_cli_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  fs::path write(const std::string& name, const std::string& text) {
-    fs::path p = dir_ / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-
   // Runs partnerkit with args; env is "NAME=value" settings; stdin from `in`.
   Outcome run(const std::vector<std::string>& args, const std::string& in = "",
               const std::vector<std::string>& env = {}) {
     fs::path in_file = write("stdin", in);
-    std::string cmd = "env -u DUB_API_KEY -u PARTNERO_API_KEY -u JOURNEYBEE_API_KEY";
-    for (const auto& e : env) cmd += " " + shell_quote(e);
-    cmd += " " + shell_quote(PARTNERKIT_CLI_PATH);
-    for (const auto& a : args) cmd += " " + shell_quote(a);
-    cmd += " <" + shell_quote(in_file.string()) + " >" + shell_quote((dir_ / "out").string()) + " 2>" +
-           shell_quote((dir_ / "err").string());
-    Outcome r;
-    int raw = std::system(cmd.c_str());
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.out = slurp(dir_ / "out");
-    r.err = slurp(dir_ / "err");
+    std::string env_words;
+    for (const auto& e : env) env_words += (env_words.empty() ? "" : " ") + shell_quote(e);
+    const auto o =
+        run_line(command_line(args, {"DUB_API_KEY", "PARTNERO_API_KEY", "JOURNEYBEE_API_KEY"}, env_words),
+                 in_file.string());
+    Outcome r{o.status, o.out, o.err, {}};
     std::istringstream lines(r.out.starts_with("{") ? r.out : std::string());  // help text is not JSON
     for (std::string line; std::getline(lines, line);) {
       boost::system::error_code ec;
@@ -102,8 +67,6 @@ class Cli : public ::testing::Test {
       if (line.find_first_not_of(" \t\r") != std::string::npos) ++n;
     return n;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(Cli, VersionAndHelp) {

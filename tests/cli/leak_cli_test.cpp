@@ -1,6 +1,8 @@
 // The CLI end to end against the sandbox's "echo" fault (a vendor reflecting every request in its
 // error bodies): no secret of the run in stdout, stderr or the journal, for every built-in vendor;
 // render and validate never print one either.
+#include "cli_harness.hpp"
+
 #include <partnerkit/secrets.hpp>
 #include <partnerkit/testing/adapter_conformance.hpp>
 
@@ -23,30 +25,14 @@ const std::string client_secret = "cs-CliCanary-5f5f";
 const std::string numeric_secret = "65432107";
 const std::string env_key = "pk_live_CliCanaryKey_e3e3";
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+using partnerkit::test::slurp;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using Outcome = partnerkit::test::CliOutcome;
 
-struct Outcome {
-  int status = -1;
-  std::string out, err;
-};
-
-class LeakCli : public ::testing::Test {
+class LeakCli : public partnerkit::test::CliHarness {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("partnerkit_leak_cli_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
+    CliHarness::SetUp();
     std::ofstream(dir_ / "in.jsonl")
         << R"({"email":"ana@example.com","name":"Ana Lopez","company":"Lopez GmbH",)"
         << R"("password":")" << password << R"(","vendor_overrides":{)"
@@ -55,21 +41,8 @@ class LeakCli : public ::testing::Test {
         << R"("journeybee":{"credentials":{"value":")" << client_secret << R"("}}}})"
         << "\n";
   }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
   Outcome run(const std::vector<std::string>& args, const std::string& env = "") {
-    std::string cmd = "env -u DUB_API_KEY -u PARTNERO_API_KEY -u JOURNEYBEE_API_KEY " + env + " " +
-                      quote(PARTNERKIT_CLI_PATH);
-    for (const auto& a : args) cmd += " " + quote(a);
-    cmd += " </dev/null >" + quote((dir_ / "out").string()) + " 2>" + quote((dir_ / "err").string());
-    Outcome r;
-    const int raw = std::system(cmd.c_str());
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.out = slurp(dir_ / "out");
-    r.err = slurp(dir_ / "err");
-    return r;
+    return run_line(command_line(args, {"DUB_API_KEY", "PARTNERO_API_KEY", "JOURNEYBEE_API_KEY"}, env));
   }
   void expect_clean(const std::string& where, const std::string& text,
                     const std::vector<std::string>& secrets) {
@@ -77,7 +50,6 @@ class LeakCli : public ::testing::Test {
     for (const auto& s : secrets)
       EXPECT_FALSE(partnerkit::testing::detail::holds_canary(text, s, known)) << where << " leaks a secret";
   }
-  fs::path dir_;
 };
 
 TEST_F(LeakCli, ProvisionAgainstAnEchoingSandboxPrintsAndJournalsNoSecret) {

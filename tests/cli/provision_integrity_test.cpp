@@ -1,6 +1,8 @@
 // Issue 13 item 10, end to end with the built binary: numbers the CLI takes are checked (a usage
 // error, exit 2, never undefined behaviour), and a closed stdout (`provision ... | head`) still gets
 // the summary to stderr and an exit status that says what happened.
+#include "cli_harness.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -18,52 +20,31 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+using partnerkit::test::shell_quote;
+using partnerkit::test::slurp;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-class ProvisionCli : public ::testing::Test {
+class ProvisionCli : public partnerkit::test::CliHarness {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() /
-           ("partnerkit_provision_cli_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::create_directories(dir_);
-    input_ = dir_ / "in.jsonl";
-    std::ofstream(input_) << "{\"email\":\"ada@example.com\",\"name\":\"Ada Lovelace\"}\n";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    CliHarness::SetUp();
+    input_ = write("in.jsonl", "{\"email\":\"ada@example.com\",\"name\":\"Ada Lovelace\"}\n");
   }
 
   // Runs a shell command line; returns the exit status (or -1 when killed by a signal).
   int sh(const std::string& line) {
-    const std::string cmd = "bash -c " + quote(line);
+    const std::string cmd = "bash -c " + shell_quote(line);
     const int raw = std::system(cmd.c_str());
     return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   }
 
   int provision(const std::vector<std::string>& args, const std::string& env = "") {
-    std::string line = "env -u DUB_API_KEY -u HTTPS_PROXY -u https_proxy " + env + " " +
-                       quote(PARTNERKIT_CLI_PATH) + " provision";
-    for (const auto& a : args) line += " " + quote(a);
-    line += " >" + quote((dir_ / "out").string()) + " 2>" + quote((dir_ / "err").string());
-    return sh(line);
+    std::vector<std::string> all{"provision"};
+    all.insert(all.end(), args.begin(), args.end());
+    return run_line(command_line(all, {"DUB_API_KEY", "HTTPS_PROXY", "https_proxy"}, env)).status;
   }
 
   std::string err() { return slurp(dir_ / "err"); }
 
-  fs::path dir_;
   fs::path input_;
 };
 
@@ -100,7 +81,7 @@ TEST_F(ProvisionCli, ProxyPortOutOfRangeIsAUsageError) {
                             "http://user:pw@proxy.example:65536/"}) {
     const int status =
         provision({"--sandbox", "--vendor", "dub", "--input", input_.string(), "--progress", "never"},
-                  std::string("HTTPS_PROXY=") + quote(proxy));
+                  std::string("HTTPS_PROXY=") + shell_quote(proxy));
     EXPECT_EQ(status, 2) << proxy << "\n" << err();
     EXPECT_NE(err().find("proxy port"), std::string::npos) << err();
   }
@@ -120,10 +101,11 @@ TEST_F(ProvisionCli, ClosedStdoutStillGetsTheSummaryAndAnExitStatus) {
   }
   const fs::path journal = dir_ / "journal.jsonl";
   // Far more than a pipe holds goes to a reader that leaves at once: the writes fail with EPIPE.
-  const std::string line = "env -u DUB_API_KEY " + quote(PARTNERKIT_CLI_PATH) +
+  const std::string line = "env -u DUB_API_KEY " + shell_quote(PARTNERKIT_CLI_PATH) +
                            " provision --sandbox --vendor dub --progress never --input " +
-                           quote(many.string()) + " --journal " + quote(journal.string()) + " 2>" +
-                           quote((dir_ / "err").string()) + " | head -c 1 >/dev/null; exit ${PIPESTATUS[0]}";
+                           shell_quote(many.string()) + " --journal " + shell_quote(journal.string()) +
+                           " 2>" + shell_quote((dir_ / "err").string()) +
+                           " | head -c 1 >/dev/null; exit ${PIPESTATUS[0]}";
   const int status = sh(line);
   EXPECT_EQ(status, 1) << err();  // not 141 (killed by SIGPIPE)
   EXPECT_NE(err().find("summary:"), std::string::npos) << err();

@@ -1,5 +1,6 @@
 #include "client_harness.hpp"
 #include "test_adapter.hpp"
+#include "test_names.hpp"
 
 #include <partnerkit/client.hpp>
 #include <partnerkit/testing/fake_transport.hpp>
@@ -19,14 +20,6 @@
 
 #include <atomic>
 #include <thread>
-
-using namespace std::chrono_literals;
-using namespace partnerkit;
-using partnerkit::testing::ErrorIs;
-using partnerkit::testing::FakeReply;
-using partnerkit::testing::FakeTransport;
-using partnerkit::testing::IsOk;
-namespace asio = boost::asio;
 
 namespace {
 
@@ -236,19 +229,11 @@ TEST_F(Fixture, CancellationInFlight) {
   FakeReply hang;
   hang.hang = true;
   transport->push(hang);
-  asio::cancellation_signal signal;
-  std::optional<Result<Partner>> out;
-  client.async_provision("fake", spec(), asio::bind_cancellation_slot(signal.slot(), [&](Result<Partner> r) {
-                           out = std::move(r);
-                         }));
-  asio::steady_timer t(io, 20ms);
-  t.async_wait([&](auto) { signal.emit(asio::cancellation_type::terminal); });
-  io.run();
-  ASSERT_TRUE(out);
-  ASSERT_FALSE(*out);
-  EXPECT_EQ(out->error().code, errc::cancelled);
-  EXPECT_EQ(out->error().stopped, stop_reason::cancelled);
-  EXPECT_NE(out->error().message.find("may have been applied"), std::string::npos);
+  auto r =
+      run_cancelled<Result<Partner>>([&](auto h) { client.async_provision("fake", spec(), std::move(h)); });
+  ASSERT_THAT(r, ErrorIs(errc::cancelled));
+  EXPECT_EQ(r.error().stopped, stop_reason::cancelled);
+  EXPECT_NE(r.error().message.find("may have been applied"), std::string::npos);
 }
 
 TEST_F(Fixture, CallDeadline) {

@@ -2,6 +2,7 @@
 // exception (item 9), and a cancellation emitted right after starting is not lost (item 9).
 #include "client_harness.hpp"
 #include "test_adapter.hpp"
+#include "test_names.hpp"
 
 #include <partnerkit/client.hpp>
 #include <partnerkit/testing/fake_transport.hpp>
@@ -14,14 +15,6 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
-
-using namespace std::chrono_literals;
-using namespace partnerkit;
-using partnerkit::testing::ErrorIs;
-using partnerkit::testing::FakeReply;
-using partnerkit::testing::FakeTransport;
-using partnerkit::testing::IsOk;
-namespace asio = boost::asio;
 
 namespace {
 

@@ -3,6 +3,7 @@
 #include "client_harness.hpp"
 #include "ops_adapter.hpp"
 #include "test_adapter.hpp"
+#include "test_names.hpp"
 
 #include <partnerkit/client.hpp>
 #include <partnerkit/testing/fake_transport.hpp>
@@ -20,14 +21,6 @@
 #include <gtest/gtest.h>
 
 #include <thread>
-
-using namespace std::chrono_literals;
-using namespace partnerkit;
-using partnerkit::testing::ErrorIs;
-using partnerkit::testing::FakeReply;
-using partnerkit::testing::FakeTransport;
-using partnerkit::testing::IsOk;
-namespace asio = boost::asio;
 
 namespace {
 
@@ -311,19 +304,12 @@ TEST_F(Ops, CancellingALookupInFlight) {
   FakeReply hang;
   hang.hang = true;
   transport->push(hang);
-  asio::cancellation_signal signal;
-  std::optional<Result<std::optional<Partner>>> out;
-  client.async_find("ops", FindQuery{FindQuery::Key::email, "ada@example.com"},
-                    asio::bind_cancellation_slot(
-                        signal.slot(), [&](Result<std::optional<Partner>> r) { out = std::move(r); }));
-  asio::steady_timer t(io, 20ms);
-  t.async_wait([&](auto) { signal.emit(asio::cancellation_type::terminal); });
-  io.run();
-  ASSERT_TRUE(out);
-  ASSERT_FALSE(*out);
-  EXPECT_EQ(out->error().code, errc::cancelled);
+  auto r = run_cancelled<Result<std::optional<Partner>>>([&](auto h) {
+    client.async_find("ops", FindQuery{FindQuery::Key::email, "ada@example.com"}, std::move(h));
+  });
+  ASSERT_THAT(r, ErrorIs(errc::cancelled));
   // A read: nothing to have been applied.
-  EXPECT_EQ(out->error().message.find("applied"), std::string::npos);
+  EXPECT_EQ(r.error().message.find("applied"), std::string::npos);
 }
 
 TEST_F(Ops, CallDeadlineCoversAnUpdate) {

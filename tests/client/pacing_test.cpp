@@ -3,6 +3,7 @@
 // resumably (issue 13 item 4). A scripted transport, no socket; no timed upper bounds except where a
 // whole second of slack separates right from wrong.
 #include "test_adapter.hpp"
+#include "test_names.hpp"
 
 #include <partnerkit/batch.hpp>
 #include <partnerkit/client.hpp>
@@ -19,13 +20,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-
-using namespace std::chrono_literals;
-using namespace partnerkit;
-using partnerkit::testing::FakeReply;
-using partnerkit::testing::FakeTransport;
-namespace asio = boost::asio;
-namespace fs = std::filesystem;
 
 namespace {
 

@@ -2,14 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "test_names.hpp"
 #include "test_util.hpp"
 
-using namespace partnerkit::sandbox;
 using namespace std::chrono_literals;
-using boost::json::array;
-using boost::json::object;
-using sbtest::body_of;
-using sbtest::post;
 
 namespace {
 

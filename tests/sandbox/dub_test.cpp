@@ -5,12 +5,8 @@
 #include <regex>
 #include <set>
 
+#include "test_names.hpp"
 #include "test_util.hpp"
-
-using namespace partnerkit::sandbox;
-using boost::json::object;
-using sbtest::body_of;
-using sbtest::post;
 
 namespace {
 
@@ -192,6 +188,21 @@ TEST_F(DubTest, ZodMessages) {
       create({{"email", "e3@b.co"}, {"name", nullptr}, {"image", nullptr}, {"country", nullptr}}).status,
       201);
   EXPECT_EQ(dub.partner_count(), 3u);
+}
+
+// zod's .trim() is JavaScript's: Unicode white space goes before the name is counted and stored.
+TEST_F(DubTest, NameTrimIsJavaScriptsUnicodeTrim) {
+  const std::string nbsp = "\u00A0", ideographic = "\u3000", line_sep = "\u2028";
+  auto r = create({{"email", "t1@b.co"}, {"name", nbsp + ideographic + std::string(100, 'n') + line_sep}});
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(create({{"email", "t2@b.co"}, {"name", nbsp + std::string(101, 'n') + nbsp}}).status, 422);
+  auto ann = create({{"email", "t3@b.co"}, {"name", "\u2003Ann Lee\uFEFF"}});
+  ASSERT_EQ(ann.status, 201) << ann.body;
+  EXPECT_EQ(body_of(ann).at("name"), "Ann Lee");
+  // NEL is no white space to JavaScript: kept, and counted.
+  auto nel = create({{"email", "t4@b.co"}, {"name", "Ann\u0085"}});
+  ASSERT_EQ(nel.status, 201) << nel.body;
+  EXPECT_EQ(body_of(nel).at("name"), "Ann\u0085");
 }
 
 TEST_F(DubTest, CountryAndUsername) {

@@ -2,13 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_names.hpp"
 #include "test_util.hpp"
-
-using namespace partnerkit::sandbox;
-using boost::json::array;
-using boost::json::object;
-using sbtest::body_of;
-using sbtest::post;
 
 namespace {
 const std::string auth = "Bearer jb_test_journeybee";

@@ -6,13 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include "test_names.hpp"
 #include "test_util.hpp"
 
 using namespace partnerkit;
-using namespace partnerkit::sandbox;
-using boost::json::object;
-using sbtest::body_of;
-using sbtest::post;
 
 namespace {
 

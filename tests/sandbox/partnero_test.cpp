@@ -4,13 +4,8 @@
 
 #include <regex>
 
+#include "test_names.hpp"
 #include "test_util.hpp"
-
-using namespace partnerkit::sandbox;
-using boost::json::array;
-using boost::json::object;
-using sbtest::body_of;
-using sbtest::post;
 
 namespace {
 const std::string auth = "Bearer pk_test_partnero";

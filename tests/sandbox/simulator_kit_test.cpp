@@ -100,6 +100,22 @@ TEST(SimulatorKitFields, IsoCountriesAgainstTheLibrarysList) {
             std::string::npos);
 }
 
+TEST(SimulatorKitFields, JsTrimIsStringPrototypeTrim) {
+  EXPECT_EQ(kit::js_trim(""), "");
+  EXPECT_EQ(kit::js_trim(" \t\n\v\f\r"), "");
+  EXPECT_EQ(kit::js_trim(" a b "), "a b");
+  // Zs and the other non-ASCII white space JavaScript trims: NBSP, U+1680, U+2000, U+200A, U+202F,
+  // U+205F, U+3000, U+FEFF, U+2028, U+2029.
+  const std::string ws = "\u00A0\u1680\u2000\u200A\u202F\u205F\u3000\uFEFF\u2028\u2029";
+  EXPECT_EQ(kit::js_trim(ws + "Zo\u00E9 A" + ws), "Zo\u00E9 A");
+  EXPECT_EQ(kit::js_trim(ws), "");
+  // Not white space to JavaScript: NEL (U+0085, a control), U+180E (Cf since Unicode 6.3), U+200B.
+  EXPECT_EQ(kit::js_trim("\u0085a\u0085"), "\u0085a\u0085");
+  EXPECT_EQ(kit::js_trim("\u180Ea"), "\u180Ea");
+  EXPECT_EQ(kit::js_trim("a\u200B"), "a\u200B");
+  EXPECT_EQ(kit::js_trim(" \xFF "), "\xFF");  // a bad byte is kept, not white space
+}
+
 TEST(SimulatorKitFields, Utf16UnitsCountAsJavaScriptDoes) {
   EXPECT_EQ(kit::utf16_units(""), 0u);
   EXPECT_EQ(kit::utf16_units("abc"), 3u);

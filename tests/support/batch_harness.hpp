@@ -3,6 +3,7 @@
 #pragma once
 
 #include "client_harness.hpp"
+#include "files.hpp"
 
 #include <partnerkit/batch.hpp>
 
@@ -16,24 +17,6 @@
 namespace partnerkit::test {
 
 inline std::string email_of(std::size_t i) { return "p" + std::to_string(i) + "@example.com"; }
-
-// A fresh path in the temporary directory (removed if it exists), unique within the process.
-inline std::filesystem::path temp_path(const std::string& name) {
-  static std::atomic<int> counter{0};
-  auto p = std::filesystem::temp_directory_path() / ("partnerkit-" + name + "-" + std::to_string(::getpid()) +
-                                                     "-" + std::to_string(counter++) + ".jsonl");
-  std::filesystem::remove(p);
-  return p;
-}
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-inline void write_file(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::binary) << text;
-}
 
 struct BatchHarness : ClientHarness {
   std::unique_ptr<Client> client;

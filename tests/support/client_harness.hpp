@@ -6,7 +6,10 @@
 #include <partnerkit/client.hpp>
 #include <partnerkit/testing/fake_transport.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <gtest/gtest.h>
 
@@ -61,6 +64,16 @@ struct ClientHarness : ::testing::Test {
     io.restart();
     EXPECT_TRUE(out.has_value());
     return out ? std::move(*out) : R(Error::make(errc::protocol, "no completion"));
+  }
+  // run_op with the handler bound to a cancellation signal emitted (terminal) after `after`: for a
+  // call whose reply hangs, so the cancellation is what completes it.
+  template <class R, class Start>
+  R run_cancelled(Start start, std::chrono::milliseconds after = std::chrono::milliseconds(20)) {
+    boost::asio::cancellation_signal signal;
+    boost::asio::steady_timer timer(io, after);
+    timer.async_wait([&](auto) { signal.emit(boost::asio::cancellation_type::terminal); });
+    return run_op<R>(
+        [&](auto h) { start(boost::asio::bind_cancellation_slot(signal.slot(), std::move(h))); });
   }
   Result<Partner> provision(Client& c, std::string vendor, PartnerSpec s, ProvisionOptions po = {}) {
     return run_op<Result<Partner>>([&](auto h) { c.async_provision(vendor, s, po, h); });

@@ -1,16 +1,17 @@
-// A scripted adapter with every operation, for Client tests: plain values, no vendor.
+// A scripted adapter with every operation, for Client tests: the shipped ScriptedAdapter with bodies.
 //   create      POST   {base}/partners                     {"email","external_id"}
-//   find        GET    {base}/partners?external_id=|email=|id=
+//   find        GET    {base}/partners?external_id=|email=|vendor_id=
 //   get         GET    {base}/partners/{id}
 //   update      PATCH  {base}/partners/{id}                the changed fields
 //   deactivate  POST   {base}/partners/{id}/deactivate     {"permanent","reason"}
 // A partner in a 2xx body is {"id","email","external_id","link","status"}; a find answers an array of
 // them. decode_find keeps external-id matches exactly (the adapter's half of the contract) and hands
 // every email / id match through as the vendor sent it, so the Client's exact check is what is tested.
+// A 2xx without a JSON object is the partner that was sent (id "p_<email>"). An error answer with an
+// X-Test-Field header names that field, as a vendor's "has already been taken" does.
 #pragma once
 
-#include <partnerkit/adapter.hpp>
-#include <partnerkit/http_errors.hpp>
+#include <partnerkit/testing/scripted_adapter.hpp>
 
 #include <boost/json.hpp>
 
@@ -25,40 +26,70 @@ inline OperationSupport all_operations() {
   return s;
 }
 
-class OpsAdapter : public Adapter {
+inline Capabilities ops_capabilities(OperationSupport ops, CreateSemantics create) {
+  Capabilities c;
+  c.fields = {"email", "external_id"};
+  c.create = create;
+  c.operations = std::move(ops);
+  return c;
+}
+
+class OpsAdapter : public testing::ScriptedAdapter {
  public:
   explicit OpsAdapter(std::string name = "ops", OperationSupport ops = all_operations(),
                       CreateSemantics create = CreateSemantics::create)
-      : name_(std::move(name)), ops_(std::move(ops)), create_(create) {}
-
-  std::string_view name() const noexcept override { return name_; }
-
-  Capabilities capabilities() const override {
-    Capabilities c;
-    c.fields = {"email", "external_id"};
-    c.create = create_;
-    c.operations = ops_;
-    return c;
-  }
+      : ScriptedAdapter(std::move(name), ops_capabilities(std::move(ops), create)) {}
 
   Result<EncodedRequest> encode(const PartnerSpec& spec, const VendorConfig& config) const override {
     boost::json::object body{{"email", spec.email}};
     if (spec.external_id) body["external_id"] = *spec.external_id;
-    return request("POST", config.base_url + "/partners", config, boost::json::serialize(body));
-  }
-  Result<Partner> decode(const HttpResponse& response, const DecodeContext& context) const override {
-    return one(response, context);
+    return request(Operation::create, "POST", config.base_url + "/partners", config,
+                   boost::json::serialize(body));
   }
 
-  Result<EncodedRequest> encode_find(const FindQuery& q, const VendorConfig& config) const override {
-    const char* key = q.key == FindQuery::Key::external_id ? "external_id"
-                      : q.key == FindQuery::Key::email     ? "email"
-                                                           : "id";
-    return request("GET", config.base_url + "/partners?" + key + "=" + q.value, config, "");
+  Result<EncodedRequest> encode_update(std::string_view id, const PartnerSpec& changes,
+                                       const VendorConfig& config) const override {
+    boost::json::object body;
+    if (changes.name) body["name"] = *changes.name;
+    if (changes.country) body["country"] = *changes.country;
+    if (changes.description) body["description"] = *changes.description;
+    if (changes.company) body["company"] = *changes.company;  // never updatable: must not arrive here
+    return request(Operation::update, "PATCH", config.base_url + "/partners/" + std::string(id), config,
+                   boost::json::serialize(body));
   }
-  Result<std::vector<Partner>> decode_find(const HttpResponse& response,
-                                           const DecodeContext& context) const override {
-    if (response.status / 100 != 2) return error(response, context);
+
+  Result<EncodedRequest> encode_deactivate(std::string_view id, const DeactivateOptions& options,
+                                           const VendorConfig& config) const override {
+    boost::json::object body{{"permanent", options.permanent}, {"reason", options.reason}};
+    return request(Operation::deactivate, "POST",
+                   config.base_url + "/partners/" + std::string(id) + "/deactivate", config,
+                   boost::json::serialize(body));
+  }
+
+ protected:
+  Error error_answer(const HttpResponse& response, const DecodeContext& context) const override {
+    Error e = error_from_response(response, context.sent_at);
+    if (auto field = response.header("X-Test-Field"); !field.empty()) {
+      e.field = std::string(field);
+      e.issues.push_back(FieldIssue{e.field, "has already been taken"});
+    }
+    return e;
+  }
+
+  Result<Partner> success_answer(Operation, const HttpResponse& response,
+                                 const DecodeContext& context) const override {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(response.body, ec);
+    if (!ec && v.is_object()) return partner(v.as_object());
+    Partner p;  // a bare 2xx: the partner that was sent
+    p.vendor = std::string(name());
+    p.email = context.spec ? context.spec->email : "";
+    p.id = "p_" + p.email;
+    return p;
+  }
+
+  Result<std::vector<Partner>> found(const HttpResponse& response,
+                                     const DecodeContext& context) const override {
     boost::system::error_code ec;
     auto v = boost::json::parse(response.body, ec);
     if (ec || !v.is_array()) return Error::make(errc::protocol, "expected an array");
@@ -75,62 +106,10 @@ class OpsAdapter : public Adapter {
     return out;
   }
 
-  Result<EncodedRequest> encode_get(std::string_view id, const VendorConfig& config) const override {
-    return request("GET", config.base_url + "/partners/" + std::string(id), config, "");
-  }
-  Result<Partner> decode_get(const HttpResponse& response, const DecodeContext& context) const override {
-    return one(response, context);
-  }
-
-  Result<EncodedRequest> encode_update(std::string_view id, const PartnerSpec& changes,
-                                       const VendorConfig& config) const override {
-    boost::json::object body;
-    if (changes.name) body["name"] = *changes.name;
-    if (changes.country) body["country"] = *changes.country;
-    if (changes.description) body["description"] = *changes.description;
-    if (changes.company) body["company"] = *changes.company;  // never updatable: must not arrive here
-    return request("PATCH", config.base_url + "/partners/" + std::string(id), config,
-                   boost::json::serialize(body));
-  }
-  Result<Partner> decode_update(const HttpResponse& response, const DecodeContext& context) const override {
-    return one(response, context);
-  }
-
-  Result<EncodedRequest> encode_deactivate(std::string_view id, const DeactivateOptions& options,
-                                           const VendorConfig& config) const override {
-    boost::json::object body{{"permanent", options.permanent}, {"reason", options.reason}};
-    return request("POST", config.base_url + "/partners/" + std::string(id) + "/deactivate", config,
-                   boost::json::serialize(body));
-  }
-  Result<Partner> decode_deactivate(const HttpResponse& response,
-                                    const DecodeContext& context) const override {
-    return one(response, context);
-  }
-
  private:
-  static Result<EncodedRequest> request(std::string method, std::string url, const VendorConfig& config,
-                                        std::string body) {
-    EncodedRequest out;
-    out.request.method = std::move(method);
-    out.request.url = std::move(url);
-    out.request.headers = {{"Authorization", "Bearer " + config.api_key}};
-    if (!body.empty()) out.request.headers.emplace_back("Content-Type", "application/json");
-    out.request.body = std::move(body);
-    return out;
-  }
-
-  static Error error(const HttpResponse& response, const DecodeContext& context) {
-    Error e = error_from_response(response, context.sent_at);
-    if (auto field = response.header("X-Test-Field"); !field.empty()) {
-      e.field = std::string(field);
-      e.issues.push_back(FieldIssue{e.field, "has already been taken"});
-    }
-    return e;
-  }
-
   Partner partner(const boost::json::object& o) const {
     Partner p;
-    p.vendor = name_;
+    p.vendor = std::string(name());
     auto str = [&](const char* k) -> std::string {
       const auto* v = o.if_contains(k);
       return v && v->is_string() ? std::string(v->get_string()) : std::string();
@@ -142,25 +121,6 @@ class OpsAdapter : public Adapter {
     p.raw = o;
     return p;
   }
-
-  Result<Partner> one(const HttpResponse& response, const DecodeContext& context) const {
-    if (response.status / 100 != 2) return error(response, context);
-    boost::system::error_code ec;
-    auto v = boost::json::parse(response.body, ec);
-    if (ec || !v.is_object()) {
-      // A bare 2xx: the partner that was sent.
-      Partner p;
-      p.vendor = name_;
-      p.email = context.spec ? context.spec->email : "";
-      p.id = "p_" + p.email;
-      return p;
-    }
-    return partner(v.as_object());
-  }
-
-  std::string name_;
-  OperationSupport ops_;
-  CreateSemantics create_;
 };
 
 }  // namespace partnerkit::test

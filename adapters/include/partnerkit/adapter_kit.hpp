@@ -29,6 +29,7 @@
 #include <partnerkit/adapter_kit/errors.hpp>
 #include <partnerkit/adapter_kit/json.hpp>
 #include <partnerkit/adapter_kit/json_writer.hpp>
+#include <partnerkit/adapter_kit/rules.hpp>
 #include <partnerkit/adapter_kit/spec.hpp>
 #include <partnerkit/adapter_kit/text.hpp>
 #include <partnerkit/adapter_kit/time.hpp>

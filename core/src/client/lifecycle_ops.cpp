@@ -131,12 +131,12 @@ void clear_field(PartnerSpec& s, std::string_view name) {
 }
 
 // ---- get, update, deactivate ----
-class SingleOp final : public PartnerOp {
+class SingleOp final : public PartnerResultOp {
  public:
   SingleOp(std::shared_ptr<detail::ClientState> state, std::string vendor, Operation op,
            std::string partner_id, PartnerSpec changes, DeactivateOptions deactivate,
            Client::provision_handler handler)
-      : PartnerOp(std::move(state), std::move(vendor), std::move(handler)),
+      : PartnerResultOp(std::move(state), std::move(vendor), std::move(handler)),
         op_(op),
         partner_id_(std::move(partner_id)),
         changes_(std::move(changes)),
@@ -192,13 +192,11 @@ class SingleOp final : public PartnerOp {
                                            [&] { return adapter_->encode_get(partner_id_, *config_); });
     if (!encoded) return finish(encoded.error());
     reading_ = true;
-    read_budget_.emplace(new_budget());
     Step s;
     s.op = Operation::get;
     s.encoded = std::move(*encoded);
-    s.encoded.warnings.clear();  // the read's own warnings are not the call's
     s.partner_id = partner_id_;
-    send_step(std::move(s), *read_budget_);
+    send_check(std::move(s), read_budget_);
   }
   void on_read(Result<Partners> r) {
     reading_ = false;

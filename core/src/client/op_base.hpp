@@ -267,6 +267,15 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     next_attempt();
   }
 
+  // A request the op makes to check something (a lookup before a create, a read before a deactivate
+  // is sent again): on a budget of its own, kept in `budget`, without its encode warnings (they are
+  // not the call's).
+  void send_check(Step step, std::optional<Budget>& budget) {
+    step.encoded.warnings.clear();
+    budget.emplace(new_budget());
+    send_step(std::move(step), *budget);
+  }
+
   // The op's final result; the flow returns right after calling it.
   void finish(Result<Partners> result) {
     if (done_) return;
@@ -414,7 +423,7 @@ class HandlerOp : public OpBase {
 };
 
 // Operations answering one partner (create, get, update, deactivate).
-class PartnerOp : public HandlerOp<Result<Partner>> {
+class PartnerResultOp : public HandlerOp<Result<Partner>> {
  public:
   using HandlerOp::HandlerOp;
 

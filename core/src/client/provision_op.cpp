@@ -9,11 +9,11 @@ namespace partnerkit::client_detail {
 namespace {
 
 // ---- create, with reconciliation ----
-class ProvisionOp final : public PartnerOp {
+class ProvisionOp final : public PartnerResultOp {
  public:
   ProvisionOp(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec spec,
               ProvisionOptions options, Client::provision_handler handler)
-      : PartnerOp(std::move(state), std::move(vendor), std::move(handler)),
+      : PartnerResultOp(std::move(state), std::move(vendor), std::move(handler)),
         spec_(std::move(spec)),
         options_(options) {
     maybe_applied_ = options.may_have_been_applied;
@@ -82,13 +82,11 @@ class ProvisionOp final : public PartnerOp {
     auto encoded =
         guarded<EncodedRequest>(*adapter_, "encode_find", [&] { return adapter_->encode_find(q, *config_); });
     if (!encoded) return lookup_failed(encoded.error());
-    lookup_budget_.emplace(new_budget());
     Step s;
     s.op = Operation::find;
     s.encoded = std::move(*encoded);
-    s.encoded.warnings.clear();  // a lookup's own warnings are not the item's
     s.query = q;
-    send_step(std::move(s), *lookup_budget_);
+    send_check(std::move(s), lookup_budget_);
   }
 
   bool reconcile_before_retry() override { return phase_ == Phase::create && can_lookup(); }

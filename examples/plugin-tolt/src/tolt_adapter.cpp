@@ -1,7 +1,6 @@
 #include <tolt/tolt_adapter.hpp>
 
 #include <partnerkit/adapter_kit.hpp>
-#include <partnerkit/validation.hpp>
 
 #include <optional>
 
@@ -38,6 +37,14 @@ constexpr VendorCode codes[] = {
     {"forbidden", pk::errc::permission_denied},   {"rate_limited", pk::errc::rate_limited},
     {"rate_limit_error", pk::errc::rate_limited}};
 
+// A Tolt request field ("link.value", "company_name") as a PartnerSpec path ("referral_key", "company");
+// unknown names are returned unchanged.
+std::string spec_field(std::string_view f) {
+  if (f == "display_name") return "name";
+  if (f == "program_id") return "settings.program_id";
+  return std::string(carried_field(carried, f).value_or(f));
+}
+
 // A full name given beside first/last names is Tolt's display_name.
 std::optional<std::string_view> display_name(const pk::PartnerSpec& spec) {
   if (spec.name && (spec.first_name || spec.last_name)) return *spec.name;
@@ -51,8 +58,7 @@ pk::Error error_from(const pk::HttpResponse& response, const pk::DecodeContext& 
   read_error_members(a.error, *o);
   if (const auto* rate = object_member(*o, "error"))  // the 429's shape
     read_error_members(a.error, *rate, {.message = "message", .code = "type", .doc_url = ""});
-  if (const auto* errors = array_member(*o, "errors"))
-    add_field_issues(a.error, *errors, ToltAdapter::spec_field);
+  if (const auto* errors = array_member(*o, "errors")) add_field_issues(a.error, *errors, spec_field);
   apply_code_table(a.error, a.error.vendor_code, codes);
   return a.error;
 }
@@ -102,24 +108,13 @@ pk::Result<pk::Partner> decode_partner(const pk::HttpResponse& response, const p
 
 }  // namespace
 
-std::string ToltAdapter::spec_field(std::string_view f) {
-  if (f == "link.value" || f == "link") return "referral_key";
-  if (f == "company_name") return "company";
-  if (f == "country_code") return "country";
-  if (f == "group_id") return "group";
-  if (f == "display_name") return "name";
-  if (f == "notify_partner") return "invite";
-  if (f == "program_id") return "settings.program_id";
-  return std::string(f);
-}
-
 std::vector<pk::FieldIssue> ToltAdapter::validate(const pk::PartnerSpec& spec) const {
   std::vector<pk::FieldIssue> issues;  // blank names never get here: validated() drops them
   const NameParts names = split_name(spec);
-  if (names.first) pk::rules::max_length(issues, spec.first_name ? "first_name" : "name", *names.first, 150);
-  if (names.last) pk::rules::max_length(issues, spec.last_name ? "last_name" : "name", *names.last, 150);
-  if (auto d = display_name(spec)) pk::rules::max_length(issues, "name", *d, 150);
-  if (spec.company) pk::rules::max_length(issues, "company", *spec.company, 255);
+  if (names.first) max_code_points(issues, spec.first_name ? "first_name" : "name", *names.first, 150);
+  if (names.last) max_code_points(issues, spec.last_name ? "last_name" : "name", *names.last, 150);
+  if (auto d = display_name(spec)) max_code_points(issues, "name", *d, 150);
+  if (spec.company) max_code_points(issues, "company", *spec.company, 255);
   return issues;
 }
 

@@ -139,7 +139,8 @@ HttpResponse ToltSimulator::apply(const HttpRequest& request, std::string_view p
   const json::object& o = parsed.value.get_object();
 
   std::vector<std::pair<std::string, std::string>> problems;
-  // A string member of min..max code points (Tolt's OpenAPI lengths); nullopt when absent or failing.
+  // A string member of min..max code points (Tolt's OpenAPI minLength/maxLength, which count code
+  // points, as the adapter's validate does); nullopt when absent or failing.
   auto text = [&](std::string_view key, std::size_t min, std::size_t max, bool required = false) {
     const json::value* v = o.if_contains(key);
     std::optional<std::string> s;

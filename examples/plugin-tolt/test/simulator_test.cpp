@@ -76,6 +76,34 @@ TEST(ToltSimulator, ValidationNamesEveryField) {
   EXPECT_EQ(e.error().issues[2].field, "invite");
 }
 
+// Tolt states its lengths as its OpenAPI's maxLength, which counts code points (see the README): a
+// first name of 150 emoji outside the BMP (300 UTF-16 units) passes the adapter's validate and the
+// simulator; 151 fails both, on first_name.
+TEST(ToltSimulator, NameLengthsCountCodePointsOnBothSides) {
+  const std::string emoji = "\xF0\x9F\x98\x80";  // U+1F600: one code point, two UTF-16 units
+  std::string at_limit;
+  for (int i = 0; i < 150; ++i) at_limit += emoji;
+  tolt::ToltSimulator sim({}, {}, 1);
+  tolt::ToltAdapter a;
+  pk::PartnerSpec s;
+  s.email = "emoji@example.com";
+  s.first_name = at_limit;
+  s.last_name = "Lee";
+  EXPECT_TRUE(a.validate(s).empty());
+  auto ok = sim.handle(encoded(s));
+  EXPECT_EQ(ok.status, 201) << ok.body;
+
+  s.email = "emoji2@example.com";
+  s.first_name = at_limit + emoji;
+  const auto issues = a.validate(s);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].field, "first_name");
+  auto e = a.decode(sim.handle(encoded(s)), {});
+  ASSERT_FALSE(e);
+  ASSERT_EQ(e.error().issues.size(), 1u);
+  EXPECT_EQ(e.error().issues[0].field, "first_name");
+}
+
 TEST(ToltSimulator, AuthAndProgram) {
   tolt::ToltSimulator sim({}, {}, 1);
   pk::PartnerSpec s;

@@ -49,6 +49,33 @@ static_assert(count_codes() == 249, "ISO 3166-1 assigns 249 alpha-2 codes");
 
 }  // namespace
 
+namespace {
+// ECMA-262's WhiteSpace (TAB, VT, FF, SPACE, NBSP, ZWNBSP and Zs) and LineTerminator (LF, CR, LS, PS);
+// Zs is U+0020, U+00A0, U+1680, U+2000-U+200A, U+202F, U+205F and U+3000.
+constexpr char32_t js_white_space[] = {0x09,   0x0A,   0x0B,   0x0C,   0x0D,   0x20,   0xA0,
+                                       0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF};
+constexpr bool is_js_white_space(char32_t c) noexcept {
+  if (c >= 0x2000 && c <= 0x200A) return true;
+  for (char32_t w : js_white_space)
+    if (w == c) return true;
+  return false;
+}
+}  // namespace
+
+std::string_view js_trim(std::string_view s) noexcept {
+  std::size_t begin = s.size(), end = 0;  // the first and past-the-last byte of non-white code points
+  for (std::size_t i = 0; i < s.size();) {
+    const text::Utf8Decoded d = text::decode_utf8(s, i);
+    const std::size_t n = d.length ? d.length : 1;  // a bad byte is no white space
+    if (!d.length || !is_js_white_space(d.code_point)) {
+      if (begin == s.size()) begin = i;
+      end = i + n;
+    }
+    i += n;
+  }
+  return begin < end ? s.substr(begin, end - begin) : std::string_view();
+}
+
 std::size_t utf16_units(std::string_view s) noexcept {
   std::size_t n = 0;
   for (std::size_t i = 0; i < s.size();) {

@@ -4,6 +4,7 @@
 
 #include <partnerkit/adapter.hpp>
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,6 +29,20 @@ inline void declare_fields(Capabilities& c, std::span<const Carried> carried) {
     c.fields.emplace_back(entry.field);
     c.mappings.push_back(FieldMapping{std::string(entry.field), std::string(entry.target)});
   }
+}
+
+// The PartnerSpec field a vendor's member name stands for, read back from the table: the entry whose
+// target is exactly `member`, or a path below it ("link" and "link.value" -> referral_key for
+// {"referral_key", "link.value"}). For mapping the field names of a vendor's errors; nullopt when no
+// entry names it (a target in words, a member the spec has no field for).
+inline std::optional<std::string_view> carried_field(std::span<const Carried> carried,
+                                                     std::string_view member) {
+  for (const auto& entry : carried) {
+    const std::string_view t = entry.target;
+    if (t == member || (t.size() > member.size() && t.starts_with(member) && t[member.size()] == '.'))
+      return entry.field;
+  }
+  return std::nullopt;
 }
 
 }  // namespace partnerkit::adapter_kit

@@ -14,8 +14,9 @@
 //   update      PATCH  {base}/partners/{id}
 //   deactivate  POST   {base}/partners/{id}/deactivate
 // Answers: each operation's scripted answers in order, whatever the response was; then the default:
-// a 2xx is the partner the call named (id "p_<email>" on a create, the given id otherwise; a find
-// answers no partner), anything else error_answer() (error_from_response() unless overridden).
+// a 2xx is success_answer() (the partner the call named: id "p_<email>" on a create, the given id
+// otherwise) or found() (no partner) for a find, anything else error_answer() (error_from_response()).
+// A subclass that reads bodies overrides those three, and its encoders' bodies go through request().
 #pragma once
 
 #include <partnerkit/adapter.hpp>
@@ -94,7 +95,7 @@ class ScriptedAdapter : public Adapter {
       finds_.pop_front();
       return next;
     }
-    if (response.status / 100 == 2) return std::vector<Partner>{};
+    if (response.status / 100 == 2) return found(response, context);
     return error_answer(response, context);
   }
 
@@ -128,12 +129,23 @@ class ScriptedAdapter : public Adapter {
   virtual Error error_answer(const HttpResponse& response, const DecodeContext& context) const {
     return error_from_response(response, context.sent_at);
   }
+  // What a 2xx answer to `op` (not a find) decodes to when nothing is scripted.
+  virtual Result<Partner> success_answer(Operation op, const HttpResponse&,
+                                         const DecodeContext& context) const {
+    Partner p;
+    p.vendor = name_;
+    p.email = context.spec ? context.spec->email : "";
+    p.id = op == Operation::create ? "p_" + p.email : std::string(context.partner_id);
+    p.status = op == Operation::deactivate ? PartnerStatus::deactivated : PartnerStatus::active;
+    return p;
+  }
+  // What a 2xx answer to a find decodes to when nothing is scripted.
+  virtual Result<std::vector<Partner>> found(const HttpResponse&, const DecodeContext&) const {
+    return std::vector<Partner>{};
+  }
 
- private:
-  static std::size_t index(Operation op) noexcept {
-    return static_cast<std::size_t>(op);
-  }  // Operation has 5 values
-
+  // The request of `op` (or its scripted encode failure): the API key as a Bearer token, and
+  // Content-Type application/json when there is a body.
   Result<EncodedRequest> request(Operation op, std::string method, std::string url,
                                  const VendorConfig& config, std::string body) const {
     {
@@ -154,6 +166,11 @@ class ScriptedAdapter : public Adapter {
     return out;
   }
 
+ private:
+  static std::size_t index(Operation op) noexcept {
+    return static_cast<std::size_t>(op);
+  }  // Operation has 5 values
+
   Result<Partner> one(Operation op, const HttpResponse& response, const DecodeContext& context) const {
     {
       std::lock_guard lock(mutex_);
@@ -166,12 +183,7 @@ class ScriptedAdapter : public Adapter {
       }
     }
     if (response.status / 100 != 2) return error_answer(response, context);
-    Partner p;
-    p.vendor = name_;
-    p.email = context.spec ? context.spec->email : "";
-    p.id = op == Operation::create ? "p_" + p.email : std::string(context.partner_id);
-    p.status = op == Operation::deactivate ? PartnerStatus::deactivated : PartnerStatus::active;
-    return p;
+    return success_answer(op, response, context);
   }
 
   std::string name_;

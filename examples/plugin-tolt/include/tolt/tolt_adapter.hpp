@@ -27,7 +27,8 @@ class ToltAdapter final : public partnerkit::Adapter {
   partnerkit::Result<partnerkit::Partner> decode(const partnerkit::HttpResponse& response,
                                                  const partnerkit::DecodeContext& context) const override;
   partnerkit::Capabilities capabilities() const override;
-  // Tolt's lengths: first_name, last_name and display_name 1 to 150 characters, company_name 1 to 255.
+  // Tolt's lengths: first_name, last_name and display_name 1 to 150 characters, company_name 1 to 255,
+  // counted in code points (its OpenAPI's maxLength; see the README).
   std::vector<partnerkit::FieldIssue> validate(const partnerkit::PartnerSpec& spec) const override;
 
   partnerkit::Result<partnerkit::EncodedRequest> encode_find(
@@ -43,10 +44,6 @@ class ToltAdapter final : public partnerkit::Adapter {
       const partnerkit::VendorConfig& config) const override;
   partnerkit::Result<partnerkit::Partner> decode_deactivate(
       const partnerkit::HttpResponse& response, const partnerkit::DecodeContext& context) const override;
-
-  // A Tolt request field ("link.value", "company_name") as a PartnerSpec path ("referral_key",
-  // "company"); unknown names are returned unchanged.
-  static std::string spec_field(std::string_view tolt_field);
 };
 
 }  // namespace tolt

@@ -10,7 +10,8 @@
 //    key: 403 forbidden.
 //  - A body that is not a JSON object: 400 bad_request. Validation (400 validation_error, `errors`
 //    naming every failing field): email required and valid; program_id required (a string); first_name,
-//    last_name, display_name 1..150 characters, company_name 1..255; country_code two letters;
+//    last_name, display_name 1..150 characters, company_name 1..255 (code points: the OpenAPI's
+//    maxLength, see the README); country_code two letters;
 //    external_id a non-empty string; group_id a string; link an object whose value is 1..64 of
 //    [a-z0-9_-] after lower-casing; notify_partner a boolean. An unknown program_id: 400
 //    invalid_reference (field program_id).

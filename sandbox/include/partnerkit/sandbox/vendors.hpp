@@ -115,7 +115,8 @@ class VendorSimulator : public partnerkit::Simulator {
 //  - Auth: no Authorization header 401 "unauthorized"; a header that is not exactly "Bearer <key>"
 //    400 "bad_request"; an unknown key 401; a read-only key 403 "forbidden".
 //  - Body not JSON: 400 bad_request. Validation: zod, 422 "unprocessable_entity" with the first
-//    issue as "<zod code>: <path>: <message>"; lengths in UTF-16 code units (name trimmed first),
+//    issue as "<zod code>: <path>: <message>"; lengths in UTF-16 code units (name trimmed first, by
+//    JavaScript's trim: Unicode white space too),
 //    email pattern checked before trimming, tenantId/groupId/linkProps never null, linkProps typed.
 //  - Upsert by email (case-insensitive): 201 for new and existing alike; an existing enrollment only
 //    takes the new tenantId, every other field sent is ignored, createdAt stays the original

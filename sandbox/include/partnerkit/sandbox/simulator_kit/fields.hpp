@@ -15,6 +15,11 @@ namespace partnerkit::sandbox::kit {
 // before a validator sees them).
 std::size_t utf16_units(std::string_view utf8) noexcept;
 
+// JavaScript's String.prototype.trim, what zod's .trim() calls (ECMA-262 TrimString): white space is
+// WhiteSpace (TAB, VT, FF, U+FEFF and every Zs code point: SPACE, NBSP, U+1680, U+2000-U+200A,
+// U+202F, U+205F, U+3000) and LineTerminator (LF, CR, U+2028, U+2029). Not U+0085 or U+180E.
+std::string_view js_trim(std::string_view utf8) noexcept;
+
 // Whether `code` is one of the 249 officially assigned ISO 3166-1 alpha-2 codes (upper case only;
 // the ISO 3166 Maintenance Agency's list, as Debian's iso-codes ships it). User-assigned codes such
 // as XK (Kosovo) are not; a vendor that accepts them says so in its simulator.
