@@ -129,11 +129,8 @@ TEST_F(BatchFixture, ResumeSkipsFinishedAndReconcilesStarted) {
     return FakeReply::status(r.body.find("p1@") != std::string::npos ? 409 : 201);
   });
   Source src{6};
-  BatchOptions o;
-  o.vendors = {"alpha"};
-  o.journal_path = journal.string();
   std::map<std::size_t, BatchResult> results;
-  o.on_result = [&](const BatchResult& r) { results.emplace(r.index, r); };
+  BatchOptions o = collecting(results);
   auto s = run(std::ref(src), o);
   ASSERT_EQ(results.size(), 6u);
   EXPECT_TRUE(results[0].from_journal);
@@ -166,9 +163,7 @@ TEST_F(BatchFixture, JournalOfAnotherInputIsRefused) {
         << "\n";
   }
   Source src{3};
-  BatchOptions o;
-  o.vendors = {"alpha"};
-  o.journal_path = journal.string();
+  BatchOptions o = journaled();
   auto s = run(std::ref(src), o);
   ASSERT_TRUE(s.fatal);
   EXPECT_EQ(s.fatal->field, "journal");

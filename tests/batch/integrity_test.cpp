@@ -215,11 +215,8 @@ TEST_F(BatchIntegrity, FiveHundredAfterApplyIsExistingWithinTheRun) {
     return FakeReply::status(gateway_broken ? 502 : 201);
   });
   Items items{{"a@example.com", "b@example.com"}};
-  BatchOptions o;
-  o.vendors = {"alpha"};
-  o.journal_path = journal.string();
   std::map<std::size_t, BatchResult> results;
-  o.on_result = [&](const BatchResult& r) { results.emplace(r.index, r); };
+  BatchOptions o = collecting(results);
   // Two attempts: 502 (applied), then "already taken": existing within the run.
   auto s = run(std::ref(items), o);
   ASSERT_EQ(results.size(), 2u);
@@ -247,9 +244,7 @@ TEST_F(BatchIntegrity, FiveHundredsUntilTheEndAreResumedAsExisting) {
     return FakeReply::status(201);
   });
   Items items{{"a@example.com"}};
-  BatchOptions o;
-  o.vendors = {"alpha"};
-  o.journal_path = journal.string();
+  BatchOptions o = journaled();
   std::vector<BatchResult> results;
   o.on_result = [&](const BatchResult& r) { results.push_back(r); };
   run(std::ref(items), o);
@@ -270,9 +265,7 @@ TEST_F(BatchIntegrity, FiveHundredsUntilTheEndAreResumedAsExisting) {
 // An input line that failed (unreadable, or an invalid email) is run again once fixed.
 TEST_F(BatchIntegrity, AnInputLineFixedAfterAFailedRunIsResumed) {
   transport->set_responder([](const HttpRequest&) { return FakeReply::status(201); });
-  BatchOptions o;
-  o.vendors = {"alpha"};
-  o.journal_path = journal.string();
+  BatchOptions o = journaled();
   std::map<std::size_t, BatchResult> results;
   o.on_result = [&](const BatchResult& r) { results.insert_or_assign(r.index, r); };
   Items first{{"a@example.com", std::nullopt, "not-an-email", "d@example.com"}};
@@ -296,9 +289,7 @@ TEST_F(BatchIntegrity, ASecondBatchOnAJournalInUseIsRefused) {
   auto held = Journal::open(journal.string());
   ASSERT_TRUE(held);
   Items items{{"a@example.com"}};
-  BatchOptions o;
-  o.vendors = {"alpha"};
-  o.journal_path = journal.string();
+  BatchOptions o = journaled();
   auto s = run(std::ref(items), o);
   ASSERT_TRUE(s.fatal);
   EXPECT_NE(s.fatal->message.find("in use"), std::string::npos);
@@ -314,11 +305,8 @@ TEST_F(BatchIntegrity, DamagedJournalReconcilesUnfinishedItems) {
     return FakeReply::status(422, "", {{"X-Test-Field", "email"}});
   });
   Items items{{"a@example.com", "b@example.com"}};
-  BatchOptions o;
-  o.vendors = {"alpha"};
-  o.journal_path = journal.string();
   std::map<std::size_t, BatchResult> results;
-  o.on_result = [&](const BatchResult& r) { results.emplace(r.index, r); };
+  BatchOptions o = collecting(results);
   auto s = run(std::ref(items), o);
   EXPECT_FALSE(s.fatal);
   ASSERT_EQ(s.warnings.size(), 1u);

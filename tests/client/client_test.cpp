@@ -226,9 +226,7 @@ TEST_F(Fixture, UpsertVendorConflictIsNotReconciled) {
 
 TEST_F(Fixture, CancellationInFlight) {
   Client client(io.get_executor(), registry, transport, options());
-  FakeReply hang;
-  hang.hang = true;
-  transport->push(hang);
+  transport->push(FakeReply::hanging());
   auto r =
       run_cancelled<Result<Partner>>([&](auto h) { client.async_provision("fake", spec(), std::move(h)); });
   ASSERT_THAT(r, ErrorIs(errc::cancelled));
@@ -240,9 +238,7 @@ TEST_F(Fixture, CallDeadline) {
   auto o = options();
   o.call_timeout = 50ms;
   Client client(io.get_executor(), registry, transport, o);
-  FakeReply hang;
-  hang.hang = true;
-  transport->push(hang);
+  transport->push(FakeReply::hanging());
   auto r = run(client, "fake", spec());
   ASSERT_THAT(r, ErrorIs(errc::timeout));
   EXPECT_EQ(r.error().stopped, stop_reason::deadline);
@@ -250,9 +246,7 @@ TEST_F(Fixture, CallDeadline) {
 
 TEST_F(Fixture, DestroyingTheClientCancelsItsWork) {
   auto client = std::make_unique<Client>(io.get_executor(), registry, transport, options());
-  FakeReply hang;
-  hang.hang = true;
-  transport->push(hang);
+  transport->push(FakeReply::hanging());
   std::optional<Result<Partner>> out;
   client->async_provision("fake", spec(), [&](Result<Partner> r) { out = std::move(r); });
   io.run_for(20ms);

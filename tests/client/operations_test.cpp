@@ -301,9 +301,7 @@ TEST_F(Ops, DeactivateWhoseCheckingReadFailsSaysItMayHaveBeenApplied) {
 
 TEST_F(Ops, CancellingALookupInFlight) {
   Client client(io.get_executor(), registry, transport, options());
-  FakeReply hang;
-  hang.hang = true;
-  transport->push(hang);
+  transport->push(FakeReply::hanging());
   auto r = run_cancelled<Result<std::optional<Partner>>>([&](auto h) {
     client.async_find("ops", FindQuery{FindQuery::Key::email, "ada@example.com"}, std::move(h));
   });
@@ -316,9 +314,7 @@ TEST_F(Ops, CallDeadlineCoversAnUpdate) {
   auto o = options();
   o.call_timeout = 50ms;
   Client client(io.get_executor(), registry, transport, o);
-  FakeReply hang;
-  hang.hang = true;
-  transport->push(hang);
+  transport->push(FakeReply::hanging());
   PartnerSpec changes;
   changes.name = "Ada";
   auto r = run_op<Result<Partner>>([&](auto h) { client.async_update("ops", "pn_1", changes, h); });

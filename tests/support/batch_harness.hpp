@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 
 namespace partnerkit::test {
 
@@ -40,6 +41,20 @@ struct BatchHarness : ClientHarness {
   }
   void make_client(const ClientOptions& o) {
     client = std::make_unique<Client>(io.get_executor(), registry, transport, o);
+  }
+
+  // Options for `vendors`, journaled at `journal`.
+  BatchOptions journaled(std::vector<std::string> vendors = {"alpha"}) const {
+    BatchOptions o;
+    o.vendors = std::move(vendors);
+    o.journal_path = journal.string();
+    return o;
+  }
+  // journaled(), each result kept in `into` by its index.
+  BatchOptions collecting(std::map<std::size_t, BatchResult>& into) const {
+    BatchOptions o = journaled();
+    o.on_result = [&into](const BatchResult& r) { into.emplace(r.index, r); };
+    return o;
   }
 
   BatchSummary run(ItemSource source, BatchOptions options) {

@@ -40,6 +40,12 @@ struct FakeReply {
     r.request_written = written;
     return r;
   }
+  // A reply that never comes: the call ends by its deadline or by cancellation.
+  static FakeReply hanging() {
+    FakeReply r;
+    r.hang = true;
+    return r;
+  }
 };
 
 class FakeTransport : public Transport {
