@@ -229,8 +229,8 @@ TEST(Pacer, WithNothingStatedItProbesUpwardFromTheDeclaredDefault) {
       p.on_response(RateObservation{}, now);
     }
   };
-  // Slow start: the rate doubles per second paced, from 1/s to about 50/s (Dub's top plan) in 6 s.
-  pace(6s);
+  // Slow start: the rate doubles per half second paced, from 1/s to about 50/s (Dub's top plan) in 3 s.
+  pace(3s);
   EXPECT_GT(p.rate(), 25.0);
   EXPECT_LT(p.rate(), 130.0);
   EXPECT_EQ(p.source(), RateSource::probed);
@@ -272,6 +272,23 @@ TEST(Pacer, ADubStyleFirst429TeachesTheLimitDuringTheSlowStart) {
   for (int i = 0; i < 40; ++i) p.on_response(RateObservation{}, now);
   EXPECT_DOUBLE_EQ(p.rate(), 20.0);
   EXPECT_EQ(p.status().pauses, 1u);  // Remaining 0 with a reset: the key waits the 50 ms
+}
+
+// Many requests at once against the declared default (Dub's 60/min): none is handed a slot seconds
+// ahead at that rate, so when the first answer doubles the rate the next request leaves at the new
+// spacing (measured before: three sends a second apart before the probe could take effect).
+TEST(Pacer, TheProbingStartLocksNoSlotInAtTheDeclaredRate) {
+  Pacer p(declared(RateLimit::per_minute(60)), t0);
+  auto first = p.reserve(t0);
+  ASSERT_TRUE(first.granted);
+  auto second = p.reserve(t0);  // a second away: not reserved yet, ask again nearer the time
+  ASSERT_TRUE(second.later);
+  EXPECT_GE(second.send_at, t0 + 700ms);
+  p.on_response(RateObservation{}, t0 + 5ms);  // the first answer: the rate doubles
+  EXPECT_NEAR(p.rate(), 2.0, 1e-9);
+  auto again = take(p, t0 + 5ms);
+  EXPECT_LE(again.send_at, t0 + 510ms);  // half a second after the first, with the margin
+  EXPECT_GE(again.send_at, t0 + 500ms);
 }
 
 TEST(Pacer, NotProbingWhenTheCallersAreTheBottleneck) {
@@ -466,11 +483,14 @@ TEST(Pacer, AStallCostsItsLengthOnceNotOncePerQueuedSend) {
 }
 
 TEST(Pacer, SlotsBeyondTheHorizonAreNotReservedSoARateIncreaseApplies) {
-  Pacer p(declared(RateLimit::per_second(1)), t0);
+  Pacer held(configured(RateLimit::per_second(1)), t0);  // a held rate: two intervals ahead
+  EXPECT_TRUE(held.reserve(t0).granted);
+  EXPECT_TRUE(held.reserve(t0).granted);  // 1.01 s ahead: within two intervals
+  EXPECT_TRUE(held.reserve(t0).granted);  // 2.02 s ahead: just within
+  EXPECT_TRUE(held.reserve(t0).later);
+  Pacer p(declared(RateLimit::per_second(1)), t0);  // probing upward: 250 ms ahead
   EXPECT_TRUE(p.reserve(t0).granted);
-  EXPECT_TRUE(p.reserve(t0).granted);  // 1.01 s ahead: within two intervals
-  EXPECT_TRUE(p.reserve(t0).granted);  // 2.02 s ahead: just within
-  auto far = p.reserve(t0);
+  auto far = p.reserve(t0);  // 1.01 s ahead
   EXPECT_TRUE(far.later);
   EXPECT_FALSE(far.granted);
   const auto tat = p.gcra().tat;
@@ -502,4 +522,35 @@ TEST(Pacer, PacedElsewhereNeverHoldsNorLearnsButCounts429s) {
   EXPECT_EQ(p.status().throttled, 1u);
   EXPECT_EQ(p.status().pauses, 0u);
   EXPECT_NE(p.status().why.find("caller"), std::string::npos);
+}
+
+// After a 429, only an answer slower than usual by more than its usual spread moves the next send:
+// the ordinary jitter of a loopback round trip (here 0.8-1.2 ms) must not cost every send its
+// excess over the fastest (that was 7 % of the rate at 200/s).
+TEST(Pacer, OrdinaryJitterHoldsNothingAnOutlierDoes) {
+  Pacer p(configured(RateLimit::per_second(200)), t0);
+  p.on_response(throttled(), t0);
+  auto now = t0;
+  auto send = [&](clock_t_::duration answer) {
+    auto s = take(p, now);
+    now = std::max(now, s.send_at);
+    for (auto h = p.hold(now, s.send_at); h > 0s; h = p.hold(now, s.send_at)) now += h;
+    p.on_sent(s.send_at, now);
+    p.on_answered(now, now + answer);
+    return now;
+  };
+  for (int i = 0; i < 40; ++i) send(i % 2 ? 800us : 1200us);
+  auto spacing = [&](double margin_share) {  // the guard is the interval with half its margin
+    return std::chrono::duration_cast<clock_t_::duration>(
+        std::chrono::duration<double>((1 + p.status().margin * margin_share) / p.status().rate));
+  };
+  // A send right after: held at most an interval from the last write (the guard, or its turn on the
+  // grid), nothing more.
+  auto last = send(1000us);
+  auto next = take(p, now);
+  EXPECT_LE(p.hold(last, next.send_at), spacing(1) + 1us);
+  // An answer 4 ms slower than usual: the next send waits for a guard after where it arrived.
+  last = send(5ms);
+  next = take(p, now);
+  EXPECT_GE(p.hold(last, next.send_at), spacing(0.5) + 3ms);
 }

@@ -18,11 +18,11 @@
 //    max_pause.
 //  - the rate: a limit the vendor states (X-RateLimit-Limit, counted per the declared window) is
 //    learnt and run at; where nothing is stated the pacer starts at the declared default and probes
-//    upward while the pacer is what holds requests back: a slow start (the rate doubles per second
-//    paced) until the first 429 — which, from a vendor that states its limit on its error answers, teaches
-//    the limit — then additive increase and multiplicative decrease on a 429 (a halving only for
-//    the 429 that ends the slow start); an explicit limit (--rate) is never exceeded and is held,
-//    not probed past.
+//    upward while the pacer is what holds requests back: a slow start (the rate doubles per half
+//    second paced) until the first 429 — which, from a vendor that states its limit on its error answers,
+//    teaches the limit — then additive increase and multiplicative decrease on a 429 (a halving only for the
+//    429 that ends the slow start); an explicit limit (--rate) is never exceeded and is held, not probed
+//    past.
 //
 // Not thread-safe: the caller locks. Times are inputs, so tests use plain values.
 #pragma once
@@ -109,7 +109,7 @@ class Pacer {
   // and the slot is refused (the caller fails at once with rate_limited and `wait` as retry_after).
   // A slot more than horizon() ahead is not reserved either (Slot::later).
   Slot reserve(clock::time_point now, std::optional<clock::time_point> deadline = std::nullopt);
-  // How far ahead slots are handed out: two intervals, at least 250 ms.
+  // How far ahead slots are handed out: two intervals, at least 250 ms; 250 ms while probing upward.
   clock::duration horizon() const noexcept;
   // A granted slot that will not be used (the wait was cancelled): given back when no later slot
   // was handed out after it, so an abandoned wait never delays the others.
@@ -126,8 +126,9 @@ class Pacer {
   void on_sent(clock::time_point planned, clock::time_point actual);
   // The request reserved last left the connection at `written` (after any connect or handshake)
   // and its answer came at `answered`. The write time is when it really left; a round trip longer
-  // than the shortest seen says it reached the vendor late (a strict limiter stamps arrivals, not
-  // sends) — once a 429 has shown the limiter is strict, the next send keeps its spacing from there.
+  // than usual by more than twice the usual spread says it reached the vendor late (a strict limiter
+  // stamps arrivals, not sends) — once a 429 has shown the limiter is strict, the next send keeps
+  // its spacing from there.
   void on_answered(clock::time_point written, clock::time_point answered);
   // An answer arrived (any status); `throttled` marks a 429.
   void on_response(const RateObservation& observation, clock::time_point now);
@@ -139,6 +140,8 @@ class Pacer {
 
  private:
   void retarget(double target, RateSource source);
+  void set_rate(double rate);  // a faster rate pulls the schedule's end in to match
+  bool probing() const noexcept;
   double ceiling() const noexcept;
   clock::duration interval() const noexcept;
   clock::duration tolerance() const noexcept;
@@ -151,11 +154,12 @@ class Pacer {
   double rate_ = 0;         // requests/s in use; 0: not spaced
   double target_ = 0;       // the rate the pacer recovers to
   double probe_step_ = 0;   // additive increase, requests/s gained per second paced
-  bool slow_start_ = true;  // probing doubles the rate per second paced until the first 429
+  bool slow_start_ = true;  // probing doubles the rate per half second paced until the first 429
   RateSource source_ = RateSource::unlimited;
   clock::time_point tat_;
   std::optional<clock::time_point> last_sent_;
-  std::optional<clock::duration> min_rtt_;      // the shortest round trip seen (drifting up slowly)
+  std::optional<clock::duration> srtt_;         // the usual round trip (smoothed)
+  clock::duration rttvar_{};                    // and its usual spread
   std::vector<clock::time_point> held_queue_;   // slots of the sends being held, in order
   std::optional<clock::time_point> last_turn_;  // the turn of the last send that left (see hold())
   bool last_reservation_waited_ = false;
