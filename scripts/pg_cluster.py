@@ -18,7 +18,7 @@ def find_bindir():
 
 
 class Cluster:
-    def __init__(self, fsync=True, max_connections=100):
+    def __init__(self, fsync=True, max_connections=100, options=""):
         self.bindir = find_bindir()
         self.dir = tempfile.mkdtemp(prefix="partnerkit-pg-")
         self.data = os.path.join(self.dir, "data")
@@ -30,6 +30,7 @@ class Cluster:
         os.chmod(self.dir, 0o700)
         self.fsync = fsync
         self.max_connections = max_connections
+        self.options = options  # more `-c name=value` for the server
         self._run([self.bindir + "/initdb", "-D", self.data, "-U", "partnerkit", "-A", "trust", "-E", "UTF8",
                    "--no-instructions"] + ([] if fsync else ["--no-sync"]))
         self.start()
@@ -44,6 +45,8 @@ class Cluster:
         opts = f"-k {self.dir} -c listen_addresses='' -c max_connections={self.max_connections}"
         if not self.fsync:
             opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        if self.options:
+            opts += " " + self.options
         self._run([self.bindir + "/pg_ctl", "-D", self.data, "-l", os.path.join(self.dir, "server.log"), "-w",
                    "-t", "60", "-o", opts, "start"])
 

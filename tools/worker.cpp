@@ -59,6 +59,7 @@ constexpr std::string_view worker_help =
     "  --lease S              lease in seconds, heartbeated every third of it (default 30)\n"
     "  --poll S               look for work at least this often when idle (default 0.5)\n"
     "  --max-attempts N       requests per item before a retryable error is final (default 15)\n"
+    "  --keep-raw             also store the vendor's own JSON answer (scrubbed) in each item's result\n"
     "  --request-timeout S    deadline of one request in seconds (default 30)\n"
     "  --owner NAME           the lease owner name (default host:pid:random)\n"
     "  --metrics-port P       serve /metrics (Prometheus) and /healthz on 127.0.0.1:P (0: any port;\n"
@@ -83,6 +84,7 @@ void worker_options(CLI::App& c) {
   option(c, "--lease");
   option(c, "--poll");
   option(c, "--max-attempts");
+  flag(c, "--keep-raw");
   option(c, "--owner");
   option(c, "--request-timeout");
   option(c, "--metrics-port");
@@ -191,6 +193,7 @@ int run_worker(const ParsedArgs& p) {
   wo.poll = parse_seconds("--poll", p.value("--poll").value_or("0.5"));
   wo.max_attempts = static_cast<int>(
       parse_number("--max-attempts", p.value("--max-attempts").value_or("15"), 1, 1000, true));
+  wo.keep_raw = p.has("--keep-raw");
   wo.owner = p.value("--owner").value_or("");
   std::optional<unsigned short> metrics_port;
   if (auto mp = p.value("--metrics-port"))

@@ -2,6 +2,8 @@
 // new version appended to the list. Everything lives in the schema `partnerkit`.
 #include <partnerkit/pg/migrations.hpp>
 
+#include "migration_sql.hpp"
+
 namespace partnerkit::pg {
 namespace {
 
@@ -497,13 +499,15 @@ BEGIN
 END $$;
 )SQL";
 
-constexpr Migration all_migrations[] = {
+const Migration all_migrations[] = {
     {1, "queue: credentials, items, events, enqueue/claim/heartbeat/complete/rescue, GCRA", v1},
     {2, "worker: reconcile waits its retry_in; prune (retention)", v2},
     {3,
      "operations: response events, partner keys from partner_id; pacing: slowdown on 429, pause when "
      "exhausted",
      v3},
+    {4, "throughput: claim plans independent of statistics; set-based record_intents and complete_many",
+     detail::migration_v4},
 };
 
 }  // namespace

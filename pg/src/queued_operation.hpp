@@ -40,7 +40,8 @@ bool declares(const OperationSupport& ops, const QueuedOperation& q);
 // it names (its partner_id, else the one a lookup finds). nullopt: a find that matched nobody.
 boost::asio::awaitable<Result<std::optional<Partner>>> run_operation(std::shared_ptr<Client> client,
                                                                      std::string vendor, OperationSupport ops,
-                                                                     QueuedOperation q, bool reconciling);
+                                                                     QueuedOperation q, bool reconciling,
+                                                                     bool keep_raw);
 
 // What the event log keeps of an answer: enough to audit it, nothing a vendor echoed.
 boost::json::value response_detail(const Result<std::optional<Partner>>& r);

@@ -83,7 +83,8 @@ bool declares(const OperationSupport& ops, const QueuedOperation& q) {
 // partner it names (its partner_id, else the one a lookup finds).
 asio::awaitable<Result<std::optional<Partner>>> run_operation(std::shared_ptr<Client> client,
                                                               std::string vendor, OperationSupport ops,
-                                                              QueuedOperation q, bool reconciling) {
+                                                              QueuedOperation q, bool reconciling,
+                                                              bool keep_raw) {
   using R = Result<std::optional<Partner>>;
   auto with_lookups = [](Result<Partner> r, int looked) -> R {
     if (!r) {
@@ -101,6 +102,7 @@ asio::awaitable<Result<std::optional<Partner>>> run_operation(std::shared_ptr<Cl
     // the claim to, so a reconciling Dub item sent up to four and, at the soak's fault rates, used up
     // its 15 claims about once in 10,000), while an already-exists answer is still settled by lookup.
     ProvisionOptions po{reconciling};
+    po.keep_raw = keep_raw;  // else never scrubbed nor carried
     if (reconciling) {
       auto queries = lookups_for(q.spec, ops);
       if (!queries.empty()) {

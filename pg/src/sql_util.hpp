@@ -17,8 +17,14 @@
 namespace partnerkit::pg::detail {
 
 // A PostgreSQL array literal of text values: {"a","b\"c",NULL}.
+// (Sized once and copied in runs between the characters to escape: a character at a time was a
+// twentieth of the worker's CPU per item, the completions' JSON being most of the text.)
 inline std::string array_literal(const std::vector<Value>& values) {
-  std::string out = "{";
+  std::size_t size = 2;
+  for (const auto& v : values) size += (v ? v->size() + 3 : 5);
+  std::string out;
+  out.reserve(size + size / 8);
+  out += '{';
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i) out += ',';
     if (!values[i]) {
@@ -26,10 +32,15 @@ inline std::string array_literal(const std::vector<Value>& values) {
       continue;
     }
     out += '"';
-    for (char c : *values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
+    const std::string& v = *values[i];
+    std::size_t run = 0;  // the start of the characters not yet copied
+    for (std::size_t k = 0; k < v.size(); ++k) {
+      if (v[k] != '"' && v[k] != '\\') continue;
+      out.append(v, run, k - run);
+      out += '\\';
+      run = k;  // the escaped character starts the next run
     }
+    out.append(v, run, v.size() - run);
     out += '"';
   }
   out += '}';

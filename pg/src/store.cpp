@@ -309,8 +309,13 @@ Store::task<std::vector<Item>> Store::claim(std::string owner, int limit, std::c
                                             std::vector<std::string> vendors) {
   std::vector<Value> vs(vendors.begin(), vendors.end());
   auto p = params(owner, std::to_string(limit), interval_ms(lease), array_or_null(vs));
-  auto r =
-      co_await query("SELECT * FROM partnerkit.claim($1, $2, $3::interval, $4::text[])", std::move(p), false);
+  // Committed without waiting for the WAL flush (synchronous_commit off for this transaction only):
+  // nothing is sent before the intents' own commit, which flushes the WAL up to and past this one;
+  // a crash before that loses the claim and so leaves the items pending, never sent.
+  auto r = co_await query(
+      "SELECT c.* FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async,"
+      " partnerkit.claim($1, $2, $3::interval, $4::text[]) AS c ORDER BY c.id",
+      std::move(p), false);
   if (!r) co_return r.error();
   std::vector<Item> out;
   for (std::size_t i = 0; i < r->rows.size(); ++i) {
@@ -378,7 +383,12 @@ Store::task<std::int64_t> Store::ensure_credential(std::string vendor, std::stri
 Store::task<std::vector<std::chrono::microseconds>> Store::reserve_slots(
     std::int64_t credential, int count, std::chrono::microseconds max_delay) {
   auto p = params(std::to_string(credential), std::to_string(count), std::to_string(max_delay.count()));
-  auto r = co_await query("SELECT delay_us FROM partnerkit.reserve_slots($1, $2, $3)", std::move(p), false);
+  // Not waiting for the WAL flush either (see claim): a slot is only used by a request whose intent
+  // committed later, which flushes this; a crash before that only hands the unused slots out again.
+  auto r = co_await query(
+      "SELECT s.delay_us FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async,"
+      " partnerkit.reserve_slots($1, $2, $3) AS s ORDER BY s.slot_at",
+      std::move(p), false);
   if (!r) co_return r.error();
   std::vector<std::chrono::microseconds> out;
   for (auto& row : r->rows) out.emplace_back(to_int<std::int64_t>(row.at(0)));

@@ -22,12 +22,10 @@ Store::task<std::vector<std::int64_t>> Store::record_intents(std::string owner,
     ids.emplace_back(std::to_string(id));
     attempts.emplace_back(std::to_string(attempt));
   }
-  // record_event in the select list: evaluated once per row, in one statement (one transaction).
+  // One set-based statement (migration 4): the rows share-locked in id order, the intents inserted.
   auto p = params(owner, array_literal(ids), array_literal(attempts), json::serialize(detail));
   auto r = co_await query(
-      "SELECT array(SELECT h.id FROM unnest($2::bigint[], $3::integer[]) AS h(id, attempt)"
-      " CROSS JOIN LATERAL partnerkit.record_event(h.id, h.attempt, $1, 'intent', $4::jsonb) AS ok(ok)"
-      " WHERE ok.ok)",
+      "SELECT array(SELECT partnerkit.record_intents($1, $2::bigint[], $3::integer[], $4::jsonb))",
       std::move(p), true);
   if (!r) co_return r.error();
   co_return parse_int_array(r->rows.at(0).at(0));
@@ -49,17 +47,18 @@ Store::task<std::vector<bool>> Store::complete_all(std::vector<Completion> compl
   auto p =
       params(array_literal(ids), array_literal(attempts), array_literal(owners), array_literal(outcomes),
              array_literal(results), array_literal(codes), array_literal(retry), array_literal(responses));
+  // One set-based statement (migration 4) rather than a PL/pgSQL call per item: a fifth of the
+  // database's CPU per completion.
   auto r = co_await query(
-      "SELECT c.ok FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::jsonb[], $6::text[],"
-      " $7::bigint[], $8::jsonb[]) WITH ORDINALITY AS x(id, attempt, owner, outcome, result, code, retry_ms,"
-      " response, n)"
-      " CROSS JOIN LATERAL partnerkit.complete(x.id, x.attempt, x.owner, x.outcome, x.result, x.code,"
-      " make_interval(secs => x.retry_ms / 1000.0), x.response) AS c(ok)"
-      " ORDER BY x.n",
+      "SELECT partnerkit.complete_many($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::jsonb[],"
+      " $6::text[], $7::bigint[], $8::jsonb[])",
       std::move(p), true);
   if (!r) co_return r.error();
   std::vector<bool> out;
-  for (auto& row : r->rows) out.push_back(row.at(0).value_or("f") == "t");
+  const Value& answer = r->rows.at(0).at(0);  // {t,f,...}
+  if (answer && answer->size() >= 2)
+    for (char ch : std::string_view(*answer).substr(1, answer->size() - 2))
+      if (ch == 't' || ch == 'f') out.push_back(ch == 't');
   if (out.size() != completions.size())
     co_return Error::make(errc::protocol, "PostgreSQL: complete answered " + std::to_string(out.size()) +
                                               " rows for " + std::to_string(completions.size()));

@@ -1,6 +1,7 @@
 // The queue worker (worker.hpp): a claimer, a completer and a listener coroutine on one executor,
 // and one coroutine per item between its slot and its outcome.
 #include "queued_operation.hpp"
+#include "worker_parts.hpp"
 
 #include <partnerkit/client.hpp>
 #include <partnerkit/env_names.hpp>
@@ -16,12 +17,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <random>
+#include <unordered_map>
 
 namespace partnerkit::pg {
 
@@ -30,47 +30,7 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
-// ---- the worker ----
-
-namespace {
-
-// What the vendor last said about a credential's limit on a 429 (set from the Client's
-// after_response hook, which may run on the transport's threads).
-struct RateSignal {
-  std::mutex mutex;
-  std::optional<std::chrono::milliseconds> exhausted_for;  // Remaining 0 with a reset: the wait
-};
-
-struct Credential {
-  std::int64_t id = 0;
-  std::shared_ptr<Client> client;
-  std::shared_ptr<RateSignal> signal = std::make_shared<RateSignal>();
-};
-
-struct Penalty {
-  std::int64_t credential = 0;
-  std::chrono::milliseconds wait{0};
-  bool exhausted = false;
-};
-
-struct Held {
-  Item item;
-  QueuedOperation op;
-  Credential* credential = nullptr;
-  bool lost = false;  // a heartbeat found the lease gone: never send it now
-};
-
-// (built outside the coroutines: GCC 12 cannot keep an initializer_list in a coroutine frame)
-json::value intent_detail(Operation op) { return json::object{{"request", to_string(op)}}; }
-
-std::string default_owner() {
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  std::random_device rd;
-  return std::string(host) + ":" + std::to_string(::getpid()) + ":" + std::to_string(rd() % 100000);
-}
-
-}  // namespace
+using namespace worker_detail;
 
 struct Worker::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::any_io_executor ex, std::string conninfo, std::shared_ptr<const AdapterRegistry> reg,
@@ -109,7 +69,10 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
   std::map<std::string, const WorkerVendor*, std::less<>> vendors;
   std::vector<std::string> vendor_names;
   std::map<std::string, Credential> credentials;  // by fingerprint
-  using Key = std::pair<std::int64_t, int>;       // {item id, attempt}: a re-claim of a lost item is another
+  // vendor '\0' key -> its credential (the keys already live in the Clients' options)
+  std::unordered_map<std::string, Credential*> credential_of_key;
+  std::map<std::string, OperationSupport, std::less<>> operation_support;  // by vendor
+  using Key = std::pair<std::int64_t, int>;  // {item id, attempt}: a re-claim of a lost item is another
   std::map<Key, Held> held;
   std::vector<Completion> completions;
   std::vector<Penalty> penalties;
@@ -198,11 +161,13 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     c.id = *id;
     // A 429 saying the key is exhausted (X-RateLimit-Remaining 0 with a reset) pauses the key for
     // every worker; any other 429 only slows it (policy/pacer.hpp's rule, held in the database).
-    co.hooks.after_response = [user = options.hooks.after_response, signal = c.signal](
-                                  const HttpRequest& request, const HttpResponse& response,
-                                  std::chrono::microseconds elapsed) {
-      if (response.status == 429) {
-        auto o = policy::observe_rate_limit(response, std::chrono::system_clock::now());
+    // (after_throttled, not after_response: a hook on every answer redacted every answer, about a
+    // tenth of the worker's CPU per item.)
+    co.hooks.after_throttled = [user = options.hooks.after_throttled, signal = c.signal](
+                                   const HttpRequest& request, const HttpResponse& response,
+                                   std::chrono::microseconds elapsed) {
+      auto o = policy::observe_rate_limit(response, std::chrono::system_clock::now());
+      {
         std::lock_guard lock(signal->mutex);
         signal->exhausted_for.reset();
         if (o.remaining && *o.remaining < 1 && o.reset) signal->exhausted_for = *o.reset;
@@ -213,19 +178,24 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     co_return &c;
   }
 
-  OperationSupport operations(std::string_view vendor) const {
-    auto adapter = registry->find(vendor);
-    if (!adapter) return {};
-    try {
-      return adapter->capabilities().operations;
-    } catch (const std::exception&) {  // a plugin's bug: the Client reports it on the request
-      return {};
+  // Asked of the adapter once per vendor (building the capabilities per item was a fiftieth of the
+  // worker's CPU per item).
+  const OperationSupport& operations(const std::string& vendor) {
+    auto [it, fresh] = operation_support.try_emplace(vendor);
+    if (!fresh) return it->second;
+    if (auto adapter = registry->find(vendor)) {
+      try {
+        it->second = adapter->capabilities().operations;
+      } catch (const std::exception&) {  // a plugin's bug: the Client reports it on the request
+      }
     }
+    return it->second;
   }
 
   // The outcome of one item's requests, as the queue records it.
-  Completion classify(const Held& h, const Result<std::optional<Partner>>& r) {
+  Completion classify(const Held& h, Result<std::optional<Partner>>& r) {
     const Item& item = h.item;
+    if (!options.keep_raw && r && *r) (*r)->raw = nullptr;  // an operation other than a create
     auto& vm = metrics.vendors[item.vendor];
     Completion c{item.id, item.attempt, {}, Outcome::done, nullptr, {}, 0ms, nullptr};
     if (r || r.error().attempts > 0) c.response = response_detail(r);  // only when something went out
@@ -287,7 +257,7 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     const auto t0 = clock_type::now();
     // Copies: `held` may change while the requests are out.
     auto r = co_await run_operation(h.credential->client, h.item.vendor, operations(h.item.vendor), h.op,
-                                    h.item.reconciling);
+                                    h.item.reconciling, options.keep_raw);
     const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
     std::size_t b = 0;
     while (b < WorkerMetrics::latency_buckets.size() && secs > WorkerMetrics::latency_buckets[b]) ++b;
@@ -332,13 +302,22 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
                      " in the worker's environment");
         continue;
       }
-      auto cred = co_await credential(*vit->second, *key);
-      if (!cred) {
-        drop(id);
-        continue;
+      // By vendor and key first: a SHA-256 per item was a twentieth of the worker's CPU per item.
+      std::string by_key = hh.item.vendor + '\0' + *key;
+      Credential* cred = nullptr;
+      if (auto it = credential_of_key.find(by_key); it != credential_of_key.end()) {
+        cred = it->second;
+      } else {
+        auto found = co_await credential(*vit->second, *key);
+        if (!found) {
+          drop(id);
+          continue;
+        }
+        cred = *found;
+        credential_of_key.emplace(std::move(by_key), cred);
       }
-      held.at(id).credential = *cred;
-      waiting[(*cred)->id].push_back(id);
+      held.at(id).credential = cred;
+      waiting[cred->id].push_back(id);
     }
     asio::steady_timer pause(executor);
     while (!waiting.empty()) {
@@ -564,7 +543,7 @@ asio::awaitable<Result<void>> Worker::run() {
     v = co_await impl->claim_db.schema_version();
   }
   if (!v) co_return v.error();
-  constexpr int needed = 3;
+  constexpr int needed = 4;  // record_intents, complete_many
   if (*v < needed)
     co_return Error::make(errc::invalid_input, "PostgreSQL: the database's partnerkit schema is at version " +
                                                    std::to_string(*v) + ", the worker needs " +

@@ -292,6 +292,27 @@ TEST_F(Fixture, HooksSeeNoSecrets) {
   EXPECT_EQ(transport->requests()[0].header("Authorization"), "Bearer sk_secret_key");
 }
 
+TEST_F(Fixture, AfterThrottledSeesOnlyThe429sRedacted) {
+  auto o = options();
+  std::vector<int> statuses;
+  std::vector<HttpRequest> requests;
+  o.hooks.after_throttled = [&](const HttpRequest& r, const HttpResponse& resp, std::chrono::microseconds) {
+    requests.push_back(r);
+    statuses.push_back(resp.status);
+  };
+  Client client(io.get_executor(), registry, transport, o);
+  transport->push(FakeReply::status(429, "", {{"X-Test-Retry-After-Ms", "10"}}));
+  transport->push(FakeReply::status(201));
+  auto s = spec();
+  s.password = "Sup3rSecret!";
+  ASSERT_TRUE(run(client, "fake", s));
+  EXPECT_EQ(transport->request_count(), 2u);
+  EXPECT_EQ(statuses, std::vector<int>{429});
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].header("Authorization"), "REDACTED");
+  EXPECT_EQ(requests[0].body.find("Sup3rSecret"), std::string::npos);
+}
+
 TEST(ClientConcurrency, EightOperationsFromTwoThreads) {
   asio::thread_pool pool(2);
   auto transport = std::make_shared<FakeTransport>(pool.get_executor());

@@ -66,11 +66,11 @@ TEST(PgMigrate, TwiceIsANoOp) {
   EXPECT_EQ(*v0, 0);
   auto first = run(io, store.migrate());
   ASSERT_TRUE(first) << first.error().message;
-  EXPECT_EQ(*first, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(*first, (std::vector<int>{1, 2, 3, 4}));
   auto second = run(io, store.migrate());
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_TRUE(second->empty());
-  EXPECT_EQ(*run(io, store.schema_version()), 3);
+  EXPECT_EQ(*run(io, store.schema_version()), 4);
 }
 
 TEST(PgMigrate, ConcurrentMigratorsApplyOnce) {
@@ -83,7 +83,7 @@ TEST(PgMigrate, ConcurrentMigratorsApplyOnce) {
   io.run();
   ASSERT_TRUE(*ra) << ra->error().message;
   ASSERT_TRUE(*rb) << rb->error().message;
-  EXPECT_EQ((*ra)->size() + (*rb)->size(), 3u);
+  EXPECT_EQ((*ra)->size() + (*rb)->size(), 4u);
 }
 
 TEST(PgMigrate, UnmigratedDatabaseSaysSo) {
@@ -251,6 +251,64 @@ TEST_F(StoreTest, StaleAttemptIsRefusedByTheFence) {
   EXPECT_EQ(sql("SELECT count(*) FROM partnerkit.events WHERE kind = 'refused'"), "2");
   // The event log is append-only.
   EXPECT_THROW(sql("UPDATE partnerkit.events SET kind = 'intent'"), std::runtime_error);
+}
+
+// The worker's batched forms (migration 4's set-based statements) keep the single-item rules: the
+// fence, the events in order per item, the retry delay, the NOTIFY of an item back on the queue.
+TEST_F(StoreTest, BatchedIntentsAndCompletionsKeepTheFence) {
+  ok(store.enqueue_all({request("a@example.com"), request("b@example.com"), request("c@example.com"),
+                        request("d@example.com")}));
+  auto items = ok(store.claim("w1", 4, 30s));
+  ASSERT_EQ(items.size(), 4u);
+  // d's lease is taken over (attempt 2) before its intent: refused, nothing written for attempt 1.
+  sql("UPDATE partnerkit.items SET attempt = 2 WHERE id = " + std::to_string(items[3].id));
+  std::vector<std::pair<std::int64_t, int>> held;
+  for (auto& it : items) held.emplace_back(it.id, 1);
+  auto accepted = ok(store.record_intents("w1", held, json::object{{"request", "create"}}));
+  EXPECT_EQ(accepted, (std::vector<std::int64_t>{items[0].id, items[1].id, items[2].id}));
+
+  pg::Connection listener(io.get_executor(), conninfo);
+  ASSERT_TRUE(run(io, listener.async_query("LISTEN partnerkit_items", {}, asio::use_awaitable)));
+  std::vector<pg::Completion> batch{
+      done(items[0].id, 1, "w1", pg::Outcome::done, json::object{{"partner_id", "p1"}}),
+      done(items[1].id, 1, "w1", pg::Outcome::retry, json::object{}, "rate_limited", 1h),
+      done(items[2].id, 1, "w1", pg::Outcome::failed, json::object{}, "rejected"),
+      done(items[3].id, 1, "w1", pg::Outcome::done, json::object{{"stale", true}})};
+  batch[0].response = json::object{{"outcome", "created"}};
+  batch[3].response = json::object{{"outcome", "created"}};
+  EXPECT_EQ(ok(store.complete_all(batch)), (std::vector<bool>{true, true, true, false}));
+  auto n = run(io, listener.async_wait_notification(asio::use_awaitable));  // b is pending again
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->payload, "dub");
+
+  EXPECT_EQ(ok(store.get(items[0].id))->state, pg::ItemState::done);
+  EXPECT_EQ(ok(store.get(items[0].id))->result->as_object().at("partner_id").as_string(), "p1");
+  EXPECT_EQ(ok(store.get(items[1].id))->state, pg::ItemState::pending);
+  EXPECT_EQ(
+      sql("SELECT run_after > clock_timestamp() + interval '59 minutes' FROM partnerkit.items WHERE id = " +
+          std::to_string(items[1].id)),
+      "t");
+  EXPECT_EQ(ok(store.get(items[2].id))->state, pg::ItemState::failed);
+  EXPECT_EQ(ok(store.get(items[2].id))->error_code, "rejected");
+  EXPECT_EQ(ok(store.get(items[3].id))->state, pg::ItemState::running);  // the newer attempt's
+  auto kinds = [&](std::int64_t id) {
+    return sql("SELECT string_agg(kind, ',' ORDER BY id) FROM partnerkit.events WHERE item_id = " +
+               std::to_string(id));
+  };
+  EXPECT_EQ(kinds(items[0].id), "enqueued,claimed,intent,response,completed");
+  EXPECT_EQ(kinds(items[1].id), "enqueued,claimed,intent,completed");
+  EXPECT_EQ(kinds(items[3].id), "enqueued,claimed,response,refused");
+  // A second delivery of the same completions (a retried flush) changes nothing.
+  EXPECT_EQ(ok(store.complete_all({batch[0]})), (std::vector<bool>{false}));
+  EXPECT_EQ(ok(store.get(items[0].id))->state, pg::ItemState::done);
+  // An unknown outcome is refused before anything is written.
+  sql("UPDATE partnerkit.items SET state = 'running', lease_owner = 'w1', lease_expires_at = now() WHERE id "
+      "= " +
+      std::to_string(items[2].id));
+  EXPECT_THROW(sql("SELECT partnerkit.complete_many(ARRAY[" + std::to_string(items[2].id) +
+                   "]::bigint[], '{1}', '{w1}', '{bogus}', '{\\{\\}}', '{NULL}', '{0}', '{NULL}')"),
+               std::runtime_error);
+  EXPECT_EQ(ok(store.get(items[2].id))->state, pg::ItemState::running);
 }
 
 TEST_F(StoreTest, HeartbeatKeepsLeasesAndReportsLostOnes) {

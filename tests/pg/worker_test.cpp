@@ -265,6 +265,26 @@ TEST_F(WorkerTest, EnqueueWorkDoneAndDrain) {
             "0");
 }
 
+// The vendor's own JSON answer is stored only when asked for (--keep-raw), scrubbed either way.
+TEST_F(WorkerTest, RawAnswersAreStoredOnlyWithKeepRaw) {
+  start_sandbox();
+  enqueue(3, {"dub"});
+  auto w = worker();
+  ASSERT_TRUE(wait_for("SELECT count(*) = 3 FROM partnerkit.items WHERE state = 'done'")) << w->log();
+  w->signal(SIGTERM);
+  EXPECT_EQ(w->wait(), 0) << w->log();
+  EXPECT_EQ(count("result->'raw' = 'null'::jsonb AND result->>'id' LIKE 'pn_%'"), 3)
+      << sql("SELECT string_agg(result::text, ' | ') FROM partnerkit.items");
+  enqueue(3, {"dub"}, 3);
+  auto kept = worker({"--keep-raw"});
+  ASSERT_TRUE(wait_for("SELECT count(*) = 6 FROM partnerkit.items WHERE state = 'done'")) << kept->log();
+  kept->signal(SIGTERM);
+  EXPECT_EQ(kept->wait(), 0) << kept->log();
+  EXPECT_EQ(count("jsonb_typeof(result->'raw') = 'object' AND result->'raw'->>'id' = result->>'id'"), 3)
+      << sql("SELECT string_agg(result::text, ' | ') FROM partnerkit.items");
+  EXPECT_EQ(count("result::text LIKE '%" + sb->api_key("dub") + "%'"), 0);
+}
+
 TEST_F(WorkerTest, TwoWorkersNeverRunOneItemAtOnce) {
   start_sandbox("latency=20ms");
   enqueue(150);

@@ -59,6 +59,11 @@ struct Hooks {
   std::function<void(const HttpRequest& redacted_request, const HttpResponse& redacted_response,
                      std::chrono::microseconds elapsed)>
       after_response;
+  // after_response for 429 answers only: the other answers cost no redaction (a caller that only
+  // watches throttling, like the queue worker, pays nothing per request).
+  std::function<void(const HttpRequest& redacted_request, const HttpResponse& redacted_response,
+                     std::chrono::microseconds elapsed)>
+      after_throttled;
   std::function<void(const RetryEvent&)> on_retry;
   // UNSAFE, off by default: hand before_send and after_response the raw bytes instead, credentials
   // and passwords included, exactly as sent and received. For debugging a vendor's wire format on

@@ -229,10 +229,19 @@ void OpBase::on_sent(boost::system::error_code ec, SendResult r) {
     result = std::move(err);
   } else {
     answered_status_ = r.response.status;
-    if (state_->options.hooks.after_response)
-      state_->options.hooks.after_response(
-          redacted_, state_->options.hooks.unsafe_raw_bytes ? r.response : redacted(r.response, scrubber_),
-          std::chrono::duration_cast<std::chrono::microseconds>(now - sent_steady_));
+    const Hooks& hooks = state_->options.hooks;
+    const bool throttled = r.response.status == 429 && hooks.after_throttled;
+    if (hooks.after_response || throttled) {
+      const HttpResponse shown = hooks.unsafe_raw_bytes ? r.response : redacted(r.response, scrubber_);
+      const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(now - sent_steady_);
+      if (hooks.after_response) hooks.after_response(redacted_, shown, elapsed);
+      if (throttled && (hooks.before_send || hooks.after_response))  // redacted_ is set
+        hooks.after_throttled(redacted_, shown, elapsed);
+      else if (throttled)
+        hooks.after_throttled(
+            hooks.unsafe_raw_bytes ? step_.sent().request : redacted(step_.sent().request, scrubber_), shown,
+            elapsed);
+    }
     result = decode(r.response);
     std::optional<Error> failure;
     if (!result) failure = result.error();

@@ -74,6 +74,9 @@ struct WorkerOptions {
   std::chrono::milliseconds poll{1'000};           // claim at least this often when idle
   std::chrono::milliseconds max_slot_wait{2'000};  // slots reserved at most this far ahead
   int max_attempts = 15;                           // claims per item before a retryable error is final
+  // Store the vendor's own JSON answer (Partner::raw, scrubbed) in items.result. Off by default, as
+  // in the CLI's result lines: it was about a tenth of the worker's CPU per item.
+  bool keep_raw = false;
   BackoffPolicy backoff{std::chrono::milliseconds(200), std::chrono::milliseconds(10'000), 2.0};
   std::chrono::milliseconds call_timeout{60'000};  // one request, connect included
   Hooks hooks;                                     // passed to every Client

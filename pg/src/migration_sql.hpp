@@ -1,0 +1,10 @@
+// The SQL of migrations kept in their own files (private to pg/src; migrations.cpp lists them all).
+#pragma once
+
+#include <string_view>
+
+namespace partnerkit::pg::detail {
+
+extern const std::string_view migration_v4;  // migration_v4.cpp
+
+}  // namespace partnerkit::pg::detail
