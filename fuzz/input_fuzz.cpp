@@ -5,13 +5,18 @@
 // message starts with "line <its line>: "; and a record limit only ever turns records into error
 // items: every spec read under the small limit is read, equal and from the same line, without it
 // (a reader that loses its place inside an over-long quoted field invents records: issue 13 item 11).
+// The small-limit read is done again from a stream buffer handing out 1-7 bytes at a time: the reader
+// scans the buffer's get area in place (core/src/line_reader.cpp), and the items must not depend on
+// where the get areas end.
 #include <partnerkit/input.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <sstream>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -30,8 +35,31 @@ struct Read {
   std::abort();
 }
 
-Read read_all(const std::string& text, std::size_t limit) {
-  std::istringstream in(text);
+// Hands the text out in get areas of 1..7 bytes, in turn.
+class ChunkedBuf : public std::streambuf {
+ public:
+  explicit ChunkedBuf(std::string text) : text_(std::move(text)) {}
+
+ protected:
+  int_type underflow() override {
+    if (at_ >= text_.size()) return traits_type::eof();
+    const std::size_t n = std::min(text_.size() - at_, 1 + turn_++ % 7);
+    char* p = text_.data() + at_;
+    setg(p, p, p + n);
+    at_ += n;
+    return traits_type::to_int_type(*p);
+  }
+
+ private:
+  std::string text_;
+  std::size_t at_ = 0, turn_ = 0;
+};
+
+Read read_all(const std::string& text, std::size_t limit, bool chunked = false) {
+  std::istringstream whole(text);
+  ChunkedBuf buf(text);
+  std::istream pieces(&buf);
+  std::istream& in = chunked ? pieces : static_cast<std::istream&>(whole);
   pk::SpecReader reader(
       in, pk::SpecReaderOptions{.format = pk::InputFormat::PK_INPUT_FORMAT, .max_record_bytes = limit});
   Read out;
@@ -61,6 +89,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
   const Read small = read_all(text, limit);
   const Read big = read_all(text, pk::SpecReaderOptions{}.max_record_bytes);
+  const Read pieces = read_all(text, limit, /*chunked=*/true);
+  if (pieces.failed != small.failed || pieces.format != small.format ||
+      pieces.items.size() != small.items.size())
+    fail("the input read from small get areas differs", 0);
+  for (std::size_t i = 0; i < small.items.size(); ++i) {
+    const auto& a = small.items[i];
+    const auto& b = pieces.items[i];
+    if (a.line != b.line || bool(a.spec) != bool(b.spec) ||
+        (a.spec ? *a.spec != *b.spec : a.spec.error().message != b.spec.error().message))
+      fail("a record read from small get areas differs", a.line);
+  }
   if (small.failed || big.failed || small.format != big.format) return 0;
   std::map<std::size_t, const pk::InputItem*> by_line;
   for (const auto& item : big.items) by_line[item.line] = &item;

@@ -2,12 +2,15 @@
 #include <partnerkit/spec_json.hpp>
 #include <partnerkit/text/ascii.hpp>
 
+#include "detail/line_reader.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <streambuf>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -181,7 +184,8 @@ std::optional<bool> parse_bool(std::string_view s) {
 }  // namespace
 
 struct SpecReader::Impl {
-  enum class LineStatus { ok, too_long, eof };
+  using LineStatus = detail::LineStatus;
+  using Scan = detail::CsvScan;
 
   std::istream* in;
   SpecReaderOptions options;
@@ -201,41 +205,28 @@ struct SpecReader::Impl {
   std::vector<std::string> cells;
   std::size_t ncells = 0;
   boost::json::object extras;  // of the record being parsed
+  // A JSON line's tree, on memory reused line after line: what a spec keeps is copied out of it
+  // (a dozen heap allocations and frees per line otherwise).
+  alignas(std::max_align_t) std::array<unsigned char, 4096> json_scratch{};
+  boost::json::monotonic_resource json_arena{json_scratch.data(), json_scratch.size()};
   // Where a CSV record ends, tracked over every byte read (kept or not): the parser's own states,
   // so a record over the limit ends exactly where it would have ended under no limit.
-  enum class Scan { field_start, unquoted, quoted, quote_in_quoted, bad } scan = Scan::field_start;
+  Scan scan = Scan::field_start;
   bool continuing_record = false;  // read_line goes on with the record of the previous line
 
   Impl(std::istream& s, SpecReaderOptions o) : in(&s), options(o), format(o.format) {}
 
   // One physical line into `out` (without its end of line), at most `limit` bytes kept.
-  // `scan` follows the CSV states over the whole line, kept bytes or not.
+  // `scan` follows the CSV states over the whole line, kept bytes or not (not needed for JSON lines).
   LineStatus read_line(std::string& out, std::size_t limit) {
-    out.clear();
     if (!continuing_record) scan = Scan::field_start;
-    std::streambuf* sb = in->rdbuf();
-    if (sb == nullptr) return LineStatus::eof;
-    bool any = false;
-    bool too_long = false;
-    for (;;) {
-      const int c = sb->sbumpc();
-      if (c == std::char_traits<char>::eof()) {
-        in->setstate(std::ios::eofbit);
-        if (!any) return LineStatus::eof;
-        break;
-      }
-      any = true;
-      if (c == '\n') break;
-      scan_char(static_cast<char>(c));
-      if (out.size() < limit)
-        out.push_back(static_cast<char>(c));
-      else
-        too_long = true;
-    }
+    const LineStatus st =
+        detail::read_physical_line(*in, out, limit, format == InputFormat::jsonl ? nullptr : &scan);
+    if (st == LineStatus::eof) return st;
     ++line_no;
     if (line_no == 1 && out.starts_with("\xEF\xBB\xBF")) out.erase(0, 3);
     if (!out.empty() && out.back() == '\r') out.pop_back();
-    return too_long ? LineStatus::too_long : LineStatus::ok;
+    return st;
   }
 
   // The next line: the pending one if any.
@@ -309,7 +300,8 @@ struct SpecReader::Impl {
       const std::size_t at = line_no;
       if (st == LineStatus::too_long) return make_item(at, line_error(at, too_long_message()));
       boost::system::error_code ec;
-      boost::json::value v = boost::json::parse(line, ec);
+      json_arena.release();  // the previous line's tree is gone (copied into its spec and extras)
+      boost::json::value v = boost::json::parse(line, ec, boost::json::storage_ptr(&json_arena));
       if (ec) return make_item(at, line_error(at, "not valid JSON (" + ec.message() + ")"));
       if (!v.is_object()) return make_item(at, line_error(at, "expected a JSON object"));
       return make_item(at, parse_object(at, std::move(v)));
@@ -407,27 +399,6 @@ struct SpecReader::Impl {
         skip_rest_of_record();
         return rec;
       }
-    }
-  }
-
-  // The parser's states (read_record) for one byte; a newline is never passed here.
-  void scan_char(char c) noexcept {
-    switch (scan) {
-      case Scan::field_start:
-        scan = c == '"' ? Scan::quoted : c == ',' ? Scan::field_start : Scan::unquoted;
-        break;
-      case Scan::unquoted:
-        if (c == ',') scan = Scan::field_start;
-        if (c == '"') scan = Scan::bad;  // the record ends with this line
-        break;
-      case Scan::quoted:
-        if (c == '"') scan = Scan::quote_in_quoted;
-        break;
-      case Scan::quote_in_quoted:
-        scan = c == '"' ? Scan::quoted : c == ',' ? Scan::field_start : Scan::bad;
-        break;
-      case Scan::bad:
-        break;
     }
   }
 

@@ -1,11 +1,13 @@
 #include <partnerkit/adapters/dub.hpp>
 #include <partnerkit/http_errors.hpp>
+#include <partnerkit/spec_json.hpp>
 #include <partnerkit/validation.hpp>
 
 #include "adapter_test_util.hpp"
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace partnerkit {
@@ -370,6 +372,36 @@ TEST(DubDecode, UnknownExtraFieldsTolerated) {
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_TRUE(r->links.empty());
   EXPECT_EQ(r->status, PartnerStatus::pending);
+}
+
+// DecodeContext::keep_raw = false (the batch path): the answer is parsed on a scratch resource and
+// Partner::raw stays null; everything else is what a decode keeping raw gives, and a kept raw lives
+// on the default resource (not on the decoder's dead scratch memory), answers over the scratch
+// buffer's 8 KB included.
+TEST(DubDecode, WithoutRawTheSamePartnerAndRawIsOnTheDefaultResource) {
+  PartnerSpec spec = full_spec();
+  std::string big = dub_201();
+  big.insert(big.size() - 1, R"(,"padding":")" + std::string(20000, 'p') + "\"");
+  const std::string bodies[] = {dub_201(), dub_201(spec.email, "2025-05-31T12:00:00Z", "approved", "other"),
+                                dub_201(spec.email, "2025-05-31T12:00:00Z"), big};
+  for (const auto& body : bodies) {
+    DecodeContext keep = context_for(spec);
+    DecodeContext drop = keep;
+    drop.keep_raw = false;
+    auto with = DubAdapter().decode(response(201, body), keep);
+    auto without = DubAdapter().decode(response(201, body), drop);
+    ASSERT_TRUE(with) << with.error().message;
+    ASSERT_TRUE(without) << without.error().message;
+    EXPECT_TRUE(without->raw.is_null());
+    ASSERT_TRUE(with->raw.is_object());
+    EXPECT_EQ(with->raw.storage().get(), boost::json::storage_ptr().get());
+    EXPECT_EQ(with->raw, boost::json::parse(body));
+    Partner stripped = *with;
+    stripped.raw = nullptr;
+    EXPECT_EQ(boost::json::serialize(to_json(stripped)), boost::json::serialize(to_json(*without)));
+    EXPECT_EQ(with->warnings, without->warnings);
+    EXPECT_EQ(with->outcome, without->outcome);
+  }
 }
 
 TEST(DubDecode, CreatedVersusExisting) {

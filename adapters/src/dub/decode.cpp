@@ -8,6 +8,11 @@
 
 #include <partnerkit/adapter_kit.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
+
+#include <cstddef>
+#include <optional>
+
 namespace partnerkit {
 namespace {
 
@@ -193,7 +198,8 @@ namespace dub_detail {
 
 // A partner object of Dub's (EnrolledPartner): the contract's required members, status and links.
 // `what` names the answer in messages ("the partner", "partners[2]").
-Result<Partner> partner_from(boost::json::value v, const HttpResponse& response, const std::string& what) {
+Result<Partner> partner_from(boost::json::value v, const HttpResponse& response, const std::string& what,
+                             bool keep_raw) {
   auto* obj = v.if_object();
   if (!obj) return protocol_error(response, "dub: " + what + " is not a JSON object");
   const auto* id = string_member(*obj, "id");
@@ -236,7 +242,7 @@ Result<Partner> partner_from(boost::json::value v, const HttpResponse& response,
   p.name = std::string(*name);
   p.created_at = std::string(*created);
   p.outcome = Outcome::existing;
-  p.raw = std::move(v);
+  if (keep_raw) p.raw = std::move(v);  // from another resource than raw's: a copy onto raw's
   return p;
 }
 
@@ -248,14 +254,21 @@ const boost::json::string* tenant_of(const Partner& p) {
 }  // namespace dub_detail
 
 using dub_detail::partner_from;
-using dub_detail::tenant_of;
 
 Result<Partner> DubAdapter::decode(const HttpResponse& response, const DecodeContext& context) const {
   if (response.status < 200 || response.status > 299) return decode_error(response, context);
 
-  auto v = success_object(response, vendor);
+  // The answer's tree on the stack: its ~70 nodes cost ~15k instructions on the heap (allocated,
+  // then freed with Partner::raw, which the batch path drops). Copied to the heap only for raw.
+  alignas(std::max_align_t) unsigned char scratch[8192];
+  boost::json::monotonic_resource arena(scratch, sizeof scratch);
+  auto v = success_object(response, vendor, boost::json::storage_ptr(&arena));
   if (!v) return v.error();
-  auto parsed = partner_from(std::move(*v), response, "the partner");
+  // The tenantId kept, read below (raw may be left null).
+  std::optional<std::string> tenant;
+  if (context.spec && context.spec->external_id)
+    if (const auto* t = string_member(v->get_object(), "tenantId")) tenant.emplace(*t);
+  auto parsed = partner_from(std::move(*v), response, "the partner", context.keep_raw);
   if (!parsed) return parsed.error();
   Partner p = std::move(*parsed);
 
@@ -283,7 +296,6 @@ Result<Partner> DubAdapter::decode(const HttpResponse& response, const DecodeCon
       p.outcome = (spec && spec->external_id) ? Outcome::updated : Outcome::existing;
   }
   if (spec && spec->external_id && p.outcome != Outcome::created) {
-    const auto* tenant = tenant_of(p);
     if (!tenant || *tenant != *spec->external_id)
       p.warnings.push_back("dub: the existing enrollment kept another tenantId than the external_id sent");
   }

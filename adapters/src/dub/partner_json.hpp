@@ -12,8 +12,10 @@
 namespace partnerkit::dub_detail {
 
 // The contract's required members, status and links; `what` names the answer in messages ("the partner",
-// "partners[2]"). A protocol error when a required member is missing or of the wrong type.
-Result<Partner> partner_from(boost::json::value v, const HttpResponse& response, const std::string& what);
+// "partners[2]"). A protocol error when a required member is missing or of the wrong type. Without
+// `keep_raw`, Partner::raw stays null (`v` may then live on a scratch resource).
+Result<Partner> partner_from(boost::json::value v, const HttpResponse& response, const std::string& what,
+                             bool keep_raw = true);
 
 // The raw partner's tenantId (our external_id), or null.
 const boost::json::string* tenant_of(const Partner& p);

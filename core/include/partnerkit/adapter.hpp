@@ -69,6 +69,9 @@ struct DecodeContext {
   std::string_view partner_id;       // get, update, deactivate: the vendor id addressed
   const DeactivateOptions* deactivate =
       nullptr;  // deactivate: how (a ban answers `banned`, not `deactivated`)
+  // False when the caller drops Partner::raw (ProvisionOptions::keep_raw): a decoder may then leave
+  // it null and parse into scratch memory.
+  bool keep_raw = true;
 };
 
 // Which operations beyond create a vendor has, for the policy layer, the CLI and the docs.

@@ -176,6 +176,7 @@ Result<Partners> OpBase::decode(const HttpResponse& response) {
   context.query = step_.op == Operation::find ? &step_.query : nullptr;
   context.partner_id = step_.partner_id;
   context.deactivate = step_.op == Operation::deactivate ? &step_.deactivate : nullptr;
+  context.keep_raw = keep_raw_;
   const Adapter& a = *adapter_;
   auto one = [](Result<Partner> r) -> Result<Partners> {
     if (!r) return r.error();

@@ -16,7 +16,8 @@ std::chrono::milliseconds Backoff::delay(int retry) {
   const auto top = ceiling(retry).count();
   if (top <= 0) return std::chrono::milliseconds(0);
   std::uniform_int_distribution<std::int64_t> dist(0, top);
-  return std::chrono::milliseconds(dist(rng_));
+  if (!rng_) rng_.emplace(seed_);
+  return std::chrono::milliseconds(dist(*rng_));
 }
 
 }  // namespace partnerkit::policy

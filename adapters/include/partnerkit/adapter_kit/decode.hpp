@@ -98,9 +98,11 @@ void add_field_issues(Error& e, const boost::json::array& errors, ToSpec&& to_sp
 }
 
 // A 2xx answer's body as a JSON object, or the protocol error saying why it is not one (not JSON, over
-// max_decode_body_bytes or json_max_depth, not an object).
-inline Result<boost::json::value> success_object(const HttpResponse& response, std::string_view vendor) {
-  boost::json::value v;
+// max_decode_body_bytes or json_max_depth, not an object). `storage` holds the tree (the default
+// resource unless given).
+inline Result<boost::json::value> success_object(const HttpResponse& response, std::string_view vendor,
+                                                 boost::json::storage_ptr storage = {}) {
+  boost::json::value v(std::move(storage));
   if (!parse_json(response.body, v))
     return protocol_error(response, std::string(vendor) + ": the " + std::to_string(response.status) +
                                         " body is not JSON, or is too large or too deeply nested");

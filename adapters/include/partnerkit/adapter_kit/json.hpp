@@ -19,14 +19,15 @@ inline constexpr std::size_t max_decode_body_bytes = 1024 * 1024;
 inline constexpr std::size_t json_max_depth = 64;
 
 // Parses at most max_decode_body_bytes with nesting limited to json_max_depth. False on any failure
-// (an empty body too); never throws.
+// (an empty body too); never throws. The tree is allocated from `out`'s storage (a decoder may pass
+// a value on a monotonic resource: a 1 KB answer is ~70 allocations on the default one).
 inline bool parse_json(std::string_view body, boost::json::value& out) {
   if (body.size() > max_decode_body_bytes) return false;
   boost::json::parse_options opt;
   opt.max_depth = json_max_depth;
   boost::system::error_code ec;
   try {
-    out = boost::json::parse(boost::json::string_view(body.data(), body.size()), ec, {}, opt);
+    out = boost::json::parse(boost::json::string_view(body.data(), body.size()), ec, out.storage(), opt);
   } catch (const std::exception&) {  // allocation failure on a hostile body
     return false;
   }
