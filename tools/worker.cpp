@@ -52,8 +52,9 @@ constexpr std::string_view worker_help =
     "  --ca-file PEM          also trust this CA (TLS verification is always on)\n"
     "  --settings FILE        JSON {\"<vendor>\": {settings}}\n"
     "  --rate [V=]R           the limit of each API key, shared by every worker through the database:\n"
-    "                         200, 200/s, 3000/min, 50/s,burst=10; 0 for none. Default: the vendor's\n"
-    "                         declared limit\n"
+    "                         200, 200/s, 3000/min, 50/s,burst=10; 0 for none. Default: start at the\n"
+    "                         vendor's declared limit, probe upward and run at the limit the vendor\n"
+    "                         states (X-RateLimit-Limit), learnt once for every worker\n"
     "  --concurrency N        items held at once, waiting for a slot or in flight (default 256)\n"
     "  --batch N              items per claim (default 100)\n"
     "  --lease S              lease in seconds, heartbeated every third of it (default 30)\n"
@@ -174,12 +175,14 @@ int run_worker(const ParsedArgs& p) {
     wv.name = v.name;
     wv.config = v.config;
     wv.config.api_key.clear();
+    wv.declared = declared_rate_limit(v.adapter->capabilities());
+    wv.rate_is_explicit = true;
     if (auto it = rates.per_vendor.find(v.name); it != rates.per_vendor.end())
       wv.rate = it->second;
     else if (rates.all)
       wv.rate = *rates.all;
     else
-      wv.rate = declared_rate_limit(v.adapter->capabilities());
+      wv.rate = wv.declared, wv.rate_is_explicit = false;
     wo.vendors.push_back(std::move(wv));
   }
   for (const auto& [vendor, rate] : rates.per_vendor)
@@ -216,8 +219,10 @@ int run_worker(const ParsedArgs& p) {
   for (auto& v : wo.vendors) {
     char rate[64];
     std::snprintf(rate, sizeof rate, "%.4g/s", v.rate.requests_per_second());
-    served += (served.empty() ? "" : ", ") + v.name + " (" +
-              (v.rate.requests_per_second() > 0 ? std::string(rate) : std::string("no limit")) + ")";
+    served +=
+        (served.empty() ? "" : ", ") + v.name + " (" +
+        (v.rate.requests_per_second() > 0 ? std::string(rate) : std::string("no limit")) +
+        (v.rate_is_explicit || v.rate.requests_per_second() <= 0 ? "" : " declared: probing, learning") + ")";
   }
   pg::Worker worker(io.get_executor(), url, reg, transport, wo);
 

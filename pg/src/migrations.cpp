@@ -508,6 +508,8 @@ const Migration all_migrations[] = {
      v3},
     {4, "throughput: claim plans independent of statistics; set-based record_intents and complete_many",
      detail::migration_v4},
+    {5, "pacing: the rate policy per credential (a stated limit learnt, a probe upward) shared by workers",
+     detail::migration_v5},
 };
 
 }  // namespace

@@ -369,15 +369,37 @@ Store::task<std::vector<std::int64_t>> Store::rescue_expired(int limit) {
 }
 
 Store::task<std::int64_t> Store::ensure_credential(std::string vendor, std::string account,
-                                                   std::string api_key, double rate_per_second, int burst) {
+                                                   std::string api_key, double rate_per_second, int burst,
+                                                   bool keep_policy) {
   char rate[64];
   std::snprintf(rate, sizeof rate, "%.9g", rate_per_second);
   auto p = params(credential_fingerprint(vendor, account, api_key), vendor, std::string(rate),
-                  std::to_string(burst));
-  auto r = co_await query("SELECT partnerkit.ensure_credential($1, $2, $3::double precision, $4)",
-                          std::move(p), true);
+                  std::to_string(burst), std::string(keep_policy ? "t" : "f"));
+  auto r =
+      co_await query("SELECT partnerkit.ensure_credential($1, $2, $3::double precision, $4, $5::boolean)",
+                     std::move(p), true);
   if (!r) co_return r.error();
   co_return to_int<std::int64_t>(r->rows.at(0).at(0));
+}
+
+Store::task<Store::RatePolicyRow> Store::read_rate_policy(std::int64_t credential) {
+  auto p = params(std::to_string(credential));
+  auto r = co_await query(
+      "SELECT rate_policy::text, rate_policy_version FROM partnerkit.credentials WHERE id = $1", std::move(p),
+      true);
+  if (!r) co_return r.error();
+  if (r->rows.empty())
+    co_return Error::make(errc::invalid_input, "no credential " + std::to_string(credential));
+  co_return RatePolicyRow{r->rows[0].at(0), to_int<std::int64_t>(r->rows[0].at(1))};
+}
+
+Store::task<bool> Store::set_rate_policy(std::int64_t credential, std::string policy,
+                                         std::int64_t interval_us, std::int64_t version) {
+  auto p = params(std::to_string(credential), std::move(policy), std::to_string(interval_us),
+                  std::to_string(version));
+  auto r = co_await query("SELECT partnerkit.set_rate_policy($1, $2::jsonb, $3, $4)", std::move(p), false);
+  if (!r) co_return r.error();
+  co_return r->rows.at(0).at(0) == std::optional<std::string>("t");
 }
 
 Store::task<std::vector<std::chrono::microseconds>> Store::reserve_slots(

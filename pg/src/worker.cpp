@@ -1,6 +1,7 @@
 // The queue worker (worker.hpp): a claimer, a completer and a listener coroutine on one executor,
 // and one coroutine per item between its slot and its outcome.
 #include "queued_operation.hpp"
+#include "shared_rate.hpp"
 #include "worker_parts.hpp"
 
 #include <partnerkit/client.hpp>
@@ -139,9 +140,12 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     auto fp = credential_fingerprint(v.name, "", key);
     if (auto it = credentials.find(fp); it != credentials.end()) co_return &it->second;
     // A margin of 2 % under the stated limit for the jitter between slot and arrival (the Client's
-    // pacer does the same).
-    auto id = co_await claim_db.ensure_credential(v.name, "", key, v.rate.requests_per_second() * 0.98,
-                                                  std::max(1, static_cast<int>(v.rate.burst)));
+    // pacer does the same). Without --rate, what the workers learnt or probed stays.
+    auto rate = std::make_shared<detail::SharedRate>(
+        v.name, v.declared, v.rate_is_explicit ? std::optional<RateLimit>(v.rate) : std::nullopt);
+    auto id =
+        co_await claim_db.ensure_credential(v.name, "", key, v.rate.requests_per_second() * 0.98,
+                                            std::max(1, static_cast<int>(v.rate.burst)), !v.rate_is_explicit);
     if (!id) {
       db_error("database (credential)", id.error());
       co_return id.error();
@@ -159,13 +163,16 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     co.vendors.emplace(v.name, std::move(vo));
     auto& c = credentials[fp];
     c.id = *id;
+    c.rate = rate;
     // A 429 saying the key is exhausted (X-RateLimit-Remaining 0 with a reset) pauses the key for
     // every worker; any other 429 only slows it (policy/pacer.hpp's rule, held in the database).
     // (after_throttled, not after_response: a hook on every answer redacted every answer, about a
     // tenth of the worker's CPU per item.)
-    co.hooks.after_throttled = [user = options.hooks.after_throttled, signal = c.signal](
+    // Its limit, if it states one, feeds the rate policy the workers share (SharedRate).
+    co.hooks.after_throttled = [user = options.hooks.after_throttled, signal = c.signal, rate](
                                    const HttpRequest& request, const HttpResponse& response,
                                    std::chrono::microseconds elapsed) {
+      rate->observe(response);
       auto o = policy::observe_rate_limit(response, std::chrono::system_clock::now());
       {
         std::lock_guard lock(signal->mutex);
@@ -255,9 +262,11 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     ++vm.requests;
     if (h.item.reconciling) ++vm.reconciled;
     const auto t0 = clock_type::now();
+    Credential* cred = h.credential;  // a node of `credentials`: stable
     // Copies: `held` may change while the requests are out.
     auto r = co_await run_operation(h.credential->client, h.item.vendor, operations(h.item.vendor), h.op,
                                     h.item.reconciling, options.keep_raw);
+    if (r) cred->rate->answered();
     const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
     std::size_t b = 0;
     while (b < WorkerMetrics::latency_buckets.size() && secs > WorkerMetrics::latency_buckets[b]) ++b;
@@ -271,6 +280,7 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
   // Slots, intents and the items' coroutines for a claimed batch.
   asio::awaitable<void> schedule(std::vector<Item> items) {
     std::map<std::int64_t, std::vector<Key>> waiting;  // credential -> items, claim order
+    std::map<std::int64_t, Credential*> by_id;         // (nodes of `credentials`: stable)
     for (auto& item : items) {
       const Key id{item.id, item.attempt};
       auto vit = vendors.find(item.vendor);
@@ -318,14 +328,24 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
       }
       held.at(id).credential = cred;
       waiting[cred->id].push_back(id);
+      by_id[cred->id] = cred;
     }
     asio::steady_timer pause(executor);
     while (!waiting.empty()) {
       std::vector<std::pair<Key, clock_type::time_point>> ready;
+      auto ask_again = std::min<clock_type::duration>(options.max_slot_wait / 2, 500ms);
       for (auto it = waiting.begin(); it != waiting.end();) {
         auto& ids = it->second;
+        auto* cred = by_id.at(it->first);
+        co_await cred->rate->sync(claim_db, it->first, [this](std::string line) { log(line); });
+        // While the rate probes upward, slots a second ahead at today's rate would outlast it.
+        auto ahead = options.max_slot_wait;
+        if (cred->rate->state().probing()) {
+          ahead = std::min(ahead, std::chrono::milliseconds(250));
+          ask_again = std::min<clock_type::duration>(ask_again, 100ms);
+        }
         auto slots = co_await claim_db.reserve_slots(it->first, static_cast<int>(ids.size()),
-                                                     std::chrono::microseconds(options.max_slot_wait));
+                                                     std::chrono::microseconds(ahead));
         // The delays count from the database's "now", which was before the answer arrived: counted
         // from the arrival, a send is late by at most the round trip, never early.
         const auto asked = clock_type::now();
@@ -337,6 +357,7 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
         }
         db_ok();
         std::size_t n = std::min(slots->size(), ids.size());
+        if (n < ids.size() || (n > 0 && (*slots)[n - 1] > 1ms)) cred->rate->held_back();
         for (std::size_t i = 0; i < n; ++i) ready.emplace_back(ids[i], asked + (*slots)[i]);
         ids.erase(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(n));
         if (ids.empty())
@@ -346,7 +367,7 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
       }
       if (!ready.empty()) co_await start_intents(std::move(ready));
       if (!waiting.empty()) {  // booked past max_slot_wait: ask again soon
-        pause.expires_after(std::min<clock_type::duration>(options.max_slot_wait / 2, 500ms));
+        pause.expires_after(ask_again);
         co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       }
     }
@@ -543,7 +564,7 @@ asio::awaitable<Result<void>> Worker::run() {
     v = co_await impl->claim_db.schema_version();
   }
   if (!v) co_return v.error();
-  constexpr int needed = 4;  // record_intents, complete_many
+  constexpr int needed = 5;  // record_intents, complete_many (4); the shared rate policy (5)
   if (*v < needed)
     co_return Error::make(errc::invalid_input, "PostgreSQL: the database's partnerkit schema is at version " +
                                                    std::to_string(*v) + ", the worker needs " +

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "queued_operation.hpp"
+#include "shared_rate.hpp"
 
 #include <partnerkit/client.hpp>
 #include <partnerkit/pg/store.hpp>
@@ -28,6 +29,7 @@ struct Credential {
   std::int64_t id = 0;
   std::shared_ptr<Client> client;
   std::shared_ptr<RateSignal> signal = std::make_shared<RateSignal>();
+  std::shared_ptr<detail::SharedRate> rate;  // the rate policy shared through the credential's row
 };
 
 struct Penalty {

@@ -404,6 +404,46 @@ TEST_F(WorkerTest, FourWorkersKeepOneKeysLimit) {
             << " s, x" << span / ideal << "), " << throttled << " answered 429\n";
 }
 
+// Without --rate, the workers start at Dub's declared 60/min, probe upward together, and learn the
+// limit Dub states on its 429s (X-RateLimit-Limit, per minute) into the credential's row: every
+// worker then runs at it. At the declared rate these 200 items would take over three minutes.
+TEST_F(WorkerTest, WithoutRateTheWorkersProbeAndLearnTheStatedLimitTogether) {
+  start_sandbox("", 20, 1);
+  constexpr int n = 200;
+  enqueue(n, {"dub"});
+  std::vector<std::unique_ptr<WorkerProcess>> workers;
+  for (int i = 0; i < 2; ++i) {
+    std::vector<std::string> args{"--database", cluster().url(db_name),
+                                  "--vendor",   "dub",
+                                  "--base-url", sb->base_url(),
+                                  "--ca-file",  ca,
+                                  "--poll",     "0.1"};
+    workers.push_back(std::make_unique<WorkerProcess>(
+        args, std::map<std::string, std::string>{{"DUB_API_KEY", sb->api_key("dub")}}));
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(
+      wait_for("SELECT count(*) = " + std::to_string(n) + " FROM partnerkit.items WHERE state = 'done'", 60s))
+      << workers[0]->log() << sql("SELECT rate_policy::text FROM partnerkit.credentials");
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (auto& w : workers) w->signal(SIGTERM);
+  for (auto& w : workers) EXPECT_EQ(w->wait(), 0) << w->log();
+  EXPECT_EQ(sql("SELECT rate_policy->>'source' FROM partnerkit.credentials"), "learnt");
+  EXPECT_EQ(sql("SELECT (rate_policy->>'learnt')::float8 FROM partnerkit.credentials"), "20");
+  // The GCRA runs 2 % under it: 51,021 µs apart.
+  EXPECT_EQ(sql("SELECT interval_us FROM partnerkit.credentials"), "51021");
+  EXPECT_EQ(count("state = 'failed'"), 0);
+  const std::string logs = workers[0]->log() + workers[1]->log();
+  EXPECT_NE(logs.find("rate dub: 20/s, learnt"), std::string::npos) << logs;
+  EXPECT_LT(took, 30.0) << "the limit allows 200 items in 10 s";
+  auto state = sb->state(false);
+  const auto& k = state.at("vendors").at("dub").at("counters").as_object().begin()->value().as_object();
+  std::cout << "[ info ] 2 workers without --rate against 20/s: " << took << " s for " << n << " items, "
+            << k.at("rate_limited").to_number<double>() << " of " << k.at("requests").to_number<double>()
+            << " answered 429\n"
+            << logs;
+}
+
 TEST_F(WorkerTest, PostgresRestartedMidBatchWorkersReconnectAndFinish) {
   start_sandbox("latency=10ms");
   enqueue(200);

@@ -291,6 +291,31 @@ TEST(Pacer, TheProbingStartLocksNoSlotInAtTheDeclaredRate) {
   EXPECT_GE(again.send_at, t0 + 500ms);
 }
 
+// The policy alone, as the PostgreSQL workers apply it to a credential's row: "--rate 0" is no
+// limit and no probe; a limit the vendor states is still run at (per the declared window).
+TEST(RatePolicy, AnExplicitNoneIsUnlimitedUntilAVendorStatesALimit) {
+  const auto limits = RatePolicyLimits::of(RateLimit::per_minute(60), RateLimit::per_second(0));
+  auto s = RatePolicyState::initial(limits);
+  EXPECT_EQ(s.source, RateSource::unlimited);
+  EXPECT_FALSE(s.probing());
+  for (int i = 0; i < 10; ++i) apply_answer(s, RateObservation{}, true, limits);
+  EXPECT_EQ(s.rate, 0.0);
+  RateObservation stated;
+  stated.limit = 1200;
+  apply_answer(s, stated, false, limits);
+  EXPECT_EQ(s.source, RateSource::learnt);
+  EXPECT_DOUBLE_EQ(s.rate, 20.0);
+  // Without the explicit none: the declared default, probed upward while held back.
+  const auto declared = RatePolicyLimits::of(RateLimit::per_minute(60), std::nullopt);
+  auto d = RatePolicyState::initial(declared);
+  EXPECT_TRUE(d.probing());
+  apply_answer(d, RateObservation{}, false, declared);  // not held back: no probe
+  EXPECT_DOUBLE_EQ(d.rate, 1.0);
+  apply_answer(d, RateObservation{}, true, declared);
+  EXPECT_DOUBLE_EQ(d.rate, 2.0);
+  EXPECT_EQ(d.source, RateSource::probed);
+}
+
 TEST(Pacer, NotProbingWhenTheCallersAreTheBottleneck) {
   Pacer p(declared(RateLimit::per_second(2)), t0);
   auto now = t0;

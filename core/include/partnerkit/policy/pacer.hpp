@@ -28,6 +28,7 @@
 #pragma once
 
 #include <partnerkit/options.hpp>
+#include <partnerkit/policy/rate_policy.hpp>
 
 #include <chrono>
 #include <optional>
@@ -35,17 +36,6 @@
 #include <vector>
 
 namespace partnerkit::policy {
-
-// Where the rate in use came from.
-enum class RateSource : unsigned char {
-  unlimited,   // no limit configured, declared or stated: requests are not spaced
-  configured,  // an explicit limit (ClientOptions / --rate), held
-  declared,    // the adapter's declared default; probing upward found no higher limit yet
-  probed,      // above the declared default by additive increase, or back after a 429 while probing
-  learnt,      // the vendor stated its limit (X-RateLimit-Limit)
-  external,    // paced by the caller (PacerConfig::paced_elsewhere): never held back here
-};
-std::string_view to_string(RateSource source) noexcept;
 
 struct PacerConfig {
   RateLimit declared;                   // the adapter's default (count per window, burst)
@@ -55,19 +45,6 @@ struct PacerConfig {
   std::chrono::milliseconds max_pause{3'600'000};  // a whole-key pause is capped at this
   bool paced_elsewhere = false;  // every slot is now and nothing is learnt; 429s are only counted
 };
-
-// What one response said about the limit, as plain values (the client or a worker fills it in).
-struct RateObservation {
-  bool throttled = false;                          // a 429
-  std::optional<double> limit;                     // X-RateLimit-Limit (per the declared window)
-  std::optional<double> remaining;                 // X-RateLimit-Remaining
-  std::optional<std::chrono::milliseconds> reset;  // X-RateLimit-Reset, as a wait from now
-};
-
-// Reads X-RateLimit-Limit / -Remaining / -Reset (delta seconds, epoch seconds or milliseconds, an
-// HTTP date) from a response. `sent_at` is the wall clock the request left at.
-RateObservation observe_rate_limit(const HttpResponse& response,
-                                   std::chrono::system_clock::time_point sent_at);
 
 // The three GCRA numbers (a request may leave at max(now, tat - tolerance), and moves tat to
 // max(tat, that time) + emission_interval).
@@ -135,14 +112,11 @@ class Pacer {
 
   GcraState gcra() const noexcept;
   PacerStatus status() const;
-  double rate() const noexcept { return rate_; }
-  RateSource source() const noexcept { return source_; }
+  double rate() const noexcept { return policy_.rate; }
+  RateSource source() const noexcept { return policy_.source; }
+  const RatePolicyState& policy() const noexcept { return policy_; }
 
  private:
-  void retarget(double target, RateSource source);
-  void set_rate(double rate);  // a faster rate pulls the schedule's end in to match
-  bool probing() const noexcept;
-  double ceiling() const noexcept;
   clock::duration interval() const noexcept;
   clock::duration tolerance() const noexcept;
   clock::duration guard() const noexcept;
@@ -150,12 +124,8 @@ class Pacer {
 
   PacerConfig config_;
   double burst_ = 1;
-  double declared_rate_ = 0;
-  double rate_ = 0;         // requests/s in use; 0: not spaced
-  double target_ = 0;       // the rate the pacer recovers to
-  double probe_step_ = 0;   // additive increase, requests/s gained per second paced
-  bool slow_start_ = true;  // probing doubles the rate per half second paced until the first 429
-  RateSource source_ = RateSource::unlimited;
+  RatePolicyLimits limits_;
+  RatePolicyState policy_;
   clock::time_point tat_;
   std::optional<clock::time_point> last_sent_;
   std::optional<clock::duration> srtt_;         // the usual round trip (smoothed)
@@ -163,9 +133,6 @@ class Pacer {
   std::vector<clock::time_point> held_queue_;   // slots of the sends being held, in order
   std::optional<clock::time_point> last_turn_;  // the turn of the last send that left (see hold())
   bool last_reservation_waited_ = false;
-  double throttle_margin_ = 0;
-  std::optional<double> learnt_;  // requests/s stated by the vendor
-  std::size_t throttled_ = 0;
   std::size_t pauses_ = 0;
   std::size_t refused_ = 0;
   std::size_t held_ = 0;

@@ -152,8 +152,20 @@ class Store {
 
   // The credential's id. The fingerprint is SHA-256 of vendor, account and key, computed here: the
   // key never leaves the process. rate <= 0: no limit.
+  // keep_policy: a rate the workers learnt or probed (read_rate_policy) stays; otherwise this rate
+  // replaces it (an explicit --rate).
   task<std::int64_t> ensure_credential(std::string vendor, std::string account, std::string api_key,
-                                       double rate_per_second, int burst);
+                                       double rate_per_second, int burst, bool keep_policy = false);
+  // The credential's shared rate policy state (JSON, policy/rate_policy.hpp; none yet: nullopt) and
+  // its version; set_rate_policy writes a new state and the GCRA interval it implies, only over that
+  // version (false: another worker wrote in between).
+  struct RatePolicyRow {
+    std::optional<std::string> policy;
+    std::int64_t version = 0;
+  };
+  task<RatePolicyRow> read_rate_policy(std::int64_t credential);
+  task<bool> set_rate_policy(std::int64_t credential, std::string policy, std::int64_t interval_us,
+                             std::int64_t version);
   // GCRA: up to `count` send slots no further than max_delay ahead; for each, the wait from now
   // (on the database's clock). Fewer (or none) when the credential is booked past max_delay.
   task<std::vector<std::chrono::microseconds>> reserve_slots(std::int64_t credential, int count,

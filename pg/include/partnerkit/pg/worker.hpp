@@ -62,6 +62,11 @@ struct WorkerVendor {
   std::string name;
   VendorConfig config;  // base URL and settings (its api_key is ignored: the KeyProvider's is used)
   RateLimit rate;       // per credential, held in the database for every worker; count 0: none
+  // `rate` is an explicit limit (--rate: a ceiling, held). Otherwise it is the adapter's declared
+  // default: the workers probe upward from it and run at a limit the vendor states, sharing what
+  // they learn through the credential's row.
+  bool rate_is_explicit = false;
+  RateLimit declared;  // the adapter's declared limit: a stated X-RateLimit-Limit counts per its window
 };
 
 struct WorkerOptions {
