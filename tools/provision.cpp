@@ -44,7 +44,7 @@ constexpr std::string_view provision_help =
     "  {\"index\",\"line\",\"vendor\",\"email\",\"outcome\",\"partner_id\",\"referral_link\",\"attempts\",\n"
     "   "
     "\"warnings\",\"from_journal\",\"error\":{\"code\",\"retryable\",\"http_status\",\"vendor_code\","
-    "\"message\",\"field\"}}\n"
+    "\"message\",\"vendor_message\" (when the vendor said one),\"field\"}}\n"
     "and a summary on stderr. Retries, backoff, rate limits and duplicate reconciliation are applied\n"
     "per vendor; nothing is created twice.\n"
     "\n"

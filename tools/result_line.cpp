@@ -131,6 +131,10 @@ std::string result_line(const BatchResult& r, bool with_status) {
     append_json_string(out, e->vendor_code);
     append_key(out, "message");
     append_json_string(out, e->message);
+    if (!e->vendor_message.empty()) {
+      append_key(out, "vendor_message");
+      append_json_string(out, e->vendor_message);
+    }
     append_key(out, "field");
     append_json_string(out, e->field);
     if (!e->issues.empty()) {

@@ -14,7 +14,8 @@ namespace partnerkit::cli {
 void append_json_string(std::string& out, std::string_view s);
 
 // {"index","line","vendor","email","outcome","partner_id","referral_link","attempts","warnings",
-//  "from_journal","error":{"code","retryable","http_status","vendor_code","message","field"[,"issues"]}}
+//  "from_journal","error":{"code","retryable","http_status","vendor_code","message"[,"vendor_message"],"field"
+//  [,"issues"]}}
 // and, with `with_status`, "status" (the partner's, or null); no newline, not scrubbed.
 std::string result_line(const BatchResult& r, bool with_status);
 

@@ -148,10 +148,10 @@ Error PartneroAdapter::decode_error(const HttpResponse& response, const DecodeCo
   const PartnerSpec* spec = context.spec;
   std::string all_text;  // every message, to recognise duplicates and unknown referrers
   if (const auto* msg = string_member(*obj, "message"); msg && !msg->empty()) {
-    e.message = capped(*msg);
+    e.vendor_message = capped(*msg);
     all_text.append(*msg).append("\n");
   } else if (const auto* err = string_member(*obj, "error"); err && !err->empty()) {
-    e.message = capped(*err);
+    e.vendor_message = capped(*err);
     all_text.append(*err).append("\n");
   }
   if (const auto* code = string_member(*obj, "code")) e.vendor_code = capped(*code, 128);
@@ -181,11 +181,11 @@ Error PartneroAdapter::decode_error(const HttpResponse& response, const DecodeCo
       e.field = duplicate_field;
     } else if (e.field.empty()) {
       // "Email already exists", "ID already exists", "Key already exists" (vendor-docs 003).
-      if (icontains(e.message, "email"))
+      if (icontains(e.vendor_message, "email"))
         e.field = "email";
-      else if (icontains(e.message, "key"))
+      else if (icontains(e.vendor_message, "key"))
         e.field = "referral_key";
-      else if (icontains(e.message, "id ") || icontains(e.message, "id already"))
+      else if (icontains(e.vendor_message, "id ") || icontains(e.vendor_message, "id already"))
         e.field = "external_id";
     }
   } else if ((response.status == 400 || response.status == 404) && icontains(all_text, "referring partner") &&

@@ -98,6 +98,7 @@ Error Error::make(errc code, std::string message, std::string field) {
 ErrorException::ErrorException(Error e) : error_(std::move(e)) {
   what_ = std::string(to_string(error_.code));
   if (!error_.message.empty()) what_ += ": " + error_.message;
+  if (!error_.vendor_message.empty()) what_ += " (the vendor says: " + error_.vendor_message + ")";
   if (!error_.field.empty()) what_ += " (" + error_.field + ")";
 }
 

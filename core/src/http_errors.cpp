@@ -250,8 +250,37 @@ std::string sanitized_body(std::string_view body) {
   return text;
 }
 
+// Our words for a status (the vendor's own go to Error::vendor_message).
+std::string_view status_meaning(int status) noexcept {
+  switch (status) {
+    case 400:
+      return "the vendor refused the request";
+    case 401:
+      return "the vendor did not accept the API key";
+    case 403:
+      return "the API key may not do this (scope or plan)";
+    case 404:
+      return "the vendor has no such object";
+    case 406:
+    case 422:
+      return "the vendor refused the input";
+    case 409:
+      return "the vendor reports a conflict with an existing object";
+    case 410:
+      return "the vendor says it is gone";
+    case 413:
+      return "the request is too large for the vendor";
+    case 429:
+      return "the vendor's rate limit was reached";
+    default:
+      return status >= 500 ? "the vendor failed to answer" : "the vendor answered with an error";
+  }
+}
+
 Error error_from_response(const HttpResponse& response, std::chrono::system_clock::time_point now) {
-  Error e = Error::make(errc_from_http_status(response.status), "HTTP " + std::to_string(response.status));
+  Error e =
+      Error::make(errc_from_http_status(response.status), "HTTP " + std::to_string(response.status) + ": " +
+                                                              std::string(status_meaning(response.status)));
   e.http_status = response.status;
   // On a 429 the rate-limit reset headers say when to come back. On other statuses they describe
   // the window, not a wait (a vendor may send them on every error), so only Retry-After counts there.

@@ -155,6 +155,7 @@ json::value to_json(const Error& e) {
   o.emplace("http_status", e.http_status ? json::value(*e.http_status) : json::value(nullptr));
   o.emplace("vendor_code", e.vendor_code);
   o.emplace("message", e.message);
+  if (!e.vendor_message.empty()) o.emplace("vendor_message", e.vendor_message);
   o.emplace("field", e.field);
   o.emplace("doc_url", e.doc_url);
   json::array issues;

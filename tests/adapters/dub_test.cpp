@@ -639,7 +639,8 @@ TEST(DubDecode, EveryDocumentedErrorStatus) {
     EXPECT_EQ(e.retryable, c.retryable) << c.status;
     EXPECT_EQ(e.http_status, c.status);
     EXPECT_EQ(e.vendor_code, c.code);
-    EXPECT_EQ(e.message, c.message);
+    EXPECT_EQ(e.vendor_message, c.message);
+    EXPECT_TRUE(e.message.starts_with("HTTP " + std::to_string(c.status) + ": ")) << e.message;
     EXPECT_EQ(e.doc_url, "https://dub.co/docs/api-reference/errors#" + c.code);
     EXPECT_EQ(e.field, c.field) << c.message;
     EXPECT_FALSE(e.raw_body.empty());
@@ -701,18 +702,19 @@ TEST(DubDecode, OddErrorBodiesKeepTheStatusTableCode) {
     auto r = DubAdapter().decode(response(status, body), context_for(spec));
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, errc_from_http_status(status)) << status;
-    EXPECT_EQ(r.error().message, "HTTP " + std::to_string(status)) << status;
+    EXPECT_TRUE(r.error().message.starts_with("HTTP " + std::to_string(status) + ": ")) << status;
+    EXPECT_EQ(r.error().vendor_message, "") << status;  // nothing Dub-shaped: the vendor said nothing
     EXPECT_EQ(r.error().http_status, status);
     EXPECT_LE(r.error().raw_body.size(), max_raw_body_bytes + 64);
   }
   // doc_url may be absent.
   auto r = DubAdapter().decode(response(403, dub_error("forbidden", "No.", false)), context_for(spec));
   EXPECT_EQ(r.error().doc_url, "");
-  EXPECT_EQ(r.error().message, "No.");
+  EXPECT_EQ(r.error().vendor_message, "No.");
   // A huge vendor message is capped.
   r = DubAdapter().decode(response(400, dub_error("bad_request", std::string(100000, 'm'))),
                           context_for(spec));
-  EXPECT_LE(r.error().message.size(), 1100u);
+  EXPECT_LE(r.error().vendor_message.size(), 1100u);
 }
 
 TEST(DubDecode, Capabilities) {

@@ -236,15 +236,16 @@ TEST(JourneyBeeDecode, EveryDocumentedErrorStatus) {
       {429, R"({"error":"Too many requests"})", errc::rate_limited, "Too many requests"},
       {500, R"({"error":"Internal error"})", errc::vendor_unavailable, "Internal error"},
       {429, R"({"error":{"code":"rate_limited","message":"Slow down"}})", errc::rate_limited, "Slow down"},
-      {406, "", errc::rejected, "HTTP 406"},
-      {409, "Conflict", errc::already_exists, "HTTP 409"},
-      {400, R"({"error":42})", errc::rejected, "HTTP 400"},
+      {406, "", errc::rejected, ""},
+      {409, "Conflict", errc::already_exists, ""},
+      {400, R"({"error":42})", errc::rejected, ""},
   };
   for (const auto& [status, body, code, message] : cases) {
     auto r = JourneyBeeAdapter().decode(response(status, body), context_for(spec));
     ASSERT_FALSE(r) << body;
     EXPECT_EQ(r.error().code, code) << body;
-    EXPECT_EQ(r.error().message, message);
+    EXPECT_EQ(r.error().vendor_message, message);
+    EXPECT_TRUE(r.error().message.starts_with("HTTP " + std::to_string(status) + ": ")) << r.error().message;
     EXPECT_EQ(r.error().http_status, status);
     EXPECT_EQ(r.error().retryable, is_retryable(code));
   }

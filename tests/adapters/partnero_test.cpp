@@ -323,14 +323,17 @@ TEST(PartneroDecode, EveryDocumentedErrorStatus) {
       {404, R"({"message":"Not found"})", errc::not_found, "Not found", ""},
       {429, R"({"message":"Too Many Attempts."})", errc::rate_limited, "Too Many Attempts.", ""},
       {500, R"({"message":"Server Error"})", errc::vendor_unavailable, "Server Error", ""},
-      {502, "<html>Bad Gateway</html>", errc::vendor_unavailable, "HTTP 502", ""},
+      {502, "<html>Bad Gateway</html>", errc::vendor_unavailable, "", ""},
   };
   for (const auto& c : cases) {
     auto r = PartneroAdapter().decode(response(c.status, c.body), context_for(spec));
     ASSERT_FALSE(r) << c.body;
     EXPECT_EQ(r.error().code, c.expected) << c.body;
     EXPECT_EQ(r.error().http_status, c.status);
-    EXPECT_EQ(r.error().message, c.message);
+    // The vendor's words in vendor_message; message is ours (the status and what it means).
+    EXPECT_EQ(r.error().vendor_message, c.message);
+    EXPECT_TRUE(r.error().message.starts_with("HTTP " + std::to_string(c.status) + ": "))
+        << r.error().message;
     EXPECT_EQ(r.error().field, c.field) << c.body;
     EXPECT_EQ(r.error().retryable, is_retryable(c.expected));
   }

@@ -66,6 +66,9 @@ TEST_F(LeakCli, ProvisionAgainstAnEchoingSandboxPrintsAndJournalsNoSecret) {
   expect_clean("the journal", slurp(journal), secrets);
   EXPECT_NE(r.out.find("REDACTED"), std::string::npos) << "the echo was not scrubbed, or not there";
   EXPECT_NE(r.out.find("rejected"), std::string::npos);
+  // The echo's text is the vendor's: printed (scrubbed, checked above) as vendor_message, beside ours.
+  EXPECT_NE(r.out.find(R"("vendor_message":"The given data was invalid: )"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"("message":"HTTP 422: the vendor refused the input)"), std::string::npos) << r.out;
 }
 
 TEST_F(LeakCli, RenderAndValidatePrintNoSecret) {

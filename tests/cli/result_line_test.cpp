@@ -45,6 +45,7 @@ boost::json::object reference_object(const BatchResult& r, bool with_status) {
     err["http_status"] = e.http_status ? boost::json::value(*e.http_status) : nullptr;
     err["vendor_code"] = e.vendor_code;
     err["message"] = e.message;
+    if (!e.vendor_message.empty()) err["vendor_message"] = e.vendor_message;
     err["field"] = e.field;
     if (!e.issues.empty()) {
       boost::json::array issues;
@@ -121,6 +122,9 @@ TEST(ResultLine, AnErrorWithAndWithoutIssuesAndStatus) {
   e.retryable = true;
   r.result = e;
   expect_same(r);
+  e.vendor_message = "The email has already been taken.";  // the vendor's words, after ours
+  r.result = e;
+  expect_same(r);
 }
 
 TEST(ResultLine, EveryByteEscapedAsBoostJsonEscapesIt) {
@@ -136,6 +140,7 @@ TEST(ResultLine, EveryByteEscapedAsBoostJsonEscapesIt) {
   expect_same(r);
   Error e = Error::make(errc::protocol, s, s);
   e.vendor_code = s;
+  e.vendor_message = s;
   e.issues.push_back({s, s});
   r.result = e;
   expect_same(r);

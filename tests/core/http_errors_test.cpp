@@ -162,7 +162,8 @@ TEST(ErrorFromResponse, Fields) {
   EXPECT_TRUE(e.retryable);
   EXPECT_EQ(e.http_status, 429);
   EXPECT_EQ(e.retry_after, milliseconds(5000));
-  EXPECT_EQ(e.message, "HTTP 429");
+  EXPECT_EQ(e.message, "HTTP 429: the vendor's rate limit was reached");
+  EXPECT_EQ(e.vendor_message, "");
   EXPECT_EQ(boost::json::parse(e.raw_body), boost::json::parse(r.body));
   EXPECT_EQ(e.attempts, 0);
   EXPECT_EQ(e.stopped, pk::stop_reason::none);

@@ -116,6 +116,7 @@ TEST(Integration, BadKeyIsUnauthenticated) {
     EXPECT_EQ(r.error().attempts, 1) << v;
     EXPECT_EQ(r.error().raw_body.find("wrong-key"), std::string::npos);
     EXPECT_EQ(r.error().message.find("wrong-key"), std::string::npos);
+    EXPECT_EQ(r.error().vendor_message.find("wrong-key"), std::string::npos);
   }
 }
 

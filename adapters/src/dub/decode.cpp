@@ -166,10 +166,10 @@ Error DubAdapter::decode_error(const HttpResponse& response, const DecodeContext
   switch (response.status) {
     case 400:
     case 422:
-      if (auto p = zod_path(e.message); !p.empty()) e.field = spec_field(p, spec);
+      if (auto p = zod_path(e.vendor_message); !p.empty()) e.field = spec_field(p, spec);
       break;
     case 404:
-      if (icontains(e.message, "group")) e.field = "group";
+      if (icontains(e.vendor_message, "group")) e.field = "group";
       break;
     case 409:
       // conflict: a tenantId already used by another partner's enrollment (the only conflict of this

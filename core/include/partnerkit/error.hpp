@@ -71,7 +71,8 @@ struct Error {
   bool retryable = false;
   std::optional<int> http_status;
   std::string vendor_code;         // the vendor's own error code, e.g. "unprocessable_entity"
-  std::string message;             // a human-readable explanation (vendor text where there is one)
+  std::string message;             // ours: what partnerkit says happened (never the vendor's words)
+  std::string vendor_message;      // the vendor's own words, verbatim (capped, scrubbed); "" when none
   std::string doc_url;             // the vendor's documentation link, when given
   std::string field;               // the offending field path where known
   std::vector<FieldIssue> issues;  // every problem found (validation reports all of them)

@@ -34,8 +34,9 @@ std::optional<std::chrono::milliseconds> retry_after_from_headers(const HttpHead
 std::string sanitized_body(std::string_view body);
 
 // An Error for a non-2xx response: code from the table, retryable, http_status, retry_after
-// (from headers, relative to now), raw_body sanitized, message "HTTP <status>". Adapters then fill
-// vendor_code, message, doc_url and field from the vendor's error body.
+// (from headers, relative to now), raw_body sanitized, message ours: "HTTP <status>: <what the status
+// means>". Adapters then fill vendor_code, vendor_message (the vendor's words; message stays ours), doc_url
+// and field from the vendor's error body.
 Error error_from_response(const HttpResponse& response, std::chrono::system_clock::time_point now);
 
 }  // namespace partnerkit

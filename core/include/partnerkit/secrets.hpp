@@ -110,8 +110,8 @@ std::vector<std::string> operation_secrets(const Adapter* adapter, const Partner
 Scrubber operation_scrubber(const Adapter* adapter, const PartnerSpec* spec, const VendorConfig& config);
 
 // Scrubbing of the values partnerkit hands out. Every string that came from a vendor or holds
-// request material: message, vendor_code, doc_url, field, issues, raw_body; a Partner's id, email,
-// name, status_raw, created_at, links, warnings and raw JSON.
+// request material: message, vendor_message, vendor_code, doc_url, field, issues, raw_body; a Partner's id,
+// email, name, status_raw, created_at, links, warnings and raw JSON.
 void scrub(const Scrubber& s, Error& e);
 void scrub(const Scrubber& s, Partner& p);
 template <class T>

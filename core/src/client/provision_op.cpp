@@ -201,9 +201,10 @@ class ProvisionOp final : public PartnerResultOp {
     p.outcome = Outcome::existing;
     p.warnings = create_.warnings;
     p.warnings.insert(p.warnings.end(), notes_.begin(), notes_.end());
-    p.warnings.push_back("an earlier attempt may have been applied and " + vendor_ +
-                         " now reports the partner exists (" +
-                         (err.message.empty() ? std::string("already_exists") : err.message) + ")");
+    p.warnings.push_back(
+        "an earlier attempt may have been applied and " + vendor_ + " now reports the partner exists (" +
+        (err.message.empty() ? std::string("already_exists") : err.message) +
+        (err.vendor_message.empty() ? "" : "; the vendor says: " + err.vendor_message) + ")");
     return p;
   }
 

@@ -35,7 +35,7 @@ Scrubber operation_scrubber(const Adapter* adapter, const PartnerSpec* spec, con
 
 void scrub(const Scrubber& s, Error& e) {
   if (s.empty()) return;
-  for (std::string* text : {&e.message, &e.vendor_code, &e.doc_url, &e.field, &e.raw_body})
+  for (std::string* text : {&e.message, &e.vendor_message, &e.vendor_code, &e.doc_url, &e.field, &e.raw_body})
     s.scrub_in_place(*text);
   for (auto& issue : e.issues) {
     s.scrub_in_place(issue.field);

@@ -50,11 +50,12 @@ struct ErrorMembers {
   std::string_view doc_url = "doc_url";
 };
 // Copies them into e where they are strings (the message only when not empty), capped: the message at
-// max_message_bytes, vendor_code at 128 bytes, doc_url at 512. Copied as they are: the scrubber
-// recognises a secret the vendor echoes only in the form it was sent.
+// max_message_bytes, vendor_code at 128 bytes, doc_url at 512. The vendor's message goes to
+// e.vendor_message: e.message stays ours (the status and what it means). Copied as they are: the
+// scrubber recognises a secret the vendor echoes only in the form it was sent.
 inline void read_error_members(Error& e, const boost::json::object& o, const ErrorMembers& names = {}) {
   if (!names.message.empty())
-    if (const auto* m = string_member(o, names.message); m && !m->empty()) e.message = capped(*m);
+    if (const auto* m = string_member(o, names.message); m && !m->empty()) e.vendor_message = capped(*m);
   if (!names.code.empty())
     if (const auto* c = string_member(o, names.code)) e.vendor_code = capped(*c, 128);
   if (!names.doc_url.empty())

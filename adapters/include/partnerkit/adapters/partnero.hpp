@@ -16,8 +16,8 @@
 // anything else (or none) -> unknown with a warning; referral_link and referral_links[] become links
 // (deduplicated, never built by us); created_at kept. Outcome created (Partnero creates; a duplicate is
 // an error). An invite answered without "data" gives a Partner from the spec (no id, status invited).
-// Errors: Laravel {"message","errors":{"field":["..."]}}: message kept, field mapped to the spec
-// (id -> external_id, key -> referral_key, referring_partner.* -> referrer.*), every entry in issues;
+// Errors: Laravel {"message","errors":{"field":["..."]}}: message kept as vendor_message, field mapped to the
+// spec (id -> external_id, key -> referral_key, referring_partner.* -> referrer.*), every entry in issues;
 // 409, or 422 saying "already exists" / "has already been taken" -> already_exists;
 // 400 "referring partner not found" -> not_found (field referrer).
 #pragma once

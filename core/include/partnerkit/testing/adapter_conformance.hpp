@@ -26,7 +26,8 @@
 //    a second instance (no hidden state, no clock, no randomness).
 //  - Golden requests: method, URL and body byte for byte (and the Authorization header when given).
 //  - Declared errors: each response decodes to the declared code (and field when given), with
-//    http_status set, a bounded message and a raw_body of at most max_raw_body_bytes.
+//    http_status set, a bounded message of our own (not the vendor's words: those go to
+//    vendor_message) and a raw_body of at most max_raw_body_bytes.
 //  - Declared successes decode (expected id and email), also with unknown extra members added.
 //  - Hostile bodies never crash decode: truncated JSON, wrong types, a 2 MB string, 10 000 levels
 //    of nesting, an empty body, binary garbage. On a 2xx every non-object body is errc::protocol
@@ -40,8 +41,8 @@
 //    with a warning naming it (lenient) or refused with unsupported_field naming it (strict); declared
 //    vendor_overrides replace in place, remove on null and append new keys last.
 //  - No secret leaks: the API key and the spec's password never appear in a redacted request, in
-//    encode warnings, or in any decoded error's message, field, issues, vendor_code or raw_body,
-//    even when the vendor's body echoes them in secret-named members.
+//    encode warnings, or in any decoded error's message, vendor_message, field, issues, vendor_code or
+//    raw_body, even when the vendor's body echoes them in secret-named members.
 //  - The leak corpus (leak_corpus/<case>): a hostile vendor echoes the very request the adapter
 //    encoded (canary API key, password and secret-named vendor_overrides) back in every shape:
 //    JSON message and errors.<field>[], JSON inside a string, an HTML error page, reflected
@@ -156,6 +157,9 @@ inline void register_conformance_tests(const ConformanceSuite& suite_in) {
       EXPECT_EQ(to_string(r.error().code), to_string(d.code)) << r.error().message;
       EXPECT_EQ(r.error().http_status, d.response.status);
       EXPECT_FALSE(r.error().message.empty());
+      if (!r.error().vendor_message.empty()) {
+        EXPECT_NE(r.error().message, r.error().vendor_message) << "message is ours, not the vendor's words";
+      }
       if (d.field) {
         EXPECT_EQ(r.error().field, *d.field);
       }

@@ -30,7 +30,8 @@
 //    case, equals the spec's) with the adapter's vendor name;
 //  - find returns only partners that match the query exactly, never a near match, and an answer
 //    only from a 2xx, or "none" (an empty list) from a 404;
-//  - an error carries the response's status as http_status, a message of at most 16 KiB, a raw_body
+//  - an error carries the response's status as http_status, a message and vendor_message of at most 16 KiB
+//  each, a raw_body
 //    of at most max_raw_body_bytes, and none of the secrets (the API key, the spec's password);
 //  - decoding the same response twice gives the same answer (no hidden state).
 // Hangs and superlinear work are libFuzzer's job: run with -timeout=N (and -max_len) to catch them.
@@ -233,8 +234,8 @@ struct DecodeFuzz {
     }
     const Error &x = a.error(), &y = b.error();
     return x.code == y.code && x.retryable == y.retryable && x.http_status == y.http_status &&
-           x.vendor_code == y.vendor_code && x.message == y.message && x.field == y.field &&
-           x.retry_after == y.retry_after && x.raw_body == y.raw_body;
+           x.vendor_code == y.vendor_code && x.message == y.message && x.vendor_message == y.vendor_message &&
+           x.field == y.field && x.retry_after == y.retry_after && x.raw_body == y.raw_body;
   }
 
   std::vector<std::string> secrets() const {
@@ -264,9 +265,11 @@ struct DecodeFuzz {
                             (e.http_status ? std::to_string(*e.http_status) : std::string("none")));
     if (e.raw_body.size() > max_raw_body_bytes) fuzz_detail::fail(where + ": raw_body is not capped");
     if (e.message.size() > 16 * 1024) fuzz_detail::fail(where + ": the error message is not bounded");
+    if (e.vendor_message.size() > 16 * 1024) fuzz_detail::fail(where + ": the vendor_message is not bounded");
     if (e.code == errc::unsupported_operation)
       fuzz_detail::fail(where + ": declared in capabilities but unsupported");
     no_secret(where + ": message", e.message, raw);
+    no_secret(where + ": vendor_message", e.vendor_message, raw);
     no_secret(where + ": field", e.field, raw);
     no_secret(where + ": vendor_code", e.vendor_code, raw);
     no_secret(where + ": doc_url", e.doc_url, raw);

@@ -6,7 +6,8 @@
 //   EXPECT_THAT(r, ErrorIs(errc::timeout));                  // any field
 //   EXPECT_THAT(r.error(), ErrorIs(errc::already_exists));   // an Error itself
 //
-// A failure names the error's code, field, message and stop reason instead of printing bytes.
+// A failure names the error's code, field, message (and the vendor's) and stop reason instead of printing
+// bytes.
 #pragma once
 
 #include <partnerkit/error.hpp>
@@ -27,6 +28,7 @@ inline void PrintTo(const Error& e, std::ostream* os) {
   if (e.attempts) *os << ", " << e.attempts << " attempt(s)";
   if (e.stopped != stop_reason::none) *os << ", stopped: " << to_string(e.stopped);
   if (!e.message.empty()) *os << ", \"" << e.message << '"';
+  if (!e.vendor_message.empty()) *os << ", the vendor says \"" << e.vendor_message << '"';
   *os << '}';
 }
 

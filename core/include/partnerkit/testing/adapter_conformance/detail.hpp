@@ -63,6 +63,7 @@ inline void expect_no_secret(std::string_view where, std::string_view text,
 
 inline void expect_clean_error(const Error& e, const std::vector<std::string>& secrets) {
   expect_no_secret("Error::message", e.message, secrets);
+  expect_no_secret("Error::vendor_message", e.vendor_message, secrets);
   expect_no_secret("Error::field", e.field, secrets);
   expect_no_secret("Error::vendor_code", e.vendor_code, secrets);
   expect_no_secret("Error::doc_url", e.doc_url, secrets);
@@ -73,6 +74,7 @@ inline void expect_clean_error(const Error& e, const std::vector<std::string>& s
   }
   EXPECT_LE(e.raw_body.size(), max_raw_body_bytes) << "raw_body is not capped";
   EXPECT_LE(e.message.size(), 16u * 1024) << "message is not bounded";
+  EXPECT_LE(e.vendor_message.size(), 16u * 1024) << "vendor_message is not bounded";
 }
 
 inline DecodeContext context_for(const PartnerSpec& spec, const VendorConfig& config) {
@@ -189,6 +191,7 @@ inline std::vector<std::pair<std::string, std::string>> result_strings(const Res
   } else {
     const Error& e = r.error();
     out.emplace_back("Error::message", e.message);
+    out.emplace_back("Error::vendor_message", e.vendor_message);
     out.emplace_back("Error::vendor_code", e.vendor_code);
     out.emplace_back("Error::doc_url", e.doc_url);
     out.emplace_back("Error::field", e.field);
