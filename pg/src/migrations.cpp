@@ -510,6 +510,7 @@ const Migration all_migrations[] = {
      detail::migration_v4},
     {5, "pacing: the rate policy per credential (a stated limit learnt, a probe upward) shared by workers",
      detail::migration_v5},
+    {6, "pacing: a slower rate policy pushes the credential's TAT out", detail::migration_v6},
 };
 
 }  // namespace

@@ -25,9 +25,9 @@ SharedRate::SharedRate(std::string vendor, const RateLimit& declared,
       limits_(policy::RatePolicyLimits::of(declared, explicit_limit)),
       cached_(policy::RatePolicyState::initial(limits_)) {}
 
-std::int64_t SharedRate::interval_us(double rate_per_second) noexcept {
-  if (!(rate_per_second > 0)) return 0;
-  return static_cast<std::int64_t>(std::ceil(1e6 / (rate_per_second * 0.98)));
+std::int64_t SharedRate::interval_us(const policy::RatePolicyState& state) noexcept {
+  if (!(state.rate > 0)) return 0;
+  return static_cast<std::int64_t>(std::ceil(1e6 * (1 + state.throttle_margin) / (state.rate * 0.98)));
 }
 
 void SharedRate::observe(const HttpResponse& response) {
@@ -48,13 +48,16 @@ void SharedRate::answered() {
 }
 
 bool SharedRate::worth_syncing(const std::vector<std::pair<RateObservation, std::size_t>>& answers) const {
-  // Probing or recovering, successes move the rate; at a known limit only a newly stated one does
-  // (a 429 there is the database's own slowdown's to answer: partnerkit.penalize).
-  if (cached_.probing() || cached_.rate < cached_.target) return true;
-  for (const auto& [o, n] : answers)
+  // Probing or recovering (the rate, the margin a 429 widened), successes move the state; at a known
+  // limit a 429 stating the limit does too (one stating nothing is partnerkit.penalize's slowdown; one
+  // saying the key is exhausted, as Dub's always do, only pauses there).
+  if (cached_.probing() || cached_.rate < cached_.target || cached_.throttle_margin > 0) return true;
+  for (const auto& [o, n] : answers) {
+    if (o.throttled && o.limit) return true;
     if (o.limit &&
         (!cached_.learnt || std::abs(*cached_.learnt * limits_.window_s - *o.limit) > 1e-9 * *o.limit))
       return true;
+  }
   return false;
 }
 
@@ -83,8 +86,8 @@ boost::asio::awaitable<void> SharedRate::sync(Store& db, std::int64_t credential
       if (o.throttled && !o.limit && at_known_limit) continue;  // partnerkit.penalize's slowdown
       for (std::size_t i = 0; i < n; ++i) policy::apply_answer(state, o, held, limits_);
     }
-    auto ok = co_await db.set_rate_policy(credential, rate_policy_to_json(state), interval_us(state.rate),
-                                          row->version);
+    auto ok =
+        co_await db.set_rate_policy(credential, rate_policy_to_json(state), interval_us(state), row->version);
     if (!ok) co_return;
     if (!*ok) continue;  // another worker wrote in between: read its state and apply ours to it
     const auto before = cached_;

@@ -40,9 +40,9 @@ class SharedRate {
                                     const std::function<void(std::string)>& log,
                                     std::chrono::milliseconds every = std::chrono::milliseconds(200));
 
-  // The GCRA interval a state implies: 2 % under its rate for the jitter between slot and arrival
-  // (the Client's pacer keeps a margin too). 0: no limit.
-  static std::int64_t interval_us(double rate_per_second) noexcept;
+  // The GCRA interval a state implies: 2 % under its rate for the jitter between slot and arrival, and
+  // the margin 429s widened (the Client's pacer keeps both). 0: no limit.
+  static std::int64_t interval_us(const policy::RatePolicyState& state) noexcept;
   const policy::RatePolicyState& state() const noexcept { return cached_; }
 
  private:

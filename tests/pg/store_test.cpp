@@ -66,11 +66,11 @@ TEST(PgMigrate, TwiceIsANoOp) {
   EXPECT_EQ(*v0, 0);
   auto first = run(io, store.migrate());
   ASSERT_TRUE(first) << first.error().message;
-  EXPECT_EQ(*first, (std::vector<int>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(*first, (std::vector<int>{1, 2, 3, 4, 5, 6}));
   auto second = run(io, store.migrate());
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_TRUE(second->empty());
-  EXPECT_EQ(*run(io, store.schema_version()), 5);
+  EXPECT_EQ(*run(io, store.schema_version()), 6);
 }
 
 TEST(PgMigrate, ConcurrentMigratorsApplyOnce) {
@@ -83,7 +83,7 @@ TEST(PgMigrate, ConcurrentMigratorsApplyOnce) {
   io.run();
   ASSERT_TRUE(*ra) << ra->error().message;
   ASSERT_TRUE(*rb) << rb->error().message;
-  EXPECT_EQ((*ra)->size() + (*rb)->size(), 5u);
+  EXPECT_EQ((*ra)->size() + (*rb)->size(), 6u);
 }
 
 TEST(PgMigrate, UnmigratedDatabaseSaysSo) {

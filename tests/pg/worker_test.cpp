@@ -430,8 +430,11 @@ TEST_F(WorkerTest, WithoutRateTheWorkersProbeAndLearnTheStatedLimitTogether) {
   for (auto& w : workers) EXPECT_EQ(w->wait(), 0) << w->log();
   EXPECT_EQ(sql("SELECT rate_policy->>'source' FROM partnerkit.credentials"), "learnt");
   EXPECT_EQ(sql("SELECT (rate_policy->>'learnt')::float8 FROM partnerkit.credentials"), "20");
-  // The GCRA runs 2 % under it: 51,021 µs apart.
-  EXPECT_EQ(sql("SELECT interval_us FROM partnerkit.credentials"), "51021");
+  // The GCRA runs 2 % under it, 51,021 µs apart, plus what the last 429s left of their margin and
+  // rate step (at most 10 % and 5 %, won back with successes).
+  const long interval = std::stol(sql("SELECT interval_us FROM partnerkit.credentials"));
+  EXPECT_GE(interval, 51021);
+  EXPECT_LE(interval, 51021 * 116 / 100);
   EXPECT_EQ(count("state = 'failed'"), 0);
   const std::string logs = workers[0]->log() + workers[1]->log();
   EXPECT_NE(logs.find("rate dub: 20/s, learnt"), std::string::npos) << logs;
