@@ -27,15 +27,16 @@ SharedRate::SharedRate(std::string vendor, const RateLimit& declared,
 
 std::int64_t SharedRate::interval_us(const policy::RatePolicyState& state) noexcept {
   if (!(state.rate > 0)) return 0;
-  return static_cast<std::int64_t>(std::ceil(1e6 * (1 + state.throttle_margin) / (state.rate * 0.98)));
+  return static_cast<std::int64_t>(std::ceil(1e6 * (1 + state.throttle_margin) / (state.rate * under_limit)));
 }
 
-void SharedRate::observe(const HttpResponse& response) {
+RateObservation SharedRate::observe(const HttpResponse& response) {
   auto o = policy::observe_rate_limit(response, std::chrono::system_clock::now());
-  if (off_) return;
+  if (off_) return o;
   std::lock_guard lock(mutex_);
   if (answers_.size() >= 4096) answers_.erase(answers_.begin());  // bounded; the oldest matter least
   answers_.emplace_back(o, 1);
+  return o;
 }
 
 void SharedRate::answered() {

@@ -27,8 +27,9 @@ class SharedRate {
   // explicit_limit: the worker's --rate (a ceiling, held; only a lower stated limit moves it).
   SharedRate(std::string vendor, const RateLimit& declared, const std::optional<RateLimit>& explicit_limit);
 
-  // A 429 of this credential (any thread: the Client's after_throttled hook): what it states.
-  void observe(const HttpResponse& response);
+  // A 429 of this credential (any thread: the Client's after_throttled hook): what it states,
+  // returned for the caller's own use.
+  policy::RateObservation observe(const HttpResponse& response);
   // A request of this credential answered without a 429 (counted, not read: a hook on every answer
   // cost the worker a redaction per answer).
   void answered();
@@ -40,8 +41,11 @@ class SharedRate {
                                     const std::function<void(std::string)>& log,
                                     std::chrono::milliseconds every = std::chrono::milliseconds(200));
 
-  // The GCRA interval a state implies: 2 % under its rate for the jitter between slot and arrival, and
-  // the margin 429s widened (the Client's pacer keeps both). 0: no limit.
+  // The share of a limit the workers' GCRA runs at: 2 % under it, for the jitter between slot and
+  // arrival (the Client's pacer keeps a margin too).
+  static constexpr double under_limit = 0.98;
+  // The GCRA interval a state implies: under_limit of its rate, and the margin 429s widened. 0: no
+  // limit.
   static std::int64_t interval_us(const policy::RatePolicyState& state) noexcept;
   const policy::RatePolicyState& state() const noexcept { return cached_; }
 

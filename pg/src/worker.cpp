@@ -143,9 +143,9 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     // pacer does the same). Without --rate, what the workers learnt or probed stays.
     auto rate = std::make_shared<detail::SharedRate>(
         v.name, v.declared, v.rate_is_explicit ? std::optional<RateLimit>(v.rate) : std::nullopt);
-    auto id =
-        co_await claim_db.ensure_credential(v.name, "", key, v.rate.requests_per_second() * 0.98,
-                                            std::max(1, static_cast<int>(v.rate.burst)), !v.rate_is_explicit);
+    auto id = co_await claim_db.ensure_credential(
+        v.name, "", key, v.rate.requests_per_second() * detail::SharedRate::under_limit,
+        std::max(1, static_cast<int>(v.rate.burst)), !v.rate_is_explicit);
     if (!id) {
       db_error("database (credential)", id.error());
       co_return id.error();
@@ -172,8 +172,7 @@ struct Worker::Impl : std::enable_shared_from_this<Impl> {
     co.hooks.after_throttled = [user = options.hooks.after_throttled, signal = c.signal, rate](
                                    const HttpRequest& request, const HttpResponse& response,
                                    std::chrono::microseconds elapsed) {
-      rate->observe(response);
-      auto o = policy::observe_rate_limit(response, std::chrono::system_clock::now());
+      const auto o = rate->observe(response);
       {
         std::lock_guard lock(signal->mutex);
         signal->exhausted_for.reset();

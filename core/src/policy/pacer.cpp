@@ -1,9 +1,6 @@
-#include <partnerkit/http_errors.hpp>
 #include <partnerkit/policy/pacer.hpp>
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <cstdio>
 
 namespace partnerkit::policy {

@@ -114,7 +114,6 @@ class Pacer {
   PacerStatus status() const;
   double rate() const noexcept { return policy_.rate; }
   RateSource source() const noexcept { return policy_.source; }
-  const RatePolicyState& policy() const noexcept { return policy_; }
 
  private:
   clock::duration interval() const noexcept;
