@@ -539,6 +539,32 @@ TEST(BeastTransport, RampUpResumesTheFirstSession) {
   EXPECT_EQ(stats.tls_sessions_resumed, 7u);
 }
 
+TEST(BeastTransport, AStoredSessionResumesAgainAfterAnotherConnectionResumedIt) {
+  // A TLS 1.3 client marks the session it resumed as used up at the end of its handshake; the
+  // stored session must stay resumable for the next connection all the same (each takes a copy).
+  TestServer server([](const ServerRequest& r) {
+    ServerResponse res;
+    if (r.connection == 1) res.delay = 500ms;  // keeps the second connection's session unsaved
+    return res;
+  });
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.max_idle_per_origin = 0;  // a new connection per request
+  BeastTransport transport(ioc.get_executor(), o);
+  ASSERT_FALSE(send(ioc, transport, post(server.url())).ec);  // full handshake; its session stored
+  ioc.restart();
+  int ok = 0;
+  transport.async_send(post(server.url()), [&](error_code ec, SendResult) { ok += !ec; });
+  while (transport.stats().connections_opened < 2 && ioc.run_one_for(5s) > 0) {
+  }
+  ASSERT_EQ(transport.stats().connections_opened, 2u);  // handshake done, answer still awaited
+  transport.async_send(post(server.url()), [&](error_code ec, SendResult) { ok += !ec; });
+  ioc.run();
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(transport.stats().connections_opened, 3u);
+  EXPECT_EQ(transport.stats().tls_sessions_resumed, 2u);
+}
+
 TEST(BeastTransport, WithoutRampUpWaitConcurrentHandshakesAreFull) {
   ServerResponse res;
   res.delay = 20ms;

@@ -2,8 +2,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include <openssl/ssl.h>
-
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -23,6 +21,7 @@ Connection::Connection(asio::any_io_executor strand_ex, asio::ssl::context* ctx,
 }
 
 void Connection::close() {
+  if (tls) return tls->close();
   error_code ignored;
   sock().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   sock().close(ignored);
@@ -32,14 +31,30 @@ bool Connection::alive() {
   if (!sock().is_open()) return false;
   if (buffer.size() != 0) return false;
   if (tls) {
-    SSL* s = tls->native_handle();
-    if (SSL_pending(s) > 0) return false;
-    if (BIO* rbio = SSL_get_rbio(s); rbio && BIO_ctrl_pending(rbio) > 0) return false;
+    if (tls->has_buffered()) return false;
   }
   char byte;
   const auto n = ::recv(sock().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
+
+namespace {
+
+// close_notify, waiting for the socket as often as it needs; then the socket is closed.
+void shut_down(const ConnectionPtr& c) {
+  error_code ec;
+  const auto want = c->tls->shutdown(ec);
+  if (ec || want == TlsSocket::Want::nothing) {
+    c->timer->cancel();
+    return c->close();
+  }
+  c->tls->async_wait(want, [c](error_code e) {
+    if (e) return c->close();
+    shut_down(c);
+  });
+}
+
+}  // namespace
 
 void retire(ConnectionPtr c) {
   if (!c) return;
@@ -54,10 +69,7 @@ void retire(ConnectionPtr c) {
     c->timer->async_wait([c](error_code ec) {
       if (!ec) c->close();
     });
-    c->tls->async_shutdown([c](error_code) {
-      c->timer->cancel();
-      c->close();
-    });
+    shut_down(c);
   });
 }
 

@@ -221,18 +221,30 @@ void SendOp::handshake() {
     }
   }
   SSL_SESSION* resume = st_->options.tls_session_resumption ? st_->get_session(t_.origin) : nullptr;
+  if (auto ec = conn_->tls->attach()) {
+    if (resume) SSL_SESSION_free(resume);
+    return fail(ec);
+  }
   if (auto ec = prepare_tls_stream(*conn_->tls, t_, resume)) return fail(ec);
   arm_timer(st_->options.tls_timeout, transport_error::tls_handshake_timeout);
-  conn_->tls->async_handshake(ssl::stream_base::client, [self = shared_from_this()](error_code ec) {
-    if (self->finished()) return;
-    if (ec) return self->fail(ec);
-    self->st_->opened.fetch_add(1, std::memory_order_relaxed);
-    if (SSL_session_reused(self->conn_->tls->native_handle())) {
-      self->st_->resumed.fetch_add(1, std::memory_order_relaxed);
-    }
-    self->save_session(false);  // TLS 1.2: the session is resumable now; TLS 1.3: after the first read
-    self->write_request();
-  });
+  handshake_step();
+}
+
+void SendOp::handshake_step() {
+  error_code ec;
+  const auto want = conn_->tls->handshake(ec);
+  if (ec) return fail(ec);
+  if (want != TlsSocket::Want::nothing) {
+    return conn_->tls->async_wait(want, [self = shared_from_this()](error_code e) {
+      if (self->finished()) return;
+      if (e) return self->fail(e);
+      self->handshake_step();
+    });
+  }
+  st_->opened.fetch_add(1, std::memory_order_relaxed);
+  if (SSL_session_reused(conn_->tls->native_handle())) st_->resumed.fetch_add(1, std::memory_order_relaxed);
+  save_session(false);  // TLS 1.2: the session is resumable now; TLS 1.3: after the first read
+  write_request();
 }
 
 // Ramp-up: another connection to this origin is doing the first full handshake; resume its session
@@ -294,13 +306,17 @@ void SendOp::arm_timer(std::chrono::milliseconds d, error_code code) {
   });
 }
 
-template <class Stream>
-void SendOp::exchange(Stream& stream) {
+void SendOp::start_exchange() {
   enter(Phase::exchange);
   arm_timer(st_->options.request_timeout, transport_error::request_timeout);
   request_written_ = true;
   result_.written_at = std::chrono::steady_clock::now();
   st_->requests.fetch_add(1, std::memory_order_relaxed);
+}
+
+void SendOp::exchange_plain() {
+  start_exchange();
+  auto& stream = *conn_->plain;
   asio::async_write(
       stream, asio::buffer(req_.bytes), [self = shared_from_this(), &stream](error_code ec, std::size_t) {
         if (self->finished()) return;
@@ -309,6 +325,66 @@ void SendOp::exchange(Stream& stream) {
         self->reader_.emplace(self->result_.response, self->st_->response_limits, self->req_.head);
         self->pump(stream);
       });
+}
+
+void SendOp::exchange_tls() {
+  start_exchange();
+  written_ = 0;
+  write_tls();
+}
+
+void SendOp::write_tls() {
+  error_code ec;
+  const auto want = conn_->tls->write(req_.bytes, written_, ec);
+  if (ec) return fail(ec);
+  if (want != TlsSocket::Want::nothing) {
+    return conn_->tls->async_wait(want, [self = shared_from_this()](error_code e) {
+      if (self->finished()) return;
+      if (e) return self->fail(e);
+      self->write_tls();
+    });
+  }
+  in_proxy_ = false;
+  reader_.emplace(result_.response, st_->response_limits, req_.head);
+  // The answer cannot be there yet unless OpenSSL read it ahead: wait for the socket first.
+  if (!conn_->tls->has_buffered()) return wait_tls(TlsSocket::Want::read);
+  read_tls();
+}
+
+void SendOp::wait_tls(TlsSocket::Want want) {
+  conn_->tls->async_wait(want, [self = shared_from_this()](error_code e) {
+    if (self->finished()) return;
+    if (e) return self->read_failed(e);
+    self->read_tls();
+  });
+}
+
+// As pump, with OpenSSL reading the socket: every record that has arrived at once, then a wait.
+void SendOp::read_tls() {
+  auto& buffer = conn_->buffer;
+  auto& reader = *reader_;
+  bool drained = false;  // the last read stopped because nothing more had arrived
+  for (;;) {
+    error_code ec;
+    const auto data = buffer.data();
+    const std::size_t used =
+        reader.put(std::string_view(static_cast<const char*>(data.data()), data.size()), ec);
+    buffer.consume(used);
+    if (!ec) return response_done();
+    if (ec != http::error::need_more) return fail(ec);
+    const std::size_t room = buffer.max_size() - buffer.size();
+    if (room == 0) return fail(http::error::buffer_overflow);  // not reached: the reader's caps are lower
+    if (drained) return wait_tls(TlsSocket::Want::read);
+    std::size_t n = 0;
+    error_code read_ec;
+    const auto want = conn_->tls->read(
+        buffer.prepare(boost::beast::read_size(buffer, std::min(room, ResponseReader::read_size))), n,
+        read_ec);
+    buffer.commit(n);
+    if (read_ec) return read_failed(read_ec);
+    if (n == 0) return wait_tls(want == TlsSocket::Want::nothing ? TlsSocket::Want::read : want);
+    drained = want == TlsSocket::Want::read;
+  }
 }
 
 // Parses what the buffer holds; reads more (never past the buffer's fixed maximum) until the
@@ -333,13 +409,12 @@ void SendOp::pump(Stream& stream) {
       [self = shared_from_this(), &stream](error_code e, std::size_t n) {
         if (self->finished()) return;
         self->conn_->buffer.commit(n);
-        if (e) return self->read_failed(stream, e);
+        if (e) return self->read_failed(e);
         self->pump(stream);
       });
 }
 
-template <class Stream>
-void SendOp::read_failed(Stream&, error_code ec) {
+void SendOp::read_failed(error_code ec) {
   auto& reader = *reader_;
   if (conn_->buffer.size() > 0) {
     // Bytes that came with the error first.
@@ -377,9 +452,9 @@ void SendOp::response_done() {
 void SendOp::write_request() {
   if (auto reason = abort_reason()) return fail(reason);
   if (conn_->tls) {
-    exchange(*conn_->tls);
+    exchange_tls();
   } else {
-    exchange(*conn_->plain);
+    exchange_plain();
   }
 }
 

@@ -3,7 +3,6 @@
 #include <partnerkit/beast_transport.hpp>
 
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <openssl/err.h>
@@ -137,8 +136,7 @@ void configure_tls_context(ssl::context& ctx, const TransportOptions& options) {
   }
 }
 
-boost::system::error_code prepare_tls_stream(ssl::stream<asio::ip::tcp::socket>& stream, const Target& t,
-                                             SSL_SESSION* resume) {
+boost::system::error_code prepare_tls_stream(TlsSocket& stream, const Target& t, SSL_SESSION* resume) {
   SSL* ssl_handle = stream.native_handle();
   auto openssl_error = [&] {
     if (resume) SSL_SESSION_free(resume);
@@ -154,11 +152,17 @@ boost::system::error_code prepare_tls_stream(ssl::stream<asio::ip::tcp::socket>&
     return openssl_error();
   }
   // … and Asio's RFC 6125 check of the leaf, belt and braces.
-  stream.set_verify_mode(ssl::verify_peer);
-  stream.set_verify_callback(ssl::host_name_verification(t.host));
+  stream.verify_peer_host(t.host);
   if (resume) {
-    SSL_set_session(ssl_handle, resume);
+    // A copy per connection: a TLS 1.3 client marks the session it resumed as used up (OpenSSL
+    // removes it from the client cache at the end of the handshake), which would turn every other
+    // connection still to resume the shared one into a full handshake.
+    SSL_SESSION* own = SSL_SESSION_dup(resume);
     SSL_SESSION_free(resume);
+    if (own) {
+      SSL_set_session(ssl_handle, own);
+      SSL_SESSION_free(own);
+    }
   }
   return {};
 }

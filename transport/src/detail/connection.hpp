@@ -2,10 +2,11 @@
 // timer. Owned by exactly one send operation at a time, or by the pool while idle.
 #pragma once
 
+#include "detail/tls_socket.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
@@ -33,11 +34,10 @@ struct Connection {
 
   boost::asio::any_io_executor strand;
   std::string origin;
-  // Plain asio::ssl::stream over a plain socket, not beast::ssl_stream over beast::tcp_stream:
-  // requests are written as one contiguous buffer (Beast's flat_stream would only add a copy), and
-  // the phase timeouts are one timer per phase (basic_stream arms and cancels a timer on every
-  // read_some / write_some).
-  std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> tls;
+  // OpenSSL on the socket itself (tls_socket.hpp), not beast::ssl_stream over beast::tcp_stream:
+  // requests are written as one contiguous buffer, and the phase timeouts are one timer per phase
+  // (basic_stream arms and cancels a timer on every read_some / write_some).
+  std::optional<TlsSocket> tls;
   std::optional<boost::asio::ip::tcp::socket> plain;
   boost::beast::flat_buffer buffer;                // bytes read and not yet parsed; max_size() is the cap
   std::optional<boost::asio::steady_timer> timer;  // the timeout of the phase in progress

@@ -7,6 +7,7 @@
 #include "detail/request_writer.hpp"
 #include "detail/response_reader.hpp"
 #include "detail/state.hpp"
+#include "detail/tls_socket.hpp"
 
 #include <partnerkit/transport.hpp>
 
@@ -58,15 +59,19 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
   void connect_endpoints();
   void proxy_connect();
   void handshake();
+  void handshake_step();
   void wait_for_session();
   void save_session(bool last_try);
   void arm_timer(std::chrono::milliseconds d, error_code code);
-  template <class Stream>
-  void exchange(Stream& stream);
+  void start_exchange();
+  void exchange_plain();
+  void exchange_tls();
+  void write_tls();
+  void wait_tls(TlsSocket::Want want);
+  void read_tls();
   template <class Stream>
   void pump(Stream& stream);
-  template <class Stream>
-  void read_failed(Stream& stream, error_code ec);
+  void read_failed(error_code ec);
   void response_done();
   void write_request();
   void succeed();
@@ -102,6 +107,7 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
   bool pioneer_ = false;
   bool waiting_session_ = false;
   bool request_written_ = false;  // strand-only (false while queued, where request_abort reads it)
+  std::size_t written_ = 0;       // bytes of the request OpenSSL has taken
 
   // Shared with request_abort (any thread).
   std::atomic<Phase> phase_{Phase::queued};

@@ -5,10 +5,10 @@
 #pragma once
 
 #include "detail/target.hpp"
+#include "detail/tls_socket.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <openssl/ssl.h>
@@ -28,8 +28,7 @@ void configure_tls_context(boost::asio::ssl::context& ctx, const TransportOption
 // SNI and host-name verification (OpenSSL's and Asio's) for one connection to `target`, plus the
 // session to resume (may be null; the reference is taken over). An ssl-category error when OpenSSL
 // refuses the name.
-boost::system::error_code prepare_tls_stream(boost::asio::ssl::stream<boost::asio::ip::tcp::socket>& stream,
-                                             const Target& target, SSL_SESSION* resume);
+boost::system::error_code prepare_tls_stream(TlsSocket& stream, const Target& target, SSL_SESSION* resume);
 
 // Per origin: the session to resume and the ramp-up bookkeeping. Guarded by the caller's mutex.
 template <class Waiter>

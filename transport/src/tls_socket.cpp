@@ -1,0 +1,174 @@
+#include "detail/tls_socket.hpp"
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/verify_context.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <openssl/err.h>
+
+#include <cerrno>
+
+namespace partnerkit::detail {
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using error_code = boost::system::error_code;
+
+namespace {
+
+error_code ssl_error(unsigned long e) { return {static_cast<int>(e), asio::error::get_ssl_category()}; }
+
+// SSL_get_error reads the thread's error queue: anything left there by other code would be taken
+// for this connection's failure. Peeking is a fraction of ERR_clear_error's cost (it walks all slots).
+void clear_stale_errors() {
+  if (ERR_peek_error() != 0) ERR_clear_error();
+}
+
+}  // namespace
+
+TlsSocket::TlsSocket(const asio::any_io_executor& ex, ssl::context& ctx)
+    : sock_(ex), ssl_(SSL_new(ctx.native_handle())) {
+  if (!ssl_) throw boost::system::system_error(ssl_error(ERR_get_error()), "SSL_new");
+  // As Asio's stream, minus SSL_MODE_RELEASE_BUFFERS: the record buffers are reused, not freed and
+  // allocated again per record.
+  SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_set_read_ahead(ssl_, 1);  // one recv for what has arrived, not two per record
+  SSL_set_app_data(ssl_, this);
+}
+
+TlsSocket::~TlsSocket() { SSL_free(ssl_); }
+
+error_code TlsSocket::attach() {
+  if (attached_) return {};
+  error_code ec;
+  sock_.non_blocking(true, ec);
+  if (ec) return ec;
+  clear_stale_errors();
+  if (SSL_set_fd(ssl_, sock_.native_handle()) != 1) return ssl_error(ERR_get_error());
+  attached_ = true;
+  return {};
+}
+
+void TlsSocket::verify_peer_host(std::string host) {
+  host_ = std::move(host);
+  SSL_set_verify(ssl_, SSL_VERIFY_PEER, &TlsSocket::verify_callback);
+}
+
+int TlsSocket::verify_callback(int preverified, X509_STORE_CTX* ctx) {
+  auto* s = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* self = s ? static_cast<TlsSocket*>(SSL_get_app_data(s)) : nullptr;
+  if (!self) return 0;
+  ssl::verify_context vc(ctx);
+  return ssl::host_name_verification(self->host_)(preverified != 0, vc) ? 1 : 0;
+}
+
+TlsSocket::Want TlsSocket::finish(int result, int saved_errno, error_code& ec) {
+  switch (SSL_get_error(ssl_, result)) {
+    case SSL_ERROR_NONE:
+      return Want::nothing;
+    case SSL_ERROR_WANT_READ:
+      return Want::read;
+    case SSL_ERROR_WANT_WRITE:
+      return Want::write;
+    case SSL_ERROR_ZERO_RETURN:
+      ec = asio::error::eof;  // close_notify
+      return Want::nothing;
+    case SSL_ERROR_SYSCALL:
+      if (const unsigned long e = ERR_get_error()) {
+        ec = ssl_error(e);
+      } else if (saved_errno != 0) {
+        ec = error_code(saved_errno, boost::system::system_category());  // e.g. connection_reset
+      } else {
+        ec = ssl::error::stream_truncated;  // the end of the stream without close_notify
+      }
+      break;
+    case SSL_ERROR_SSL: {
+      const unsigned long e = ERR_get_error();
+      ec = ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING
+               ? error_code(ssl::error::stream_truncated)
+               : ssl_error(e);
+      break;
+    }
+    default:
+      ec = ssl::error::unexpected_result;
+      break;
+  }
+  ERR_clear_error();
+  return Want::nothing;
+}
+
+TlsSocket::Want TlsSocket::handshake(error_code& ec) {
+  if (!sock_.is_open()) {
+    ec = asio::error::operation_aborted;
+    return Want::nothing;
+  }
+  clear_stale_errors();
+  errno = 0;
+  const int r = SSL_connect(ssl_);
+  if (r == 1) return Want::nothing;
+  return finish(r, errno, ec);
+}
+
+TlsSocket::Want TlsSocket::write(std::string_view data, std::size_t& written, error_code& ec) {
+  while (written < data.size()) {
+    if (!sock_.is_open()) {
+      ec = asio::error::operation_aborted;
+      return Want::nothing;
+    }
+    clear_stale_errors();
+    errno = 0;
+    std::size_t n = 0;
+    const int r = SSL_write_ex(ssl_, data.data() + written, data.size() - written, &n);
+    if (r == 1) {
+      written += n;
+      continue;
+    }
+    const Want w = finish(r, errno, ec);
+    if (ec || w != Want::nothing) return w;
+  }
+  return Want::nothing;
+}
+
+TlsSocket::Want TlsSocket::read(asio::mutable_buffer buf, std::size_t& n, error_code& ec) {
+  n = 0;
+  auto* out = static_cast<char*>(buf.data());
+  while (n < buf.size()) {
+    if (!sock_.is_open()) {
+      ec = asio::error::operation_aborted;
+      return Want::nothing;
+    }
+    clear_stale_errors();
+    errno = 0;
+    std::size_t got = 0;
+    const int r = SSL_read_ex(ssl_, out + n, buf.size() - n, &got);
+    if (r == 1) {
+      n += got;
+      continue;
+    }
+    const Want w = finish(r, errno, ec);
+    if (ec || w != Want::nothing) return w;
+  }
+  return Want::nothing;
+}
+
+TlsSocket::Want TlsSocket::shutdown(error_code& ec) {
+  if (!sock_.is_open() || !attached_) return Want::nothing;
+  clear_stale_errors();
+  errno = 0;
+  const int r = SSL_shutdown(ssl_);
+  if (r >= 0) return Want::nothing;  // 0: close_notify sent; the peer's is not awaited
+  return finish(r, errno, ec);
+}
+
+void TlsSocket::close() {
+  if (attached_) {
+    // OpenSSL keeps the number: a read after the close would reach whatever socket gets it next.
+    if (BIO* b = SSL_get_rbio(ssl_)) BIO_set_fd(b, -1, BIO_NOCLOSE);
+  }
+  error_code ignored;
+  sock_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  sock_.close(ignored);
+}
+
+}  // namespace partnerkit::detail
