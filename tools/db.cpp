@@ -1,5 +1,6 @@
-// The PostgreSQL scale-out commands: db migrate, enqueue, status (pg/; DESIGN.md "Scale-out").
-#include "cli.hpp"
+// The PostgreSQL scale-out commands: db migrate, enqueue, status (pg/; DESIGN.md "Scale-out"): their
+// bodies, built into partnerkit-pg only (their options and help: pg_commands.cpp).
+#include "pg_commands.hpp"
 
 #ifdef PARTNERKIT_HAS_PG
 
@@ -23,11 +24,6 @@ namespace {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-
-#define PARTNERKIT_CLI_DATABASE_HELP                                                                    \
-  "  --database URL         the PostgreSQL database: postgresql://user@host/db?... or libpq's\n"        \
-  "                         key=value form; default: $PARTNERKIT_DATABASE_URL. Never printed (it may\n" \
-  "                         hold a password; prefer ~/.pgpass or PGPASSWORD)\n"
 
 std::string database_url(const ParsedArgs& p) {
   if (auto v = p.value("--database")) return *v;
@@ -56,28 +52,6 @@ int database_failure(std::string_view command, const Error& e) {
 }
 
 // ---- db migrate ----
-constexpr std::string_view db_help =
-    "Usage: partnerkit db migrate --database URL\n"
-    "       partnerkit db prune --database URL --older-than SECONDS\n"
-    "\n"
-    "migrate creates or upgrades the partnerkit schema (tables, functions) in the database: the\n"
-    "migrations not yet applied, in one transaction, under a lock (two migrators at once are safe).\n"
-    "Running it again is a no-op. Prints the schema version.\n"
-    "prune deletes finished items (done, failed) and their events that finished more than SECONDS\n"
-    "ago (retention; in chunks of 10,000, so workers keep going meanwhile).\n"
-    "\n"
-    "Options:\n" PARTNERKIT_CLI_DATABASE_HELP
-    "  --older-than SECONDS   prune: how long finished items are kept\n"
-    "  -h, --help             this text\n"
-    "\n"
-    "Exit status: 0 migrated (or already current) or pruned, 1 the database refused, 2 bad usage.\n";
-
-void db_options(CLI::App& c) {
-  positional(c, "action");  // migrate | prune
-  option(c, "--database");
-  option(c, "--older-than");
-}
-
 struct PruneJob {
   std::chrono::seconds older_than{0};
   std::int64_t deleted = 0;
@@ -130,50 +104,6 @@ int run_db(const ParsedArgs& p) {
 }
 
 // ---- enqueue ----
-constexpr std::string_view enqueue_help =
-    "Usage: partnerkit enqueue --database URL --tenant T --vendor V[,V...] --input FILE|- [options]\n"
-    "\n"
-    "Puts partners on the PostgreSQL queue for workers (--operation create, the default). Every item\n"
-    "is parsed and validated first; the whole input goes in one transaction: a bad item, an unknown\n"
-    "vendor or a database error leaves nothing enqueued. Enqueueing the same partner again is the\n"
-    "same item: the idempotency key is <vendor>:<external_id>, or <vendor>:email:<lower-cased email>\n"
-    "without one (unique per tenant and operation). A spec carrying a password is refused: secrets\n"
-    "are never stored in the database.\n"
-    "--operation find, get, update or deactivate: each row names its partner as for those commands\n"
-    "(partner_id, a string or an object by vendor, else external_id, then email, looked up by the\n"
-    "worker); an update's other fields are the changes. The key is <vendor>:<partner>:<hash of the\n"
-    "row>, so the same row enqueued again is the same item, a different change another; a row's own\n"
-    "\"idempotency_key\" member (or CSV column) replaces it (<vendor>: is put in front).\n"
-    "Prints one JSON object per item: {\"index\",\"line\",\"vendor\",\"id\",\"created\"} (created false:\n"
-    "enqueued before), or {\"index\",\"line\",\"ok\":false,\"issues\":[...]} for a bad item; a summary on\n"
-    "stderr. CRMs can enqueue inside their own transactions with SQL instead:\n"
-    "  SELECT * FROM partnerkit.enqueue(tenant, vendor, 'create', idempotency_key, spec::jsonb);\n"
-    "\n"
-    "Options:\n" PARTNERKIT_CLI_DATABASE_HELP
-    "  --tenant T             the tenant the partners belong to (required)\n"
-    "  --vendor V[,V...]      the vendor(s); one item per partner and vendor; repeatable\n"
-    "  --input FILE|-         JSON lines or CSV, as for provision\n"
-    "  --format F             auto (default), jsonl or csv\n"
-    "  --operation OP         create (default), find, get, update or deactivate\n"
-    "  --permanent            deactivate: the vendor's irreversible form where it has one (Dub's ban)\n"
-    "  --reason TEXT          deactivate: passed where the vendor takes a reason\n"
-    "  -h, --help             this text\n"
-    "\n" PARTNERKIT_CLI_INPUT_HELP
-    "\n"
-    "Exit status: 0 all enqueued, 1 some items invalid or the database refused (nothing enqueued),\n"
-    "2 bad usage or unreadable input.\n";
-
-void enqueue_options(CLI::App& c) {
-  option(c, "--database");
-  option(c, "--tenant");
-  repeatable(c, "--vendor");
-  option(c, "--input");
-  option(c, "--format");
-  option(c, "--operation");
-  flag(c, "--permanent");
-  option(c, "--reason");
-}
-
 constexpr std::size_t enqueue_chunk = 500;
 
 struct Pending {
@@ -385,27 +315,6 @@ int run_enqueue(const ParsedArgs& p) {
 }
 
 // ---- status ----
-constexpr std::string_view status_help =
-    "Usage: partnerkit status --database URL [--json]\n"
-    "\n"
-    "The queue at a glance: items per state (pending, running, reconcile, done, failed), per vendor\n"
-    "and per tenant and vendor,\n"
-    "the oldest unfinished item, and failures by error code. With --json, one object:\n"
-    "  {\"pending\",\"running\",\"reconcile\",\"done\",\"failed\",\"by_vendor\":{V:{state:n}},\n"
-    "   \"by_tenant\":{T:{V:{state:n}}},\n"
-    "   \"failures_by_code\":{code:n},\"oldest\":{\"id\",\"state\",\"created_at\",\"age_seconds\"}|null}\n"
-    "\n"
-    "Options:\n" PARTNERKIT_CLI_DATABASE_HELP
-    "  --json                 one JSON object on stdout\n"
-    "  -h, --help             this text\n"
-    "\n"
-    "Exit status: 0 shown, 1 the database refused, 2 bad usage.\n";
-
-void status_options(CLI::App& c) {
-  option(c, "--database");
-  flag(c, "--json");
-}
-
 int run_status(const ParsedArgs& p) {
   auto url = database_url(p);
   auto r = run_store<pg::StatusReport>(
@@ -437,12 +346,9 @@ int run_status(const ParsedArgs& p) {
 
 }  // namespace
 
-extern const Command db_command{"db", "PostgreSQL: create or upgrade the schema (db migrate)", db_help,
-                                db_options, run_db};
-extern const Command enqueue_command{"enqueue", "PostgreSQL: put partners on the queue for workers",
-                                     enqueue_help, enqueue_options, run_enqueue};
-extern const Command status_command{"status", "PostgreSQL: the queue's depth by state, oldest item, failures",
-                                    status_help, status_options, run_status};
+int db_main(const ParsedArgs& args) { return run_db(args); }
+int enqueue_main(const ParsedArgs& args) { return run_enqueue(args); }
+int status_main(const ParsedArgs& args) { return run_status(args); }
 
 }  // namespace partnerkit::cli
 

@@ -1,6 +1,7 @@
 // partnerkit: the command line (DESIGN.md). CLI11 parses it: the commands are its subcommands, each
 // declaring its options (Command::declare); --plugin works before or after the command.
 #include "cli.hpp"
+#include "pg_commands.hpp"
 
 #include <partnerkit/version.hpp>
 
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   // the summary on stderr and an exit status, never a silent death by SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
   std::ios::sync_with_stdio(false);
+  cli::set_command_line(argv);  // the PostgreSQL commands exec partnerkit-pg with it
 
   CLI::App app{"provision partners on partner-program vendors from one vendor-neutral spec", "partnerkit"};
   app.set_help_flag();  // the help texts are ours (help.cpp, each command's)

@@ -1,6 +1,6 @@
 // partnerkit worker: works the PostgreSQL queue (pg/worker.hpp), with /metrics and /healthz on a
-// loopback port.
-#include "cli.hpp"
+// loopback port. The body, built into partnerkit-pg only (its options and help: pg_commands.cpp).
+#include "pg_commands.hpp"
 
 #ifdef PARTNERKIT_HAS_PG
 
@@ -31,65 +31,6 @@ namespace {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-
-constexpr std::string_view worker_help =
-    "Usage: partnerkit worker --database URL --vendor V[,V...] [options]\n"
-    "\n"
-    "Works the PostgreSQL queue filled by `partnerkit enqueue` (or the partnerkit.enqueue SQL function):\n"
-    "claims items in batches (FOR UPDATE SKIP LOCKED; one partner's operations in order), reserves\n"
-    "each request's slot from its API key's rate limit held in the database (so all workers together\n"
-    "keep it; a 429 seen by one slows all), commits an intent event before the request leaves, and\n"
-    "applies the outcome only under the item's attempt number (a worker whose lease was taken over\n"
-    "changes nothing). Leases are heartbeated; an expired lease (a dead worker) sends its item to\n"
-    "reconcile, and the next request for it treats an already-exists answer as `existing`. Run as\n"
-    "many workers, on as many hosts, as you like. NOTIFY wakes idle workers.\n"
-    "\n"
-    "Options:\n"
-    "  --database URL         the PostgreSQL database (default: $PARTNERKIT_DATABASE_URL; never printed)\n"
-    "  --vendor V[,V...]      the vendors this worker serves (items of others are left alone)\n"
-    "  --base-url [V=]URL     base URL for every vendor, or for vendor V (else\n"
-    "                         PARTNERKIT_<VENDOR>_BASE_URL, else the vendor's public endpoint)\n"
-    "  --ca-file PEM          also trust this CA (TLS verification is always on)\n"
-    "  --settings FILE        JSON {\"<vendor>\": {settings}}\n"
-    "  --rate [V=]R           the limit of each API key, shared by every worker through the database:\n"
-    "                         200, 200/s, 3000/min, 50/s,burst=10; 0 for none. Default: start at the\n"
-    "                         vendor's declared limit, probe upward and run at the limit the vendor\n"
-    "                         states (X-RateLimit-Limit), learnt once for every worker\n"
-    "  --concurrency N        items held at once, waiting for a slot or in flight (default 256)\n"
-    "  --batch N              items per claim (default 100)\n"
-    "  --lease S              lease in seconds, heartbeated every third of it (default 30)\n"
-    "  --poll S               look for work at least this often when idle (default 0.5)\n"
-    "  --max-attempts N       requests per item before a retryable error is final (default 15)\n"
-    "  --keep-raw             also store the vendor's own JSON answer (scrubbed) in each item's result\n"
-    "  --request-timeout S    deadline of one request in seconds (default 30)\n"
-    "  --owner NAME           the lease owner name (default host:pid:random)\n"
-    "  --metrics-port P       serve /metrics (Prometheus) and /healthz on 127.0.0.1:P (0: any port;\n"
-    "                         the port is printed)\n"
-    "  -h, --help             this text\n"
-    "\n"
-    "API keys come from the worker's environment, never from the database: <VENDOR>_API_KEY_<TENANT>\n"
-    "(the tenant upper-cased, other characters as _) for one tenant, else <VENDOR>_API_KEY (e.g.\n"
-    "DUB_API_KEY). They are never printed.\n"
-    "SIGTERM or SIGINT drains: nothing more is claimed, held items finish and are recorded, exit 0.\n"
-    "Exit status: 0 drained, 1 the database refused us or is not migrated, 2 bad usage.\n";
-
-void worker_options(CLI::App& c) {
-  option(c, "--database");
-  repeatable(c, "--vendor");
-  repeatable(c, "--base-url");
-  option(c, "--ca-file");
-  option(c, "--settings");
-  repeatable(c, "--rate");
-  option(c, "--concurrency");
-  option(c, "--batch");
-  option(c, "--lease");
-  option(c, "--poll");
-  option(c, "--max-attempts");
-  flag(c, "--keep-raw");
-  option(c, "--owner");
-  option(c, "--request-timeout");
-  option(c, "--metrics-port");
-}
 
 // Whether the environment holds any key for the vendor (<VENDOR>_API_KEY or a tenant's).
 bool has_any_key(const std::string& vendor) {
@@ -275,8 +216,7 @@ int run_worker(const ParsedArgs& p) {
 
 }  // namespace
 
-extern const Command worker_command{"worker", "PostgreSQL: work the queue (many workers, many hosts)",
-                                    worker_help, worker_options, run_worker};
+int worker_main(const ParsedArgs& args) { return run_worker(args); }
 
 }  // namespace partnerkit::cli
 

@@ -13,6 +13,9 @@ set(expected include/partnerkit/partner_spec.hpp include/partnerkit/input.hpp
 if(EXPECT_CLI)
   list(APPEND expected bin/partnerkit)
 endif()
+if(EXPECT_CLI AND PG_HELPER)
+  list(APPEND expected ${PG_HELPER})
+endif()
 foreach(f ${expected})
   if(NOT EXISTS ${prefix}/${f})
     message(FATAL_ERROR "install.embed: ${f} is not installed")
@@ -24,6 +27,15 @@ if(NOT package_config)
 endif()
 if(EXPECT_CLI)
   step("installed partnerkit --version" ${prefix}/bin/partnerkit --version)
+endif()
+if(EXPECT_CLI AND PG_HELPER)
+  # A PostgreSQL command runs in the installed helper: libpq's own refusal (exit 1), not the CLI's
+  # "cannot be run" (exit 2). The tests under tests/pg run them against a real server.
+  execute_process(COMMAND ${prefix}/bin/partnerkit status --database "host=${WORK_DIR}/no-server dbname=x"
+    RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_QUIET)
+  if(NOT rc EQUAL 1 OR NOT err MATCHES "PostgreSQL connection")
+    message(FATAL_ERROR "install.embed: the installed partnerkit status did not reach libpq (${rc})\n${err}")
+  endif()
 endif()
 
 # 2. Configure and build examples/embed against the prefix only.
