@@ -1,166 +1,236 @@
 #include "result_line.hpp"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace partnerkit::cli {
 namespace {
 
-template <class Int>
-void append_int(std::string& out, Int n) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, r.ptr);
+// The bytes a JSON string escapes: the control characters, '"' and '\\'.
+constexpr std::array<bool, 256> escaped = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = true;
+  t['"'] = t['\\'] = true;
+  return t;
+}();
+
+// `s` quoted and escaped at `d` (at most 6 bytes per byte of `s`, plus 2); the end of what it wrote.
+// Runs of bytes that need no escape are copied whole.
+char* write_json_string(char* d, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  *d++ = '"';
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  for (;;) {
+    const char* run = p;
+    // Eight bytes at a time while none of them is escaped (SWAR: a byte below 0x20, or equal to '"'
+    // or '\\', sets its high bit in `hit`; exact as a test for "any"), then byte by byte.
+    constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    for (std::uint64_t w; end - p >= 8; p += 8) {
+      std::memcpy(&w, p, 8);
+      const std::uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+      const std::uint64_t hit = ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b);
+      if (hit & high) break;
+    }
+    while (p != end && !escaped[static_cast<unsigned char>(*p)]) ++p;
+    std::memcpy(d, run, static_cast<std::size_t>(p - run));
+    d += p - run;
+    if (p == end) break;
+    const auto c = static_cast<unsigned char>(*p++);
+    *d++ = '\\';
+    switch (c) {
+      case '"':
+      case '\\':
+        *d++ = static_cast<char>(c);
+        break;
+      case '\b':
+        *d++ = 'b';
+        break;
+      case '\t':
+        *d++ = 't';
+        break;
+      case '\n':
+        *d++ = 'n';
+        break;
+      case '\f':
+        *d++ = 'f';
+        break;
+      case '\r':
+        *d++ = 'r';
+        break;
+      default:
+        *d++ = 'u';
+        *d++ = '0';
+        *d++ = '0';
+        *d++ = hex[c >> 4];
+        *d++ = hex[c & 15];
+    }
+  }
+  *d++ = '"';
+  return d;
 }
 
-void append_key(std::string& out, std::string_view key) {
-  if (out.back() != '{') out.push_back(',');
-  out.push_back('"');
-  out.append(key);  // our own names: nothing to escape
-  out.append("\":");
-}
+// One line written through a cursor into a string sized ahead: every write checks its room once
+// (a line longer than the guess grows the string), instead of a capacity check per character.
+class LineWriter {
+ public:
+  explicit LineWriter(std::size_t guess) {
+    buf_.resize(guess);
+    at_ = buf_.data();
+  }
+  void raw(std::string_view s) {
+    room(s.size());
+    std::memcpy(at_, s.data(), s.size());
+    at_ += s.size();
+  }
+  void ch(char c) {
+    room(1);
+    *at_++ = c;
+  }
+  void str(std::string_view s) {
+    room(s.size() * 6 + 2);
+    at_ = write_json_string(at_, s);
+  }
+  // `,"key":` (no comma after the opening brace); our own names: nothing to escape.
+  void key(std::string_view k) {
+    room(k.size() + 4);
+    if (at_[-1] != '{') *at_++ = ',';
+    *at_++ = '"';
+    std::memcpy(at_, k.data(), k.size());
+    at_ += k.size();
+    *at_++ = '"';
+    *at_++ = ':';
+  }
+  template <class Int>
+  void integer(Int n) {
+    room(24);
+    at_ = std::to_chars(at_, at_ + 24, n).ptr;
+  }
+  void optional(const std::optional<std::string>& s) {
+    if (s)
+      str(*s);
+    else
+      raw("null");
+  }
+  void boolean(bool b) { raw(b ? "true" : "false"); }
+  std::string take() && {
+    buf_.resize(static_cast<std::size_t>(at_ - buf_.data()));
+    return std::move(buf_);
+  }
 
-void append_optional(std::string& out, const std::optional<std::string>& s) {
-  if (s)
-    append_json_string(out, *s);
-  else
-    out.append("null");
-}
-
-void append_bool(std::string& out, bool b) { out.append(b ? "true" : "false"); }
+ private:
+  void room(std::size_t n) {
+    const auto used = static_cast<std::size_t>(at_ - buf_.data());
+    if (buf_.size() - used >= n) return;
+    buf_.resize(std::max(buf_.size() * 2, used + n));
+    at_ = buf_.data() + used;
+  }
+  std::string buf_;
+  char* at_;
+};
 
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out.push_back('"');
-  std::size_t run = 0;  // start of the bytes copied as they are
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    out.push_back('\\');
-    switch (c) {
-      case '"':
-      case '\\':
-        out.push_back(static_cast<char>(c));
-        break;
-      case '\b':
-        out.push_back('b');
-        break;
-      case '\t':
-        out.push_back('t');
-        break;
-      case '\n':
-        out.push_back('n');
-        break;
-      case '\f':
-        out.push_back('f');
-        break;
-      case '\r':
-        out.push_back('r');
-        break;
-      default:
-        out.append("u00");
-        out.push_back(hex[c >> 4]);
-        out.push_back(hex[c & 15]);
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out.push_back('"');
+  const std::size_t at = out.size();
+  out.resize(at + s.size() * 6 + 2);
+  out.resize(static_cast<std::size_t>(write_json_string(out.data() + at, s) - out.data()));
 }
 
 std::string result_line(const BatchResult& r, bool with_status) {
-  std::string out;
-  out.reserve(256);
-  out.push_back('{');
-  append_key(out, "index");
-  append_int(out, r.index);
-  append_key(out, "line");
-  append_int(out, r.line);
-  append_key(out, "vendor");
-  append_json_string(out, r.vendor);
-  append_key(out, "email");
-  append_json_string(out, r.email);
+  // 512 bytes hold a created partner's line with room to spare; an error with issues may grow it.
+  LineWriter out(512);
+  out.ch('{');
+  out.key("index");
+  out.integer(r.index);
+  out.key("line");
+  out.integer(r.line);
+  out.key("vendor");
+  out.str(r.vendor);
+  out.key("email");
+  out.str(r.email);
   // One key order for a success and a failure: the members a failure lacks are null (warnings []).
   const Partner* p = r.result ? &*r.result : nullptr;
   std::optional<Error> failure;  // result::error() answers a copy (as the const Error& before did)
   if (!p) failure = r.result.error();
   const Error* e = failure ? &*failure : nullptr;
-  append_key(out, "outcome");
+  out.key("outcome");
   if (p)
-    append_json_string(out, to_string(p->outcome));
+    out.str(to_string(p->outcome));
   else
-    out.append("null");
-  append_key(out, "partner_id");
+    out.raw("null");
+  out.key("partner_id");
   if (p)
-    append_optional(out, p->id);
+    out.optional(p->id);
   else
-    out.append("null");
-  append_key(out, "referral_link");
+    out.raw("null");
+  out.key("referral_link");
   if (p && !p->links.empty())
-    append_json_string(out, p->links.front().url);
+    out.str(p->links.front().url);
   else
-    out.append("null");
-  append_key(out, "attempts");
-  append_int(out, p ? p->attempts : e->attempts);
-  append_key(out, "warnings");
-  out.push_back('[');
+    out.raw("null");
+  out.key("attempts");
+  out.integer(p ? p->attempts : e->attempts);
+  out.key("warnings");
+  out.ch('[');
   for (std::size_t i = 0; p && i < p->warnings.size(); ++i) {
-    if (i) out.push_back(',');
-    append_json_string(out, p->warnings[i]);
+    if (i) out.ch(',');
+    out.str(p->warnings[i]);
   }
-  out.push_back(']');
-  append_key(out, "from_journal");
-  append_bool(out, r.from_journal);
-  append_key(out, "error");
+  out.ch(']');
+  out.key("from_journal");
+  out.boolean(r.from_journal);
+  out.key("error");
   if (p) {
-    out.append("null");
+    out.raw("null");
   } else {
-    out.push_back('{');
-    append_key(out, "code");
-    append_json_string(out, to_string(e->code));
-    append_key(out, "retryable");
-    append_bool(out, e->retryable);
-    append_key(out, "http_status");
+    out.ch('{');
+    out.key("code");
+    out.str(to_string(e->code));
+    out.key("retryable");
+    out.boolean(e->retryable);
+    out.key("http_status");
     if (e->http_status)
-      append_int(out, *e->http_status);
+      out.integer(*e->http_status);
     else
-      out.append("null");
-    append_key(out, "vendor_code");
-    append_json_string(out, e->vendor_code);
-    append_key(out, "message");
-    append_json_string(out, e->message);
+      out.raw("null");
+    out.key("vendor_code");
+    out.str(e->vendor_code);
+    out.key("message");
+    out.str(e->message);
     if (!e->vendor_message.empty()) {
-      append_key(out, "vendor_message");
-      append_json_string(out, e->vendor_message);
+      out.key("vendor_message");
+      out.str(e->vendor_message);
     }
-    append_key(out, "field");
-    append_json_string(out, e->field);
+    out.key("field");
+    out.str(e->field);
     if (!e->issues.empty()) {
-      append_key(out, "issues");
-      out.push_back('[');
+      out.key("issues");
+      out.ch('[');
       for (std::size_t i = 0; i < e->issues.size(); ++i) {
-        if (i) out.push_back(',');
-        out.append("{\"field\":");
-        append_json_string(out, e->issues[i].field);
-        out.append(",\"message\":");
-        append_json_string(out, e->issues[i].message);
-        out.push_back('}');
+        if (i) out.ch(',');
+        out.raw("{\"field\":");
+        out.str(e->issues[i].field);
+        out.raw(",\"message\":");
+        out.str(e->issues[i].message);
+        out.ch('}');
       }
-      out.push_back(']');
+      out.ch(']');
     }
-    out.push_back('}');
+    out.ch('}');
   }
   if (with_status) {
-    append_key(out, "status");
+    out.key("status");
     if (r.result)
-      append_json_string(out, to_string(r.result->status));
+      out.str(to_string(r.result->status));
     else
-      out.append("null");
+      out.raw("null");
   }
-  out.push_back('}');
-  return out;
+  out.ch('}');
+  return std::move(out).take();
 }
 
 }  // namespace partnerkit::cli

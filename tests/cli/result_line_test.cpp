@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 using namespace partnerkit;
@@ -149,4 +150,41 @@ TEST(ResultLine, EveryByteEscapedAsBoostJsonEscapesIt) {
   cli::append_json_string(out, "");
   cli::append_json_string(out, "\x01");
   EXPECT_EQ(out, "\"\"\"\\u0001\"");
+}
+
+// Lines far longer than the writer's first guess (many warnings, long escaped messages and issues)
+// and random strings of every byte: still the serializer's bytes.
+TEST(ResultLine, LongAndRandomLinesAsTheObjectWasSerialized) {
+  std::mt19937 rng(5);
+  auto random_string = [&](std::size_t n) {
+    std::string s;
+    for (std::size_t i = 0; i < n; ++i)
+      s.push_back(static_cast<char>(rng() % 3 ? 'a' + rng() % 26 : rng() % 256));
+    return s;
+  };
+  for (int round = 0; round < 200; ++round) {
+    Partner p;
+    p.id = random_string(rng() % 40);
+    p.links.push_back(ReferralLink{random_string(rng() % 300), "", "", ""});
+    for (unsigned n = rng() % 50; n > 0; --n) p.warnings.push_back(random_string(rng() % 30));
+    BatchResult r;
+    r.index = rng();
+    r.line = rng();
+    r.vendor = random_string(rng() % 10);
+    r.email = random_string(rng() % 60);
+    r.result = p;
+    expect_same(r);
+    Error e = Error::make(errc::protocol, random_string(rng() % 2000), random_string(rng() % 20));
+    e.vendor_message = random_string(rng() % 3);
+    e.http_status = static_cast<int>(rng() % 600);
+    for (unsigned n = rng() % 40; n > 0; --n)
+      e.issues.push_back({random_string(rng() % 20), random_string(rng() % 90)});
+    r.result = e;
+    expect_same(r);
+  }
+  std::string out = "[";
+  for (int i = 0; i < 100; ++i) cli::append_json_string(out, every_byte());
+  std::string expected = "[";
+  for (int i = 0; i < 100; ++i) expected += boost::json::serialize(boost::json::string(every_byte()));
+  EXPECT_EQ(out, expected);
 }

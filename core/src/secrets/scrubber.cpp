@@ -196,6 +196,17 @@ struct Scrubber::Automaton {
   std::set<std::string> secrets;          // what it was built from (to skip them when extending)
   std::size_t patterns = 0;
   std::size_t shortest = min_secret_length;  // no text shorter than this can hold a match
+  std::size_t shortest_pattern = 0;
+  // The prefilter: bit (a << 8 | b) is set when the 2-gram "ab" occurs in some pattern. Every match
+  // is a window of >= shortest_pattern bytes whose every 2-gram is set, so one 2-gram sampled every
+  // `stride` = shortest_pattern - 1 bytes lands in it. A sample that hits grows into its maximal run
+  // of set 2-grams; only a run of >= shortest_pattern bytes can hold a match, and the automaton
+  // started at the run's first byte finds exactly the matches the whole-text scan finds there (every
+  // pattern occurrence lies inside one run, and a scan from the run's start holds every suffix that
+  // begins inside it). A cut tail (>= min_secret_length bytes at the end) is a run ending at the
+  // text's end: its last min_secret_length - 1 2-grams are tested apart. stride 0: off.
+  std::vector<std::uint64_t> pairs;
+  std::size_t stride = 0;
 
   explicit Automaton(const std::vector<Pattern>& pats) {
     patterns = pats.size();
@@ -203,6 +214,7 @@ struct Scrubber::Automaton {
     for (const auto& p : pats) {
       total += p.text.size();
       shortest = std::min(shortest, p.text.size());
+      shortest_pattern = shortest_pattern ? std::min(shortest_pattern, p.text.size()) : p.text.size();
       for (unsigned char c : p.text)
         if (byte_class[c] == 0) byte_class[c] = static_cast<std::uint16_t>(classes++);
     }
@@ -256,26 +268,85 @@ struct Scrubber::Automaton {
         }
       }
     }
+    if (shortest_pattern >= prefilter_shortest) {
+      pairs.assign(65536 / 64, 0);
+      for (const auto& p : pats)
+        for (std::size_t i = 0; i + 1 < p.text.size(); ++i) {
+          const unsigned v =
+              static_cast<unsigned char>(p.text[i]) << 8 | static_cast<unsigned char>(p.text[i + 1]);
+          pairs[v >> 6] |= std::uint64_t{1} << (v & 63);
+        }
+      stride = shortest_pattern - 1;
+    }
     reports.resize(n);
     for (std::size_t s = 0; s < n; ++s) reports[s] = free_len[s] || token_len[s] || token_link[s];
     if (n * classes >= report_bit) throw std::length_error("the scrubber's patterns are too long");
     for (auto& t : next) t = static_cast<std::uint32_t>(t * classes) | (reports[t] ? report_bit : 0u);
   }
 
-  // Calls found(begin, end) for every match, in order of `end`. A text that ENDS with the first
+  // With fewer than 3 bytes in the shortest pattern (a short whole-token secret) the samples would be
+  // (nearly) every byte: the automaton alone is cheaper.
+  static constexpr std::size_t prefilter_shortest = 3;
+
+  bool pair_set(const unsigned char* b) const noexcept {
+    const unsigned v = static_cast<unsigned>(b[0]) << 8 | b[1];
+    return (pairs[v >> 6] >> (v & 63)) & 1u;
+  }
+
+  // Calls found(begin, end) for every match (not in order). A text that ENDS with the first
   // min_secret_length bytes or more of a form (a message or body cut at a size cap in the middle of
-  // a secret) counts as a match of that tail: a cut secret is still a secret.
+  // a secret) counts as a match of that tail: a cut secret is still a secret. `filtered` false: the
+  // automaton over every byte (the reference the prefilter is tested against).
   template <class F>
-  void scan(std::string_view text, F&& found) const {
+  void scan(std::string_view text, F&& found, bool filtered = true, std::size_t* scanned = nullptr) const {
     const std::size_t size = text.size();
     if (size < shortest) return;
+    if (stride == 0 || !filtered) {
+      if (scanned) *scanned += size;
+      return scan_run(text, 0, size, found);
+    }
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+    std::size_t p = 0;
+    bool to_end = false;  // the last run scanned ends the text (and was judged for a cut tail)
+    while (p + 1 < size) {
+      if (!pair_set(bytes + p)) {
+        p += stride;
+        continue;
+      }
+      // The run of set 2-grams around p: bytes [a, b + 1). It cannot reach back into an earlier run
+      // (that one ended at an unset 2-gram).
+      std::size_t a = p;
+      while (a > 0 && pair_set(bytes + a - 1)) --a;
+      std::size_t b = p + 1;
+      while (b + 1 < size && pair_set(bytes + b)) ++b;
+      if (b + 1 - a >= shortest_pattern) {
+        if (scanned) *scanned += b + 1 - a;
+        scan_run(text, a, b + 1, found);
+        to_end = b + 1 == size;
+      }
+      p = (b / stride + 1) * stride;  // the first sample after the run's unset 2-gram at b
+    }
+    if (to_end || size < min_secret_length) return;
+    std::size_t a = size - min_secret_length;
+    for (std::size_t i = a; i + 1 < size; ++i)
+      if (!pair_set(bytes + i)) return;
+    while (a > 0 && pair_set(bytes + a - 1)) --a;
+    if (scanned) *scanned += size - a;
+    scan_run(text, a, size, found);
+  }
+
+  // The automaton from the root over text[from, to); whole-token edges and the cut tail are judged
+  // on the whole text.
+  template <class F>
+  void scan_run(std::string_view text, std::size_t from, std::size_t to, F& found) const {
+    const std::size_t size = text.size();
     // Locals: `found` writes memory the compiler cannot tell apart from the members.
     const std::uint32_t* table = next.data();
     const std::uint16_t* cls = byte_class.data();
     const std::size_t width = classes;
     std::uint32_t row = 0;  // the state * classes
     const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-    for (std::size_t i = 0; i < size; ++i) {
+    for (std::size_t i = from; i < to; ++i) {
       const std::uint32_t e = table[row + cls[bytes[i]]];
       row = e & ~report_bit;
       if (!(e & report_bit)) continue;
@@ -289,7 +360,7 @@ struct Scrubber::Automaton {
       }
     }
     const std::size_t s = row / width;
-    if (depth[s] >= min_secret_length) found(size - depth[s], size);
+    if (to == size && depth[s] >= min_secret_length) found(size - depth[s], size);
   }
 };
 
@@ -344,13 +415,27 @@ std::string Scrubber::scrub(std::string_view text) const {
 }
 
 void Scrubber::scrub_in_place(std::string& text) const {
-  for (const auto& a : automata_) scrub_with(*a, text);
+  for (const auto& a : automata_) scrub_with(*a, text, true);
 }
 
-void Scrubber::scrub_with(const Automaton& automaton, std::string& text) {
-  if (text.empty()) return;
+std::string Scrubber::scrub_unfiltered(std::string_view text) const {
+  std::string out(text);
+  for (const auto& a : automata_) scrub_with(*a, out, false);
+  return out;
+}
+
+std::size_t Scrubber::scanned_bytes(std::string_view text) const {
+  std::size_t n = 0;
+  for (const auto& a : automata_)
+    a->scan(
+        text, [](std::size_t, std::size_t) {}, true, &n);
+  return n;
+}
+
+void Scrubber::scrub_with(const Automaton& automaton, std::string& text, bool filtered) {
   std::vector<std::pair<std::size_t, std::size_t>> spans;
-  automaton.scan(text, [&](std::size_t b, std::size_t e) { spans.emplace_back(b, e); });
+  automaton.scan(
+      text, [&](std::size_t b, std::size_t e) { spans.emplace_back(b, e); }, filtered);
   if (spans.empty()) return;
   std::sort(spans.begin(), spans.end());
   std::string out;
