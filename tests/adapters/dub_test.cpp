@@ -374,10 +374,10 @@ TEST(DubDecode, UnknownExtraFieldsTolerated) {
   EXPECT_EQ(r->status, PartnerStatus::pending);
 }
 
-// DecodeContext::keep_raw = false (the batch path): the answer is parsed on a scratch resource and
+// DecodeContext::keep_raw = false (the batch path): the answer is read without a tree (JsonPick) and
 // Partner::raw stays null; everything else is what a decode keeping raw gives, and a kept raw lives
-// on the default resource (not on the decoder's dead scratch memory), answers over the scratch
-// buffer's 8 KB included.
+// on the default resource, answers over 8 KB included (dub_pick_test.cpp has the bodies that could
+// split the two readers).
 TEST(DubDecode, WithoutRawTheSamePartnerAndRawIsOnTheDefaultResource) {
   PartnerSpec spec = full_spec();
   std::string big = dub_201();

@@ -7,8 +7,7 @@
 #include "dub/partner_json.hpp"
 
 #include <partnerkit/adapter_kit.hpp>
-
-#include <boost/json/monotonic_resource.hpp>
+#include <partnerkit/adapter_kit/json_pick.hpp>
 
 #include <cstddef>
 #include <optional>
@@ -195,6 +194,89 @@ Error DubAdapter::decode_error(const HttpResponse& response, const DecodeContext
 }
 
 namespace dub_detail {
+namespace {
+
+// The members of a partner object the checks read, from the tree or a JsonPick: a string's text, or
+// null when absent or not a string. (Pointers, not optionals: GCC 12 warns on optional<string_view>.)
+struct Members {
+  const std::string_view *id, *email, *name, *status, *created;
+};
+
+// The tree's texts of the members Members reads, in its order.
+struct TreeTexts {
+  std::string_view text[5];
+  bool present[5] = {};
+  explicit TreeTexts(const boost::json::object& o) {
+    constexpr std::string_view keys[] = {"id", "email", "name", "status", "createdAt"};
+    for (std::size_t i = 0; i < 5; ++i)
+      if (const auto* s = string_member(o, keys[i])) {
+        text[i] = *s;
+        present[i] = true;
+      }
+  }
+  const std::string_view* at(std::size_t i) const { return present[i] ? &text[i] : nullptr; }
+  Members members() const { return {at(0), at(1), at(2), at(3), at(4)}; }
+};
+
+std::optional<std::string_view> text_of(const PickedValue& v) {
+  if (const auto* s = v.string()) return *s;
+  return std::nullopt;
+}
+
+// The contract's checks and the Partner, the same for both readers. `links` is the kind of "links";
+// for_each_link(f) calls f with each element's link (nullopt for one that is not an object).
+template <class ForEachLink>
+Result<Partner> checked_partner(const Members& m, JsonKind links, std::size_t link_count,
+                                ForEachLink&& for_each_link, const HttpResponse& response,
+                                const std::string& what) {
+  if (!m.id || m.id->empty()) return protocol_error(response, "dub: " + what + " has no string \"id\"");
+  if (!m.email) return protocol_error(response, "dub: " + what + " has no string \"email\"");
+  if (!m.name) return protocol_error(response, "dub: " + what + " has no string \"name\"");
+  if (utf16_length(*m.name) > max_name_units || utf16_length(*m.email) > max_name_units)
+    return protocol_error(response,
+                          "dub: " + what + "'s name or email is longer than the 190 the contract allows");
+  if (!m.status) return protocol_error(response, "dub: " + what + " has no string \"status\"");
+  if (!m.created) return protocol_error(response, "dub: " + what + " has no string \"createdAt\"");
+  if (!parse_iso8601(*m.created))
+    return protocol_error(response, "dub: " + what + "'s \"createdAt\" is not an ISO 8601 date-time");
+
+  Partner p;
+  p.vendor = std::string(DubAdapter::vendor);
+  if (links != JsonKind::absent && links != JsonKind::null) {
+    if (links != JsonKind::array)
+      return protocol_error(response, "dub: " + what + "'s \"links\" is neither an array nor null");
+    p.links.reserve(link_count);
+    std::size_t i = 0;
+    for_each_link([&](std::optional<ReferralLink> link) {
+      if (!link || link->url.empty())
+        p.warnings.push_back("dub: links[" + std::to_string(i) + "] has no shortLink; skipped");
+      else
+        p.links.push_back(std::move(*link));
+      ++i;
+    });
+  }
+  set_status(p, DubAdapter::vendor, std::optional<std::string_view>(*m.status), statuses);
+  p.id = std::string(*m.id);
+  p.email = std::string(*m.email);
+  p.name = std::string(*m.name);
+  p.created_at = std::string(*m.created);
+  p.outcome = Outcome::existing;
+  return p;
+}
+
+JsonKind kind_of(const boost::json::value* v) {
+  if (!v) return JsonKind::absent;
+  if (v->is_null()) return JsonKind::null;
+  if (v->is_array()) return JsonKind::array;
+  return JsonKind::object;  // any other kind: refused alike
+}
+
+// What the 201 fast path reads (DubAdapter::decode without keep_raw), in PickPlan order.
+constexpr std::string_view picked_members[] = {"id", "email", "name", "status", "createdAt", "tenantId"};
+enum Picked : std::size_t { m_id, m_email, m_name, m_status, m_created, m_tenant };
+constexpr std::string_view picked_link_members[] = {"shortLink", "id", "key", "domain"};
+
+}  // namespace
 
 // A partner object of Dub's (EnrolledPartner): the contract's required members, status and links.
 // `what` names the answer in messages ("the partner", "partners[2]").
@@ -202,49 +284,45 @@ Result<Partner> partner_from(boost::json::value v, const HttpResponse& response,
                              bool keep_raw) {
   auto* obj = v.if_object();
   if (!obj) return protocol_error(response, "dub: " + what + " is not a JSON object");
-  const auto* id = string_member(*obj, "id");
-  if (!id || id->empty()) return protocol_error(response, "dub: " + what + " has no string \"id\"");
-  const auto* email = string_member(*obj, "email");
-  if (!email) return protocol_error(response, "dub: " + what + " has no string \"email\"");
-  const auto* name = string_member(*obj, "name");
-  if (!name) return protocol_error(response, "dub: " + what + " has no string \"name\"");
-  if (utf16_length(*name) > max_name_units || utf16_length(*email) > max_name_units)
-    return protocol_error(response,
-                          "dub: " + what + "'s name or email is longer than the 190 the contract allows");
-  const auto* status = string_member(*obj, "status");
-  if (!status) return protocol_error(response, "dub: " + what + " has no string \"status\"");
-  const auto* created = string_member(*obj, "createdAt");
-  if (!created) return protocol_error(response, "dub: " + what + " has no string \"createdAt\"");
-  if (!parse_iso8601(*created))
-    return protocol_error(response, "dub: " + what + "'s \"createdAt\" is not an ISO 8601 date-time");
-
-  Partner p;
-  p.vendor = std::string(DubAdapter::vendor);
+  const TreeTexts texts(*obj);
   const auto* links_v = obj->if_contains("links");
-  if (links_v && !links_v->is_null()) {
-    const auto* links = links_v->if_array();
-    if (!links) return protocol_error(response, "dub: " + what + "'s \"links\" is neither an array nor null");
-    p.links.reserve(links->size());
-    std::size_t i = 0;
-    for (const auto& lv : *links) {
-      const auto* lo = lv.if_object();
-      auto link = lo ? link_from(*lo, {.url = "shortLink"}) : std::nullopt;
-      if (!link || link->url.empty())
-        p.warnings.push_back("dub: links[" + std::to_string(i) + "] has no shortLink; skipped");
-      else
-        p.links.push_back(std::move(*link));
-      ++i;
-    }
-  }
-  set_status(p, DubAdapter::vendor, status, statuses);
-  p.id = std::string(*id);
-  p.email = std::string(*email);
-  p.name = std::string(*name);
-  p.created_at = std::string(*created);
-  p.outcome = Outcome::existing;
-  if (keep_raw) p.raw = std::move(v);  // from another resource than raw's: a copy onto raw's
+  const auto* links = links_v ? links_v->if_array() : nullptr;
+  auto p = checked_partner(
+      texts.members(), kind_of(links_v), links ? links->size() : 0,
+      [&](auto&& f) {
+        for (const auto& lv : *links) {
+          const auto* lo = lv.if_object();
+          f(lo ? link_from(*lo, {.url = "shortLink"}) : std::nullopt);
+        }
+      },
+      response, what);
+  if (p && keep_raw) p->raw = std::move(v);  // a copy when v's resource is not the default one
   return p;
 }
+
+namespace {
+
+// The same Partner as partner_from on the tree, read by a JsonPick of picked_members and links.
+Result<Partner> partner_from_pick(const JsonPick& pick, const HttpResponse& response,
+                                  const std::string& what) {
+  const Members m{pick.member(m_id).string(), pick.member(m_email).string(), pick.member(m_name).string(),
+                  pick.member(m_status).string(), pick.member(m_created).string()};
+  return checked_partner(
+      m, pick.array().kind, pick.elements(),
+      [&](auto&& f) {
+        for (std::size_t e = 0; e < pick.elements(); ++e) {
+          if (pick.element_kind(e) != JsonKind::object) {
+            f(std::nullopt);
+            continue;
+          }
+          f(link_from_texts({text_of(pick.element_member(e, 0)), text_of(pick.element_member(e, 1)),
+                             text_of(pick.element_member(e, 2)), text_of(pick.element_member(e, 3))}));
+        }
+      },
+      response, what);
+}
+
+}  // namespace
 
 const boost::json::string* tenant_of(const Partner& p) {
   const auto* o = p.raw.if_object();
@@ -253,25 +331,13 @@ const boost::json::string* tenant_of(const Partner& p) {
 
 }  // namespace dub_detail
 
-using dub_detail::partner_from;
+namespace {
 
-Result<Partner> DubAdapter::decode(const HttpResponse& response, const DecodeContext& context) const {
-  if (response.status < 200 || response.status > 299) return decode_error(response, context);
-
-  // The answer's tree on the stack: its ~70 nodes cost ~15k instructions on the heap (allocated,
-  // then freed with Partner::raw, which the batch path drops). Copied to the heap only for raw.
-  alignas(std::max_align_t) unsigned char scratch[8192];
-  boost::json::monotonic_resource arena(scratch, sizeof scratch);
-  auto v = success_object(response, vendor, boost::json::storage_ptr(&arena));
-  if (!v) return v.error();
-  // The tenantId kept, read below (raw may be left null).
-  std::optional<std::string> tenant;
-  if (context.spec && context.spec->external_id)
-    if (const auto* t = string_member(v->get_object(), "tenantId")) tenant.emplace(*t);
-  auto parsed = partner_from(std::move(*v), response, "the partner", context.keep_raw);
-  if (!parsed) return parsed.error();
-  Partner p = std::move(*parsed);
-
+// What follows the partner's checks: the answer is about the email sent, the outcome from createdAt,
+// warnings where Dub kept or dropped something asked for. `tenant`: the answer's tenantId. In place (a
+// Partner's move is ~260 instructions).
+std::optional<Error> finish_create(Partner& p, std::optional<std::string_view> tenant,
+                                   const HttpResponse& response, const DecodeContext& context) {
   // Dub upserts by email: an answer about someone else means the tenantId matched another enrollment.
   const PartnerSpec* spec = context.spec;
   if (spec && !iequals(text::trim(spec->email, text::ows), p.email)) {
@@ -314,6 +380,36 @@ Result<Partner> DubAdapter::decode(const HttpResponse& response, const DecodeCon
           "\", not the referral_key sent (a taken key gets a suffix; an existing enrollment keeps "
           "its key)");
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Partner> DubAdapter::decode(const HttpResponse& response, const DecodeContext& context) const {
+  if (response.status < 200 || response.status > 299) return decode_error(response, context);
+
+  if (!context.keep_raw) {
+    // The batch path: no tree at all, only the members read (the same verdicts; fuzz/decode_dub_pick).
+    JsonPick pick({.members = dub_detail::picked_members,
+                   .array = "links",
+                   .element_members = dub_detail::picked_link_members});
+    if (auto e = success_pick(response, vendor, pick)) return std::move(*e);
+    auto p = dub_detail::partner_from_pick(pick, response, "the partner");
+    if (p)
+      if (auto e =
+              finish_create(*p, dub_detail::text_of(pick.member(dub_detail::m_tenant)), response, context))
+        return std::move(*e);
+    return p;
+  }
+
+  auto v = success_object(response, vendor);
+  if (!v) return v.error();
+  // The tenantId kept (v moves into raw).
+  std::optional<std::string> tenant;
+  if (const auto* t = string_member(v->get_object(), "tenantId")) tenant.emplace(*t);
+  auto p = dub_detail::partner_from(std::move(*v), response, "the partner", true);
+  if (p)
+    if (auto e = finish_create(*p, tenant, response, context)) return std::move(*e);
   return p;
 }
 

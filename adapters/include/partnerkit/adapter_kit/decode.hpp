@@ -98,17 +98,24 @@ void add_field_issues(Error& e, const boost::json::array& errors, ToSpec&& to_sp
   if (!e.issues.empty()) e.field = e.issues.front().field;
 }
 
+// success_object's two refusals (also JsonPick's, json_pick.hpp): a 2xx body parse_json refuses, one that
+// is JSON but not an object.
+inline Error not_json_error(const HttpResponse& response, std::string_view vendor) {
+  return protocol_error(response, std::string(vendor) + ": the " + std::to_string(response.status) +
+                                      " body is not JSON, or is too large or too deeply nested");
+}
+inline Error not_object_error(const HttpResponse& response, std::string_view vendor) {
+  return protocol_error(response, std::string(vendor) + ": the answer is not a JSON object");
+}
+
 // A 2xx answer's body as a JSON object, or the protocol error saying why it is not one (not JSON, over
 // max_decode_body_bytes or json_max_depth, not an object). `storage` holds the tree (the default
 // resource unless given).
 inline Result<boost::json::value> success_object(const HttpResponse& response, std::string_view vendor,
                                                  boost::json::storage_ptr storage = {}) {
   boost::json::value v(std::move(storage));
-  if (!parse_json(response.body, v))
-    return protocol_error(response, std::string(vendor) + ": the " + std::to_string(response.status) +
-                                        " body is not JSON, or is too large or too deeply nested");
-  if (!v.is_object())
-    return protocol_error(response, std::string(vendor) + ": the answer is not a JSON object");
+  if (!parse_json(response.body, v)) return not_json_error(response, vendor);
+  if (!v.is_object()) return not_object_error(response, vendor);
   return v;
 }
 
@@ -157,7 +164,8 @@ struct VendorStatus {
 };
 // p.status from the table and p.status_raw the vendor's word; a word the table lacks, or none (raw null),
 // is PartnerStatus::unknown with a warning — never a failure: vendors add statuses.
-inline void set_status(Partner& p, std::string_view vendor, const boost::json::string* raw,
+// The word as a text (nullopt: none), for a decoder that reads without a tree (json_pick.hpp).
+inline void set_status(Partner& p, std::string_view vendor, std::optional<std::string_view> raw,
                        std::span<const VendorStatus> table) {
   p.status = PartnerStatus::unknown;
   if (!raw) {
@@ -166,11 +174,15 @@ inline void set_status(Partner& p, std::string_view vendor, const boost::json::s
   }
   p.status_raw = capped(*raw, 64);
   for (const auto& entry : table)
-    if (entry.name == std::string_view(*raw)) {
+    if (entry.name == *raw) {
       p.status = entry.status;
       return;
     }
   p.warnings.push_back(std::string(vendor) + ": unknown partner status \"" + p.status_raw + "\"");
+}
+inline void set_status(Partner& p, std::string_view vendor, const boost::json::string* raw,
+                       std::span<const VendorStatus> table) {
+  set_status(p, vendor, raw ? std::optional<std::string_view>(*raw) : std::nullopt, table);
 }
 
 // The members of a vendor's link object that fill a ReferralLink.
@@ -180,19 +192,26 @@ struct LinkMembers {
   std::string_view key = "key";
   std::string_view domain = "domain";
 };
+// A link's members as texts, each nullopt when absent or not a string (a decoder without a tree).
+struct LinkTexts {
+  std::optional<std::string_view> url, id, key, domain;
+};
+// The ReferralLink they make; nullopt when all are empty or absent.
+inline std::optional<ReferralLink> link_from_texts(const LinkTexts& t) {
+  if (t.url.value_or("").empty() && t.id.value_or("").empty() && t.key.value_or("").empty() &&
+      t.domain.value_or("").empty())
+    return std::nullopt;
+  return ReferralLink{std::string(t.url.value_or("")), std::string(t.id.value_or("")),
+                      std::string(t.key.value_or("")), std::string(t.domain.value_or(""))};
+}
 // A ReferralLink from a vendor's link object (each member a string where present); nullopt when the object
 // names none of them.
 inline std::optional<ReferralLink> link_from(const boost::json::object& o, const LinkMembers& names = {}) {
-  ReferralLink link;
-  const auto read = [&](std::string_view name, std::string& out) {
-    if (const auto* s = name.empty() ? nullptr : string_member(o, name)) out = std::string(*s);
+  const auto read = [&](std::string_view name) -> std::optional<std::string_view> {
+    if (const auto* s = name.empty() ? nullptr : string_member(o, name)) return std::string_view(*s);
+    return std::nullopt;
   };
-  read(names.url, link.url);
-  read(names.id, link.id);
-  read(names.key, link.key);
-  read(names.domain, link.domain);
-  if (link.url.empty() && link.id.empty() && link.key.empty() && link.domain.empty()) return std::nullopt;
-  return link;
+  return link_from_texts({read(names.url), read(names.id), read(names.key), read(names.domain)});
 }
 
 // "first last", either alone, or "": a name from a vendor's given-name and surname members.

@@ -1,0 +1,314 @@
+// Reading chosen members of a JSON answer without building its tree: the members a decoder names in the
+// top-level object, and the members it names in the objects of one top-level array. For the hot path of a
+// decoder that does not keep the tree (DecodeContext::keep_raw false): a 1 KB answer's parse costs ~60 % of
+// parse_json's (no tree, no lookups after), with no allocation for a small answer (2 KB inline).
+//
+// Exactly parse_json's verdict: the same Boost.JSON parser with the same options (max_decode_body_bytes,
+// json_max_depth, strict JSON, valid UTF-8, nothing after the value), so a body parse_json refuses is
+// refused here and the other way round. Exactly what the tree gives: of duplicate keys the last one counts
+// (Boost.JSON's parse keeps the last), keys are compared after unescaping ("i\u0064" is "id"), and a
+// member has the kind of that last value.
+//
+// Not in <partnerkit/adapter_kit.hpp>: it instantiates Boost.JSON's parser, so include it where used.
+//
+//   constexpr std::string_view members[] = {"id", "email", "links"};
+//   constexpr std::string_view link_members[] = {"url"};
+//   JsonPick pick({.members = members, .array = "links", .element_members = link_members});
+//   if (!pick.parse(response.body) || pick.root() != JsonKind::object) ...  // as parse_json / is_object
+//   const std::string_view* id = pick.member(0).string();                // as string_member(o, "id")
+//   for (std::size_t e = 0; e < pick.elements(); ++e)
+//     if (pick.element_kind(e) == JsonKind::object) use(pick.element_member(e, 0).string());
+#pragma once
+
+#include <partnerkit/adapter_kit/decode.hpp>
+#include <partnerkit/adapter_kit/json.hpp>
+#include <partnerkit/error.hpp>
+#include <partnerkit/http.hpp>
+
+#include <boost/json/basic_parser_impl.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <memory_resource>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace partnerkit::adapter_kit {
+
+// What a JSON value is; `absent` for a member that is not there (or an element past the end).
+enum class JsonKind : std::uint8_t { absent, null, boolean, number, string, array, object };
+
+// One member read: its kind and, when a string, its unescaped text (a view into the parsed body, or into
+// the JsonPick's own storage for a string with escapes: valid while both live).
+struct PickedValue {
+  JsonKind kind = JsonKind::absent;
+  std::string_view text;
+  // The text when the member is a string, else null: as string_member.
+  const std::string_view* string() const noexcept { return kind == JsonKind::string ? &text : nullptr; }
+};
+
+// What to read. The names are compared with keys exactly (after unescaping); the spans must outlive the
+// JsonPick. `array` may also be one of `members` (its kind is then read both ways).
+struct PickPlan {
+  std::span<const std::string_view> members;          // of the top-level object
+  std::string_view array;                             // a top-level member whose elements are read; "" none
+  std::span<const std::string_view> element_members;  // of each element that is an object
+};
+
+class JsonPick {
+ public:
+  explicit JsonPick(const PickPlan& plan) : plan_(plan) { reset(); }
+  JsonPick(const JsonPick&) = delete;
+  JsonPick& operator=(const JsonPick&) = delete;
+
+  // Parses `body` (which must outlive the results) as parse_json would: false exactly when parse_json
+  // fails (too large, too deep, not JSON, an allocation failure). Never throws.
+  bool parse(std::string_view body) {
+    reset();
+    if (body.size() > max_decode_body_bytes) return false;
+    body_ = body;
+    boost::json::parse_options opt;
+    opt.max_depth = json_max_depth;
+    boost::system::error_code ec;
+    try {
+      boost::json::basic_parser<Handler> p(opt, *this);
+      // As boost::json::parse: the whole body at once, and anything after the value is an error.
+      const std::size_t n = p.write_some(false, body.data(), body.size(), ec);
+      if (!ec && (n < body.size() || !p.done())) return false;
+    } catch (const std::exception&) {  // allocation failure on a hostile body
+      return false;
+    }
+    return !ec;
+  }
+
+  // The document's kind (object for an answer a decoder can read).
+  JsonKind root() const noexcept { return root_; }
+  // plan.members[i] of the top-level object (absent when the root is not an object).
+  const PickedValue& member(std::size_t i) const noexcept { return members_[i]; }
+  // The plan's array member itself (its kind; its text when it is a string).
+  const PickedValue& array() const noexcept { return array_; }
+  // The elements of that member when it is an array (of its last occurrence), in order.
+  std::size_t elements() const noexcept { return element_kinds_.size(); }
+  JsonKind element_kind(std::size_t e) const noexcept { return element_kinds_[e]; }
+  // plan.element_members[i] of element e (absent unless the element is an object).
+  const PickedValue& element_member(std::size_t e, std::size_t i) const noexcept {
+    return element_members_[e * plan_.element_members.size() + i];
+  }
+
+ private:
+  // Boost.JSON's events (basic_parser's Handler concept). Never refuses anything: the limits are those
+  // of boost::json::parse's own handler, so the parser decides every verdict.
+  struct Handler {
+    static constexpr std::size_t max_object_size = boost::json::object::max_size();
+    static constexpr std::size_t max_array_size = boost::json::array::max_size();
+    static constexpr std::size_t max_key_size = boost::json::string::max_size();
+    static constexpr std::size_t max_string_size = boost::json::string::max_size();
+    using ec_t = boost::system::error_code;
+    using sv = boost::json::string_view;
+
+    JsonPick& j;
+    explicit Handler(JsonPick& pick) : j(pick) {}
+
+    bool on_document_begin(ec_t&) { return true; }
+    bool on_document_end(ec_t&) { return true; }
+    bool on_object_begin(ec_t&) { return j.open(JsonKind::object); }
+    bool on_object_end(std::size_t, ec_t&) { return j.close(); }
+    bool on_array_begin(ec_t&) { return j.open(JsonKind::array); }
+    bool on_array_end(std::size_t, ec_t&) { return j.close(); }
+    // Most keys are in no object read: refused here, inlined in the parser.
+    bool on_key_part(sv s, std::size_t, ec_t&) { return !j.reads_keys() || j.key_part(s); }
+    bool on_key(sv s, std::size_t, ec_t&) { return !j.reads_keys() || j.key(s); }
+    bool on_string_part(sv s, std::size_t, ec_t&) { return j.string_part(s); }
+    bool on_string(sv s, std::size_t, ec_t&) { return j.string(s); }
+    bool on_number_part(sv, ec_t&) { return true; }
+    bool on_int64(std::int64_t, sv, ec_t&) { return j.scalar(JsonKind::number); }
+    bool on_uint64(std::uint64_t, sv, ec_t&) { return j.scalar(JsonKind::number); }
+    bool on_double(double, sv, ec_t&) { return j.scalar(JsonKind::number); }
+    bool on_bool(bool, ec_t&) { return j.scalar(JsonKind::boolean); }
+    bool on_null(ec_t&) { return j.scalar(JsonKind::null); }
+    bool on_comment_part(sv, ec_t&) { return true; }
+    bool on_comment(sv, ec_t&) { return true; }
+  };
+
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+
+  // Copies of escaped strings stay in the arena until the JsonPick goes (a parse per JsonPick is the
+  // intended use; a reused one keeps growing by them).
+  void reset() {
+    members_.assign(plan_.members.size(), PickedValue{});
+    array_ = {};
+    element_kinds_.clear();
+    element_members_.clear();
+    root_ = JsonKind::absent;
+    depth_ = 0;
+    in_array_ = in_element_ = false;
+    member_ = element_member_ = none;
+    is_array_key_ = false;
+    key_.clear();
+    text_.clear();
+  }
+
+  // A bit per name length (63: longer): most keys of an answer are no name's length and cost no compare.
+  static std::uint64_t length_bit(std::size_t n) noexcept { return std::uint64_t{1} << (n < 63 ? n : 63); }
+  static std::uint64_t length_bits(std::span<const std::string_view> names) noexcept {
+    std::uint64_t bits = 0;
+    for (const auto& n : names) bits |= length_bit(n.size());
+    return bits;
+  }
+  // The first bytes first: keys of one length ("createdAt", "updatedAt") mostly differ there.
+  static bool same(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() &&
+           (a.empty() || (a[0] == b[0] && std::memcmp(a.data(), b.data(), a.size()) == 0));
+  }
+  static std::size_t index_of(std::span<const std::string_view> names, std::uint64_t bits,
+                              std::string_view key) noexcept {
+    if (!(bits & length_bit(key.size()))) return none;
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (same(names[i], key)) return i;
+    return none;
+  }
+
+  // A value of kind k begins (a container) or is complete (a scalar, a string with its text). By depth:
+  // the document, the top-level members, the plan's array's elements, their members; nothing deeper.
+  void value(JsonKind k, std::string_view text = {}) {
+    switch (depth_) {
+      case 0:
+        root_ = k;
+        return;
+      case 1:
+        if (root_ != JsonKind::object) return;
+        if (member_ != none) members_[member_] = {k, text};
+        if (is_array_key_) {
+          array_ = {k, text};
+          // The last occurrence of the member counts: an earlier one's elements go.
+          element_kinds_.clear();
+          element_members_.clear();
+        }
+        return;
+      case 2:
+        if (!in_array_) return;
+        // Every element gets its slots (absent unless an object): element e's are at e * count.
+        element_kinds_.push_back(k);
+        element_members_.resize(element_members_.size() + plan_.element_members.size());
+        return;
+      case 3:
+        if (in_element_ && element_member_ != none)
+          element_members_[(element_kinds_.size() - 1) * plan_.element_members.size() + element_member_] = {
+              k, text};
+        return;
+      default:
+        return;
+    }
+  }
+
+  bool open(JsonKind k) {
+    value(k);
+    if (depth_ == 1 && k == JsonKind::array && root_ == JsonKind::object && is_array_key_) in_array_ = true;
+    if (depth_ == 2 && k == JsonKind::object && in_array_) {
+      in_element_ = true;
+      element_member_ = none;
+    }
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    if (depth_ == 1) in_array_ = false;
+    if (depth_ == 2) in_element_ = false;
+    return true;
+  }
+  bool scalar(JsonKind k) {
+    value(k);
+    return true;
+  }
+
+  // The keys of the top-level object and of the plan's array's object elements.
+  bool reads_keys() const noexcept { return depth_ == 1 || (depth_ == 3 && in_element_); }
+  bool key_part(std::string_view s) {
+    key_.append(s);
+    return true;
+  }
+  bool key(std::string_view s) {
+    std::string_view k = s;
+    if (!key_.empty()) {
+      key_.append(s);
+      k = key_;
+    }
+    if (depth_ == 1) {
+      member_ = index_of(plan_.members, member_bits_, k);
+      is_array_key_ = !plan_.array.empty() && same(k, plan_.array);
+    } else {
+      element_member_ = index_of(plan_.element_members, element_bits_, k);
+    }
+    key_.clear();
+    return true;
+  }
+
+  // Whether value() keeps the text of the string at hand.
+  bool wants_text() const noexcept {
+    if (depth_ == 1) return root_ == JsonKind::object && (member_ != none || is_array_key_);
+    return depth_ == 3 && in_element_ && element_member_ != none;
+  }
+
+  bool string_part(std::string_view s) {
+    if (wants_text()) text_.append(s);
+    return true;
+  }
+  bool string(std::string_view s) {
+    if (!wants_text()) {
+      value(JsonKind::string);
+      return true;
+    }
+    // An unescaped string is a view into the body; one the parser had to unescape is copied.
+    const std::less<const char*> before;
+    const char* end = body_.data() + body_.size();
+    std::string_view text = s;
+    if (!text_.empty() || before(s.data(), body_.data()) || before(end, s.data() + s.size())) {
+      text_.append(s);
+      char* copy = static_cast<char*>(arena_.allocate(text_.size(), 1));
+      std::memcpy(copy, text_.data(), text_.size());
+      text = std::string_view(copy, text_.size());
+      text_.clear();
+    }
+    value(JsonKind::string, text);
+    return true;
+  }
+
+  PickPlan plan_;
+  std::uint64_t member_bits_ = length_bits(plan_.members);
+  std::uint64_t element_bits_ = length_bits(plan_.element_members);
+  std::string_view body_;
+  // The slots and copies live here: an answer with up to ~5 link objects needs no heap.
+  std::array<std::byte, 2048> buffer_;
+  std::pmr::monotonic_buffer_resource arena_{buffer_.data(), buffer_.size()};
+  std::pmr::vector<PickedValue> members_{&arena_};
+  PickedValue array_;
+  std::pmr::vector<JsonKind> element_kinds_{&arena_};
+  std::pmr::vector<PickedValue> element_members_{&arena_};
+  std::pmr::string key_{&arena_};
+  std::pmr::string text_{&arena_};
+  JsonKind root_ = JsonKind::absent;
+  std::size_t depth_ = 0;
+  bool in_array_ = false;    // inside the plan's array (depth 2 holds its elements)
+  bool in_element_ = false;  // inside an object element of it (depth 3 holds its members)
+  std::size_t member_ = none;
+  std::size_t element_member_ = none;
+  bool is_array_key_ = false;
+};
+
+// success_object's twin: `pick` reads a 2xx body, or the protocol error success_object would give (the
+// body is not JSON, or too large or deep; it is not an object).
+inline std::optional<Error> success_pick(const HttpResponse& response, std::string_view vendor,
+                                         JsonPick& pick) {
+  if (!pick.parse(response.body)) return not_json_error(response, vendor);
+  if (pick.root() != JsonKind::object) return not_object_error(response, vendor);
+  return std::nullopt;
+}
+
+}  // namespace partnerkit::adapter_kit
