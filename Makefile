@@ -15,6 +15,8 @@ PACKAGES := g++ cmake ninja-build ccache make pkg-config \
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev \
   libssl-dev openssl python3 curl googletest libgtest-dev libgmock-dev libbenchmark-dev clang-format \
   libcli11-dev
+# The command line's allocator (cmake/PartnerkitHelpers.cmake, partnerkit_fast_allocator).
+PACKAGES += libmimalloc-dev
 # The PostgreSQL scale-out (pg/): libpq to build, the server for the tests' throwaway clusters.
 PACKAGES += postgresql-15 libpq-dev
 # The fuzzers (make fuzz, .ci/run): clang and its libFuzzer/sanitizer runtimes.
@@ -59,6 +61,8 @@ soak: build
 	./scripts/check-leaks.sh $(BUILD)/soak-output.log $(BUILD)/soak/*.out $(BUILD)/soak/*.err \
 	  $(BUILD)/soak/journal.jsonl $(BUILD)/soak/sandbox.log
 
+# The command line's allocator (cmake/PartnerkitHelpers.cmake, partnerkit_fast_allocator).
+PACKAGES += libmimalloc-dev
 # The PostgreSQL scale-out under faults, kills and a database crash (scripts/soak_pg.py); not in ctest.
 soak-pg: build
 	rm -rf $(BUILD)/soak-pg

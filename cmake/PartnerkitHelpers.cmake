@@ -61,3 +61,23 @@ function(partnerkit_enable_plugin_host target)
   set_target_properties(${target} PROPERTIES ENABLE_EXPORTS ON)
   target_link_options(${target} PRIVATE "SHELL:-Wl,--whole-archive${files} -Wl,--no-whole-archive")
 endfunction()
+
+# partnerkit_fast_allocator(<target>): the executable allocates with mimalloc (Debian's
+# libmimalloc-dev, installed by `make setup`) instead of glibc's malloc. A create on the batch path
+# makes ~100 allocations, and glibc's malloc and free were a tenth of its instructions; mimalloc
+# takes 16k instructions per create off at the same peak memory. Linked as a needed library ahead
+# of libc, it serves the whole process, plugins included. Not with sanitizers (they bring their
+# own allocator). -DPARTNERKIT_ALLOCATOR=system keeps glibc's.
+set(PARTNERKIT_ALLOCATOR "mimalloc" CACHE STRING "The command line's allocator: mimalloc or system")
+function(partnerkit_fast_allocator target)
+  if(PARTNERKIT_SANITIZE OR NOT PARTNERKIT_ALLOCATOR STREQUAL "mimalloc")
+    return()
+  endif()
+  find_library(PARTNERKIT_MIMALLOC_LIBRARY NAMES mimalloc)
+  if(NOT PARTNERKIT_MIMALLOC_LIBRARY)
+    message(WARNING "partnerkit: mimalloc not found (apt-get install libmimalloc-dev): ${target} keeps the system allocator")
+    return()
+  endif()
+  target_link_libraries(${target} PRIVATE "-Wl,--push-state,--no-as-needed" ${PARTNERKIT_MIMALLOC_LIBRARY} "-Wl,--pop-state")
+  set_property(GLOBAL APPEND PROPERTY PARTNERKIT_MIMALLOC_TARGETS ${target})
+endfunction()

@@ -93,6 +93,24 @@ TEST_F(Cli, VersionAndHelp) {
   }
 }
 
+#ifdef PARTNERKIT_CLI_MIMALLOC
+// The binary is linked with mimalloc (cmake/PartnerkitHelpers.cmake, partnerkit_fast_allocator):
+// the dynamic linker binds every `malloc` of the process to it, libc's own calls and libstdc++'s
+// included. A link order that left glibc's malloc first would show here as a binding to libc.
+TEST_F(Cli, EveryMallocOfTheProcessIsMimallocs) {
+  Outcome v = run({"--version"}, "", {"LD_DEBUG=bindings"});
+  EXPECT_EQ(v.status, 0);
+  std::istringstream err(v.err);
+  std::size_t bindings = 0;
+  for (std::string line; std::getline(err, line);) {
+    if (line.find("normal symbol `malloc'") == std::string::npos) continue;
+    ++bindings;
+    EXPECT_NE(line.find("libmimalloc"), std::string::npos) << line;
+  }
+  EXPECT_GT(bindings, 0u) << v.err.substr(0, 2000);
+}
+#endif
+
 TEST_F(Cli, BadUsageExitsTwo) {
   const std::string in = examples + "/partners.jsonl";
   const std::vector<std::vector<std::string>> cases = {

@@ -144,6 +144,9 @@ TlsSocket::Want TlsSocket::read(asio::mutable_buffer buf, std::size_t& n, error_
     const int r = SSL_read_ex(ssl_, out + n, buf.size() - n, &got);
     if (r == 1) {
       n += got;
+      // Nothing more read ahead: wait rather than ask the socket for what is most likely not there
+      // yet (Asio's async_wait re-arms the descriptor, so bytes already there still wake it).
+      if (!has_buffered()) return Want::read;
       continue;
     }
     const Want w = finish(r, errno, ec);

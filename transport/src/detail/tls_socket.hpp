@@ -47,8 +47,9 @@ class TlsSocket {
   Want handshake(error_code& ec);
   // Writes from data[written...]; `written` grows by what the socket took.
   Want write(std::string_view data, std::size_t& written, error_code& ec);
-  // Reads every record that has arrived, as far as `buf` holds; `n` is what was read. Bytes and an
-  // error may come together (the bytes first).
+  // Reads the records OpenSSL takes in with one recv (read-ahead), as far as `buf` holds; `n` is
+  // what was read, Want::read when nothing more is buffered. Bytes and an error may come together
+  // (the bytes first).
   Want read(boost::asio::mutable_buffer buf, std::size_t& n, error_code& ec);
   // Sends close_notify (one step; the peer's is not waited for).
   Want shutdown(error_code& ec);
