@@ -42,7 +42,7 @@ Client::executor_type Client::get_executor() const noexcept { return state_->exe
 const ClientOptions& Client::options() const noexcept { return state_->options; }
 const std::shared_ptr<const AdapterRegistry>& Client::registry() const noexcept { return state_->registry; }
 
-void Client::start_provision(std::string vendor, PartnerSpec spec, ProvisionOptions options,
+void Client::start_provision(std::string vendor, PartnerSpec&& spec, ProvisionOptions options,
                              provision_handler handler) {
   client_detail::start_provision_op(state_, std::move(vendor), std::move(spec), options, std::move(handler));
 }

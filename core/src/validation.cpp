@@ -435,6 +435,17 @@ Error invalid_input_error(std::vector<FieldIssue> issues) {
 }
 
 Result<PartnerSpec> validated(PartnerSpec spec, std::vector<std::string>* warnings) {
+  if (auto e = validate_in_place(spec, warnings)) return std::move(*e);
+  return spec;
+}
+
+Result<PartnerSpec> validated_for(const Adapter& adapter, PartnerSpec spec,
+                                  std::vector<std::string>* warnings) {
+  if (auto e = validate_in_place_for(adapter, spec, warnings)) return std::move(*e);
+  return spec;
+}
+
+std::optional<Error> validate_in_place(PartnerSpec& spec, std::vector<std::string>* warnings) {
   trim_in_place(spec.email);
   trim_in_place(spec.name);
   trim_in_place(spec.first_name);
@@ -494,16 +505,15 @@ Result<PartnerSpec> validated(PartnerSpec spec, std::vector<std::string>* warnin
     for (char& ch : *spec.country) ch = text::ascii_upper(ch);
 
   std::vector<FieldIssue> issues = validate(spec);
-  if (issues.empty()) return spec;
+  if (issues.empty()) return std::nullopt;
   return invalid_input_error(std::move(issues));
 }
 
-Result<PartnerSpec> validated_for(const Adapter& adapter, PartnerSpec spec,
-                                  std::vector<std::string>* warnings) {
-  auto valid = validated(std::move(spec), warnings);
-  if (!valid) return valid;
-  std::vector<FieldIssue> issues = adapter.validate(*valid);
-  if (issues.empty()) return valid;
+std::optional<Error> validate_in_place_for(const Adapter& adapter, PartnerSpec& spec,
+                                           std::vector<std::string>* warnings) {
+  if (auto e = validate_in_place(spec, warnings)) return e;
+  std::vector<FieldIssue> issues = adapter.validate(spec);
+  if (issues.empty()) return std::nullopt;
   return invalid_input_error(std::move(issues));
 }
 

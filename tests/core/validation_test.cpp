@@ -462,3 +462,42 @@ TEST(Validated, ValidSpecPassesThrough) {
 }
 
 }  // namespace
+
+namespace {
+
+// The in-place forms say what validated()/validated_for() say and leave the same normalized spec.
+TEST(Validate, InPlaceAgreesWithTheCopyingForms) {
+  const pk::DubAdapter dub;
+  std::vector<pk::PartnerSpec> specs;
+  pk::PartnerSpec ok;
+  ok.email = "  Jane@Example.com ";
+  ok.name = " Jane ";
+  ok.country = "us";
+  ok.company = "   ";
+  specs.push_back(ok);
+  pk::PartnerSpec bad = ok;
+  bad.email = "not an email";
+  specs.push_back(bad);
+  pk::PartnerSpec too_long_for_dub = ok;
+  too_long_for_dub.name = std::string(191, 'x');  // Dub's own rule: name ≤ 190
+  specs.push_back(too_long_for_dub);
+  for (const auto& spec : specs) {
+    std::vector<std::string> w1, w2;
+    const auto copied = pk::validated_for(dub, spec, &w1);
+    pk::PartnerSpec in_place = spec;
+    const auto error = pk::validate_in_place_for(dub, in_place, &w2);
+    EXPECT_EQ(copied.has_value(), !error.has_value()) << spec.email;
+    EXPECT_EQ(w1, w2);
+    if (copied) {
+      EXPECT_EQ(*copied, in_place);
+      EXPECT_EQ(in_place.email, "Jane@Example.com");
+      EXPECT_EQ(in_place.country, "US");
+      EXPECT_FALSE(in_place.company);
+    } else if (error) {
+      EXPECT_EQ(copied.error().message, error->message);
+      EXPECT_EQ(copied.error().field, error->field);
+    }
+  }
+}
+
+}  // namespace

@@ -53,6 +53,8 @@ class LatencyHistogram {
 };
 
 struct ItemData {
+  // Built in place: the spec is moved once, from the reader's item (~1.4 KB a move).
+  ItemData(PartnerSpec&& s, boost::json::object&& e) : spec(std::move(s)), extras(std::move(e)) {}
   PartnerSpec spec;
   boost::json::object extras;
 };
@@ -198,14 +200,17 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
     if (busy == 0 && (input_done_ || stopping_) && !finished_) finish();
   }
 
-  void read_one() {
-    std::optional<InputItem> item;
+  std::optional<InputItem> next_input() {
     try {
-      item = source_();
+      return source_();
     } catch (...) {
       input_done_ = true;
       throw;
     }
+  }
+
+  void read_one() {
+    std::optional<InputItem> item = next_input();
     if (!item) {
       input_done_ = true;
       return;
@@ -224,7 +229,7 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
       }
       return;
     }
-    auto data = std::make_shared<const ItemData>(ItemData{std::move(*item->spec), std::move(item->extras)});
+    auto data = std::make_shared<const ItemData>(std::move(*item->spec), std::move(item->extras));
     const PartnerSpec* spec = &data->spec;
     if (journal_) {
       // Another email at this index means another input file, unless the earlier runs only failed

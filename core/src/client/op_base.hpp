@@ -438,7 +438,7 @@ class PartnerResultOp : public HandlerOp<Result<Partner>> {
 };
 
 // The flows' entry points (provision_op.cpp, lifecycle_ops.cpp): make the op and start it.
-void start_provision_op(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec spec,
+void start_provision_op(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec&& spec,
                         ProvisionOptions options, Client::provision_handler handler);
 void start_find_op(std::shared_ptr<detail::ClientState> state, std::string vendor, FindQuery query,
                    Client::find_handler handler);

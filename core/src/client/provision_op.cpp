@@ -11,7 +11,7 @@ namespace {
 // ---- create, with reconciliation ----
 class ProvisionOp final : public PartnerResultOp {
  public:
-  ProvisionOp(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec spec,
+  ProvisionOp(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec&& spec,
               ProvisionOptions options, Client::provision_handler handler)
       : PartnerResultOp(std::move(state), std::move(vendor), std::move(handler)),
         spec_(std::move(spec)),
@@ -28,10 +28,11 @@ class ProvisionOp final : public PartnerResultOp {
 
   void run() override {
     std::vector<std::string> input_warnings;
-    auto valid = guarded<PartnerSpec>(
-        *adapter_, "validate", [&] { return validated_for(*adapter_, std::move(spec_), &input_warnings); });
+    auto valid = guarded<bool>(*adapter_, "validate", [&]() -> Result<bool> {
+      if (auto e = validate_in_place_for(*adapter_, spec_, &input_warnings)) return std::move(*e);
+      return true;
+    });
     if (!valid) return finish(valid.error());
-    spec_ = std::move(*valid);
     auto encoded =
         guarded<EncodedRequest>(*adapter_, "encode", [&] { return adapter_->encode(spec_, *config_); });
     if (!encoded) return finish(encoded.error());
@@ -223,7 +224,7 @@ class ProvisionOp final : public PartnerResultOp {
 
 }  // namespace
 
-void start_provision_op(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec spec,
+void start_provision_op(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec&& spec,
                         ProvisionOptions options, Client::provision_handler handler) {
   std::make_shared<ProvisionOp>(std::move(state), std::move(vendor), std::move(spec), options,
                                 std::move(handler))
