@@ -359,21 +359,38 @@ void SendOp::wait_tls(TlsSocket::Want want) {
   });
 }
 
+// Gives the reader what the buffer holds. False when that ended the exchange (the answer is
+// complete, or an error); true when more bytes are needed, with the buffer's room for them.
+bool SendOp::parse_buffered(std::size_t& room) {
+  auto& buffer = conn_->buffer;
+  error_code ec;
+  const auto data = buffer.data();
+  const std::size_t used =
+      reader_->put(std::string_view(static_cast<const char*>(data.data()), data.size()), ec);
+  buffer.consume(used);
+  if (!ec) {
+    response_done();
+    return false;
+  }
+  if (ec != http::error::need_more) {
+    fail(ec);
+    return false;
+  }
+  room = buffer.max_size() - buffer.size();
+  if (room == 0) {
+    fail(http::error::buffer_overflow);  // not reached: the reader's caps are lower
+    return false;
+  }
+  return true;
+}
+
 // As pump, with OpenSSL reading the socket: every record that has arrived at once, then a wait.
 void SendOp::read_tls() {
   auto& buffer = conn_->buffer;
-  auto& reader = *reader_;
   bool drained = false;  // the last read stopped because nothing more had arrived
   for (;;) {
-    error_code ec;
-    const auto data = buffer.data();
-    const std::size_t used =
-        reader.put(std::string_view(static_cast<const char*>(data.data()), data.size()), ec);
-    buffer.consume(used);
-    if (!ec) return response_done();
-    if (ec != http::error::need_more) return fail(ec);
-    const std::size_t room = buffer.max_size() - buffer.size();
-    if (room == 0) return fail(http::error::buffer_overflow);  // not reached: the reader's caps are lower
+    std::size_t room = 0;
+    if (!parse_buffered(room)) return;
     if (drained) return wait_tls(TlsSocket::Want::read);
     std::size_t n = 0;
     error_code read_ec;
@@ -392,16 +409,8 @@ void SendOp::read_tls() {
 template <class Stream>
 void SendOp::pump(Stream& stream) {
   auto& buffer = conn_->buffer;
-  auto& reader = *reader_;
-  error_code ec;
-  const auto data = buffer.data();
-  const std::size_t used =
-      reader.put(std::string_view(static_cast<const char*>(data.data()), data.size()), ec);
-  buffer.consume(used);
-  if (!ec) return response_done();
-  if (ec != http::error::need_more) return fail(ec);
-  const std::size_t room = buffer.max_size() - buffer.size();
-  if (room == 0) return fail(http::error::buffer_overflow);  // not reached: the reader's caps are lower
+  std::size_t room = 0;
+  if (!parse_buffered(room)) return;
   // As Beast's http::read: at least 512 bytes, what the buffer already has room for, at most one
   // read_size — a connection's buffer grows only as far as its answers need.
   stream.async_read_some(

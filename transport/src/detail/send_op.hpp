@@ -69,6 +69,7 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
   void write_tls();
   void wait_tls(TlsSocket::Want want);
   void read_tls();
+  bool parse_buffered(std::size_t& room);
   template <class Stream>
   void pump(Stream& stream);
   void read_failed(error_code ec);
