@@ -230,17 +230,20 @@ void SendOp::handshake() {
   handshake_step();
 }
 
+// The socket is ready for what OpenSSL wants: `next` again (an error fails the exchange).
+void SendOp::when_ready(TlsSocket::Want want, void (SendOp::*next)()) {
+  conn_->tls->async_wait(want, [self = shared_from_this(), next](error_code e) {
+    if (self->finished()) return;
+    if (e) return self->fail(e);
+    ((*self).*next)();
+  });
+}
+
 void SendOp::handshake_step() {
   error_code ec;
   const auto want = conn_->tls->handshake(ec);
   if (ec) return fail(ec);
-  if (want != TlsSocket::Want::nothing) {
-    return conn_->tls->async_wait(want, [self = shared_from_this()](error_code e) {
-      if (self->finished()) return;
-      if (e) return self->fail(e);
-      self->handshake_step();
-    });
-  }
+  if (want != TlsSocket::Want::nothing) return when_ready(want, &SendOp::handshake_step);
   st_->opened.fetch_add(1, std::memory_order_relaxed);
   if (SSL_session_reused(conn_->tls->native_handle())) st_->resumed.fetch_add(1, std::memory_order_relaxed);
   save_session(false);  // TLS 1.2: the session is resumable now; TLS 1.3: after the first read
@@ -314,17 +317,22 @@ void SendOp::start_exchange() {
   st_->requests.fetch_add(1, std::memory_order_relaxed);
 }
 
+// The request is written: what arrives now is the origin's answer to it.
+void SendOp::expect_answer() {
+  in_proxy_ = false;
+  reader_.emplace(result_.response, st_->response_limits, req_.head);
+}
+
 void SendOp::exchange_plain() {
   start_exchange();
   auto& stream = *conn_->plain;
-  asio::async_write(
-      stream, asio::buffer(req_.bytes), [self = shared_from_this(), &stream](error_code ec, std::size_t) {
-        if (self->finished()) return;
-        if (ec) return self->fail(ec);
-        self->in_proxy_ = false;
-        self->reader_.emplace(self->result_.response, self->st_->response_limits, self->req_.head);
-        self->pump(stream);
-      });
+  asio::async_write(stream, asio::buffer(req_.bytes),
+                    [self = shared_from_this(), &stream](error_code ec, std::size_t) {
+                      if (self->finished()) return;
+                      if (ec) return self->fail(ec);
+                      self->expect_answer();
+                      self->pump(stream);
+                    });
 }
 
 void SendOp::exchange_tls() {
@@ -337,15 +345,8 @@ void SendOp::write_tls() {
   error_code ec;
   const auto want = conn_->tls->write(req_.bytes, written_, ec);
   if (ec) return fail(ec);
-  if (want != TlsSocket::Want::nothing) {
-    return conn_->tls->async_wait(want, [self = shared_from_this()](error_code e) {
-      if (self->finished()) return;
-      if (e) return self->fail(e);
-      self->write_tls();
-    });
-  }
-  in_proxy_ = false;
-  reader_.emplace(result_.response, st_->response_limits, req_.head);
+  if (want != TlsSocket::Want::nothing) return when_ready(want, &SendOp::write_tls);
+  expect_answer();
   // The answer cannot be there yet unless OpenSSL read it ahead: wait for the socket first.
   if (!conn_->tls->has_buffered()) return wait_tls(TlsSocket::Want::read);
   read_tls();
@@ -360,8 +361,8 @@ void SendOp::wait_tls(TlsSocket::Want want) {
 }
 
 // Gives the reader what the buffer holds. False when that ended the exchange (the answer is
-// complete, or an error); true when more bytes are needed, with the buffer's room for them.
-bool SendOp::parse_buffered(std::size_t& room) {
+// complete, or an error); true when the reader needs more bytes.
+bool SendOp::parse_buffered() {
   auto& buffer = conn_->buffer;
   error_code ec;
   const auto data = buffer.data();
@@ -376,12 +377,15 @@ bool SendOp::parse_buffered(std::size_t& room) {
     fail(ec);
     return false;
   }
-  room = buffer.max_size() - buffer.size();
-  if (room == 0) {
-    fail(http::error::buffer_overflow);  // not reached: the reader's caps are lower
-    return false;
-  }
   return true;
+}
+
+// What the buffer can still take; 0 after failing the exchange when it is full (not reached: the
+// reader's caps are lower).
+std::size_t SendOp::room_for_more() {
+  const std::size_t room = conn_->buffer.max_size() - conn_->buffer.size();
+  if (room == 0) fail(http::error::buffer_overflow);
+  return room;
 }
 
 // As pump, with OpenSSL reading the socket: every record that has arrived at once, then a wait.
@@ -389,8 +393,9 @@ void SendOp::read_tls() {
   auto& buffer = conn_->buffer;
   bool drained = false;  // the last read stopped because nothing more had arrived
   for (;;) {
-    std::size_t room = 0;
-    if (!parse_buffered(room)) return;
+    if (!parse_buffered()) return;
+    const std::size_t room = room_for_more();
+    if (room == 0) return;
     if (drained) return wait_tls(TlsSocket::Want::read);
     std::size_t n = 0;
     error_code read_ec;
@@ -409,8 +414,9 @@ void SendOp::read_tls() {
 template <class Stream>
 void SendOp::pump(Stream& stream) {
   auto& buffer = conn_->buffer;
-  std::size_t room = 0;
-  if (!parse_buffered(room)) return;
+  if (!parse_buffered()) return;
+  const std::size_t room = room_for_more();
+  if (room == 0) return;
   // As Beast's http::read: at least 512 bytes, what the buffer already has room for, at most one
   // read_size — a connection's buffer grows only as far as its answers need.
   stream.async_read_some(
@@ -425,16 +431,7 @@ void SendOp::pump(Stream& stream) {
 
 void SendOp::read_failed(error_code ec) {
   auto& reader = *reader_;
-  if (conn_->buffer.size() > 0) {
-    // Bytes that came with the error first.
-    error_code pec;
-    const auto data = conn_->buffer.data();
-    const std::size_t used =
-        reader.put(std::string_view(static_cast<const char*>(data.data()), data.size()), pec);
-    conn_->buffer.consume(used);
-    if (!pec) return response_done();
-    if (pec != http::error::need_more) return fail(pec);
-  }
+  if (conn_->buffer.size() > 0 && !parse_buffered()) return;  // bytes that came with the error first
   const bool truncated = ec == ssl::error::stream_truncated;
   if (ec == asio::error::eof || (truncated && reader.is_header_done() && reader.need_eof())) {
     // The end of the stream (TLS close_notify or TCP FIN), or a body delimited by the end of the

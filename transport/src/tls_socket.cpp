@@ -98,34 +98,35 @@ TlsSocket::Want TlsSocket::finish(int result, int saved_errno, error_code& ec) {
   return Want::nothing;
 }
 
-TlsSocket::Want TlsSocket::handshake(error_code& ec) {
+template <class Call>
+bool TlsSocket::attempt(Call&& call, Want& want, error_code& ec) {
+  want = Want::nothing;
   if (!sock_.is_open()) {
     ec = asio::error::operation_aborted;
-    return Want::nothing;
+    return false;
   }
   clear_stale_errors();
   errno = 0;
-  const int r = SSL_connect(ssl_);
-  if (r == 1) return Want::nothing;
-  return finish(r, errno, ec);
+  const int r = call();
+  if (r == 1) return true;
+  want = finish(r, errno, ec);
+  return false;
+}
+
+TlsSocket::Want TlsSocket::handshake(error_code& ec) {
+  Want want;
+  attempt([&] { return SSL_connect(ssl_); }, want, ec);
+  return want;
 }
 
 TlsSocket::Want TlsSocket::write(std::string_view data, std::size_t& written, error_code& ec) {
   while (written < data.size()) {
-    if (!sock_.is_open()) {
-      ec = asio::error::operation_aborted;
-      return Want::nothing;
-    }
-    clear_stale_errors();
-    errno = 0;
     std::size_t n = 0;
-    const int r = SSL_write_ex(ssl_, data.data() + written, data.size() - written, &n);
-    if (r == 1) {
-      written += n;
-      continue;
-    }
-    const Want w = finish(r, errno, ec);
-    if (ec || w != Want::nothing) return w;
+    Want want;
+    if (!attempt([&] { return SSL_write_ex(ssl_, data.data() + written, data.size() - written, &n); }, want,
+                 ec))
+      return want;
+    written += n;
   }
   return Want::nothing;
 }
@@ -134,34 +135,28 @@ TlsSocket::Want TlsSocket::read(asio::mutable_buffer buf, std::size_t& n, error_
   n = 0;
   auto* out = static_cast<char*>(buf.data());
   while (n < buf.size()) {
-    if (!sock_.is_open()) {
-      ec = asio::error::operation_aborted;
-      return Want::nothing;
-    }
-    clear_stale_errors();
-    errno = 0;
     std::size_t got = 0;
-    const int r = SSL_read_ex(ssl_, out + n, buf.size() - n, &got);
-    if (r == 1) {
-      n += got;
-      // Nothing more read ahead: wait rather than ask the socket for what is most likely not there
-      // yet (Asio's async_wait re-arms the descriptor, so bytes already there still wake it).
-      if (!has_buffered()) return Want::read;
-      continue;
-    }
-    const Want w = finish(r, errno, ec);
-    if (ec || w != Want::nothing) return w;
+    Want want;
+    if (!attempt([&] { return SSL_read_ex(ssl_, out + n, buf.size() - n, &got); }, want, ec)) return want;
+    n += got;
+    // Nothing more read ahead: wait rather than ask the socket for what is most likely not there
+    // yet (Asio's async_wait re-arms the descriptor, so bytes already there still wake it).
+    if (!has_buffered()) return Want::read;
   }
   return Want::nothing;
 }
 
 TlsSocket::Want TlsSocket::shutdown(error_code& ec) {
   if (!sock_.is_open() || !attached_) return Want::nothing;
-  clear_stale_errors();
-  errno = 0;
-  const int r = SSL_shutdown(ssl_);
-  if (r >= 0) return Want::nothing;  // 0: close_notify sent; the peer's is not awaited
-  return finish(r, errno, ec);
+  Want want;
+  // 0 is done too: close_notify sent; the peer's is not awaited.
+  attempt(
+      [&] {
+        const int r = SSL_shutdown(ssl_);
+        return r == 0 ? 1 : r;
+      },
+      want, ec);
+  return want;
 }
 
 void TlsSocket::close() {

@@ -60,6 +60,7 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
   void proxy_connect();
   void handshake();
   void handshake_step();
+  void when_ready(TlsSocket::Want want, void (SendOp::*next)());
   void wait_for_session();
   void save_session(bool last_try);
   void arm_timer(std::chrono::milliseconds d, error_code code);
@@ -69,7 +70,9 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
   void write_tls();
   void wait_tls(TlsSocket::Want want);
   void read_tls();
-  bool parse_buffered(std::size_t& room);
+  void expect_answer();
+  bool parse_buffered();
+  std::size_t room_for_more();
   template <class Stream>
   void pump(Stream& stream);
   void read_failed(error_code ec);

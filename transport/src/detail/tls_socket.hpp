@@ -70,6 +70,10 @@ class TlsSocket {
   void close();
 
  private:
+  // One OpenSSL call (1 for success) on the open socket, with a clean error queue (SSL_get_error
+  // reads it) and errno as the call left it: false with what it waits for or its error otherwise.
+  template <class Call>
+  bool attempt(Call&& call, Want& want, error_code& ec);
   Want finish(int result, int saved_errno, error_code& ec);
   static int verify_callback(int preverified, X509_STORE_CTX* ctx);
 
