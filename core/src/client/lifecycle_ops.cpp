@@ -243,11 +243,7 @@ class SingleOp final : public PartnerResultOp {
     const bool no_email = changes_.email.empty();
     if (no_email) changes_.email = "update@partnerkit.invalid";
     std::vector<std::string> input_warnings;
-    auto valid = guarded<PartnerSpec>(*adapter_, "validate", [&] {
-      return validated_for(*adapter_, std::move(changes_), &input_warnings);
-    });
-    if (!valid) return valid.error();
-    changes_ = std::move(*valid);
+    if (auto e = validate_spec(changes_, input_warnings)) return std::move(*e);
     if (no_email) changes_.email.clear();
     dropped_.insert(dropped_.end(), input_warnings.begin(), input_warnings.end());
     if (set_fields(changes_).empty())  // every given field was blank

@@ -13,6 +13,7 @@
 #include <partnerkit/policy/retry_loop.hpp>
 #include <partnerkit/secrets.hpp>
 #include <partnerkit/text/ascii.hpp>
+#include <partnerkit/validation.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -25,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <unordered_map>
 
@@ -252,6 +254,16 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   virtual void complete(Result<Partners> result) = 0;
 
   // ---- what a flow calls ----
+  // validate_in_place_for on the flow's own spec (normalized in place; a throwing adapter is
+  // errc::internal): the error when it is invalid.
+  std::optional<Error> validate_spec(PartnerSpec& spec, std::vector<std::string>& warnings) {
+    auto valid = guarded<bool>(*adapter_, "validate", [&]() -> Result<bool> {
+      if (auto e = validate_in_place_for(*adapter_, spec, &warnings)) return std::move(*e);
+      return true;
+    });
+    if (!valid) return valid.error();
+    return std::nullopt;
+  }
   Budget new_budget() {
     return Budget{policy::RetryLoop(state_->options.retry, state_->options.backoff, state_->next_seed(),
                                     steady::now(), deadline_),

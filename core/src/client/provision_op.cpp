@@ -28,11 +28,7 @@ class ProvisionOp final : public PartnerResultOp {
 
   void run() override {
     std::vector<std::string> input_warnings;
-    auto valid = guarded<bool>(*adapter_, "validate", [&]() -> Result<bool> {
-      if (auto e = validate_in_place_for(*adapter_, spec_, &input_warnings)) return std::move(*e);
-      return true;
-    });
-    if (!valid) return finish(valid.error());
+    if (auto e = validate_spec(spec_, input_warnings)) return finish(std::move(*e));
     auto encoded =
         guarded<EncodedRequest>(*adapter_, "encode", [&] { return adapter_->encode(spec_, *config_); });
     if (!encoded) return finish(encoded.error());
