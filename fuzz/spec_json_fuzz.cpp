@@ -1,9 +1,13 @@
 // Fuzzes spec_from_json (text), validate/validated and the to_json round trip.
 // Invariants: no crash, no sanitizer report; a parsed spec survives to_json(spec, true) unchanged;
-// to_json without secrets never carries the password.
+// to_json without secrets never carries the password; a text the input reader's flat parser
+// (core/src/detail/spec_json_flat.hpp) accepts is read by the tree path too, as the same spec.
+#include "detail/spec_json_flat.hpp"
+
 #include <partnerkit/spec_json.hpp>
 #include <partnerkit/validation.hpp>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -45,6 +49,18 @@ bool near(const boost::json::value& a, const boost::json::value& b) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace pk = partnerkit;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  {
+    // The reader's tree path: boost::json::parse, then spec_from_json on the object.
+    static pk::detail::FlatSpecParser flat;
+    pk::PartnerSpec flat_spec;
+    if (flat.parse(text, flat_spec)) {
+      boost::system::error_code ec;
+      const boost::json::value tree = boost::json::parse(text, ec);
+      if (ec || !tree.is_object()) std::abort();
+      auto by_tree = pk::spec_from_json(tree);
+      if (!by_tree || *by_tree != flat_spec) std::abort();
+    }
+  }
   auto spec = pk::spec_from_json(text);
   if (!spec) {
     (void)boost::json::serialize(pk::to_json(spec.error()));

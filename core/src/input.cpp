@@ -3,6 +3,7 @@
 #include <partnerkit/text/ascii.hpp>
 
 #include "detail/line_reader.hpp"
+#include "detail/spec_json_flat.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -209,6 +210,7 @@ struct SpecReader::Impl {
   // (a dozen heap allocations and frees per line otherwise).
   alignas(std::max_align_t) std::array<unsigned char, 4096> json_scratch{};
   boost::json::monotonic_resource json_arena{json_scratch.data(), json_scratch.size()};
+  detail::FlatSpecParser flat;
   // Where a CSV record ends, tracked over every byte read (kept or not): the parser's own states,
   // so a record over the limit ends exactly where it would have ended under no limit.
   Scan scan = Scan::field_start;
@@ -266,14 +268,27 @@ struct SpecReader::Impl {
     return "record longer than " + std::to_string(options.max_record_bytes) + " bytes";
   }
 
-  InputItem make_item(std::size_t start_line, Result<PartnerSpec> spec) {
-    InputItem item;
-    item.index = next_index++;
-    item.line = start_line;
-    item.spec = std::move(spec);
+  // A new item holding an empty spec, for optional::emplace: built in place through the conversion
+  // (InputItem's default holds an Error, and replacing it cost more than the rest of the item).
+  struct ItemStart {
+    std::size_t index, line;
+    operator InputItem() const {
+      return InputItem{.index = index, .line = line, .spec = Result<PartnerSpec>(), .extras = {}};
+    }
+  };
+
+  std::optional<InputItem> make_item(std::size_t start_line, Result<PartnerSpec>&& spec) {
+    std::optional<InputItem> item;
+    item.emplace(ItemStart{next_index++, start_line});
+    item->spec = std::move(spec);
+    take_extras(*item);
+    return item;
+  }
+
+  void take_extras(InputItem& item) {
+    if (extras.empty()) return;
     item.extras = std::move(extras);
     extras = {};
-    return item;
   }
 
   Result<PartnerSpec> parse_object(std::size_t at, boost::json::value v) {
@@ -292,20 +307,34 @@ struct SpecReader::Impl {
   }
 
   // ---- JSON lines ----
+  // One named item returned on every path (NRVO): a spec is 1.4 KB, each move of it costs.
   std::optional<InputItem> next_jsonl() {
-    for (;;) {
-      LineStatus st = take_line(options.max_record_bytes);
-      if (st == LineStatus::eof) return std::nullopt;
-      if (st == LineStatus::ok && is_blank(line)) continue;
-      const std::size_t at = line_no;
-      if (st == LineStatus::too_long) return make_item(at, line_error(at, too_long_message()));
-      boost::system::error_code ec;
-      json_arena.release();  // the previous line's tree is gone (copied into its spec and extras)
-      boost::json::value v = boost::json::parse(line, ec, boost::json::storage_ptr(&json_arena));
-      if (ec) return make_item(at, line_error(at, "not valid JSON (" + ec.message() + ")"));
-      if (!v.is_object()) return make_item(at, line_error(at, "expected a JSON object"));
-      return make_item(at, parse_object(at, std::move(v)));
+    std::optional<InputItem> item;
+    LineStatus st;
+    do {
+      st = take_line(options.max_record_bytes);
+    } while (st == LineStatus::ok && is_blank(line));
+    if (st == LineStatus::eof) return item;
+    const std::size_t at = line_no;
+    item.emplace(ItemStart{next_index++, at});
+    if (st == LineStatus::too_long) {
+      item->spec = line_error(at, too_long_message());
+    } else if (!flat.parse(line, *item->spec, options.extra_fields)) {
+      // The common flat line went straight into the item's spec; anything else goes through the tree,
+      // which gives every verdict (detail/spec_json_flat.hpp).
+      item->spec = tree_jsonl(at);
+      take_extras(*item);
     }
+    return item;
+  }
+
+  Result<PartnerSpec> tree_jsonl(std::size_t at) {
+    boost::system::error_code ec;
+    json_arena.release();  // the previous line's tree is gone (copied into its spec and extras)
+    boost::json::value v = boost::json::parse(line, ec, boost::json::storage_ptr(&json_arena));
+    if (ec) return line_error(at, "not valid JSON (" + ec.message() + ")");
+    if (!v.is_object()) return line_error(at, "expected a JSON object");
+    return parse_object(at, std::move(v));
   }
 
   // ---- CSV ----

@@ -54,6 +54,9 @@ bool is_js_space(char32_t c) noexcept {
 }
 
 std::string_view js_trim(std::string_view s) noexcept {
+  // Most text starts and ends with a printable ASCII character: nothing to trim (a byte < 0x80 is a
+  // whole code point, so the loops below would stop there too).
+  if (!s.empty() && s.front() > 0x20 && s.back() > 0x20 && s.front() < 0x7F && s.back() < 0x7F) return s;
   // Leading.
   std::size_t b = 0;
   while (b < s.size()) {
@@ -148,40 +151,48 @@ class Checker {
     issues.push_back({std::move(field), std::move(message)});
   }
 
+  // `field + tail` as the issue of `field` (the names are built only for an issue).
+  void add_on(std::string_view field, std::string_view tail) {
+    std::string message;
+    message.reserve(field.size() + tail.size());
+    message.append(field).append(tail);
+    add(std::string(field), std::move(message));
+  }
+
   // A string field: valid UTF-8, optionally non-blank, at most max UTF-16 units (0: no limit).
   // Returns whether it passed.
-  bool text(const std::string& field, std::string_view value, std::size_t max, bool non_blank,
+  bool text(std::string_view field, std::string_view value, std::size_t max, bool non_blank,
             bool trimmed = false) {
     if (!is_valid_utf8(value)) {
-      add(field, field + " is not valid UTF-8");
+      add_on(field, " is not valid UTF-8");
       return false;
     }
     bool ok = true;
     if (non_blank && is_blank(value)) {
-      add(field, field + " must not be empty");
+      add_on(field, " must not be empty");
       ok = false;
     }
     if (max) {
       const std::size_t n = utf16_length(trimmed ? js_trim(value) : value);
       if (n > max) {
-        add(field, field + " must be at most " + std::to_string(max) + " characters (UTF-16 code units" +
-                       (trimmed ? ", after trimming" : "") + "), got " + std::to_string(n));
+        add_on(field, " must be at most " + std::to_string(max) + " characters (UTF-16 code units" +
+                          (trimmed ? ", after trimming" : "") + "), got " + std::to_string(n));
         ok = false;
       }
     }
     return ok;
   }
 
-  void email(const std::string& field, std::string_view value, bool required) {
+  void email(std::string_view field, std::string_view value, bool required) {
     if (value.empty()) {
-      if (required) add(field, field + " is required");
+      if (required) add_on(field, " is required");
       return;
     }
     if (!is_valid_utf8(value)) {
-      add(field, field + " is not valid UTF-8");
+      add_on(field, " is not valid UTF-8");
       return;
     }
-    if (!matches_email_pattern(value)) add(field, field + " is not a valid email address");
+    if (!matches_email_pattern(value)) add_on(field, " is not a valid email address");
   }
 };
 
@@ -263,8 +274,8 @@ void custom_field(std::vector<FieldIssue>& issues, std::size_t index, const Cust
 }  // namespace rules
 
 std::size_t utf16_length(std::string_view s) noexcept {
-  std::size_t n = 0;
-  std::size_t i = 0;
+  std::size_t i = text::ascii_run_end(s, 0);  // ASCII: a unit per byte
+  std::size_t n = i;
   while (i < s.size()) {
     const auto b = static_cast<unsigned char>(s[i]);
     if (b < 0x80) {

@@ -8,8 +8,10 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <bit>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -42,9 +44,22 @@ class JsonWriter {
   }
   // Keys are our own ASCII literals or user object keys: escaped like any string.
   void key(std::string_view k) {
-    if (need_comma_) out_.push_back(',');
-    write_string(k);
-    out_.push_back(':');
+    if (k.size() <= max_plain_key && next_special(k, 0) == k.size()) {
+      // One of our own (short, nothing to escape): `,"k":` in one append.
+      char buf[max_plain_key + 4];
+      std::size_t n = 0;
+      if (need_comma_) buf[n++] = ',';
+      buf[n++] = '"';
+      std::memcpy(buf + n, k.data(), k.size());
+      n += k.size();
+      buf[n++] = '"';
+      buf[n++] = ':';
+      out_.append(buf, n);
+    } else {
+      if (need_comma_) out_.push_back(',');
+      write_string(k);
+      out_.push_back(':');
+    }
     after_key_ = true;
     last_key_ = k;
   }
@@ -127,17 +142,39 @@ class JsonWriter {
     out_.append(buf, r.ptr);
     need_comma_ = true;
   }
+  static constexpr std::size_t max_plain_key = 32;
+  // Whether a byte is written other than as itself (escaped, or checked as UTF-8).
+  static constexpr bool needs_care(unsigned char c) noexcept {
+    return c < 0x20 || c >= 0x80 || c == '"' || c == '\\';
+  }
+  // The first byte from i on that needs care, or s.size(). Eight bytes at a time: a high bit per byte
+  // that is < 0x20, '"', '\\' or >= 0x80 (the lowest one flagged is always a true one: the borrows of
+  // the subtractions only run upwards, into later bytes).
+  static std::size_t next_special(std::string_view s, std::size_t i) noexcept {
+    const char* p = s.data();
+    if constexpr (std::endian::native == std::endian::little) {
+      constexpr std::uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+      for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        const std::uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+        const std::uint64_t m =
+            (w | ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) &
+            highs;
+        if (m) return i + static_cast<std::size_t>(std::countr_zero(m) >> 3);
+      }
+    }
+    for (; i < s.size(); ++i)
+      if (needs_care(static_cast<unsigned char>(p[i]))) return i;
+    return s.size();
+  }
   void write_string(std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
     out_.push_back('"');
     std::size_t run = 0;  // start of the pending run of bytes copied as they are
     std::size_t i = 0;
-    while (i < s.size()) {
+    while ((i = next_special(s, i)) < s.size()) {
       const auto c = static_cast<unsigned char>(s[i]);
-      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-        ++i;
-        continue;
-      }
       if (c >= 0x80) {
         if (const std::size_t n = text::decode_utf8(s, i).length; n != 0) {
           i += n;

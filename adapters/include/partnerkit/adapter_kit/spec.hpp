@@ -2,39 +2,80 @@
 // vendor's overrides.
 #pragma once
 
+#include <partnerkit/adapter.hpp>
 #include <partnerkit/partner_spec.hpp>
 
 #include <boost/json/object.hpp>
 
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace partnerkit::adapter_kit {
 
+// The index of a name in partner_spec_fields; not a constant expression (so a compile error in a case
+// label) for a name that is not there.
+consteval std::size_t spec_field_index(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(partner_spec_fields); ++i)
+    if (partner_spec_fields[i] == name) return i;
+  throw "not a PartnerSpec field";
+}
+
+// Whether `spec` sets partner_spec_fields[i] (adapter.hpp): an optional holding a value, a non-empty
+// list. email is always set; an index past the list is not.
+inline bool sets_field(const PartnerSpec& spec, std::size_t i) noexcept {
+  switch (i) {
+    case spec_field_index("email"):
+      return true;
+    case spec_field_index("name"):
+      return spec.name.has_value();
+    case spec_field_index("first_name"):
+      return spec.first_name.has_value();
+    case spec_field_index("last_name"):
+      return spec.last_name.has_value();
+    case spec_field_index("company"):
+      return spec.company.has_value();
+    case spec_field_index("referral_key"):
+      return spec.referral_key.has_value();
+    case spec_field_index("external_id"):
+      return spec.external_id.has_value();
+    case spec_field_index("image"):
+      return spec.image.has_value();
+    case spec_field_index("country"):
+      return spec.country.has_value();
+    case spec_field_index("description"):
+      return spec.description.has_value();
+    case spec_field_index("tags"):
+      return !spec.tags.empty();
+    case spec_field_index("group"):
+      return spec.group.has_value();
+    case spec_field_index("partner_type"):
+      return spec.partner_type.has_value();
+    case spec_field_index("referrer"):
+      return spec.referrer.has_value();
+    case spec_field_index("contacts"):
+      return !spec.contacts.empty();
+    case spec_field_index("invite"):
+      return spec.invite.has_value();
+    case spec_field_index("password"):
+      return spec.password.has_value();
+    case spec_field_index("link"):
+      return spec.link.has_value();
+    case spec_field_index("custom_fields"):
+      return !spec.custom_fields.empty();
+    case spec_field_index("vendor_overrides"):
+      return !spec.vendor_overrides.empty();
+    default:
+      return false;
+  }
+}
+
 // Whether `spec` sets the field named `field` (one of partner_spec_fields in adapter.hpp): an optional
 // holding a value, a non-empty list. email is always set; an unknown name is not.
 inline bool sets(const PartnerSpec& spec, std::string_view field) noexcept {
-  if (field == "email") return true;
-  if (field == "name") return spec.name.has_value();
-  if (field == "first_name") return spec.first_name.has_value();
-  if (field == "last_name") return spec.last_name.has_value();
-  if (field == "company") return spec.company.has_value();
-  if (field == "referral_key") return spec.referral_key.has_value();
-  if (field == "external_id") return spec.external_id.has_value();
-  if (field == "image") return spec.image.has_value();
-  if (field == "country") return spec.country.has_value();
-  if (field == "description") return spec.description.has_value();
-  if (field == "tags") return !spec.tags.empty();
-  if (field == "group") return spec.group.has_value();
-  if (field == "partner_type") return spec.partner_type.has_value();
-  if (field == "referrer") return spec.referrer.has_value();
-  if (field == "contacts") return !spec.contacts.empty();
-  if (field == "invite") return spec.invite.has_value();
-  if (field == "password") return spec.password.has_value();
-  if (field == "link") return spec.link.has_value();
-  if (field == "custom_fields") return !spec.custom_fields.empty();
-  if (field == "vendor_overrides") return !spec.vendor_overrides.empty();
+  for (std::size_t i = 0; i < std::size(partner_spec_fields); ++i)
+    if (partner_spec_fields[i] == field) return sets_field(spec, i);
   return false;
 }
 

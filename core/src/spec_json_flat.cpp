@@ -1,0 +1,226 @@
+// FlatSpecParser (detail/spec_json_flat.hpp): a flat spec line read by Boost.JSON's parser with a handler
+// that writes into the PartnerSpec, refusing (so that the caller takes the tree path) whatever it does not
+// read exactly as spec_from_json would.
+#include "detail/spec_json_flat.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+
+namespace partnerkit::detail {
+namespace {
+
+// PartnerSpec's top-level names (spec_json.cpp's Reader::spec).
+enum class Field : std::uint8_t {
+  email,
+  name,
+  first_name,
+  last_name,
+  company,
+  referral_key,
+  external_id,
+  image,
+  country,
+  description,
+  tags,
+  group,
+  partner_type,
+  referrer,
+  contacts,
+  invite,
+  password,
+  link,
+  custom_fields,
+  vendor_overrides,
+  none,
+};
+
+constexpr std::string_view field_names[] = {
+    "email",    "name",    "first_name",  "last_name", "company",       "referral_key",     "external_id",
+    "image",    "country", "description", "tags",      "group",         "partner_type",     "referrer",
+    "contacts", "invite",  "password",    "link",      "custom_fields", "vendor_overrides",
+};
+static_assert(std::size(field_names) == static_cast<std::size_t>(Field::none));
+
+Field field_of(std::string_view key) noexcept {
+  // The first byte narrows it to one or three names.
+  if (key.empty()) return Field::none;
+  const auto is = [&](Field f) { return key == field_names[static_cast<std::size_t>(f)] ? f : Field::none; };
+  switch (key.front()) {
+    case 'e':
+      return key.size() == 5 ? is(Field::email) : is(Field::external_id);
+    case 'n':
+      return is(Field::name);
+    case 'f':
+      return is(Field::first_name);
+    case 'l':
+      return key.size() == 4 ? is(Field::link) : is(Field::last_name);
+    case 'c':
+      if (key.size() == 7) return key[2] == 'm' ? is(Field::company) : is(Field::country);
+      if (key.size() == 8) return is(Field::contacts);
+      return is(Field::custom_fields);
+    case 'r':
+      return key.size() == 8 ? is(Field::referrer) : is(Field::referral_key);
+    case 'i':
+      return key.size() == 5 ? is(Field::image) : is(Field::invite);
+    case 'd':
+      return is(Field::description);
+    case 't':
+      return is(Field::tags);
+    case 'g':
+      return is(Field::group);
+    case 'p':
+      return key.size() == 8 ? is(Field::password) : is(Field::partner_type);
+    case 'v':
+      return is(Field::vendor_overrides);
+    default:
+      return Field::none;
+  }
+}
+
+// The string member a Field names, or null (tags, partner_type, invite and the nested ones).
+std::optional<std::string>* string_member(PartnerSpec& s, Field f) noexcept {
+  switch (f) {
+    case Field::name:
+      return &s.name;
+    case Field::first_name:
+      return &s.first_name;
+    case Field::last_name:
+      return &s.last_name;
+    case Field::company:
+      return &s.company;
+    case Field::referral_key:
+      return &s.referral_key;
+    case Field::external_id:
+      return &s.external_id;
+    case Field::image:
+      return &s.image;
+    case Field::country:
+      return &s.country;
+    case Field::description:
+      return &s.description;
+    case Field::group:
+      return &s.group;
+    case Field::password:
+      return &s.password;
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+struct FlatSpecParser::Impl {
+  // Boost.JSON's events. Returning false stops the parser; the caller then takes the tree path.
+  struct Handler {
+    // boost::json::parse's own limits (the value_stack's), so the parser's verdicts are the same.
+    static constexpr std::size_t max_object_size = boost::json::object::max_size();
+    static constexpr std::size_t max_array_size = boost::json::array::max_size();
+    static constexpr std::size_t max_key_size = boost::json::string::max_size();
+    static constexpr std::size_t max_string_size = boost::json::string::max_size();
+    using ec_t = boost::system::error_code;
+    using sv = boost::json::string_view;
+
+    PartnerSpec* out = nullptr;
+    std::span<const std::string> reserved;
+    int depth = 0;  // 1 in the root object, 2 in its tags array
+    Field field = Field::none;
+    std::uint32_t seen = 0;  // a bit per Field
+    std::string part;        // a key or string that came in pieces
+
+    bool on_document_begin(ec_t&) { return true; }
+    bool on_document_end(ec_t&) { return true; }
+    bool on_object_begin(ec_t&) { return depth++ == 0; }
+    bool on_object_end(std::size_t, ec_t&) { return --depth == 0; }
+    bool on_array_begin(ec_t&) { return depth++ == 1 && field == Field::tags; }
+    bool on_array_end(std::size_t, ec_t&) { return --depth == 1; }
+    bool on_key_part(sv s, std::size_t, ec_t&) {
+      part.append(s.data(), s.size());
+      return true;
+    }
+    bool on_key(sv s, std::size_t, ec_t&) {
+      std::string_view key(s.data(), s.size());
+      if (!part.empty()) key = part.append(key);
+      field = field_of(key);
+      if (field == Field::none || std::find(reserved.begin(), reserved.end(), key) != reserved.end())
+        return false;
+      const std::uint32_t bit = std::uint32_t{1} << static_cast<unsigned>(field);
+      if (seen & bit) return false;  // a repeated key: the tree keeps the last, and says so in messages
+      seen |= bit;
+      part.clear();
+      return true;
+    }
+    bool on_string_part(sv s, std::size_t, ec_t&) {
+      part.append(s.data(), s.size());
+      return true;
+    }
+    bool on_string(sv s, std::size_t, ec_t&) {
+      std::string_view v(s.data(), s.size());
+      if (!part.empty()) v = part.append(v);
+      const bool ok = string(v);
+      part.clear();
+      return ok;
+    }
+    bool string(std::string_view v) {
+      if (depth == 2) {
+        out->tags.emplace_back(v);
+        return true;
+      }
+      if (field == Field::email) {
+        out->email.assign(v);
+        return true;
+      }
+      if (auto* m = string_member(*out, field)) {
+        m->emplace(v);
+        return true;
+      }
+      if (field == Field::partner_type) {
+        if (v == "referral")
+          out->partner_type = PartnerType::referral;
+        else if (v == "reseller")
+          out->partner_type = PartnerType::reseller;
+        else
+          return false;
+        return true;
+      }
+      return false;
+    }
+    bool on_number_part(sv, ec_t&) { return false; }
+    bool on_int64(std::int64_t, sv, ec_t&) { return false; }
+    bool on_uint64(std::uint64_t, sv, ec_t&) { return false; }
+    bool on_double(double, sv, ec_t&) { return false; }
+    bool on_bool(bool b, ec_t&) {
+      if (depth != 1 || field != Field::invite) return false;
+      out->invite = b;
+      return true;
+    }
+    bool on_null(ec_t&) { return depth == 1; }  // any top-level name: absent
+    bool on_comment_part(sv, ec_t&) { return false; }
+    bool on_comment(sv, ec_t&) { return false; }
+  };
+
+  boost::json::basic_parser<Handler> parser{boost::json::parse_options{}};
+};
+
+FlatSpecParser::FlatSpecParser() : impl_(std::make_unique<Impl>()) {}
+FlatSpecParser::~FlatSpecParser() = default;
+
+bool FlatSpecParser::parse(std::string_view text, PartnerSpec& out, std::span<const std::string> reserved) {
+  auto& p = impl_->parser;
+  p.reset();
+  Impl::Handler& h = p.handler();
+  h.out = &out;
+  h.reserved = reserved;
+  h.depth = 0;
+  h.field = Field::none;
+  h.seen = 0;
+  h.part.clear();
+  boost::system::error_code ec;
+  const std::size_t n = p.write_some(false, text.data(), text.size(), ec);
+  // As boost::json::parse: the whole text is one value (trailing white space is consumed).
+  return !ec && n == text.size() && p.done() && h.depth == 0;
+}
+
+}  // namespace partnerkit::detail

@@ -1,0 +1,194 @@
+// JsonWriter's string escaping, scanned eight bytes at a time, against the byte-at-a-time writer it
+// replaced (kept here as the reference): request bodies must stay byte for byte what they were.
+#include <partnerkit/adapter_kit/json_writer.hpp>
+#include <partnerkit/adapter_kit/spec.hpp>
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace pk = partnerkit;
+using pk::adapter_kit::JsonWriter;
+
+namespace {
+
+// The writer before issue 11 part 4: one byte per step. Sets `bad` on a byte that starts no valid
+// UTF-8 sequence (written as U+FFFD).
+std::string reference(std::string_view s, bool& bad) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out = "\"";
+  std::size_t run = 0, i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      if (const std::size_t n = pk::text::decode_utf8(s, i).length; n != 0) {
+        i += n;
+        continue;
+      }
+      bad = true;
+      out.append(s.data() + run, i - run);
+      out.append("\xEF\xBF\xBD");
+      run = ++i;
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+        out.append(esc, 6);
+      }
+    }
+    run = ++i;
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+  return out;
+}
+
+void expect_same(const std::string& s) {
+  bool bad = false;
+  const std::string want = reference(s, bad);
+  std::string got;
+  JsonWriter w(got);
+  w.key("k");
+  got.clear();  // only the value
+  w.string(s);
+  // A value after a key is written without a comma.
+  ASSERT_EQ(got, want) << "for a string of " << s.size() << " bytes";
+  EXPECT_EQ(w.utf8_ok(), !bad);
+  if (bad) {
+    EXPECT_EQ(w.bad_utf8_key(), "k");
+  }
+}
+
+}  // namespace
+
+TEST(JsonWriterEscaping, EveryByteAtEveryOffsetOfAWord) {
+  for (int b = 0; b < 256; ++b)
+    for (std::size_t at = 0; at < 19; ++at) {
+      std::string s(19, 'a');
+      s[at] = static_cast<char>(b);
+      expect_same(s);
+      expect_same(s.substr(0, at + 1));
+    }
+}
+
+TEST(JsonWriterEscaping, RandomStringsAsTheByteWriterWroteThem) {
+  // Pieces that straddle the 8-byte words: escapes, UTF-8 of every length, bad and cut sequences.
+  const std::vector<std::string> pieces = {"a",
+                                           "Bench Partner ",
+                                           "@",
+                                           "\"",
+                                           "\\",
+                                           "\n",
+                                           "\x01",
+                                           "\x1f",
+                                           " ",
+                                           "\x7f",
+                                           "\xc3\xa9",
+                                           "\xe2\x82\xac",
+                                           "\xf0\x9f\x98\x80",
+                                           "\x80",
+                                           "\xc3",
+                                           "\xe2\x82",
+                                           "\xf0\x9f\x98",
+                                           "\xff",
+                                           "\xed\xa0\x80",
+                                           "\xc0\xaf",
+                                           "/",
+                                           "partner-12345678"};
+  std::mt19937 rng(4);
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    const int n = static_cast<int>(rng() % 12);
+    for (int k = 0; k < n; ++k) s += pieces[rng() % pieces.size()];
+    expect_same(s);
+  }
+}
+
+TEST(JsonWriterEscaping, KeysAndMembersStayAsTheyWere) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("name");
+  w.string("Ana \"A\" Lima");
+  w.key("tags");
+  w.begin_array();
+  w.string("vip");
+  w.string("e\\mea\t");
+  w.end_array();
+  w.key("k\x01");
+  w.boolean(true);
+  w.end_object();
+  EXPECT_EQ(out, R"({"name":"Ana \"A\" Lima","tags":["vip","e\\mea\t"],"k\u0001":true})");
+  EXPECT_TRUE(w.utf8_ok());
+}
+
+TEST(JsonWriterEscaping, KeysOfEveryLengthAndByteAsTheByteWriterWroteThem) {
+  std::mt19937 rng(9);
+  for (std::size_t len = 0; len < 48; ++len)
+    for (int round = 0; round < 40; ++round) {
+      std::string k(len, 'k');
+      if (round % 2)
+        for (auto& c : k) c = static_cast<char>(round < 20 ? 'a' + rng() % 26 : rng() % 256);
+      bool bad = false;
+      const std::string want = "{\"a\":1," + reference(k, bad) + ":2}";
+      std::string got;
+      JsonWriter w(got);
+      w.begin_object();
+      w.key("a");
+      w.int64(1);
+      w.key(k);
+      w.int64(2);
+      w.end_object();
+      ASSERT_EQ(got, want) << "a key of " << len << " bytes";
+      EXPECT_EQ(w.utf8_ok(), !bad);
+    }
+}
+
+TEST(SpecFields, SetsByIndexAgreesWithSetsByName) {
+  pk::PartnerSpec spec;
+  spec.email = "a@b.co";
+  for (std::size_t i = 0; i < std::size(pk::partner_spec_fields); ++i)
+    EXPECT_EQ(pk::adapter_kit::sets_field(spec, i), i == 0) << pk::partner_spec_fields[i];
+  spec.name = "n";
+  spec.tags = {"t"};
+  spec.link.emplace();
+  spec.vendor_overrides["dub"] = boost::json::object{{"x", 1}};
+  for (std::size_t i = 0; i < std::size(pk::partner_spec_fields); ++i) {
+    const std::string_view f = pk::partner_spec_fields[i];
+    EXPECT_EQ(pk::adapter_kit::sets(spec, f), pk::adapter_kit::sets_field(spec, i)) << f;
+    EXPECT_EQ(pk::adapter_kit::sets_field(spec, i),
+              f == "email" || f == "name" || f == "tags" || f == "link" || f == "vendor_overrides")
+        << f;
+  }
+  EXPECT_FALSE(pk::adapter_kit::sets(spec, "nickname"));
+  EXPECT_FALSE(pk::adapter_kit::sets_field(spec, std::size(pk::partner_spec_fields)));
+}
