@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
@@ -263,6 +265,78 @@ TEST(BeastTransportResponsePath, TimeoutAfterWritingLeavesRequestWritten) {
   EXPECT_EQ(e.code, errc::timeout);
   EXPECT_NE(e.message.find("writing the request or reading the response"), std::string::npos) << e.message;
   EXPECT_NE(e.message.find("may have applied"), std::string::npos) << e.message;
+}
+
+// --- one timer for every request timeout (RequestTimer) ---------------------------------------
+
+// A slow answer times out on schedule while fast exchanges come and go around it: one that went
+// out before it on the pooled connection (the timer is armed for that one's deadline and must
+// re-arm for the slow one's once it is gone) and a chain after it (linked behind it).
+TEST(BeastTransportResponsePath, SlowAnswerTimesOutAmongFastOnes) {
+  TestServer server([](const ServerRequest& r) {
+    ServerResponse res;
+    res.status = 201;
+    res.body = "{}";
+    if (r.target == "/slow") res.delay = 5s;
+    return res;
+  });
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.request_timeout = 600ms;
+  BeastTransport transport(ioc.get_executor(), o);
+  ASSERT_FALSE(send(ioc, transport, post(server.url("/warm"), "{}")).ec);  // a pooled connection
+
+  std::optional<Outcome> slow;
+  int fast_ok = 0;
+  int fast_failed = 0;
+  std::chrono::steady_clock::time_point slow_sent;
+  std::function<void(int)> chain = [&](int left) {
+    if (left == 0) return;
+    transport.async_send(post(server.url("/fast"), "{}"), [&, left](error_code ec, SendResult) {
+      ++(ec ? fast_failed : fast_ok);
+      chain(left - 1);
+    });
+  };
+  slow_sent = std::chrono::steady_clock::now();
+  transport.async_send(post(server.url("/fast"), "{}"), [&](error_code ec, SendResult) {
+    ++(ec ? fast_failed : fast_ok);
+    chain(20);
+  });
+  transport.async_send(post(server.url("/slow"), "{}"), [&](error_code e, SendResult r) {
+    slow = Outcome{e, std::move(r)};
+  });
+  ioc.restart();
+  while (!slow && ioc.run_one() > 0) {
+  }
+  ASSERT_TRUE(slow);
+  const auto waited = std::chrono::steady_clock::now() - slow_sent;
+  EXPECT_EQ(slow->ec, transport_error::request_timeout) << slow->ec.message();
+  EXPECT_TRUE(slow->result.request_written);
+  EXPECT_GE(waited, 550ms);  // not before its own deadline
+  EXPECT_LT(waited, 3s);     // nor long after it
+  ioc.run();
+  EXPECT_EQ(fast_ok, 21);
+  EXPECT_EQ(fast_failed, 0);
+}
+
+// The timer waits only while an exchange is in flight: run() returns as soon as the last answer is
+// in, not when a request timeout of a minute would have passed.
+TEST(BeastTransportResponsePath, RunReturnsOnceTheLastAnswerIsIn) {
+  ServerResponse res;
+  res.status = 201;
+  TestServer server(test::always(res));
+  asio::io_context ioc;
+  auto o = options_for(server);
+  o.request_timeout = 60s;
+  BeastTransport transport(ioc.get_executor(), o);
+  int ok = 0;
+  for (int i = 0; i < 3; ++i) {
+    transport.async_send(post(server.url("/p"), "{}"), [&](error_code ec, SendResult) { ok += ec ? 0 : 1; });
+  }
+  const auto start = std::chrono::steady_clock::now();
+  ioc.run();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
+  EXPECT_EQ(ok, 3);
 }
 
 // --- the phase of a total timeout -------------------------------------------------------------

@@ -1,6 +1,8 @@
 // The transport's pure pieces, byte for byte and without sockets: URL parsing, request
 // serialization, the response reader (interim responses, caps), the CONNECT answer, the pool's
-// bookkeeping and the TLS session slot (both state machines take the time / events as input).
+// bookkeeping, the TLS session slot (both state machines take the time / events as input) and the
+// list of request deadlines.
+#include "detail/deadline_list.hpp"
 #include "detail/pool.hpp"
 #include "detail/proxy.hpp"
 #include "detail/request_writer.hpp"
@@ -18,6 +20,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 namespace partnerkit::detail {
 namespace {
@@ -462,6 +465,40 @@ TEST(TransportSessionSlot, OnePioneerTheOthersWait) {
   EXPECT_EQ(slot.plan(4), Plan::pioneer);  // no session yet: another pioneer
   EXPECT_TRUE(slot.pioneer_done(false).empty());
   EXPECT_EQ(slot.plan(5), Plan::use);  // the server offers none: nobody waits any more
+}
+
+// ---- request deadlines -----------------------------------------------------------------------
+
+TEST(TransportDeadlineList, KeepsDeadlineOrderAndPopsWhatIsDue) {
+  using List = DeadlineList<int>;
+  const List::time_point t0{};
+  List list;
+  List::Entry a, b, c, d;
+  a.owner = 1;
+  b.owner = 2;
+  c.owner = 3;
+  d.owner = 4;
+  EXPECT_TRUE(list.empty());
+  list.insert(a, t0 + 10ms);
+  list.insert(b, t0 + 30ms);
+  list.insert(c, t0 + 20ms);  // out of order: goes between a and b
+  list.insert(d, t0 + 5ms);   // before everything
+  EXPECT_EQ(list.earliest(), t0 + 5ms);
+  EXPECT_TRUE(list.erase(d));
+  EXPECT_FALSE(list.erase(d));  // once only
+  EXPECT_EQ(list.earliest(), t0 + 10ms);
+  std::vector<int> due;
+  list.pop_due(t0 + 20ms, [&](int owner) { due.push_back(owner); });
+  EXPECT_EQ(due, (std::vector<int>{1, 3}));
+  EXPECT_FALSE(a.linked);
+  EXPECT_FALSE(list.erase(c));  // popped already: its owner's end of exchange finds nothing to do
+  EXPECT_EQ(list.earliest(), t0 + 30ms);
+  list.insert(a, t0 + 40ms);  // an entry is reusable
+  EXPECT_TRUE(list.erase(b));
+  EXPECT_EQ(list.earliest(), t0 + 40ms);
+  EXPECT_TRUE(list.erase(a));
+  EXPECT_TRUE(list.empty());
+  list.pop_due(t0 + 1h, [&](int) { ADD_FAILURE() << "nothing is linked"; });
 }
 
 }  // namespace

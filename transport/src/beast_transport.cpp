@@ -56,13 +56,14 @@ void BeastTransport::async_send(HttpRequest request, send_handler handler) {
   };
 
   std::shared_ptr<const detail::Target> target;
-  if (auto ec = state_->target_for(request.url, target)) return reject(ec);
+  detail::OriginState* origin = nullptr;
+  if (auto ec = state_->target_for(request.url, target, origin)) return reject(ec);
   detail::Wire wire;
   if (auto ec = detail::serialize_request(request, *target, state_->options.user_agent, wire))
     return reject(ec);
 
-  auto op = std::make_shared<detail::SendOp>(state_, std::move(target), std::move(wire), std::move(handler),
-                                             std::move(work));
+  auto op = std::make_shared<detail::SendOp>(state_, std::move(target), *origin, std::move(wire),
+                                             std::move(handler), std::move(work));
   auto slot = asio::get_associated_cancellation_slot(op->handler());
   if (slot.is_connected()) slot.template emplace<detail::CancelHandler>(detail::CancelHandler{op});
   if (state_->options.total_timeout.count() > 0) op->arm_deadline(state_->options.total_timeout);

@@ -10,9 +10,9 @@ namespace partnerkit::detail {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-Connection::Connection(asio::any_io_executor strand_ex, asio::ssl::context* ctx, std::string origin_key,
+Connection::Connection(asio::any_io_executor strand_ex, asio::ssl::context* ctx, OriginState* origin_state,
                        std::size_t max_buffer)
-    : strand(std::move(strand_ex)), origin(std::move(origin_key)), buffer(max_buffer) {
+    : strand(std::move(strand_ex)), origin(origin_state), buffer(max_buffer) {
   if (ctx) {
     tls.emplace(strand, *ctx);
   } else {

@@ -9,7 +9,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
 
 #include <algorithm>
@@ -23,16 +22,21 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-SendOp::SendOp(std::shared_ptr<BeastTransportState> st, std::shared_ptr<const Target> t, Wire req,
-               Transport::send_handler h, asio::any_completion_executor work)
+SendOp::SendOp(std::shared_ptr<BeastTransportState> st, std::shared_ptr<const Target> t, OriginState& origin,
+               Wire req, Transport::send_handler h, asio::any_completion_executor work)
     : st_(std::move(st)),
       target_(std::move(t)),
       t_(*target_),
+      origin_(origin),
       req_(std::move(req)),
       handler_(std::move(h)),
       work_(std::move(work)) {
   use_proxy_ = t_.tls && !st_->proxy.bypass(t_);
+  request_deadline_.owner = this;
 }
+
+// An exchange whose handlers were destroyed unrun (the io_context went away) never ended.
+SendOp::~SendOp() { end_exchange(); }
 
 void SendOp::arm_deadline(std::chrono::milliseconds d) {
   deadline_.emplace(st_->executor);
@@ -60,8 +64,25 @@ void SendOp::request_deadline() {
   }
 }
 
+namespace {
+
+// The op whose async_send is running on this thread. Its handler must not run inside that call, so
+// a completion that happens there (a write to a pooled connection failing at once) is posted.
+thread_local const SendOp* initiating = nullptr;
+
+struct Initiating {
+  explicit Initiating(const SendOp* op) : previous(initiating) { initiating = op; }
+  ~Initiating() { initiating = previous; }
+  Initiating(const Initiating&) = delete;
+  Initiating& operator=(const Initiating&) = delete;
+  const SendOp* previous;
+};
+
+}  // namespace
+
 void SendOp::acquire() {
-  auto co = st_->checkout(t_.origin, shared_from_this());
+  const Initiating guard(this);
+  auto co = st_->checkout(origin_, shared_from_this());
   if (co.queued) return;
   if (co.idle) {
     if (!co.idle->alive()) {
@@ -89,10 +110,10 @@ void SendOp::attach(ConnectionPtr c, bool reused) {
   asio::dispatch(strand_, [self = shared_from_this()] { self->run(); });
 }
 
-void SendOp::attach_new() { attach(st_->make_connection(t_), false); }
+void SendOp::attach_new() { attach(st_->make_connection(t_, origin_), false); }
 
 void SendOp::request_abort(error_code reason) {
-  if (st_->remove_waiter(t_.origin, this)) {
+  if (st_->remove_waiter(origin_, this)) {
     {
       std::lock_guard lock(mu_);
       abort_ = reason;
@@ -210,7 +231,7 @@ void SendOp::handshake() {
   enter(Phase::handshake);
   if (st_->options.tls_session_resumption && st_->options.tls_resume_wait.count() > 0 && !resume_checked_) {
     resume_checked_ = true;
-    switch (st_->session_or_wait(t_.origin, shared_from_this())) {
+    switch (st_->session_or_wait(origin_, shared_from_this())) {
       case BeastTransportState::SessionPlan::pioneer:
         pioneer_ = true;
         break;
@@ -220,7 +241,7 @@ void SendOp::handshake() {
         break;
     }
   }
-  SSL_SESSION* resume = st_->options.tls_session_resumption ? st_->get_session(t_.origin) : nullptr;
+  SSL_SESSION* resume = st_->options.tls_session_resumption ? st_->get_session(origin_) : nullptr;
   if (auto ec = conn_->tls->attach()) {
     if (resume) SSL_SESSION_free(resume);
     return fail(ec);
@@ -257,11 +278,12 @@ void SendOp::wait_for_session() {
   waiting_session_ = true;
   if (!conn_->timer) conn_->timer.emplace(conn_->strand);
   ++conn_->timer_generation;
+  conn_->phase_timer_armed = false;  // this wait replaces the connect phase's (bounded itself)
   conn_->timer->expires_after(st_->options.tls_resume_wait);
   conn_->timer->async_wait([self = shared_from_this()](error_code ec) {
     if (ec || !self->waiting_session_ || self->finished()) return;
     self->waiting_session_ = false;
-    self->st_->remove_session_waiter(self->t_.origin, self.get());
+    self->st_->remove_session_waiter(self->origin_, self.get());
     self->handshake();
   });
 }
@@ -286,21 +308,23 @@ void SendOp::save_session(bool last_try) {
     return;
   }
   conn_->session_saved = true;
-  st_->put_session(t_.origin, s);
+  st_->put_session(origin_, s);
   if (pioneer_) {
     pioneer_ = false;
-    st_->pioneer_done(t_.origin, true);
+    st_->pioneer_done(origin_, true);
   }
 }
 
 // --- the exchange ---------------------------------------------------------------------------
 
-// One timer per phase (connect, TLS, request): when it fires, the connection is closed, the pending
-// operation fails, and fail() reports the phase's code. Re-arming cancels the previous phase's
-// wait; the generation guards against a wait that fired just as its phase ended.
+// The connection's timer for the connect and TLS phases (the request phase is RequestTimer's): when
+// it fires, the connection is closed, the pending operation fails, and fail() reports the phase's
+// code. Re-arming cancels the previous phase's wait; the generation guards against a wait that
+// fired just as its phase ended.
 void SendOp::arm_timer(std::chrono::milliseconds d, error_code code) {
   if (!conn_->timer) conn_->timer.emplace(conn_->strand);
   const auto generation = ++conn_->timer_generation;
+  conn_->phase_timer_armed = true;
   conn_->timer->expires_after(d);
   conn_->timer->async_wait([self = shared_from_this(), generation, code](error_code ec) {
     if (ec || self->finished() || !self->conn_ || self->conn_->timer_generation != generation) return;
@@ -311,10 +335,35 @@ void SendOp::arm_timer(std::chrono::milliseconds d, error_code code) {
 
 void SendOp::start_exchange() {
   enter(Phase::exchange);
-  arm_timer(st_->options.request_timeout, transport_error::request_timeout);
+  if (conn_->phase_timer_armed) {  // a new connection: its connect / TLS phase is over
+    conn_->phase_timer_armed = false;
+    ++conn_->timer_generation;
+    conn_->timer->cancel();
+  }
   request_written_ = true;
   result_.written_at = std::chrono::steady_clock::now();
+  request_timed_ = true;
+  st_->request_timer->add(request_deadline_,
+                          deadline_after(result_.written_at, st_->options.request_timeout));
   st_->requests.fetch_add(1, std::memory_order_relaxed);
+}
+
+void SendOp::end_exchange() {
+  if (!request_timed_) return;
+  request_timed_ = false;
+  st_->request_timer->remove(request_deadline_);
+}
+
+// As a phase timer's expiry: the connection is closed, the pending read or write fails, and fail()
+// reports request_timeout.
+void SendOp::request_expired() {
+  std::lock_guard lock(mu_);
+  if (finished() || !has_strand_) return;
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->finished() || !self->conn_) return;
+    self->timeout_code_ = transport_error::request_timeout;
+    self->conn_->close();
+  });
 }
 
 // The request is written: what arrives now is the origin's answer to it.
@@ -380,12 +429,21 @@ bool SendOp::parse_buffered() {
   return true;
 }
 
-// What the buffer can still take; 0 after failing the exchange when it is full (not reached: the
-// reader's caps are lower).
-std::size_t SendOp::room_for_more() {
-  const std::size_t room = conn_->buffer.max_size() - conn_->buffer.size();
-  if (room == 0) fail(http::error::buffer_overflow);
-  return room;
+// How much the next read may bring: what the buffer already has room for, at least first_read (a
+// typical answer of 1-4 KB in one read: Beast's read_size starts at 512 bytes and a buffer that
+// never needs more stays there, so a 1 KB answer took three SSL_reads and parser passes), at most
+// one read_size and never past the buffer's maximum. 0 after failing the exchange when the buffer
+// is full (not reached: the reader's caps are lower).
+std::size_t SendOp::read_window() {
+  static constexpr std::size_t first_read = 4096;
+  const auto& buffer = conn_->buffer;
+  const std::size_t room = buffer.max_size() - buffer.size();
+  if (room == 0) {
+    fail(http::error::buffer_overflow);
+    return 0;
+  }
+  const std::size_t spare = buffer.capacity() - buffer.size();
+  return std::min({room, ResponseReader::read_size, std::max(spare, first_read)});
 }
 
 // As pump, with OpenSSL reading the socket: every record that has arrived at once, then a wait.
@@ -394,14 +452,12 @@ void SendOp::read_tls() {
   bool drained = false;  // the last read stopped because nothing more had arrived
   for (;;) {
     if (!parse_buffered()) return;
-    const std::size_t room = room_for_more();
-    if (room == 0) return;
+    const std::size_t window = read_window();
+    if (window == 0) return;
     if (drained) return wait_tls(TlsSocket::Want::read);
     std::size_t n = 0;
     error_code read_ec;
-    const auto want = conn_->tls->read(
-        buffer.prepare(boost::beast::read_size(buffer, std::min(room, ResponseReader::read_size))), n,
-        read_ec);
+    const auto want = conn_->tls->read(buffer.prepare(window), n, read_ec);
     buffer.commit(n);
     if (read_ec) return read_failed(read_ec);
     if (n == 0) return wait_tls(want == TlsSocket::Want::nothing ? TlsSocket::Want::read : want);
@@ -415,18 +471,15 @@ template <class Stream>
 void SendOp::pump(Stream& stream) {
   auto& buffer = conn_->buffer;
   if (!parse_buffered()) return;
-  const std::size_t room = room_for_more();
-  if (room == 0) return;
-  // As Beast's http::read: at least 512 bytes, what the buffer already has room for, at most one
-  // read_size — a connection's buffer grows only as far as its answers need.
-  stream.async_read_some(
-      buffer.prepare(boost::beast::read_size(buffer, std::min(room, ResponseReader::read_size))),
-      [self = shared_from_this(), &stream](error_code e, std::size_t n) {
-        if (self->finished()) return;
-        self->conn_->buffer.commit(n);
-        if (e) return self->read_failed(e);
-        self->pump(stream);
-      });
+  const std::size_t window = read_window();
+  if (window == 0) return;
+  stream.async_read_some(buffer.prepare(window),
+                         [self = shared_from_this(), &stream](error_code e, std::size_t n) {
+                           if (self->finished()) return;
+                           self->conn_->buffer.commit(n);
+                           if (e) return self->read_failed(e);
+                           self->pump(stream);
+                         });
 }
 
 void SendOp::read_failed(error_code ec) {
@@ -468,11 +521,11 @@ void SendOp::succeed() {
   auto& reader = *reader_;
   const bool reusable = st_->options.max_idle_per_origin > 0 && reader.keep_alive() && !reader.need_eof() &&
                         !req_.close && conn_->buffer.size() == 0;
-  conn_->timer->cancel();
+  end_exchange();
   save_session(true);  // after a read, TLS 1.3 session tickets have arrived too
   if (pioneer_) {
     pioneer_ = false;
-    st_->pioneer_done(t_.origin, false);  // the server offers no resumable session
+    st_->pioneer_done(origin_, false);  // the server offers no resumable session
   }
   reader_.reset();  // the response is in result_ already
   ConnectionPtr c = std::move(conn_);
@@ -483,17 +536,18 @@ void SendOp::succeed() {
 void SendOp::fail(error_code ec) {
   if (pioneer_) {
     pioneer_ = false;
-    st_->pioneer_done(t_.origin, true);  // no session, but try again with the next connection
+    st_->pioneer_done(origin_, true);  // no session, but try again with the next connection
   }
   if (waiting_session_) {
     waiting_session_ = false;
-    st_->remove_session_waiter(t_.origin, this);
+    st_->remove_session_waiter(origin_, this);
   }
   if (auto reason = abort_reason()) {
     ec = reason;
   } else if (timeout_code_) {
     ec = timeout_code_;
   }
+  end_exchange();
   resolving_ = false;
   if (resolve_timer_) resolve_timer_->cancel();
   reader_.reset();
@@ -511,12 +565,14 @@ void SendOp::complete(error_code ec, bool post_only) {
   if (finished_.exchange(true, std::memory_order_acq_rel)) return;
   result_.request_written = request_written_;
   if (deadline_) deadline_->cancel();
-  auto fn = [h = std::move(handler_), ec, r = std::move(result_)]() mutable {
+  // The handler and the result stay in the op until the handler runs: no moves on the way.
+  auto fn = [self = shared_from_this(), ec] {
+    auto h = std::move(self->handler_);
     auto slot = asio::get_associated_cancellation_slot(h);
     if (slot.is_connected()) slot.clear();
-    std::move(h)(ec, std::move(r));
+    std::move(h)(ec, std::move(self->result_));
   };
-  if (post_only) {
+  if (post_only || initiating == this) {
     asio::post(st_->executor, asio::bind_executor(work_, std::move(fn)));
   } else {
     asio::dispatch(work_, std::move(fn));

@@ -10,7 +10,10 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 BeastTransportState::BeastTransportState(Transport::executor_type ex, TransportOptions opts)
-    : executor(std::move(ex)), options(std::move(opts)), ctx(asio::ssl::context::tls_client) {
+    : executor(std::move(ex)),
+      options(std::move(opts)),
+      ctx(asio::ssl::context::tls_client),
+      request_timer(std::make_shared<RequestTimer>(executor)) {
   if (options.max_connections_per_origin == 0) options.max_connections_per_origin = 1;
   pool_limits.max_connections = options.max_connections_per_origin;
   pool_limits.max_idle = options.max_idle_per_origin;
@@ -25,20 +28,26 @@ BeastTransportState::BeastTransportState(Transport::executor_type ex, TransportO
 BeastTransportState::~BeastTransportState() { close_idle_now(); }
 
 boost::system::error_code BeastTransportState::target_for(const std::string& url,
-                                                          std::shared_ptr<const Target>& out) {
+                                                          std::shared_ptr<const Target>& out,
+                                                          OriginState*& origin) {
   {
     std::lock_guard lock(targets_mu);
     if (auto it = targets.find(url); it != targets.end()) {
-      out = it->second;
+      out = it->second.target;
+      origin = it->second.origin;
       return {};
     }
   }
   auto t = std::make_shared<Target>();
   if (auto ec = parse_target(url, options.allow_plain_http_loopback, *t)) return ec;
+  {
+    std::lock_guard lock(mu);
+    origin = &origins[t->origin];
+  }
   out = t;
   std::lock_guard lock(targets_mu);
   if (targets.size() >= 256) targets.clear();
-  targets.emplace(url, std::move(t));
+  targets.emplace(url, Route{std::move(t), origin});
   return {};
 }
 
@@ -47,16 +56,16 @@ asio::any_io_executor BeastTransportState::make_strand() const {
   return asio::make_strand(executor);
 }
 
-ConnectionPtr BeastTransportState::make_connection(const Target& t) {
-  return std::make_shared<Connection>(make_strand(), t.tls ? &ctx : nullptr, t.origin, buffer_limit);
+ConnectionPtr BeastTransportState::make_connection(const Target& t, OriginState& o) {
+  return std::make_shared<Connection>(make_strand(), t.tls ? &ctx : nullptr, &o, buffer_limit);
 }
 
-BeastTransportState::Checkout BeastTransportState::checkout(const std::string& key, const SendOpPtr& op) {
+BeastTransportState::Checkout BeastTransportState::checkout(OriginState& o, const SendOpPtr& op) {
   std::vector<ConnectionPtr> expired;
   Checkout out;
   {
     std::lock_guard lock(mu);
-    out = origins[key].pool.checkout(op, Clock::now(), pool_limits, expired);
+    out = o.pool.checkout(op, Clock::now(), pool_limits, expired);
   }
   for (auto& c : expired) retire(std::move(c));
   return out;
@@ -66,7 +75,7 @@ void BeastTransportState::release(ConnectionPtr c, bool reusable) {
   OriginPool<ConnectionPtr, SendOpPtr>::Release r;
   {
     std::lock_guard lock(mu);
-    auto& o = origins[c->origin];
+    auto& o = *c->origin;
     r = o.pool.release(std::move(c), reusable, Clock::now(), pool_limits);
   }
   if (r.retire) retire(std::move(r.retire));
@@ -79,11 +88,9 @@ void BeastTransportState::release(ConnectionPtr c, bool reusable) {
   }
 }
 
-bool BeastTransportState::remove_waiter(const std::string& key, const SendOp* op) {
+bool BeastTransportState::remove_waiter(OriginState& o, const SendOp* op) {
   std::lock_guard lock(mu);
-  auto it = origins.find(key);
-  if (it == origins.end()) return false;
-  return it->second.pool.remove_waiter_if([op](const SendOpPtr& p) { return p.get() == op; });
+  return o.pool.remove_waiter_if([op](const SendOpPtr& p) { return p.get() == op; });
 }
 
 void BeastTransportState::close_idle() {
@@ -111,37 +118,33 @@ std::size_t BeastTransportState::idle_connections() {
   return n;
 }
 
-BeastTransportState::SessionPlan BeastTransportState::session_or_wait(const std::string& key,
-                                                                      const SendOpPtr& op) {
+BeastTransportState::SessionPlan BeastTransportState::session_or_wait(OriginState& o, const SendOpPtr& op) {
   std::lock_guard lock(mu);
-  return origins[key].session.plan(op);
+  return o.session.plan(op);
 }
 
-void BeastTransportState::pioneer_done(const std::string& key, bool may_retry) {
+void BeastTransportState::pioneer_done(OriginState& o, bool may_retry) {
   std::vector<SendOpPtr> waiters;
   {
     std::lock_guard lock(mu);
-    waiters = origins[key].session.pioneer_done(may_retry);
+    waiters = o.session.pioneer_done(may_retry);
   }
   for (auto& w : waiters) w->session_ready();
 }
 
-void BeastTransportState::remove_session_waiter(const std::string& key, const SendOp* op) {
+void BeastTransportState::remove_session_waiter(OriginState& o, const SendOp* op) {
   std::lock_guard lock(mu);
-  auto it = origins.find(key);
-  if (it == origins.end()) return;
-  it->second.session.remove_waiter_if([op](const SendOpPtr& p) { return p.get() == op; });
+  o.session.remove_waiter_if([op](const SendOpPtr& p) { return p.get() == op; });
 }
 
-SSL_SESSION* BeastTransportState::get_session(const std::string& key) {
+SSL_SESSION* BeastTransportState::get_session(OriginState& o) {
   std::lock_guard lock(mu);
-  auto it = origins.find(key);
-  return it == origins.end() ? nullptr : it->second.session.get();
+  return o.session.get();
 }
 
-void BeastTransportState::put_session(const std::string& key, SSL_SESSION* s) {
+void BeastTransportState::put_session(OriginState& o, SSL_SESSION* s) {
   std::lock_guard lock(mu);
-  origins[key].session.put(s);
+  o.session.put(s);
 }
 
 }  // namespace partnerkit::detail

@@ -17,9 +17,11 @@
 
 namespace partnerkit::detail {
 
+struct OriginState;
+
 struct Connection {
   // max_buffer: the read buffer's fixed maximum (ResponseReader::buffer_limit).
-  Connection(boost::asio::any_io_executor strand_ex, boost::asio::ssl::context* ctx, std::string origin_key,
+  Connection(boost::asio::any_io_executor strand_ex, boost::asio::ssl::context* ctx, OriginState* origin,
              std::size_t max_buffer);
 
   boost::asio::ip::tcp::socket& sock() { return tls ? tls->next_layer() : *plain; }
@@ -33,15 +35,18 @@ struct Connection {
   bool alive();
 
   boost::asio::any_io_executor strand;
-  std::string origin;
+  OriginState* origin;  // whose pool it belongs to
   // OpenSSL on the socket itself (tls_socket.hpp), not beast::ssl_stream over beast::tcp_stream:
   // requests are written as one contiguous buffer, and the phase timeouts are one timer per phase
   // (basic_stream arms and cancels a timer on every read_some / write_some).
   std::optional<TlsSocket> tls;
   std::optional<boost::asio::ip::tcp::socket> plain;
-  boost::beast::flat_buffer buffer;                // bytes read and not yet parsed; max_size() is the cap
-  std::optional<boost::asio::steady_timer> timer;  // the timeout of the phase in progress
+  boost::beast::flat_buffer buffer;  // bytes read and not yet parsed; max_size() is the cap
+  // The timeout of the connect or TLS phase in progress (the request phase's is RequestTimer's), the
+  // tls_resume_wait, the close_notify bound.
+  std::optional<boost::asio::steady_timer> timer;
   std::uint64_t timer_generation = 0;
+  bool phase_timer_armed = false;  // a connect / TLS phase wait is pending
   bool session_saved = false;
 };
 

@@ -29,8 +29,11 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
  public:
   using error_code = boost::system::error_code;
 
-  SendOp(std::shared_ptr<BeastTransportState> st, std::shared_ptr<const Target> t, Wire req,
-         Transport::send_handler h, boost::asio::any_completion_executor work);
+  SendOp(std::shared_ptr<BeastTransportState> st, std::shared_ptr<const Target> t, OriginState& origin,
+         Wire req, Transport::send_handler h, boost::asio::any_completion_executor work);
+  ~SendOp();
+  SendOp(const SendOp&) = delete;
+  SendOp& operator=(const SendOp&) = delete;
 
   Transport::send_handler& handler() { return handler_; }
   void arm_deadline(std::chrono::milliseconds d);
@@ -45,6 +48,8 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
   void request_deadline();
   // From the pioneer (any strand): a session is available, or will not be.
   void session_ready();
+  // From RequestTimer (any thread): the request timeout passed.
+  void request_expired();
 
  private:
   enum class Phase : int { queued, resolving, connecting, handshake, exchange };
@@ -65,6 +70,7 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
   void save_session(bool last_try);
   void arm_timer(std::chrono::milliseconds d, error_code code);
   void start_exchange();
+  void end_exchange();
   void exchange_plain();
   void exchange_tls();
   void write_tls();
@@ -72,7 +78,7 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
   void read_tls();
   void expect_answer();
   bool parse_buffered();
-  std::size_t room_for_more();
+  std::size_t read_window();
   template <class Stream>
   void pump(Stream& stream);
   void read_failed(error_code ec);
@@ -85,6 +91,7 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
   std::shared_ptr<BeastTransportState> st_;
   std::shared_ptr<const Target> target_;
   const Target& t_;
+  OriginState& origin_;
   Wire req_;
   Transport::send_handler handler_;
   boost::asio::any_completion_executor work_;  // the handler's executor, with outstanding work tracked
@@ -110,8 +117,10 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
   bool resume_checked_ = false;
   bool pioneer_ = false;
   bool waiting_session_ = false;
-  bool request_written_ = false;  // strand-only (false while queued, where request_abort reads it)
-  std::size_t written_ = 0;       // bytes of the request OpenSSL has taken
+  bool request_written_ = false;          // strand-only (false while queued, where request_abort reads it)
+  std::size_t written_ = 0;               // bytes of the request OpenSSL has taken
+  RequestTimer::Entry request_deadline_;  // linked and unlinked by st_->request_timer only
+  bool request_timed_ = false;            // strand-only: request_deadline_ was added
 
   // Shared with request_abort (any thread).
   std::atomic<Phase> phase_{Phase::queued};

@@ -7,6 +7,7 @@
 #include "detail/connection.hpp"
 #include "detail/pool.hpp"
 #include "detail/proxy.hpp"
+#include "detail/request_timer.hpp"
 #include "detail/response_reader.hpp"
 #include "detail/target.hpp"
 #include "detail/tls.hpp"
@@ -26,35 +27,40 @@ namespace partnerkit::detail {
 class SendOp;
 using SendOpPtr = std::shared_ptr<SendOp>;
 
+// One origin's pool bookkeeping and TLS session slot, guarded by BeastTransportState::mu. Never
+// erased once made: operations and connections keep a pointer to theirs rather than looking the
+// origin up by name on every request.
+struct OriginState {
+  OriginPool<ConnectionPtr, SendOpPtr> pool;
+  SessionSlot<SendOpPtr> session;
+};
+
 struct BeastTransportState {
   BeastTransportState(Transport::executor_type ex, TransportOptions opts);
   ~BeastTransportState();
 
-  struct Origin {
-    OriginPool<ConnectionPtr, SendOpPtr> pool;
-    SessionSlot<SendOpPtr> session;
-  };
-
-  // Parsed URLs, memoized (a client sends to a handful of URLs). Bounded; cleared when full.
-  boost::system::error_code target_for(const std::string& url, std::shared_ptr<const Target>& out);
+  // Parsed URLs and their origin's state, memoized (a client sends to a handful of URLs). Bounded;
+  // cleared when full.
+  boost::system::error_code target_for(const std::string& url, std::shared_ptr<const Target>& out,
+                                       OriginState*& origin);
 
   using Checkout = OriginPool<ConnectionPtr, SendOpPtr>::Checkout;
-  Checkout checkout(const std::string& key, const SendOpPtr& op);
+  Checkout checkout(OriginState& o, const SendOpPtr& op);
   void release(ConnectionPtr c, bool reusable);
-  bool remove_waiter(const std::string& key, const SendOp* op);
+  bool remove_waiter(OriginState& o, const SendOp* op);
   void close_idle();
   // Closes idle connections at once, without TLS close_notify (the io_context may be gone).
   void close_idle_now();
   std::size_t idle_connections();
 
   using SessionPlan = SessionSlot<SendOpPtr>::Plan;
-  SessionPlan session_or_wait(const std::string& key, const SendOpPtr& op);
-  void pioneer_done(const std::string& key, bool may_retry);
-  void remove_session_waiter(const std::string& key, const SendOp* op);
-  SSL_SESSION* get_session(const std::string& key);
-  void put_session(const std::string& key, SSL_SESSION* s);
+  SessionPlan session_or_wait(OriginState& o, const SendOpPtr& op);
+  void pioneer_done(OriginState& o, bool may_retry);
+  void remove_session_waiter(OriginState& o, const SendOp* op);
+  SSL_SESSION* get_session(OriginState& o);
+  void put_session(OriginState& o, SSL_SESSION* s);
 
-  ConnectionPtr make_connection(const Target& t);
+  ConnectionPtr make_connection(const Target& t, OriginState& o);
 
   Transport::executor_type executor;
   TransportOptions options;
@@ -63,12 +69,18 @@ struct BeastTransportState {
   std::size_t buffer_limit = 0;
   boost::asio::ssl::context ctx;
   ProxyConfig proxy;
+  // The request timeouts of all exchanges in flight (shared with its pending wait).
+  std::shared_ptr<RequestTimer> request_timer;
 
+  struct Route {
+    std::shared_ptr<const Target> target;
+    OriginState* origin = nullptr;
+  };
   std::mutex targets_mu;
-  std::unordered_map<std::string, std::shared_ptr<const Target>> targets;
+  std::unordered_map<std::string, Route> targets;
 
   std::mutex mu;
-  std::unordered_map<std::string, Origin> origins;
+  std::unordered_map<std::string, OriginState> origins;  // by Target::origin
 
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> opened{0};
