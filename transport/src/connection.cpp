@@ -31,7 +31,7 @@ bool Connection::alive() {
   if (!sock().is_open()) return false;
   if (buffer.size() != 0) return false;
   if (tls) {
-    if (tls->has_buffered()) return false;
+    if (tls->has_buffered() || tls->at_eof()) return false;
   }
   char byte;
   const auto n = ::recv(sock().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);

@@ -8,7 +8,9 @@
 
 #include <openssl/err.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace partnerkit::detail {
 namespace asio = boost::asio;
@@ -45,9 +47,72 @@ error_code TlsSocket::attach() {
   sock_.non_blocking(true, ec);
   if (ec) return ec;
   clear_stale_errors();
-  if (SSL_set_fd(ssl_, sock_.native_handle()) != 1) return ssl_error(ERR_get_error());
+  BIO* in = BIO_new(in_method());
+  BIO* out = BIO_new_socket(sock_.native_handle(), BIO_NOCLOSE);
+  if (!in || !out) {
+    BIO_free(in);
+    BIO_free(out);
+    return ssl_error(ERR_get_error());
+  }
+  BIO_set_data(in, this);
+  BIO_set_init(in, 1);
+  SSL_set_bio(ssl_, in, out);
+  in_ = std::make_unique_for_overwrite<char[]>(in_capacity);
   attached_ = true;
   return {};
+}
+
+BIO_METHOD* TlsSocket::in_method() {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "partnerkit ciphertext");
+    if (!m) throw boost::system::system_error(ssl_error(ERR_get_error()), "BIO_meth_new");
+    BIO_meth_set_read_ex(m, &TlsSocket::in_read);
+    BIO_meth_set_ctrl(m, &TlsSocket::in_ctrl);
+    return m;
+  }();
+  return method;
+}
+
+// OpenSSL takes what was read for it; nothing there is "try again" (SSL_ERROR_WANT_READ) until the
+// peer has closed, then the end of the stream.
+int TlsSocket::in_read(BIO* b, char* out, std::size_t len, std::size_t* got) {
+  auto& s = *static_cast<TlsSocket*>(BIO_get_data(b));
+  BIO_clear_retry_flags(b);
+  const std::size_t n = std::min(len, s.in_end_ - s.in_begin_);
+  *got = n;
+  if (n == 0) {
+    if (!s.eof_) BIO_set_retry_read(b);
+    return 0;
+  }
+  std::memcpy(out, s.in_.get() + s.in_begin_, n);
+  s.in_begin_ += n;
+  if (s.in_begin_ == s.in_end_) s.in_begin_ = s.in_end_ = 0;
+  return 1;
+}
+
+long TlsSocket::in_ctrl(BIO* b, int cmd, long, void*) {
+  const auto* s = static_cast<const TlsSocket*>(BIO_get_data(b));
+  switch (cmd) {
+    case BIO_CTRL_FLUSH:
+      return 1;
+    case BIO_CTRL_PENDING:
+      return s ? static_cast<long>(s->in_end_ - s->in_begin_) : 0;
+    case BIO_CTRL_EOF:
+      return s && s->eof_ && s->in_begin_ == s->in_end_ ? 1 : 0;
+    default:
+      return 0;
+  }
+}
+
+// Room after what OpenSSL has not taken yet (in practice none: it asks for more only once it has
+// taken everything).
+asio::mutable_buffer TlsSocket::in_space() {
+  if (in_begin_ > 0) {
+    std::memmove(in_.get(), in_.get() + in_begin_, in_end_ - in_begin_);
+    in_end_ -= in_begin_;
+    in_begin_ = 0;
+  }
+  return asio::buffer(in_.get() + in_end_, in_capacity - in_end_);
 }
 
 void TlsSocket::verify_peer_host(std::string host) {
@@ -161,8 +226,8 @@ TlsSocket::Want TlsSocket::shutdown(error_code& ec) {
 
 void TlsSocket::close() {
   if (attached_) {
-    // OpenSSL keeps the number: a read after the close would reach whatever socket gets it next.
-    if (BIO* b = SSL_get_rbio(ssl_)) BIO_set_fd(b, -1, BIO_NOCLOSE);
+    // OpenSSL keeps the number: a write after the close would reach whatever socket gets it next.
+    if (BIO* b = SSL_get_wbio(ssl_)) BIO_set_fd(b, -1, BIO_NOCLOSE);
   }
   error_code ignored;
   sock_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

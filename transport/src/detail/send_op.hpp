@@ -1,7 +1,8 @@
 // One async_send: take a connection (pooled or new: resolve, connect, proxy tunnel, TLS), write the
 // request, read the response with ResponseReader, give the connection back. Runs on its
 // connection's strand once it has one; cancellation and the total deadline reach it from any
-// thread through request_abort (mutex-guarded) and a post to the strand.
+// thread through request_abort (mutex-guarded) and a post to the strand, the request timeout
+// through request_expired (RequestTimer's one timer) and the same kind of post.
 #pragma once
 
 #include "detail/request_writer.hpp"

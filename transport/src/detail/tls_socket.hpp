@@ -1,8 +1,12 @@
-// A TLS client stream where OpenSSL reads and writes the non-blocking socket itself (a socket BIO)
-// and Asio only reports readiness, as wrk and curl drive OpenSSL. Asio's ssl::stream copies every
+// A TLS client stream where OpenSSL writes the non-blocking socket itself (a socket BIO) and reads
+// the ciphertext Asio read for it, as wrk and curl drive OpenSSL. Asio's ssl::stream copies every
 // byte through a BIO pair and two buffers of its own (~66 KB per connection), clears OpenSSL's
 // error queue at every step and makes OpenSSL free its record buffers after each record
 // (SSL_MODE_RELEASE_BUFFERS): about a seventh of a create's CPU on the batch path.
+// Reads go through Asio (async_read_some into in_, which OpenSSL takes from through a BIO of ours)
+// rather than OpenSSL reading the socket after an async_wait: Asio re-arms the descriptor with
+// epoll_ctl on every wait, while a read on a drained socket is queued without one — a system call
+// (~2 µs on the machine measured) less per request.
 //
 // Each operation is one non-blocking step: it returns what it waits for (Want::read / write: call
 // async_wait, then the step again) or finishes with `ec`. Error codes are Asio's for the same
@@ -19,6 +23,7 @@
 #include <openssl/ssl.h>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,22 +52,40 @@ class TlsSocket {
   Want handshake(error_code& ec);
   // Writes from data[written...]; `written` grows by what the socket took.
   Want write(std::string_view data, std::size_t& written, error_code& ec);
-  // Reads the records OpenSSL takes in with one recv (read-ahead), as far as `buf` holds; `n` is
-  // what was read, Want::read when nothing more is buffered. Bytes and an error may come together
-  // (the bytes first).
+  // Decrypts what has been read for OpenSSL, as far as `buf` holds; `n` is what was decrypted,
+  // Want::read when nothing more is buffered. Bytes and an error may come together (the bytes
+  // first).
   Want read(boost::asio::mutable_buffer buf, std::size_t& n, error_code& ec);
   // Sends close_notify (one step; the peer's is not waited for).
   Want shutdown(error_code& ec);
 
-  // Decrypted or undecrypted bytes held by OpenSSL (read ahead of the socket).
-  bool has_buffered() const { return SSL_has_pending(ssl_) == 1; }
+  // Decrypted or undecrypted bytes held by OpenSSL or read for it (ahead of the socket).
+  bool has_buffered() const { return in_begin_ != in_end_ || SSL_has_pending(ssl_) == 1; }
+  // The peer closed the TCP stream (what it sent before is still read).
+  bool at_eof() const { return eof_; }
 
-  // Completes with the socket's error, or with operation_aborted when it is closed meanwhile.
+  // Completes when the step can be tried again: for Want::write when the socket is writable, for
+  // Want::read once what has arrived is read for OpenSSL. With the socket's error (the end of the
+  // stream is none: OpenSSL reports it, as close_notify or truncation), or with operation_aborted
+  // when the socket is closed meanwhile.
   template <class Handler>
   void async_wait(Want w, Handler&& h) {
-    sock_.async_wait(
-        w == Want::write ? boost::asio::ip::tcp::socket::wait_write : boost::asio::ip::tcp::socket::wait_read,
-        std::forward<Handler>(h));
+    if (w == Want::write) {
+      sock_.async_wait(boost::asio::ip::tcp::socket::wait_write, std::forward<Handler>(h));
+      return;
+    }
+    // Only a completion that read something touches `this`: the operation waiting for it still
+    // holds the connection then (an aborted one may run after the connection is gone).
+    sock_.async_read_some(in_space(),
+                          [this, h = std::forward<Handler>(h)](error_code ec, std::size_t n) mutable {
+                            if (!ec) {
+                              in_end_ += n;
+                            } else if (ec == boost::asio::error::eof) {
+                              eof_ = true;
+                              ec = {};
+                            }
+                            std::move(h)(ec);
+                          });
   }
 
   // Closes the socket and detaches OpenSSL from its descriptor, which the system may hand out
@@ -76,11 +99,23 @@ class TlsSocket {
   bool attempt(Call&& call, Want& want, error_code& ec);
   Want finish(int result, int saved_errno, error_code& ec);
   static int verify_callback(int preverified, X509_STORE_CTX* ctx);
+  // The read BIO over in_ (one BIO_METHOD for all sockets).
+  static BIO_METHOD* in_method();
+  static int in_read(BIO* b, char* out, std::size_t len, std::size_t* got);
+  static long in_ctrl(BIO* b, int cmd, long num, void* ptr);
+  boost::asio::mutable_buffer in_space();
 
   boost::asio::ip::tcp::socket sock_;
   SSL* ssl_;
   std::string host_;  // for verify_callback
   bool attached_ = false;
+  // Ciphertext read from the socket, not yet taken by OpenSSL: [in_begin_, in_end_) of in_. Room
+  // for one whole record (2^14 + 256 + 5 bytes): one read, as OpenSSL's read-ahead made.
+  static constexpr std::size_t in_capacity = 17 * 1024;
+  std::unique_ptr<char[]> in_;
+  std::size_t in_begin_ = 0;
+  std::size_t in_end_ = 0;
+  bool eof_ = false;
 };
 
 }  // namespace partnerkit::detail
