@@ -113,6 +113,11 @@ class Scrubber {
 // null (an operation without a spec, a vendor without an adapter).
 std::vector<std::string> operation_secrets(const Adapter* adapter, const PartnerSpec* spec,
                                            const VendorConfig& config);
+// The part of operation_secrets that depends on the spec (its password, its vendor_overrides, the
+// adapter's secret_values for it); may repeat the config's. For a Scrubber extending one built
+// from operation_secrets(adapter, nullptr, config).
+std::vector<std::string> spec_secrets(const Adapter* adapter, const PartnerSpec& spec,
+                                      const VendorConfig& config);
 // Scrubber(operation_secrets(...)).
 Scrubber operation_scrubber(const Adapter* adapter, const PartnerSpec* spec, const VendorConfig& config);
 

@@ -47,7 +47,7 @@ class FindOp final : public HandlerOp<Result<std::optional<Partner>>> {
     finish(Result<Partners>(std::move(found)));
   }
 
-  Result<std::optional<Partner>> convert(Result<Partners> r) override {
+  Result<std::optional<Partner>> convert(Result<Partners>&& r) override {
     if (!r) return r.error();
     if (r->empty()) return std::optional<Partner>();
     return std::optional<Partner>(std::move(r->front()));
@@ -256,9 +256,8 @@ class SingleOp final : public PartnerResultOp {
     if (reading_) return on_read(std::move(r));
     if (!r) return finish(r.error());
     if (r->empty()) return finish(Error::make(errc::protocol, "the answer describes no partner"));
-    Partner p = std::move(r->front());
-    p.outcome = op_ == Operation::get ? Outcome::existing : Outcome::updated;
-    finish(std::move(p));
+    r->front().outcome = op_ == Operation::get ? Outcome::existing : Outcome::updated;
+    finish_first(std::move(r));
   }
 
   Operation op_;

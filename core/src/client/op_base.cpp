@@ -60,19 +60,22 @@ void OpBase::begin() {
 
   {
     std::lock_guard lock(state_->mutex);
-    auto key = std::make_pair(vendor_, config_->api_key);
+    const std::pair<std::string_view, std::string_view> key(vendor_, config_->api_key);
     auto it = state_->pacers.find(key);
     if (it == state_->pacers.end()) {
       policy::PacerConfig pc{declared_rate_limit(*capabilities_), vo->second.rate_limit};
       pc.paced_elsewhere = vo->second.paced_by_caller;
-      it = state_->pacers.emplace(key, policy::Pacer(pc, steady::now())).first;
+      it = state_->pacers
+               .emplace(std::make_pair(vendor_, config_->api_key), policy::Pacer(pc, steady::now()))
+               .first;
     }
     pacer_ = &it->second;  // std::map nodes are stable
   }
 
   if (deadline_) {
-    deadline_timer_.expires_at(*deadline_);
-    deadline_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    deadline_timer_.emplace(strand_);
+    deadline_timer_->expires_at(*deadline_);
+    deadline_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (!ec) self->shielded([&] { self->stop_with(errc::timeout); });
     });
   }
@@ -86,8 +89,8 @@ void OpBase::next_attempt() {
     slot = pacer_->reserve(steady::now(), budget_->loop.deadline());
   }
   if (slot.later) {  // too far ahead to reserve yet: ask again nearer the time
-    timer_.expires_at(slot.send_at);
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    timer().expires_at(slot.send_at);
+    timer().async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (self->done_) return;
       self->shielded([&] {
         if (ec) return self->stop_with(self->stop_code_);
@@ -100,9 +103,9 @@ void OpBase::next_attempt() {
   if (!slot.granted) return finish(no_slot_before_deadline(slot.wait));
   planned_ = slot.send_at;
   if (slot.wait <= steady::duration::zero()) return send();
-  timer_.expires_at(slot.send_at);
+  timer().expires_at(slot.send_at);
   pacing_wait_ = true;
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+  timer().async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (self->done_) return;
     self->pacing_wait_ = false;
     self->shielded([&] {
@@ -134,8 +137,8 @@ void OpBase::send() {
     hold = pacer_->hold(steady::now(), planned_);  // the one before left late: keep the spacing
   }
   if (hold <= steady::duration::zero()) return transmit();
-  timer_.expires_after(hold);
-  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+  timer().expires_after(hold);
+  timer().async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (self->done_) return;
     self->shielded([&] {
       if (ec) return self->stop_with(self->stop_code_);
@@ -280,8 +283,8 @@ void OpBase::on_sent(boost::system::error_code ec, SendResult r) {
   last_error_ = std::move(err);
   const bool reconcile_first = (step_.op == Operation::create || step_.op == Operation::deactivate) &&
                                maybe_applied_ && reconcile_before_retry();
-  timer_.expires_after(decision.delay);
-  timer_.async_wait([self = shared_from_this(), reconcile_first](boost::system::error_code ec) {
+  timer().expires_after(decision.delay);
+  timer().async_wait([self = shared_from_this(), reconcile_first](boost::system::error_code ec) {
     if (self->done_) return;
     self->shielded([&] {
       if (ec) return self->stop_with(self->stop_code_);
@@ -305,7 +308,7 @@ void OpBase::stop_with(errc code) {
     stopping_ = true;
     stop_code_ = code;
   }
-  timer_.cancel();
+  if (timer_) timer_->cancel();
   if (in_flight_) {
     transport_cancel_.emit(asio::cancellation_type::terminal);
     return;  // on_sent finishes

@@ -42,7 +42,16 @@ struct detail::ClientState {
   ClientOptions options;
 
   std::mutex mutex;                                                     // guards everything below
-  std::map<std::pair<std::string, std::string>, policy::Pacer> pacers;  // (vendor, api key)
+  // (vendor, api key), found by views: copying the two strings per call cost an allocation.
+  struct PacerKeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+      return std::pair<std::string_view, std::string_view>(a.first, a.second) <
+             std::pair<std::string_view, std::string_view>(b.first, b.second);
+    }
+  };
+  std::map<std::pair<std::string, std::string>, policy::Pacer, PacerKeyLess> pacers;
   std::mt19937_64 seeder;
   std::unordered_map<const void*, std::weak_ptr<client_detail::OpBase>> live;
   // Each adapter's capabilities, asked once: a copy per call (its vectors of strings) cost ~3 % of a
@@ -57,6 +66,8 @@ struct detail::ClientState {
   }
 
   // The secrets of one operation on `vendor`: the vendor's (built once per Client) and the spec's.
+  // Only the spec's are gathered per operation (the key and settings again cost ~1.5k instructions
+  // a create); a spec without secrets shares the vendor's automata as they are.
   Scrubber scrubber_for(const std::string& vendor, const Adapter& adapter, const PartnerSpec* spec,
                         const VendorConfig& config) {
     Scrubber base;
@@ -67,7 +78,10 @@ struct detail::ClientState {
         it = scrubbers.emplace(vendor, operation_scrubber(&adapter, nullptr, config)).first;
       base = it->second;
     }
-    return Scrubber(operation_secrets(&adapter, spec, config), base);
+    if (!spec) return base;
+    auto own = spec_secrets(&adapter, *spec, config);
+    if (own.empty()) return base;
+    return Scrubber(own, base);
   }
 };
 
@@ -206,8 +220,6 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
       : state_(std::move(state)),
         strand_(asio::make_strand(state_->executor)),
         vendor_(std::move(vendor)),
-        timer_(strand_),
-        deadline_timer_(strand_),
         deadline_(state_->options.call_timeout.count() > 0
                       ? std::optional<steady::time_point>(steady::now() + state_->options.call_timeout)
                       : std::nullopt) {}
@@ -250,8 +262,8 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   virtual asio::cancellation_slot handler_slot() = 0;
   // The spec whose secrets (a password) are scrubbed from what the operation hands out.
   virtual const PartnerSpec* scrub_spec() const { return nullptr; }
-  // Hands the result to the handler: posted, never inline. Called once.
-  virtual void complete(Result<Partners> result) = 0;
+  // Hands the result to the handler (post_to). Called once.
+  virtual void complete(Result<Partners>&& result) = 0;
 
   // ---- what a flow calls ----
   // validate_in_place_for on the flow's own spec (normalized in place; a throwing adapter is
@@ -289,7 +301,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   }
 
   // The op's final result; the flow returns right after calling it.
-  void finish(Result<Partners> result) {
+  void finish(Result<Partners>&& result) {
     if (done_) return;
     done_ = true;
     if (!keep_raw_ && result)
@@ -300,8 +312,8 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
       std::lock_guard lock(state_->mutex);
       pacer_->release(planned_, steady::now());
     }
-    deadline_timer_.cancel();
-    timer_.cancel();
+    if (deadline_timer_) deadline_timer_->cancel();
+    if (timer_) timer_->cancel();
     {
       std::lock_guard lock(state_->mutex);
       state_->live.erase(this);
@@ -319,6 +331,14 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     p.attempts = attempts_;
     finish(Result<Partners>(one_partner(std::move(p))));
   }
+  // The first partner of a step's answer is the op's result, finished where it lies: a Partner is
+  // ~20 strings, and taking it out and wrapping it again moved it three times.
+  void finish_first(Result<Partners>&& found) {
+    Partner& p = found->front();
+    p.vendor = vendor_;
+    p.attempts = attempts_;
+    finish(std::move(found));
+  }
 
   // The error of a create that is not sent again because a repeat could create a second partner.
   Error refuse_resend(Error err) const {
@@ -331,16 +351,14 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     return err;
   }
 
-  // Hands a result to an Asio handler: post first (never inline), then dispatch onto the handler's
-  // own executor. The result rides boxed: a Partner is ~20 strings, and every capture and hop moved
-  // it again (~3k instructions per create).
+  // Hands a result to an Asio handler: dispatched onto the handler's own executor. Never inline
+  // from the initiating call: finish() only runs in a handler of the op's strand (start() posts
+  // begin()), so one hop suffices (a post before it cost a scheduler round trip per call). The
+  // result rides boxed: a Partner is ~20 strings, and every capture and hop moved it again.
   template <class Handler, class R>
-  void post_to(Handler handler, R result) {
+  void post_to(Handler handler, std::unique_ptr<R> boxed) {
     auto ex = asio::get_associated_executor(handler, state_->executor);
-    auto boxed = std::make_unique<R>(std::move(result));
-    asio::post(state_->executor, [ex, h = std::move(handler), r = std::move(boxed)]() mutable {
-      asio::dispatch(ex, [h = std::move(h), r = std::move(r)]() mutable { std::move(h)(std::move(*r)); });
-    });
+    asio::dispatch(ex, [h = std::move(handler), r = std::move(boxed)]() mutable { std::move(h)(std::move(*r)); });
   }
 
   std::shared_ptr<detail::ClientState> state_;
@@ -356,14 +374,18 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
 
  private:
   // Nothing escapes: an exception from an adapter or plugin (encode, decode, capabilities), a hook,
-  // the transport or this op itself ends the op with errc::internal, never the process.
+  // the transport or this op itself ends the op with errc::internal, never the process. Once the op
+  // is done, an exception is the caller's handler's (dispatch may run it inline in finish()): it
+  // leaves io_context::run() as an exception from any handler does.
   template <class F>
-  void shielded(F&& f) noexcept {
+  void shielded(F&& f) {
     try {
       f();
     } catch (const std::exception& e) {
+      if (done_) throw;
       fail_internal(e.what());
     } catch (...) {
+      if (done_) throw;
       fail_internal("an exception that is not a std::exception");
     }
   }
@@ -395,8 +417,11 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
 
   void stop_with(errc code);
 
-  asio::steady_timer timer_;
-  asio::steady_timer deadline_timer_;
+  // Made when first needed: each costs a service lookup under a mutex and an executor (~0.5k
+  // instructions), and most creates wait for neither a pace nor a retry.
+  asio::steady_timer& timer() { return timer_ ? *timer_ : timer_.emplace(strand_); }
+  std::optional<asio::steady_timer> timer_;
+  std::optional<asio::steady_timer> deadline_timer_;
   std::optional<steady::time_point> deadline_;
   asio::cancellation_signal transport_cancel_;
   policy::Pacer* pacer_ = nullptr;
@@ -427,10 +452,11 @@ class HandlerOp : public OpBase {
 
  protected:
   asio::cancellation_slot handler_slot() override { return asio::get_associated_cancellation_slot(handler_); }
-  void complete(Result<Partners> result) override {
-    post_to(std::move(handler_), convert(std::move(result)));
+  void complete(Result<Partners>&& result) override {
+    // `new R(prvalue)`: the converted result is built in its box, not moved there.
+    post_to(std::move(handler_), std::unique_ptr<R>(new R(convert(std::move(result)))));
   }
-  virtual R convert(Result<Partners> result) = 0;
+  virtual R convert(Result<Partners>&& result) = 0;
 
  private:
   asio::any_completion_handler<void(R)> handler_;
@@ -442,7 +468,7 @@ class PartnerResultOp : public HandlerOp<Result<Partner>> {
   using HandlerOp::HandlerOp;
 
  protected:
-  Result<Partner> convert(Result<Partners> r) override {
+  Result<Partner> convert(Result<Partners>&& r) override {
     if (!r) return r.error();
     if (r->empty()) return Error::make(errc::internal, "an operation completed without a partner");
     return std::move(r->front());

@@ -95,9 +95,9 @@ class ProvisionOp final : public PartnerResultOp {
   void on_step(Result<Partners> r) override {
     if (phase_ == Phase::lookup) return on_lookup(std::move(r));
     if (r) {
-      Partner p = std::move(r->front());
-      p.warnings.insert(p.warnings.end(), notes_.begin(), notes_.end());
-      return finish(std::move(p));
+      auto& warnings = r->front().warnings;
+      warnings.insert(warnings.end(), notes_.begin(), notes_.end());
+      return finish_first(std::move(r));
     }
     Error err = r.error();
     if (err.code == errc::already_exists) {

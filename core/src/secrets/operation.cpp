@@ -8,24 +8,40 @@
 
 namespace partnerkit {
 
-std::vector<std::string> operation_secrets(const Adapter* adapter, const PartnerSpec* spec,
-                                           const VendorConfig& config) {
-  std::vector<std::string> out;
-  if (!config.api_key.empty()) out.push_back(config.api_key);
-  collect_secret_values(boost::json::value(config.settings), out);
+namespace {
+
+void add_spec_secrets(const Adapter* adapter, const PartnerSpec* spec, const VendorConfig& config,
+                      std::vector<std::string>& out) {
   if (spec) {
     if (spec->password && !spec->password->empty()) out.push_back(*spec->password);
     for (const auto& [vendor, overrides] : spec->vendor_overrides)
       collect_secret_values(boost::json::value(overrides), out);
   }
   if (adapter) {
+    static const PartnerSpec no_spec;  // not `spec ? *spec : PartnerSpec{}`: that copies *spec
     try {
-      for (auto& s : adapter->secret_values(spec ? *spec : PartnerSpec{}, config))
-        out.push_back(std::move(s));
+      for (auto& s : adapter->secret_values(spec ? *spec : no_spec, config)) out.push_back(std::move(s));
     } catch (...) {
       // A plugin that throws here declares nothing; nothing a plugin does may abort the process.
     }
   }
+}
+
+}  // namespace
+
+std::vector<std::string> operation_secrets(const Adapter* adapter, const PartnerSpec* spec,
+                                           const VendorConfig& config) {
+  std::vector<std::string> out;
+  if (!config.api_key.empty()) out.push_back(config.api_key);
+  collect_secret_values(boost::json::value(config.settings), out);
+  add_spec_secrets(adapter, spec, config, out);
+  return out;
+}
+
+std::vector<std::string> spec_secrets(const Adapter* adapter, const PartnerSpec& spec,
+                                      const VendorConfig& config) {
+  std::vector<std::string> out;
+  add_spec_secrets(adapter, &spec, config, out);
   return out;
 }
 
