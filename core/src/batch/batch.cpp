@@ -403,14 +403,15 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
     }
     if (!from_journal && latency.count() > 0) latencies_.add(latency);
     if (options_.on_result) {
-      BatchResult br;
-      br.index = index;
-      br.line = line;
-      br.vendor = vendor;
-      br.email = email;
-      br.result = std::move(r);
-      br.from_journal = from_journal;
-      br.latency = latency;
+      // The result constructed in place: assigning it moved the Partner twice (variant2's
+      // assignment across alternatives goes through a temporary).
+      const BatchResult br{.index = index,
+                           .line = line,
+                           .vendor = vendor,
+                           .email = email,
+                           .result = std::move(r),
+                           .from_journal = from_journal,
+                           .latency = latency};
       options_.on_result(br);
     }
     if (options_.on_progress) options_.on_progress(progress_);

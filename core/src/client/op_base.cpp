@@ -73,10 +73,14 @@ void OpBase::begin() {
   }
 
   if (deadline_) {
-    deadline_timer_.emplace(strand_);
+    // On the client's executor, not the strand, and holding the op weakly: nearly every deadline
+    // is cancelled by finish(), and that completion went through the strand and kept the op alive
+    // (~1k instructions a call). One that expires hops to the strand through cancel().
+    deadline_timer_.emplace(state_->executor);
     deadline_timer_->expires_at(*deadline_);
-    deadline_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec) self->shielded([&] { self->stop_with(errc::timeout); });
+    deadline_timer_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (ec) return;
+      if (auto self = weak.lock()) self->cancel(errc::timeout);
     });
   }
   run();
