@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 namespace {
@@ -87,6 +88,34 @@ TEST_F(BatchFixture, EveryItemOncePerVendorWithBoundedConcurrencyAndStreaming) {
   EXPECT_LE(max_ahead, 2u * 4u + 1u);  // the reader is never far ahead: memory bounded by concurrency
   EXPECT_GT(s.p99_latency.count(), 0);
   EXPECT_FALSE(s.cancelled);
+}
+
+// The last vendor of an item is handed its spec, the others a copy: every vendor's request carries
+// the whole item, and the results name it by the email read.
+TEST_F(BatchFixture, EveryVendorIsSentTheWholeItem) {
+  transport->set_responder([](const HttpRequest&) { return FakeReply::status(201); });
+  Source src{6};
+  BatchOptions o;
+  o.vendors = {"alpha", "beta"};
+  o.concurrency = 2;
+  std::map<std::string, int> emails_in_results;
+  o.on_result = [&](const BatchResult& r) {
+    EXPECT_TRUE(r.result);
+    EXPECT_EQ(r.email, email_of(r.index));
+    ++emails_in_results[r.email];
+  };
+  auto s = run(std::ref(src), o);
+  EXPECT_EQ(s.succeeded, 12u);
+  std::map<std::string, int> sent;
+  for (const auto& r : transport->requests()) {
+    for (std::size_t i = 0; i < 6; ++i)
+      if (r.body.find("\"" + email_of(i) + "\"") != std::string::npos) ++sent[email_of(i)];
+  }
+  ASSERT_EQ(sent.size(), 6u);
+  for (const auto& [email, n] : sent) {
+    EXPECT_EQ(n, 2) << email;
+    EXPECT_EQ(emails_in_results[email], 2) << email;
+  }
 }
 
 TEST_F(BatchFixture, UnreadableRecordsGiveOneResultPerVendor) {

@@ -59,6 +59,23 @@ TEST_F(Fixture, NeverCompletesInline) {
   EXPECT_TRUE(called);
 }
 
+// The handler may run inline from the operation's last step (one dispatch, no post): an exception
+// it throws still leaves io_context::run(), as one from any handler does, and it runs once.
+TEST_F(Fixture, AnExceptionFromTheHandlerLeavesRun) {
+  Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::status(201));
+  int calls = 0;
+  client.async_provision("fake", spec(), [&](Result<Partner> r) {
+    ++calls;
+    EXPECT_TRUE(r);
+    throw std::runtime_error("from the handler");
+  });
+  EXPECT_THROW(io.run(), std::runtime_error);
+  io.restart();
+  io.run();
+  EXPECT_EQ(calls, 1);
+}
+
 TEST_F(Fixture, WorksWithUseFutureAndABackgroundThread) {
   Client client(io.get_executor(), registry, transport, options());
   transport->push(FakeReply::status(201));
