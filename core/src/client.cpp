@@ -32,8 +32,8 @@ Client::~Client() {
   {
     std::lock_guard lock(state_->mutex);
     state_->closed = true;
-    for (auto& [_, weak] : state_->live)
-      if (auto op = weak.lock()) ops.push_back(std::move(op));
+    for (auto* op = state_->live; op; op = op->next_live())
+      if (auto alive = op->weak_from_this().lock()) ops.push_back(std::move(alive));
   }
   for (auto& op : ops) op->cancel(errc::cancelled);
 }

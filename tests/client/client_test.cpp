@@ -261,6 +261,20 @@ TEST_F(Fixture, CallDeadline) {
   EXPECT_EQ(r.error().stopped, stop_reason::deadline);
 }
 
+// Destroyed before its operation began: the operation finishes cancelled (it took the state's lock
+// twice there once).
+TEST_F(Fixture, DestroyingTheClientBeforeItsWorkBegins) {
+  auto client = std::make_unique<Client>(io.get_executor(), registry, transport, options());
+  std::optional<Result<Partner>> out;
+  client->async_provision("fake", spec(), [&](Result<Partner> r) { out = std::move(r); });
+  client.reset();
+  io.run();
+  ASSERT_TRUE(out);
+  ASSERT_FALSE(*out);
+  EXPECT_EQ(out->error().code, errc::cancelled);
+  EXPECT_EQ(transport->request_count(), 0u);
+}
+
 TEST_F(Fixture, DestroyingTheClientCancelsItsWork) {
   auto client = std::make_unique<Client>(io.get_executor(), registry, transport, options());
   transport->push(FakeReply::hanging());

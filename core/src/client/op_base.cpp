@@ -27,11 +27,14 @@ void OpBase::fail_internal(std::string_view what) noexcept {
 void OpBase::begin() {
   if (done_) return;  // cancelled before it began
   if (cancel_requested_) return stop_with(errc::cancelled);
+  bool closed = false;
   {
     std::lock_guard lock(state_->mutex);
-    if (state_->closed) return finish(Error::make(errc::cancelled, "the client was destroyed"));
-    state_->live.emplace(this, weak_from_this());
+    closed = state_->closed;
+    if (!closed) link_live();
   }
+  // Not under the lock: finish() takes it.
+  if (closed) return finish(Error::make(errc::cancelled, "the client was destroyed"));
   adapter_ = state_->registry->find(vendor_);
   if (!adapter_)
     return finish(
@@ -230,36 +233,9 @@ void OpBase::on_sent(boost::system::error_code ec, SendResult r) {
     return stop_with(stop_code_);
   }
   const auto now = steady::now();
-  Result<Partners> result = Error{};
-  if (ec) {
-    Error err = error_from_transport(ec, r.request_written);
-    if (is_write() && policy::may_have_been_applied(err, r.request_written)) maybe_applied_ = true;
-    result = std::move(err);
-  } else {
-    answered_status_ = r.response.status;
-    const Hooks& hooks = state_->options.hooks;
-    const bool throttled = r.response.status == 429 && hooks.after_throttled;
-    if (hooks.after_response || throttled) {
-      const HttpResponse shown = hooks.unsafe_raw_bytes ? r.response : redacted(r.response, scrubber_);
-      const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(now - sent_steady_);
-      if (hooks.after_response) hooks.after_response(redacted_, shown, elapsed);
-      if (throttled && (hooks.before_send || hooks.after_response))  // redacted_ is set
-        hooks.after_throttled(redacted_, shown, elapsed);
-      else if (throttled)
-        hooks.after_throttled(
-            hooks.unsafe_raw_bytes ? step_.sent().request : redacted(step_.sent().request, scrubber_), shown,
-            elapsed);
-    }
-    result = decode(r.response);
-    std::optional<Error> failure;
-    if (!result) failure = result.error();
-    // A 5xx, a 2xx this decoder rejects, ...: any answer that does not prove a write was not
-    // applied (only a 4xx does) lets a later "already exists" mean our own earlier attempt, and
-    // makes a create's retry a lookup first.
-    if (failure && is_write() && policy::may_have_been_applied(*failure, true)) maybe_applied_ = true;
-    learn_rate_limit(r.response, failure ? &*failure : nullptr, now);
-    answered_status_.reset();
-  }
+  // Built where it lies (a default Error assigned over cost a construction, a move and two
+  // destructions per call).
+  Result<Partners> result = ec ? transport_failure(ec, r.request_written) : answered(r.response, now);
 
   if (result) {
     for (auto& p : *result) {
@@ -296,6 +272,39 @@ void OpBase::on_sent(boost::system::error_code ec, SendResult r) {
       self->next_attempt();
     });
   });
+}
+
+Result<Partners> OpBase::transport_failure(boost::system::error_code ec, bool request_written) {
+  Error err = error_from_transport(ec, request_written);
+  if (is_write() && policy::may_have_been_applied(err, request_written)) maybe_applied_ = true;
+  return err;
+}
+
+Result<Partners> OpBase::answered(const HttpResponse& response, steady::time_point now) {
+  answered_status_ = response.status;
+  const Hooks& hooks = state_->options.hooks;
+  const bool throttled = response.status == 429 && hooks.after_throttled;
+  if (hooks.after_response || throttled) {
+    const HttpResponse shown = hooks.unsafe_raw_bytes ? response : redacted(response, scrubber_);
+    const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(now - sent_steady_);
+    if (hooks.after_response) hooks.after_response(redacted_, shown, elapsed);
+    if (throttled && (hooks.before_send || hooks.after_response))  // redacted_ is set
+      hooks.after_throttled(redacted_, shown, elapsed);
+    else if (throttled)
+      hooks.after_throttled(
+          hooks.unsafe_raw_bytes ? step_.sent().request : redacted(step_.sent().request, scrubber_), shown,
+          elapsed);
+  }
+  Result<Partners> result = decode(response);
+  std::optional<Error> failure;
+  if (!result) failure = result.error();
+  // A 5xx, a 2xx this decoder rejects, ...: any answer that does not prove a write was not
+  // applied (only a 4xx does) lets a later "already exists" mean our own earlier attempt, and
+  // makes a create's retry a lookup first.
+  if (failure && is_write() && policy::may_have_been_applied(*failure, true)) maybe_applied_ = true;
+  learn_rate_limit(response, failure ? &*failure : nullptr, now);
+  answered_status_.reset();
+  return result;
 }
 
 // Every answer tells the key's pacer what the vendor said about its limit (policy/pacer.hpp).

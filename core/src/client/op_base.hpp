@@ -53,7 +53,9 @@ struct detail::ClientState {
   };
   std::map<std::pair<std::string, std::string>, policy::Pacer, PacerKeyLess> pacers;
   std::mt19937_64 seeder;
-  std::unordered_map<const void*, std::weak_ptr<client_detail::OpBase>> live;
+  // The ops begun and not finished, for ~Client: an intrusive list (OpBase::live_prev_/next_), as
+  // a hash map it cost a node allocation and a rehash check per call.
+  client_detail::OpBase* live = nullptr;
   // Each adapter's capabilities, asked once: a copy per call (its vectors of strings) cost ~3 % of a
   // create's client instructions.
   std::unordered_map<const Adapter*, std::shared_ptr<const Capabilities>> capabilities;
@@ -223,7 +225,15 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
         deadline_(state_->options.call_timeout.count() > 0
                       ? std::optional<steady::time_point>(steady::now() + state_->options.call_timeout)
                       : std::nullopt) {}
-  virtual ~OpBase() = default;
+  virtual ~OpBase() {
+    // An op dropped unfinished (its io_context destroyed with its handlers) leaves the list too.
+    if (!linked_) return;
+    std::lock_guard lock(state_->mutex);
+    unlink_live();
+  }
+
+  // For ~Client, under the state's mutex: the next op begun and not finished.
+  OpBase* next_live() const noexcept { return live_next_; }
 
   void start() {
     // The slot is connected now, in the initiating call: a cancellation emitted right after
@@ -316,7 +326,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     if (timer_) timer_->cancel();
     {
       std::lock_guard lock(state_->mutex);
-      state_->live.erase(this);
+      unlink_live();
     }
     auto slot = handler_slot();
     if (slot.is_connected()) slot.clear();
@@ -411,6 +421,9 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
                              One one);
 
   void on_sent(boost::system::error_code ec, SendResult r);
+  // on_sent's result: the transport's error, or the decoded answer.
+  Result<Partners> transport_failure(boost::system::error_code ec, bool request_written);
+  Result<Partners> answered(const HttpResponse& response, steady::time_point now);
 
   // Every answer tells the key's pacer what the vendor said about its limit (policy/pacer.hpp).
   void learn_rate_limit(const HttpResponse& response, const Error* error, steady::time_point now);
@@ -440,6 +453,25 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   errc stop_code_ = errc::cancelled;
   bool done_ = false;
   std::atomic<bool> cancel_requested_{false};  // set from any thread by cancel()
+
+  // The state's list of live ops; both under the state's mutex.
+  void link_live() noexcept {
+    live_next_ = state_->live;
+    if (live_next_) live_next_->live_prev_ = this;
+    state_->live = this;
+    linked_ = true;
+  }
+  void unlink_live() noexcept {
+    if (!linked_) return;
+    if (live_prev_) live_prev_->live_next_ = live_next_;
+    else state_->live = live_next_;
+    if (live_next_) live_next_->live_prev_ = live_prev_;
+    live_prev_ = live_next_ = nullptr;
+    linked_ = false;
+  }
+  OpBase* live_prev_ = nullptr;
+  OpBase* live_next_ = nullptr;
+  bool linked_ = false;
 };
 
 // An op completing a handler of signature void(R).
