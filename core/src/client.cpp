@@ -38,6 +38,12 @@ Client::~Client() {
   for (auto& op : ops) op->cancel(errc::cancelled);
 }
 
+void detail::start_boxed_provision(Client& client, std::string vendor, PartnerSpec&& spec,
+                                   ProvisionOptions options, boxed_provision_handler handler) {
+  client_detail::start_provision_op(client.state_, std::move(vendor), std::move(spec), options,
+                                    std::move(handler));
+}
+
 Client::executor_type Client::get_executor() const noexcept { return state_->executor; }
 const ClientOptions& Client::options() const noexcept { return state_->options; }
 const std::shared_ptr<const AdapterRegistry>& Client::registry() const noexcept { return state_->registry; }

@@ -55,6 +55,17 @@ struct ProvisionOptions {
   bool keep_raw = true;
 };
 
+class Client;
+namespace detail {
+// The batch's create (batch.cpp): Client::async_provision's operation, its rules, executor and
+// cancellation alike, with the result handed over boxed (a type-erased call moves its argument
+// twice, and a Partner is ~20 strings) and the spec by reference (no by-value hop).
+using boxed_provision_handler =
+    boost::asio::any_completion_handler<void(std::unique_ptr<Result<Partner>>)>;
+void start_boxed_provision(Client& client, std::string vendor, PartnerSpec&& spec, ProvisionOptions options,
+                           boxed_provision_handler handler);
+}  // namespace detail
+
 std::string_view to_string(Reconcile r) noexcept;
 std::optional<Reconcile> reconcile_from_string(std::string_view s) noexcept;
 
@@ -174,6 +185,8 @@ class Client {
   std::vector<PacingReport> pacing() const;
 
  private:
+  friend void detail::start_boxed_provision(Client&, std::string, PartnerSpec&&, ProvisionOptions,
+                                            detail::boxed_provision_handler);
   // The spec by reference down to the operation that keeps it (~1.4 KB: each move costs).
   void start_provision(std::string vendor, PartnerSpec&& spec, ProvisionOptions options,
                        provision_handler handler);

@@ -329,23 +329,27 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
     PartnerSpec spec = take_spec(*w.data);
     if (lane.carries_external_id && !spec.external_id)
       spec.external_id = derive_external_id(options_.derive_external_id_namespace, spec.email);
-    // An item completes once, whatever a caller's operation does; the client's own create
-    // completes exactly once (no guard to allocate).
-    auto once = options_.operation ? std::make_shared<bool>(false) : nullptr;
-    // The result by reference: each by-value hop moved the Partner (~20 strings) again.
-    auto done =
-        asio::bind_executor(strand_, [self = shared_from_this(), &lane, w, t0, once](Result<Partner>&& r) {
-          if (once && std::exchange(*once, true)) return;
-          self->guarded([&] { self->item_done(lane, w, t0, std::move(r)); });
-        });
     if (!options_.operation) {
       ProvisionOptions po;
       po.may_have_been_applied = w.may_have_been_applied;
       po.reconcile = options_.reconcile;
       po.keep_raw = options_.keep_raw;
-      client_.async_provision(lane.name, std::move(spec), po, std::move(done));
+      // async_provision's operation with the result boxed: no Partner moves on the way (the
+      // client completes it exactly once).
+      detail::start_boxed_provision(
+          client_, lane.name, std::move(spec), po,
+          asio::bind_executor(strand_, [self = shared_from_this(), &lane, w = std::move(w),
+                                        t0](std::unique_ptr<Result<Partner>> r) {
+            self->guarded([&] { self->item_done(lane, w, t0, std::move(*r)); });
+          }));
       return;
     }
+    auto once = std::make_shared<bool>(false);  // an item completes once, whatever an operation does
+    auto done =
+        asio::bind_executor(strand_, [self = shared_from_this(), &lane, w, t0, once](Result<Partner>&& r) {
+          if (std::exchange(*once, true)) return;
+          self->guarded([&] { self->item_done(lane, w, t0, std::move(r)); });
+        });
     BatchItem item{w.index, spec, w.data->extras, w.may_have_been_applied};
     std::string why;
     try {
@@ -356,7 +360,7 @@ class BatchOp : public std::enable_shared_from_this<BatchOp> {
     } catch (...) {
       why = "unknown exception";
     }
-    if (once && std::exchange(*once, true)) return;
+    if (std::exchange(*once, true)) return;
     asio::post(strand_, [self = shared_from_this(), &lane, w = std::move(w), t0, why] {
       self->guarded([&] {
         self->item_done(lane, w, t0, Error::make(errc::internal, "the batch operation threw: " + why));

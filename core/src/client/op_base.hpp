@@ -29,6 +29,7 @@
 #include <optional>
 #include <random>
 #include <unordered_map>
+#include <variant>
 
 namespace partnerkit {
 namespace client_detail {
@@ -368,7 +369,12 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   template <class Handler, class R>
   void post_to(Handler handler, std::unique_ptr<R> boxed) {
     auto ex = asio::get_associated_executor(handler, state_->executor);
-    asio::dispatch(ex, [h = std::move(handler), r = std::move(boxed)]() mutable { std::move(h)(std::move(*r)); });
+    asio::dispatch(ex, [h = std::move(handler), r = std::move(boxed)]() mutable {
+      if constexpr (std::is_invocable_v<Handler, std::unique_ptr<R>>)
+        std::move(h)(std::move(r));  // a boxed handler (detail::boxed_provision_handler)
+      else
+        std::move(h)(std::move(*r));
+    });
   }
 
   std::shared_ptr<detail::ClientState> state_;
@@ -474,24 +480,31 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   bool linked_ = false;
 };
 
-// An op completing a handler of signature void(R).
+// An op completing a handler of signature void(R), or one of void(std::unique_ptr<R>) (the
+// batch's: a type-erased handler's call moves its argument twice, a Partner's ~20 strings each time).
 template <class R>
 class HandlerOp : public OpBase {
  public:
-  HandlerOp(std::shared_ptr<detail::ClientState> state, std::string vendor,
-            asio::any_completion_handler<void(R)> handler)
+  using handler_type = asio::any_completion_handler<void(R)>;
+  using boxed_handler_type = asio::any_completion_handler<void(std::unique_ptr<R>)>;
+  HandlerOp(std::shared_ptr<detail::ClientState> state, std::string vendor, handler_type handler)
+      : OpBase(std::move(state), std::move(vendor)), handler_(std::move(handler)) {}
+  HandlerOp(std::shared_ptr<detail::ClientState> state, std::string vendor, boxed_handler_type handler)
       : OpBase(std::move(state), std::move(vendor)), handler_(std::move(handler)) {}
 
  protected:
-  asio::cancellation_slot handler_slot() override { return asio::get_associated_cancellation_slot(handler_); }
+  asio::cancellation_slot handler_slot() override {
+    return std::visit([](auto& h) { return asio::get_associated_cancellation_slot(h); }, handler_);
+  }
   void complete(Result<Partners>&& result) override {
     // `new R(prvalue)`: the converted result is built in its box, not moved there.
-    post_to(std::move(handler_), std::unique_ptr<R>(new R(convert(std::move(result)))));
+    std::unique_ptr<R> boxed(new R(convert(std::move(result))));
+    std::visit([&](auto& h) { post_to(std::move(h), std::move(boxed)); }, handler_);
   }
   virtual R convert(Result<Partners>&& result) = 0;
 
  private:
-  asio::any_completion_handler<void(R)> handler_;
+  std::variant<handler_type, boxed_handler_type> handler_;
 };
 
 // Operations answering one partner (create, get, update, deactivate).
@@ -510,6 +523,8 @@ class PartnerResultOp : public HandlerOp<Result<Partner>> {
 // The flows' entry points (provision_op.cpp, lifecycle_ops.cpp): make the op and start it.
 void start_provision_op(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec&& spec,
                         ProvisionOptions options, Client::provision_handler handler);
+void start_provision_op(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec&& spec,
+                        ProvisionOptions options, detail::boxed_provision_handler handler);
 void start_find_op(std::shared_ptr<detail::ClientState> state, std::string vendor, FindQuery query,
                    Client::find_handler handler);
 void start_single_op(std::shared_ptr<detail::ClientState> state, std::string vendor, Operation op,

@@ -11,8 +11,9 @@ namespace {
 // ---- create, with reconciliation ----
 class ProvisionOp final : public PartnerResultOp {
  public:
+  template <class Handler>  // Client::provision_handler or detail::boxed_provision_handler
   ProvisionOp(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec&& spec,
-              ProvisionOptions options, Client::provision_handler handler)
+              ProvisionOptions options, Handler handler)
       : PartnerResultOp(std::move(state), std::move(vendor), std::move(handler)),
         spec_(std::move(spec)),
         options_(options) {
@@ -222,6 +223,13 @@ class ProvisionOp final : public PartnerResultOp {
 
 void start_provision_op(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec&& spec,
                         ProvisionOptions options, Client::provision_handler handler) {
+  std::make_shared<ProvisionOp>(std::move(state), std::move(vendor), std::move(spec), options,
+                                std::move(handler))
+      ->start();
+}
+
+void start_provision_op(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec&& spec,
+                        ProvisionOptions options, detail::boxed_provision_handler handler) {
   std::make_shared<ProvisionOp>(std::move(state), std::move(vendor), std::move(spec), options,
                                 std::move(handler))
       ->start();
