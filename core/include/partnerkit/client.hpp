@@ -60,8 +60,7 @@ namespace detail {
 // The batch's create (batch.cpp): Client::async_provision's operation, its rules, executor and
 // cancellation alike, with the result handed over boxed (a type-erased call moves its argument
 // twice, and a Partner is ~20 strings) and the spec by reference (no by-value hop).
-using boxed_provision_handler =
-    boost::asio::any_completion_handler<void(std::unique_ptr<Result<Partner>>)>;
+using boxed_provision_handler = boost::asio::any_completion_handler<void(std::unique_ptr<Result<Partner>>)>;
 void start_boxed_provision(Client& client, std::string vendor, PartnerSpec&& spec, ProvisionOptions options,
                            boxed_provision_handler handler);
 }  // namespace detail

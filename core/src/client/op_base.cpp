@@ -68,8 +68,7 @@ void OpBase::begin() {
     if (it == state_->pacers.end()) {
       policy::PacerConfig pc{declared_rate_limit(*capabilities_), vo->second.rate_limit};
       pc.paced_elsewhere = vo->second.paced_by_caller;
-      it = state_->pacers
-               .emplace(std::make_pair(vendor_, config_->api_key), policy::Pacer(pc, steady::now()))
+      it = state_->pacers.emplace(std::make_pair(vendor_, config_->api_key), policy::Pacer(pc, steady::now()))
                .first;
     }
     pacer_ = &it->second;  // std::map nodes are stable

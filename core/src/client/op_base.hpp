@@ -42,7 +42,7 @@ struct detail::ClientState {
   std::shared_ptr<Transport> transport;
   ClientOptions options;
 
-  std::mutex mutex;                                                     // guards everything below
+  std::mutex mutex;  // guards everything below
   // (vendor, api key), found by views: copying the two strings per call cost an allocation.
   struct PacerKeyLess {
     using is_transparent = void;
@@ -469,8 +469,10 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   }
   void unlink_live() noexcept {
     if (!linked_) return;
-    if (live_prev_) live_prev_->live_next_ = live_next_;
-    else state_->live = live_next_;
+    if (live_prev_)
+      live_prev_->live_next_ = live_next_;
+    else
+      state_->live = live_next_;
     if (live_next_) live_next_->live_prev_ = live_prev_;
     live_prev_ = live_next_ = nullptr;
     linked_ = false;
