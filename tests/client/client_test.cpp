@@ -60,9 +60,11 @@ TEST_F(Fixture, NeverCompletesInline) {
 }
 
 // The handler may run inline from the operation's last step (one dispatch, no post): an exception
-// it throws still leaves io_context::run(), as one from any handler does, and it runs once.
+// it throws still leaves io_context::run(), as one from any handler does, it runs once, and the
+// client goes on working.
 TEST_F(Fixture, AnExceptionFromTheHandlerLeavesRun) {
   Client client(io.get_executor(), registry, transport, options());
+  transport->push(FakeReply::status(201));
   transport->push(FakeReply::status(201));
   int calls = 0;
   client.async_provision("fake", spec(), [&](Result<Partner> r) {
@@ -73,7 +75,10 @@ TEST_F(Fixture, AnExceptionFromTheHandlerLeavesRun) {
   EXPECT_THROW(io.run(), std::runtime_error);
   io.restart();
   io.run();
+  io.restart();
   EXPECT_EQ(calls, 1);
+  auto next = run(client, "fake", spec("b@example.com"));
+  EXPECT_TRUE(next);
 }
 
 TEST_F(Fixture, WorksWithUseFutureAndABackgroundThread) {

@@ -366,14 +366,21 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   // from the initiating call: finish() only runs in a handler of the op's strand (start() posts
   // begin()), so one hop suffices (a post before it cost a scheduler round trip per call). The
   // result rides boxed: a Partner is ~20 strings, and every capture and hop moved it again.
+  // The handler may so run inline, under the op's and the transport's frames: an exception it
+  // throws is thrown again from a handler of its own on the client's executor, and leaves run()
+  // there as it did when the call was posted.
   template <class Handler, class R>
   void post_to(Handler handler, std::unique_ptr<R> boxed) {
     auto ex = asio::get_associated_executor(handler, state_->executor);
-    asio::dispatch(ex, [h = std::move(handler), r = std::move(boxed)]() mutable {
-      if constexpr (std::is_invocable_v<Handler, std::unique_ptr<R>>)
-        std::move(h)(std::move(r));  // a boxed handler (detail::boxed_provision_handler)
-      else
-        std::move(h)(std::move(*r));
+    asio::dispatch(ex, [io = state_->executor, h = std::move(handler), r = std::move(boxed)]() mutable {
+      try {
+        if constexpr (std::is_invocable_v<Handler, std::unique_ptr<R>>)
+          std::move(h)(std::move(r));  // a boxed handler (detail::boxed_provision_handler)
+        else
+          std::move(h)(std::move(*r));
+      } catch (...) {
+        asio::post(io, [e = std::current_exception()] { std::rethrow_exception(e); });
+      }
     });
   }
 
@@ -390,18 +397,14 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
 
  private:
   // Nothing escapes: an exception from an adapter or plugin (encode, decode, capabilities), a hook,
-  // the transport or this op itself ends the op with errc::internal, never the process. Once the op
-  // is done, an exception is the caller's handler's (dispatch may run it inline in finish()): it
-  // leaves io_context::run() as an exception from any handler does.
+  // the transport or this op itself ends the op with errc::internal, never the process.
   template <class F>
-  void shielded(F&& f) {
+  void shielded(F&& f) noexcept {
     try {
       f();
     } catch (const std::exception& e) {
-      if (done_) throw;
       fail_internal(e.what());
     } catch (...) {
-      if (done_) throw;
       fail_internal("an exception that is not a std::exception");
     }
   }
