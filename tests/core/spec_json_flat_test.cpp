@@ -75,6 +75,25 @@ TEST(SpecJsonFlat, AcceptsTheFlatShapesAndReadsThemAsTheTreeDoes) {
   EXPECT_TRUE(check(flat, R"({"email":"a@b.co"})", {"partner_id"}));
 }
 
+TEST(SpecJsonFlat, WhiteSpaceEscapesAndUtf8ReadAsTheTreeReadsThem) {
+  // White space, control characters, escapes and UTF-8 after plain members; and near misses of JSON.
+  pk::detail::FlatSpecParser flat;
+  for (const char* line :
+       {" \t{ \"email\" : \"a@b.co\" ,\r\n\"tags\" : [ \"x\" , \"y\" ] , \"invite\" : false } \n",
+        "{\"tags\":[ ],\"name\":\"~\x7f\"}", R"({"name":"x","email":"a\u0040b.co"})",
+        R"({"name":"x","tags":["a"],"country":"\u00e9"})", R"({"group":"g","invite":true,"company":"\t"})",
+        "{\"name\":\"x\",\"description\":\"\xc3\xa9\"}", R"({"referral_key":"k","link":null})"}) {
+    EXPECT_TRUE(check(flat, line)) << line;
+  }
+  for (const char* line :
+       {R"({"name":"x","email":1})", R"({"name":"x",})", R"({"tags":["a",]})", R"({"tags":["a" "b"]})",
+        R"({"name" "x"})", R"({"name":"x"}})", "\f{}", "{}\f", R"({"name":"x)", R"({"invite":tru})",
+        R"({"invite":nul})", R"({"name":"x",,"group":"g"})", "{\"name\":\"a\tb\"}"}) {
+    pk::PartnerSpec spec;
+    EXPECT_FALSE(flat.parse(line, spec)) << line;
+  }
+}
+
 TEST(SpecJsonFlat, RefusesWhatTheTreeMustDecide) {
   pk::detail::FlatSpecParser flat;
   for (const char* line : {"",

@@ -108,8 +108,9 @@ std::vector<FieldIssue> DubAdapter::validate(const PartnerSpec& spec) const {
 }
 Result<std::string> DubAdapter::encode_body(const PartnerSpec& spec, bool strict,
                                             std::vector<std::string>* warnings) {
+  static const FieldMask carried_mask = Dropper::declared_mask(carried);
   Dropper drop(vendor, strict, warnings);
-  drop.drop_undeclared(spec, carried);
+  drop.drop_undeclared(spec, carried_mask);
   if (drop.failed()) return drop.error();
 
   std::string body;

@@ -9,6 +9,7 @@
 #include <partnerkit/http.hpp>
 #include <partnerkit/http_errors.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,6 +39,12 @@ inline Error bad_utf8_error(std::string_view vendor, std::string field) {
 // in strict mode collected issues, returned by error() as one unsupported_field naming the first.
 // Every field the spec sets and capabilities().fields does not list must pass through here (the
 // author's kit checks it): drop_undeclared does exactly that from the declared list itself.
+// A set of partner_spec_fields, a bit per index.
+struct FieldMask {
+  static_assert(std::size(partner_spec_fields) <= 32);
+  std::uint32_t bits = 0;
+};
+
 class Dropper {
  public:
   Dropper(std::string_view vendor, bool strict, std::vector<std::string>* warnings)
@@ -73,6 +80,25 @@ class Dropper {
       for (const auto& c : carried) declared = declared || field_name(c) == field;
       if (!declared) cannot_carry(field);
     }
+  }
+
+  // The same from a mask of the carried fields' indices in partner_spec_fields (declared_mask(carried),
+  // which an adapter computes once): no name is compared per create.
+  void drop_undeclared(const PartnerSpec& spec, FieldMask carried) {
+    for (std::size_t i = 0; i < std::size(partner_spec_fields); ++i) {
+      if (i == spec_field_index("email") || i == spec_field_index("vendor_overrides") ||
+          ((carried.bits >> i) & 1) || !sets_field(spec, i))
+        continue;
+      cannot_carry(partner_spec_fields[i]);
+    }
+  }
+  template <class Fields>
+  static FieldMask declared_mask(const Fields& carried) {
+    FieldMask m;
+    for (std::size_t i = 0; i < std::size(partner_spec_fields); ++i)
+      for (const auto& c : carried)
+        if (field_name(c) == partner_spec_fields[i]) m.bits |= std::uint32_t{1} << i;
+    return m;
   }
 
   bool failed() const noexcept { return !issues_.empty(); }

@@ -154,22 +154,45 @@ class JsonPick {
     text_.clear();
   }
 
-  // A bit per name length (63: longer): most keys of an answer are no name's length and cost no compare.
-  static std::uint64_t length_bit(std::size_t n) noexcept { return std::uint64_t{1} << (n < 63 ? n : 63); }
-  static std::uint64_t length_bits(std::span<const std::string_view> names) noexcept {
-    std::uint64_t bits = 0;
-    for (const auto& n : names) bits |= length_bit(n.size());
-    return bits;
+  // Per key length (63: that or longer), the first name of that length: most keys of an answer are no
+  // name's length and cost no compare, and a length only one name has costs one (the names' lengths
+  // mostly differ: Dub's six top-level names all do). `shared` marks the lengths several names have.
+  struct Lookup {
+    static constexpr std::uint8_t no_name = 0xFF;
+    std::array<std::uint8_t, 64> first;
+    std::uint64_t shared = 0;
+  };
+  static std::size_t length_slot(std::size_t n) noexcept { return n < 63 ? n : 63; }
+  static Lookup lookup_of(std::span<const std::string_view> names) noexcept {
+    Lookup l;
+    if (names.size() >= Lookup::no_name) {  // more names than a byte counts: every length searched from 0
+      l.first.fill(0);
+      l.shared = ~std::uint64_t{0};
+      return l;
+    }
+    l.first.fill(Lookup::no_name);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const std::size_t slot = length_slot(names[i].size());
+      if (l.first[slot] == Lookup::no_name)
+        l.first[slot] = static_cast<std::uint8_t>(i);
+      else
+        l.shared |= std::uint64_t{1} << slot;
+    }
+    return l;
   }
   // The first bytes first: keys of one length ("createdAt", "updatedAt") mostly differ there.
   static bool same(std::string_view a, std::string_view b) noexcept {
     return a.size() == b.size() &&
            (a.empty() || (a[0] == b[0] && std::memcmp(a.data(), b.data(), a.size()) == 0));
   }
-  static std::size_t index_of(std::span<const std::string_view> names, std::uint64_t bits,
+  // The index of the first name equal to key, or none.
+  static std::size_t index_of(std::span<const std::string_view> names, const Lookup& l,
                               std::string_view key) noexcept {
-    if (!(bits & length_bit(key.size()))) return none;
-    for (std::size_t i = 0; i < names.size(); ++i)
+    const std::size_t slot = length_slot(key.size());
+    const std::size_t first = l.first[slot];
+    if (first == Lookup::no_name) return none;
+    if (!((l.shared >> slot) & 1)) return same(names[first], key) ? first : none;
+    for (std::size_t i = first; i < names.size(); ++i)
       if (same(names[i], key)) return i;
     return none;
   }
@@ -241,10 +264,10 @@ class JsonPick {
       k = key_;
     }
     if (depth_ == 1) {
-      member_ = index_of(plan_.members, member_bits_, k);
+      member_ = index_of(plan_.members, member_lookup_, k);
       is_array_key_ = !plan_.array.empty() && same(k, plan_.array);
     } else {
-      element_member_ = index_of(plan_.element_members, element_bits_, k);
+      element_member_ = index_of(plan_.element_members, element_lookup_, k);
     }
     key_.clear();
     return true;
@@ -281,8 +304,8 @@ class JsonPick {
   }
 
   PickPlan plan_;
-  std::uint64_t member_bits_ = length_bits(plan_.members);
-  std::uint64_t element_bits_ = length_bits(plan_.element_members);
+  Lookup member_lookup_ = lookup_of(plan_.members);
+  Lookup element_lookup_ = lookup_of(plan_.element_members);
   std::string_view body_;
   // The slots and copies live here: an answer with up to ~5 link objects needs no heap.
   std::array<std::byte, 2048> buffer_;

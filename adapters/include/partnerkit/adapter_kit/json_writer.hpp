@@ -154,14 +154,22 @@ class JsonWriter {
     const char* p = s.data();
     if constexpr (std::endian::native == std::endian::little) {
       constexpr std::uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-      for (; i + 8 <= s.size(); i += 8) {
+      const auto special = [&](std::size_t at) {
         std::uint64_t w;
-        std::memcpy(&w, p + i, 8);
+        std::memcpy(&w, p + at, 8);
         const std::uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
-        const std::uint64_t m =
-            (w | ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) &
-            highs;
-        if (m) return i + static_cast<std::size_t>(std::countr_zero(m) >> 3);
+        return (w | ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+                ((backslash - ones) & ~backslash)) &
+               highs;
+      };
+      const std::size_t from = i;
+      for (; i + 8 <= s.size(); i += 8)
+        if (const std::uint64_t m = special(i)) return i + static_cast<std::size_t>(std::countr_zero(m) >> 3);
+      if (i < s.size() && s.size() >= from + 8) {
+        // The tail, as the last eight bytes: those before i are clean, so the lowest flag is in the tail.
+        const std::size_t last = s.size() - 8;
+        const std::uint64_t m = special(last);
+        return m ? last + static_cast<std::size_t>(std::countr_zero(m) >> 3) : s.size();
       }
     }
     for (; i < s.size(); ++i)
