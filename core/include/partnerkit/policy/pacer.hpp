@@ -41,7 +41,10 @@ struct PacerConfig {
   RateLimit declared;                   // the adapter's default (count per window, burst)
   std::optional<RateLimit> configured;  // an explicit limit: a ceiling, never exceeded
   double min_margin = 0.01;             // spacing margin kept at all times (fraction of an interval)
-  double max_margin = 0.10;             // the measured margin never goes beyond this
+  // ... and at least this much time: arrival jitter is time, not a share of the interval (1 % of
+  // 200/s's 5 ms is 50 µs, less than a loopback server's stamping jitter under load).
+  std::chrono::microseconds min_margin_time{100};
+  double max_margin = 0.10;                        // the measured margin never goes beyond this
   std::chrono::milliseconds max_pause{3'600'000};  // a whole-key pause is capped at this
   bool paced_elsewhere = false;  // every slot is now and nothing is learnt; 429s are only counted
 };
@@ -119,6 +122,7 @@ class Pacer {
   clock::duration interval() const noexcept;
   clock::duration tolerance() const noexcept;
   clock::duration guard() const noexcept;
+  void learn_lags(clock::time_point now, clock::time_point planned);
   double margin() const noexcept;
 
   PacerConfig config_;
@@ -131,6 +135,15 @@ class Pacer {
   clock::duration rttvar_{};                    // and its usual spread
   std::vector<clock::time_point> held_queue_;   // slots of the sends being held, in order
   std::optional<clock::time_point> last_turn_;  // the turn of the last send that left (see hold())
+  // What hold() learns of this machine (see learn_lags()): how long after its go a send's write
+  // usually follows, and how late a hold's timer usually fires.
+  struct Wake {
+    clock::time_point planned, at;
+  };
+  std::optional<clock::time_point> last_go_;  // when the last send was let go, until its lag is learnt
+  std::optional<Wake> woken_;                 // the send told to wait, and when it should ask again
+  clock::duration write_lag_{};
+  clock::duration timer_lag_{};
   bool last_reservation_waited_ = false;
   std::size_t pauses_ = 0;
   std::size_t refused_ = 0;
