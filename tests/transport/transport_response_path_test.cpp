@@ -14,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -21,6 +22,7 @@
 
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace partnerkit {
 namespace {
@@ -359,6 +361,14 @@ TEST(BeastTransportResponsePath, TotalTimeoutWhileQueuedIsAPoolWait) {
   transport.async_send(post(server.url("/b"), "{}"), [&](error_code ec, SendResult r) {
     second = Outcome{ec, r};
   });
+  // The holder's deadline comes first (it was sent first), and its expiry frees the slot: had the
+  // loop run in between, the waiter could be handed it a moment before its own deadline and time
+  // out connecting instead (seen under TSan, where the two sends lie further apart). The loop is
+  // kept busy past both deadlines, so both expire in one pass of the reactor: the waiter's expiry
+  // is queued before the holder's release can hand it the slot, whatever the gap between them.
+  const auto sent = std::chrono::steady_clock::now();
+  asio::steady_timer busy(ioc, sent + 1400ms);
+  busy.async_wait([&](error_code) { std::this_thread::sleep_until(sent + 1700ms); });
   while (!(first && second) && ioc.run_one() > 0) {
   }
   ASSERT_TRUE(first && second);
