@@ -3,6 +3,8 @@
 // read exactly as spec_from_json would.
 #include "detail/spec_json_flat.hpp"
 
+#include <partnerkit/detail/json_parse_limits.hpp>
+
 #include <boost/json/basic_parser_impl.hpp>
 
 #include <algorithm>
@@ -114,12 +116,8 @@ std::optional<std::string>* string_member(PartnerSpec& s, Field f) noexcept {
 
 struct FlatSpecParser::Impl {
   // Boost.JSON's events. Returning false stops the parser; the caller then takes the tree path.
-  struct Handler {
-    // boost::json::parse's own limits (the value_stack's), so the parser's verdicts are the same.
-    static constexpr std::size_t max_object_size = boost::json::object::max_size();
-    static constexpr std::size_t max_array_size = boost::json::array::max_size();
-    static constexpr std::size_t max_key_size = boost::json::string::max_size();
-    static constexpr std::size_t max_string_size = boost::json::string::max_size();
+  // boost::json::parse's own limits (the value_stack's), so the parser's verdicts are the same.
+  struct Handler : JsonParseLimits {
     using ec_t = boost::system::error_code;
     using sv = boost::json::string_view;
 

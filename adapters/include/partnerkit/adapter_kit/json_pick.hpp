@@ -22,6 +22,7 @@
 
 #include <partnerkit/adapter_kit/decode.hpp>
 #include <partnerkit/adapter_kit/json.hpp>
+#include <partnerkit/detail/json_parse_limits.hpp>
 #include <partnerkit/error.hpp>
 #include <partnerkit/http.hpp>
 
@@ -104,11 +105,7 @@ class JsonPick {
  private:
   // Boost.JSON's events (basic_parser's Handler concept). Never refuses anything: the limits are those
   // of boost::json::parse's own handler, so the parser decides every verdict.
-  struct Handler {
-    static constexpr std::size_t max_object_size = boost::json::object::max_size();
-    static constexpr std::size_t max_array_size = boost::json::array::max_size();
-    static constexpr std::size_t max_key_size = boost::json::string::max_size();
-    static constexpr std::size_t max_string_size = boost::json::string::max_size();
+  struct Handler : detail::JsonParseLimits {
     using ec_t = boost::system::error_code;
     using sv = boost::json::string_view;
 
