@@ -396,7 +396,7 @@ void SendOp::write_tls() {
   if (ec) return fail(ec);
   if (want != TlsSocket::Want::nothing) return when_ready(want, &SendOp::write_tls);
   expect_answer();
-  // The answer cannot be there yet unless OpenSSL read it ahead: wait for the socket first.
+  // The answer cannot be there yet unless it came with an earlier read: wait for the socket first.
   if (!conn_->tls->has_buffered()) return wait_tls(TlsSocket::Want::read);
   read_tls();
 }
@@ -446,7 +446,7 @@ std::size_t SendOp::read_window() {
   return std::min({room, ResponseReader::read_size, std::max(spare, first_read)});
 }
 
-// As pump, with OpenSSL reading the socket: every record that has arrived at once, then a wait.
+// As pump, with OpenSSL decrypting what Asio's read brought: every record in it at once, then a wait.
 void SendOp::read_tls() {
   auto& buffer = conn_->buffer;
   bool drained = false;  // the last read stopped because nothing more had arrived

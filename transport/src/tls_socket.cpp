@@ -204,8 +204,8 @@ TlsSocket::Want TlsSocket::read(asio::mutable_buffer buf, std::size_t& n, error_
     Want want;
     if (!attempt([&] { return SSL_read_ex(ssl_, out + n, buf.size() - n, &got); }, want, ec)) return want;
     n += got;
-    // Nothing more read ahead: wait rather than ask the socket for what is most likely not there
-    // yet (Asio's async_wait re-arms the descriptor, so bytes already there still wake it).
+    // Nothing more read for OpenSSL: wait for Asio's read rather than make another SSL_read_ex
+    // call that could only answer SSL_ERROR_WANT_READ.
     if (!has_buffered()) return Want::read;
   }
   return Want::nothing;
