@@ -1,6 +1,7 @@
 // The scrubber's prefilter against the automaton over every byte: the same bytes out, for one to
 // three secrets taken from the input and the rest as the text, alone and with each secret spliced in
-// at its start, middle and end (a cut tail), next to token edges.
+// at its start, middle and end (a cut tail, a window that is no prefix), next to token edges; and
+// leaks() true whenever the full scan changes the text.
 #include <partnerkit/secrets.hpp>
 
 #include <algorithm>
@@ -14,7 +15,10 @@ namespace {
 
 void same(const partnerkit::Scrubber& s, const std::string& text) {
   const std::string filtered = s.scrub(text);
-  if (filtered != s.scrub_unfiltered(text)) __builtin_trap();
+  const std::string unfiltered = s.scrub_unfiltered(text);
+  if (filtered != unfiltered) __builtin_trap();
+  // What the full scan changes, leaks() (behind the samples and the tail test) must see.
+  if (unfiltered != text && !s.leaks(text)) __builtin_trap();
   if (s.leaks(text) != (filtered != text) && filtered.find(partnerkit::redacted_text) == std::string::npos)
     __builtin_trap();
 }
@@ -42,6 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     same(s, head + " " + secret + "-" + tail);
     same(s, text + secret);
     same(s, text + secret.substr(0, secret.size() * 2 / 3));
+    same(s, text + secret.substr(secret.size() / 3));  // ends in a window that is no prefix
+    if (!secret.empty()) same(s, secret.substr(1) + text + secret.substr(0, secret.size() - 1));
   }
   return 0;
 }

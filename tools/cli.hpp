@@ -167,6 +167,9 @@ Scrubber item_scrubber(const std::vector<VendorSetup>& vendors, const PartnerSpe
 void print_line(const boost::json::value& v, const Scrubber* item = nullptr);
 // The same for a line already serialized (result_line.hpp).
 void print_json_text(std::string line, const Scrubber* item = nullptr);
+// The same for a line that ends in '\n' and that the caller keeps (write_result_line's): scrubbed as
+// the line without its newline, and copied only when it holds a secret.
+void print_json_line(std::string_view line_and_newline);
 // The issues of an error: its issues, or one {field, message} built from the error itself.
 boost::json::array issues_json(const Error& e);
 

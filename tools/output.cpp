@@ -45,6 +45,13 @@ void print_json_text(std::string line, const Scrubber* item) {
   std::cout.write(line.data(), static_cast<std::streamsize>(line.size()));
 }
 
+void print_json_line(std::string_view line_and_newline) {
+  // leaks() finds exactly what scrub_in_place() would replace: a line without it prints as it is.
+  const std::string_view line = line_and_newline.substr(0, line_and_newline.size() - 1);
+  if (process_scrubber().leaks(line)) return print_json_text(std::string(line));
+  std::cout.write(line_and_newline.data(), static_cast<std::streamsize>(line_and_newline.size()));
+}
+
 boost::json::array issues_json(const Error& e) {
   boost::json::array out;
   for (const auto& i : e.issues)

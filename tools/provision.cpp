@@ -109,6 +109,11 @@ struct VendorTally {
   void add(const BatchResult& r) {
     // Looked up by string_view: nothing is allocated per result once a vendor and column exist.
     const std::string_view col = r.result ? to_string(r.result->outcome) : to_string(r.result.error().code);
+    // The cell of the last result first: a batch's results are mostly one vendor and one outcome.
+    if (last_cell && r.vendor == last_vendor && col == last_column) {
+      ++*last_cell;
+      return;
+    }
     if (std::find(columns.begin(), columns.end(), col) == columns.end()) columns.emplace_back(col);
     auto row = counts.find(std::string_view(r.vendor));
     if (row == counts.end())
@@ -116,7 +121,13 @@ struct VendorTally {
     auto cell = row->second.find(col);
     if (cell == row->second.end()) cell = row->second.emplace(std::string(col), 0).first;
     ++cell->second;
+    // Views of the maps' own keys and a pointer to their value: map nodes never move.
+    last_vendor = row->first;
+    last_column = cell->first;
+    last_cell = &cell->second;
   }
+  std::string_view last_vendor, last_column;
+  std::size_t* last_cell = nullptr;
   void print(std::ostream& err) const {
     err << "\n  " << pad("vendor", 12);
     for (const auto& c : columns) err << pad(c, std::max<std::size_t>(c.size() + 2, 9));
@@ -327,10 +338,11 @@ int run_batch(const ParsedArgs& p, const BatchCommand& command) {
   asio::cancellation_signal stop;
   bool stdout_closed = false;
   std::size_t printed = 0;
+  std::string line_buffer;  // every result line is written into it (write_result_line)
   bo.on_result = [&](const BatchResult& r) {
     tally.add(r);
     if (stdout_closed) return;
-    print_json_text(result_line(r, command.print_status));
+    print_json_line(write_result_line(line_buffer, r, command.print_status));
     if (std::cout) {
       ++printed;
       return;

@@ -6,6 +6,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace partnerkit::cli {
 namespace {
 
@@ -17,27 +21,71 @@ constexpr std::array<bool, 256> escaped = [] {
   return t;
 }();
 
+// Whether any byte of the 8 (or 4) in `w` is escaped. SWAR: a byte below 0x20, or equal to '"' or
+// '\\', sets its high bit in the result; exact as a test for "any".
+template <class Word>
+bool any_escaped(Word w) {
+  constexpr Word ones = static_cast<Word>(0x0101010101010101u), high = static_cast<Word>(0x8080808080808080u);
+  const Word q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+  return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+}
+
+// Copies the clean tail [p, end) of fewer than 16 bytes to `d` with two overlapping words when no
+// byte of it is escaped (the first word at p, the second ending at `end`); false (nothing done) else.
+template <class Word>
+bool copy_clean_tail(char* d, const char* p, const char* end) {
+  Word a, b;
+  std::memcpy(&a, p, sizeof a);
+  std::memcpy(&b, end - sizeof b, sizeof b);
+  if (any_escaped(a) || any_escaped(b)) return false;
+  std::memcpy(d, &a, sizeof a);
+  std::memcpy(d + (end - p) - sizeof b, &b, sizeof b);
+  return true;
+}
+
 // `s` quoted and escaped at `d` (at most 6 bytes per byte of `s`, plus 2); the end of what it wrote.
-// Runs of bytes that need no escape are copied whole.
+// Bytes that need no escape are copied as they are scanned, 16 at a time (SSE2; the room for 6 bytes
+// per byte lets a whole block be stored before it is known how much of it is clean) or 8, and a tail
+// of 4 to 15 bytes as two overlapping words: byte by byte only near an escape and under 4 bytes.
 char* write_json_string(char* d, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   *d++ = '"';
   const char* p = s.data();
   const char* const end = p + s.size();
   for (;;) {
-    const char* run = p;
-    // Eight bytes at a time while none of them is escaped (SWAR: a byte below 0x20, or equal to '"'
-    // or '\\', sets its high bit in `hit`; exact as a test for "any"), then byte by byte.
-    constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-    for (std::uint64_t w; end - p >= 8; p += 8) {
-      std::memcpy(&w, p, 8);
-      const std::uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-      const std::uint64_t hit = ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b);
-      if (hit & high) break;
+    bool hit = false;
+#if defined(__SSE2__)
+    // A byte <= 0x1F (min(v, 0x1F) == v), '"' or '\\' sets its bit in the mask.
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1F);
+    for (; end - p >= 16; p += 16, d += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d), v);
+      const __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                     _mm_cmpeq_epi8(_mm_min_epu8(v, control), v));
+      if (const int mask = _mm_movemask_epi8(m)) {
+        const int clean = __builtin_ctz(static_cast<unsigned>(mask));
+        p += clean;
+        d += clean;
+        hit = true;
+        break;
+      }
     }
-    while (p != end && !escaped[static_cast<unsigned char>(*p)]) ++p;
-    std::memcpy(d, run, static_cast<std::size_t>(p - run));
-    d += p - run;
+#else
+    for (std::uint64_t w; end - p >= 16; p += 8, d += 8) {
+      std::memcpy(&w, p, 8);
+      if (any_escaped(w)) break;
+      std::memcpy(d, &w, 8);
+    }
+#endif
+    if (!hit) {
+      const auto rest = end - p;
+      if (rest >= 8 && rest < 16 ? copy_clean_tail<std::uint64_t>(d, p, end)
+                                 : rest >= 4 && rest < 8 && copy_clean_tail<std::uint32_t>(d, p, end)) {
+        d += rest;
+        break;
+      }
+    }
+    while (p != end && !escaped[static_cast<unsigned char>(*p)]) *d++ = *p++;
     if (p == end) break;
     const auto c = static_cast<unsigned char>(*p++);
     *d++ = '\\';
@@ -73,12 +121,13 @@ char* write_json_string(char* d, std::string_view s) {
   return d;
 }
 
-// One line written through a cursor into a string sized ahead: every write checks its room once
-// (a line longer than the guess grows the string), instead of a capacity check per character.
+// One line written through a cursor into a buffer sized ahead: every write checks its room once (a
+// line longer than the buffer grows it), instead of a capacity check per character. The buffer is
+// the caller's and keeps its size from line to line: no allocation and no zero-filling per line.
 class LineWriter {
  public:
-  explicit LineWriter(std::size_t guess) {
-    buf_.resize(guess);
+  LineWriter(std::string& buf, std::size_t guess) : buf_(buf) {
+    if (buf_.size() < guess) buf_.resize(guess);
     at_ = buf_.data();
   }
   void raw(std::string_view s) {
@@ -95,14 +144,23 @@ class LineWriter {
     at_ = write_json_string(at_, s);
   }
   // `,"key":` (no comma after the opening brace); our own names: nothing to escape.
-  void key(std::string_view k) {
-    room(k.size() + 4);
+  // A literal: its size is known here, so the copy is a few moves, not a call to memcpy.
+  template <std::size_t N>
+  void key(const char (&k)[N]) {
+    constexpr std::size_t n = N - 1;
+    room(n + 4);
     if (at_[-1] != '{') *at_++ = ',';
     *at_++ = '"';
-    std::memcpy(at_, k.data(), k.size());
-    at_ += k.size();
+    std::memcpy(at_, k, n);
+    at_ += n;
     *at_++ = '"';
     *at_++ = ':';
+  }
+  template <std::size_t N>
+  void raw(const char (&s)[N]) {
+    room(N - 1);
+    std::memcpy(at_, s, N - 1);
+    at_ += N - 1;
   }
   template <class Int>
   void integer(Int n) {
@@ -115,11 +173,13 @@ class LineWriter {
     else
       raw("null");
   }
-  void boolean(bool b) { raw(b ? "true" : "false"); }
-  std::string take() && {
-    buf_.resize(static_cast<std::size_t>(at_ - buf_.data()));
-    return std::move(buf_);
+  void boolean(bool b) {
+    if (b)
+      raw("true");
+    else
+      raw("false");
   }
+  std::string_view written() const { return {buf_.data(), static_cast<std::size_t>(at_ - buf_.data())}; }
 
  private:
   void room(std::size_t n) {
@@ -128,7 +188,7 @@ class LineWriter {
     buf_.resize(std::max(buf_.size() * 2, used + n));
     at_ = buf_.data() + used;
   }
-  std::string buf_;
+  std::string& buf_;
   char* at_;
 };
 
@@ -141,8 +201,14 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 std::string result_line(const BatchResult& r, bool with_status) {
+  std::string buf;
+  buf.resize(write_result_line(buf, r, with_status).size() - 1);  // without the newline
+  return buf;
+}
+
+std::string_view write_result_line(std::string& buf, const BatchResult& r, bool with_status) {
   // 512 bytes hold a created partner's line with room to spare; an error with issues may grow it.
-  LineWriter out(512);
+  LineWriter out(buf, 512);
   out.ch('{');
   out.key("index");
   out.integer(r.index);
@@ -230,7 +296,8 @@ std::string result_line(const BatchResult& r, bool with_status) {
       out.raw("null");
   }
   out.ch('}');
-  return std::move(out).take();
+  out.ch('\n');
+  return out.written();
 }
 
 }  // namespace partnerkit::cli

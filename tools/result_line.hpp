@@ -18,5 +18,8 @@ void append_json_string(std::string& out, std::string_view s);
 //  [,"issues"]}}
 // and, with `with_status`, "status" (the partner's, or null); no newline, not scrubbed.
 std::string result_line(const BatchResult& r, bool with_status);
+// The same line and a newline, written at the start of `buf`, which is grown when too small and never
+// shrunk (one buffer for every line: no allocation per line); the view is valid until `buf` changes.
+std::string_view write_result_line(std::string& buf, const BatchResult& r, bool with_status);
 
 }  // namespace partnerkit::cli

@@ -188,3 +188,38 @@ TEST(ResultLine, LongAndRandomLinesAsTheObjectWasSerialized) {
   for (int i = 0; i < 100; ++i) expected += boost::json::serialize(boost::json::string(every_byte()));
   EXPECT_EQ(out, expected);
 }
+
+// The escaper copies 16 bytes, 8 bytes and two overlapping words at a time: every length up to 48
+// with each escaped byte (and the bytes just past the escaped range) at every position.
+TEST(ResultLine, EveryLengthAndEscapePositionAsBoostJsonEscapesIt) {
+  for (std::size_t n = 0; n <= 48; ++n)
+    for (const char c : {'"', '\\', '\x01', '\x1f', ' ', '\x7f', '\x80', '\xff'})
+      for (std::size_t at = 0; at <= n; ++at) {
+        std::string s(n, 'a');
+        if (at < n) s[at] = c;
+        if (at + 5 < n) s[at + 5] = '\n';
+        std::string out;
+        cli::append_json_string(out, s);
+        ASSERT_EQ(out, boost::json::serialize(boost::json::string(s))) << n << " " << at << " " << int(c);
+      }
+}
+
+// One buffer for every line: a long line, then a short one, each the line and a newline.
+TEST(ResultLine, OneBufferForEveryLine) {
+  Partner p;
+  p.id = "pn_1";
+  p.warnings.assign(40, std::string(100, 'w'));
+  BatchResult r;
+  r.vendor = "dub";
+  r.email = "a@example.com";
+  r.result = p;
+  std::string buf;
+  const std::string long_line = std::string(cli::write_result_line(buf, r, true));
+  EXPECT_EQ(long_line, cli::result_line(r, true) + "\n");
+  EXPECT_GT(long_line.size(), 4000u);
+  p.warnings.clear();
+  r.result = p;
+  const std::string_view short_line = cli::write_result_line(buf, r, false);
+  EXPECT_EQ(short_line, cli::result_line(r, false) + "\n");
+  EXPECT_GE(buf.size(), long_line.size());  // kept, not shrunk
+}

@@ -170,3 +170,41 @@ TEST(ScrubberPrefilter, SkipsOrdinaryText) {
   EXPECT_EQ(s.scanned_bytes("dub_bench_0000000000000000000000"), 32u);
   EXPECT_EQ(pk::Scrubber().scanned_bytes(line), 0u);
 }
+
+// The 4-gram samples and the hashed test of a text's last 6 bytes: texts that end in a window of a
+// form that is no prefix of it (the tail test passes, the automaton finds nothing), texts made of
+// 4-byte pieces of the forms (samples that hit without a match) and every form cut at both ends.
+TEST(ScrubberPrefilter, SameBytesForWindowsOfTheFormsAtTheEnd) {
+  for (const auto& secrets : std::vector<std::vector<std::string>>{
+           {"dub_bench_0000000000000000000000"},
+           {"sk_live_9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c", "Hunter2Secret9"}}) {
+    Differential d(secrets);
+    std::mt19937 rng(31);
+    for (const auto& f : d.forms_of_all()) {
+      for (std::size_t from = 0; from < f.size(); ++from)
+        for (std::size_t to = from + 1; to <= f.size(); ++to) {
+          d.check(f.substr(from, to - from));
+          d.check("pn_01HZXQ3BENCHMARK" + f.substr(from, to - from));
+        }
+      std::string quads;
+      for (int n = 0; n < 40; ++n) {
+        const auto& g = d.forms_of_all()[rng() % d.forms_of_all().size()];
+        quads += g.substr(rng() % (g.size() - 3), 4);
+        if (rng() % 3 == 0) quads += " ";
+        d.check(quads);
+      }
+    }
+    EXPECT_GT(d.changed, 0u);
+  }
+}
+
+// Most strings of a created partner (links, names, dates) stop at the samples and the tail test:
+// the automaton reads none of their bytes.
+TEST(ScrubberPrefilter, SkipsAPartnersOrdinaryStrings) {
+  const pk::Scrubber s({"dub_bench_0000000000000000000000"});
+  for (const char* text : {"https://dub.sh/partner-7", "link_01HZX0ABCDEF", "Bench Partner 7", "approved",
+                           "2026-01-01T00:00:00.000Z", "p7@bench.example", "dub.sh", "partner-7"})
+    EXPECT_EQ(s.scanned_bytes(text), 0u) << text;
+  EXPECT_EQ(s.scrub("x dub_bench_0000000000000000000000"), "x REDACTED");
+  EXPECT_EQ(s.scrub("cut: dub_bench_00"), "cut: REDACTED");
+}

@@ -21,8 +21,9 @@
 //
 // Matching is a single pass of an Aho–Corasick automaton over all forms of all secrets: linear in
 // the text, independent of the number of secrets (bench/secrets measures it). A prefilter in front
-// of it (one 2-gram test every shortest-pattern-length - 1 bytes) skips the text no pattern can
-// occupy; the result is the same bytes (tests/secrets holds the two scans equal).
+// of it (one hashed 4-gram test every shortest-pattern-length - 3 bytes, one hashed test of the last
+// 6 bytes for a cut tail) skips the text no pattern can occupy, most strings whole; the result is
+// the same bytes (tests/secrets and fuzz/scrubber hold the two scans equal).
 #pragma once
 
 #include <partnerkit/error.hpp>

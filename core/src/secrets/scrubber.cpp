@@ -9,6 +9,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <set>
 #include <stdexcept>
 
@@ -205,8 +206,16 @@ struct Scrubber::Automaton {
   // pattern occurrence lies inside one run, and a scan from the run's start holds every suffix that
   // begins inside it). A cut tail (>= min_secret_length bytes at the end) is a run ending at the
   // text's end: its last min_secret_length - 1 2-grams are tested apart. stride 0: off.
+  // With shortest_pattern >= min_secret_length the samples are hashed 4-grams (`quads`, every 4-byte
+  // window of every pattern), one every shortest_pattern - 3 bytes: a 2-gram of ordinary text is
+  // often in some base64 form, a 4-gram seldom, and each false hit costs a run's growth. A sample
+  // with fewer than 4 bytes left tests its 2-gram.
   std::vector<std::uint64_t> pairs;
+  std::vector<std::uint64_t> quads;
   std::size_t stride = 0;
+  // Before those 2-gram tests of the cut tail, one hashed test of the text's last min_secret_length
+  // bytes against every such window of every pattern (a cut tail ends in one): most texts stop there.
+  std::vector<std::uint64_t> tails;
 
   explicit Automaton(const std::vector<Pattern>& pats) {
     patterns = pats.size();
@@ -277,6 +286,17 @@ struct Scrubber::Automaton {
           pairs[v >> 6] |= std::uint64_t{1} << (v & 63);
         }
       stride = shortest_pattern - 1;
+      tails.assign(hash_bits / 64, 0);
+      for (const auto& p : pats)
+        for (std::size_t i = 0; i + min_secret_length <= p.text.size(); ++i)
+          set_bit(tails, tail_hash(reinterpret_cast<const unsigned char*>(p.text.data()) + i));
+      if (shortest_pattern >= min_secret_length) {
+        quads.assign(hash_bits / 64, 0);
+        for (const auto& p : pats)
+          for (std::size_t i = 0; i + 4 <= p.text.size(); ++i)
+            set_bit(quads, quad_hash(reinterpret_cast<const unsigned char*>(p.text.data()) + i));
+        stride = shortest_pattern - 3;
+      }
     }
     reports.resize(n);
     for (std::size_t s = 0; s < n; ++s) reports[s] = free_len[s] || token_len[s] || token_link[s];
@@ -288,6 +308,49 @@ struct Scrubber::Automaton {
   // (nearly) every byte: the automaton alone is cheaper.
   static constexpr std::size_t prefilter_shortest = 3;
 
+  // Hashes of the 4 and the min_secret_length (6) bytes at `b` into hash_bits bits (8 KiB a set).
+  static constexpr unsigned hash_bits = 1u << 16;
+  static_assert(min_secret_length == 6, "tail_hash reads 6 bytes");
+  static unsigned quad_hash(const unsigned char* b) noexcept {
+    std::uint32_t x;
+    std::memcpy(&x, b, 4);
+    return (x * 0x9E3779B1u) >> 16;
+  }
+  static unsigned tail_hash(const unsigned char* b) noexcept {
+    std::uint32_t lo;
+    std::uint16_t hi;
+    std::memcpy(&lo, b, 4);
+    std::memcpy(&hi, b + 4, 2);
+    const std::uint64_t x = lo | std::uint64_t{hi} << 32;
+    return static_cast<unsigned>((x * 0x9E3779B97F4A7C15ull) >> 48);
+  }
+  static void set_bit(std::vector<std::uint64_t>& bits, unsigned h) {
+    bits[h >> 6] |= std::uint64_t{1} << (h & 63);
+  }
+  static bool bit(const std::vector<std::uint64_t>& bits, unsigned h) noexcept {
+    return (bits[h >> 6] >> (h & 63)) & 1u;
+  }
+
+  bool tail_set(const unsigned char* b) const noexcept { return bit(tails, tail_hash(b)); }
+
+  // False when scan() of `text` (filtered) cannot find anything: no sample hits (every run scan()
+  // reads starts at a sample that hit, and every whole match holds one) and the text's last
+  // min_secret_length bytes are no window of a pattern (a cut tail ends in one). Most strings stop
+  // here, before scan()'s runs, spans and calls: the per-string cost of scrubbing a Partner.
+  bool candidate(std::string_view text) const noexcept {
+    const std::size_t size = text.size();
+    if (size < shortest) return false;
+    if (stride == 0) return true;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+    for (std::size_t p = 0; p + 1 < size; p += stride)
+      if (sample_set(bytes, p, size)) return true;
+    return size >= min_secret_length && tail_set(bytes + size - min_secret_length);
+  }
+  // The sample at p (p + 1 < size): its 4-gram when there are quads and 4 bytes, else its 2-gram.
+  bool sample_set(const unsigned char* b, std::size_t p, std::size_t size) const noexcept {
+    if (!quads.empty() && p + 4 <= size) return bit(quads, quad_hash(b + p));
+    return pair_set(b + p);
+  }
   bool pair_set(const unsigned char* b) const noexcept {
     const unsigned v = static_cast<unsigned>(b[0]) << 8 | b[1];
     return (pairs[v >> 6] >> (v & 63)) & 1u;
@@ -309,7 +372,7 @@ struct Scrubber::Automaton {
     std::size_t p = 0;
     bool to_end = false;  // the last run scanned ends the text (and was judged for a cut tail)
     while (p + 1 < size) {
-      if (!pair_set(bytes + p)) {
+      if (!sample_set(bytes, p, size)) {
         p += stride;
         continue;
       }
@@ -327,6 +390,7 @@ struct Scrubber::Automaton {
       p = (b / stride + 1) * stride;  // the first sample after the run's unset 2-gram at b
     }
     if (to_end || size < min_secret_length) return;
+    if (!tail_set(bytes + size - min_secret_length)) return;
     std::size_t a = size - min_secret_length;
     for (std::size_t i = a; i + 1 < size; ++i)
       if (!pair_set(bytes + i)) return;
@@ -402,6 +466,7 @@ std::size_t Scrubber::pattern_count() const noexcept {
 bool Scrubber::leaks(std::string_view text) const {
   bool any = false;
   for (const auto& a : automata_) {
+    if (!a->candidate(text)) continue;
     a->scan(text, [&](std::size_t, std::size_t) { any = true; });
     if (any) return true;
   }
@@ -415,7 +480,8 @@ std::string Scrubber::scrub(std::string_view text) const {
 }
 
 void Scrubber::scrub_in_place(std::string& text) const {
-  for (const auto& a : automata_) scrub_with(*a, text, true);
+  for (const auto& a : automata_)
+    if (a->candidate(text)) scrub_with(*a, text, true);
 }
 
 std::string Scrubber::scrub_unfiltered(std::string_view text) const {
