@@ -76,10 +76,11 @@ const std::string partnero_201 =
 const std::string journeybee_201 = R"({"status":"created","message":"Partnership created successfully"})";
 
 template <class A>
-void decode(benchmark::State& state, const std::string& body) {
+void decode(benchmark::State& state, const std::string& body, bool keep_raw = true) {
   A adapter;
   const PartnerSpec spec = typical_spec();
   DecodeContext ctx;
+  ctx.keep_raw = keep_raw;
   ctx.spec = &spec;
   ctx.sent_at = std::chrono::system_clock::time_point(std::chrono::seconds(1748779200));
   HttpResponse resp;
@@ -96,6 +97,14 @@ void decode(benchmark::State& state, const std::string& body) {
 }
 
 void BM_DubDecode201(benchmark::State& s) { decode<DubAdapter>(s, dub_201); }
+// The batch path (keep_raw false): JsonPick, whose simple scanner reads this answer; and the same answer
+// with an escape in its last member, which the scanner leaves to Boost.JSON's parser (its worst case:
+// a whole scan, then Boost.JSON's parse).
+void BM_DubDecode201Batch(benchmark::State& s) { decode<DubAdapter>(s, dub_201, false); }
+void BM_DubDecode201BatchEscaped(benchmark::State& s) {
+  static const std::string escaped = dub_201.substr(0, dub_201.size() - 1) + R"(,"note":"a\/b"})";
+  decode<DubAdapter>(s, escaped, false);
+}
 void BM_PartneroDecode201(benchmark::State& s) { decode<PartneroAdapter>(s, partnero_201); }
 void BM_JourneyBeeDecode201(benchmark::State& s) { decode<JourneyBeeAdapter>(s, journeybee_201); }
 void BM_JourneyBeeDecodeEmpty201(benchmark::State& s) { decode<JourneyBeeAdapter>(s, ""); }
@@ -146,6 +155,8 @@ BENCHMARK(BM_DubEncode);
 BENCHMARK(BM_PartneroEncode);
 BENCHMARK(BM_JourneyBeeEncode);
 BENCHMARK(BM_DubDecode201);
+BENCHMARK(BM_DubDecode201Batch);
+BENCHMARK(BM_DubDecode201BatchEscaped);
 BENCHMARK(BM_PartneroDecode201);
 BENCHMARK(BM_JourneyBeeDecode201);
 BENCHMARK(BM_JourneyBeeDecodeEmpty201);

@@ -9,6 +9,7 @@
 #include <partnerkit/adapter_kit.hpp>
 #include <partnerkit/adapter_kit/json_pick.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 
@@ -223,12 +224,12 @@ std::optional<std::string_view> text_of(const PickedValue& v) {
   return std::nullopt;
 }
 
-// The contract's checks and the Partner, the same for both readers. `links` is the kind of "links";
-// for_each_link(f) calls f with each element's link (nullopt for one that is not an object).
-template <class ForEachLink>
-Result<Partner> checked_partner(const Members& m, JsonKind links, std::size_t link_count,
-                                ForEachLink&& for_each_link, const HttpResponse& response,
-                                const std::string& what) {
+using Millis = std::chrono::sys_time<std::chrono::milliseconds>;
+
+// The contract's checks, the same for both readers, in the order their messages are chosen; `created`
+// gets createdAt's time (finish_create compares it; parsed once).
+std::optional<Error> partner_error(const Members& m, JsonKind links, const HttpResponse& response,
+                                   const std::string& what, Millis* created) {
   if (!m.id || m.id->empty()) return protocol_error(response, "dub: " + what + " has no string \"id\"");
   if (!m.email) return protocol_error(response, "dub: " + what + " has no string \"email\"");
   if (!m.name) return protocol_error(response, "dub: " + what + " has no string \"name\"");
@@ -237,14 +238,24 @@ Result<Partner> checked_partner(const Members& m, JsonKind links, std::size_t li
                           "dub: " + what + "'s name or email is longer than the 190 the contract allows");
   if (!m.status) return protocol_error(response, "dub: " + what + " has no string \"status\"");
   if (!m.created) return protocol_error(response, "dub: " + what + " has no string \"createdAt\"");
-  if (!parse_iso8601(*m.created))
+  const auto time = parse_iso8601(*m.created);
+  if (!time)
     return protocol_error(response, "dub: " + what + "'s \"createdAt\" is not an ISO 8601 date-time");
+  if (links != JsonKind::absent && links != JsonKind::null && links != JsonKind::array)
+    return protocol_error(response, "dub: " + what + "'s \"links\" is neither an array nor null");
+  if (created) *created = *time;
+  return std::nullopt;
+}
 
-  Partner p;
+// The Partner of an answer partner_error passed, built in the result (one return: no Partner moves, each
+// ~260 instructions). for_each_link(f) calls f with each element's link (nullopt for a non-object).
+template <class ForEachLink>
+Result<Partner> built_partner(const Members& m, JsonKind links, std::size_t link_count,
+                              ForEachLink&& for_each_link) {
+  Result<Partner> r(boost::system::in_place_value);
+  Partner& p = *r;
   p.vendor = std::string(DubAdapter::vendor);
-  if (links != JsonKind::absent && links != JsonKind::null) {
-    if (links != JsonKind::array)
-      return protocol_error(response, "dub: " + what + "'s \"links\" is neither an array nor null");
+  if (links == JsonKind::array) {
     p.links.reserve(link_count);
     std::size_t i = 0;
     for_each_link([&](std::optional<ReferralLink> link) {
@@ -261,7 +272,17 @@ Result<Partner> checked_partner(const Members& m, JsonKind links, std::size_t li
   p.name = std::string(*m.name);
   p.created_at = std::string(*m.created);
   p.outcome = Outcome::existing;
-  return p;
+  return r;
+}
+
+// The checks and the Partner. `links` is the kind of "links".
+template <class ForEachLink>
+Result<Partner> checked_partner(const Members& m, JsonKind links, std::size_t link_count,
+                                ForEachLink&& for_each_link, const HttpResponse& response,
+                                const std::string& what, Millis* created = nullptr) {
+  auto e = partner_error(m, links, response, what, created);
+  // Both prvalues: the result is built where the caller wants it.
+  return e ? Result<Partner>(std::move(*e)) : built_partner(m, links, link_count, for_each_link);
 }
 
 JsonKind kind_of(const boost::json::value* v) {
@@ -303,8 +324,8 @@ Result<Partner> partner_from(boost::json::value v, const HttpResponse& response,
 namespace {
 
 // The same Partner as partner_from on the tree, read by a JsonPick of picked_members and links.
-Result<Partner> partner_from_pick(const JsonPick& pick, const HttpResponse& response,
-                                  const std::string& what) {
+Result<Partner> partner_from_pick(const JsonPick& pick, const HttpResponse& response, const std::string& what,
+                                  Millis* created) {
   const Members m{pick.member(m_id).string(), pick.member(m_email).string(), pick.member(m_name).string(),
                   pick.member(m_status).string(), pick.member(m_created).string()};
   return checked_partner(
@@ -319,7 +340,7 @@ Result<Partner> partner_from_pick(const JsonPick& pick, const HttpResponse& resp
                              text_of(pick.element_member(e, 2)), text_of(pick.element_member(e, 3))}));
         }
       },
-      response, what);
+      response, what, created);
 }
 
 }  // namespace
@@ -337,7 +358,8 @@ namespace {
 // warnings where Dub kept or dropped something asked for. `tenant`: the answer's tenantId. In place (a
 // Partner's move is ~260 instructions).
 std::optional<Error> finish_create(Partner& p, std::optional<std::string_view> tenant,
-                                   const HttpResponse& response, const DecodeContext& context) {
+                                   dub_detail::Millis created, const HttpResponse& response,
+                                   const DecodeContext& context) {
   // Dub upserts by email: an answer about someone else means the tenantId matched another enrollment.
   const PartnerSpec* spec = context.spec;
   if (spec && !iequals(text::trim(spec->email, text::ows), p.email)) {
@@ -358,8 +380,7 @@ std::optional<Error> finish_create(Partner& p, std::optional<std::string_view> t
     // Compared in milliseconds: a createdAt past 2262 does not fit the clock's nanoseconds.
     const auto threshold =
         std::chrono::floor<std::chrono::milliseconds>(context.sent_at - context.clock_skew);
-    if (*parse_iso8601(p.created_at.value_or("")) < threshold)
-      p.outcome = (spec && spec->external_id) ? Outcome::updated : Outcome::existing;
+    if (created < threshold) p.outcome = (spec && spec->external_id) ? Outcome::updated : Outcome::existing;
   }
   if (spec && spec->external_id && p.outcome != Outcome::created) {
     if (!tenant || *tenant != *spec->external_id)
@@ -374,13 +395,36 @@ std::optional<Error> finish_create(Partner& p, std::optional<std::string_view> t
   } else if (spec && spec->referral_key) {
     bool found = false;
     for (const auto& l : p.links) found = found || l.key == *spec->referral_key;
-    if (!found)
-      p.warnings.push_back(
-          "dub: the link key is \"" + capped(p.links.front().key, 128) +
-          "\", not the referral_key sent (a taken key gets a suffix; an existing enrollment keeps "
-          "its key)");
+    if (!found) {
+      // Built in one allocation (this warning comes with most answers about an existing enrollment).
+      constexpr std::string_view head = "dub: the link key is \"";
+      constexpr std::string_view tail =
+          "\", not the referral_key sent (a taken key gets a suffix; an existing enrollment keeps its key)";
+      const std::string key = capped(p.links.front().key, 128);
+      std::string w;
+      w.reserve(head.size() + key.size() + tail.size());
+      w.append(head).append(key).append(tail);
+      p.warnings.push_back(std::move(w));
+    }
   }
   return std::nullopt;
+}
+
+// DubAdapter::decode without keep_raw: a JsonPick of the members read. One return of one result, so
+// that the Partner is built where the caller receives it.
+Result<Partner> decode_picked(const HttpResponse& response, const DecodeContext& context) {
+  JsonPick pick({.members = dub_detail::picked_members,
+                 .array = "links",
+                 .element_members = dub_detail::picked_link_members});
+  dub_detail::Millis created{};
+  auto e = success_pick(response, DubAdapter::vendor, pick);
+  Result<Partner> r = e ? Result<Partner>(std::move(*e))
+                        : dub_detail::partner_from_pick(pick, response, "the partner", &created);
+  if (r)
+    if (auto fe = finish_create(*r, dub_detail::text_of(pick.member(dub_detail::m_tenant)), created, response,
+                                context))
+      r = std::move(*fe);
+  return r;
 }
 
 }  // namespace
@@ -388,19 +432,8 @@ std::optional<Error> finish_create(Partner& p, std::optional<std::string_view> t
 Result<Partner> DubAdapter::decode(const HttpResponse& response, const DecodeContext& context) const {
   if (response.status < 200 || response.status > 299) return decode_error(response, context);
 
-  if (!context.keep_raw) {
-    // The batch path: no tree at all, only the members read (the same verdicts; fuzz/decode_dub_pick).
-    JsonPick pick({.members = dub_detail::picked_members,
-                   .array = "links",
-                   .element_members = dub_detail::picked_link_members});
-    if (auto e = success_pick(response, vendor, pick)) return std::move(*e);
-    auto p = dub_detail::partner_from_pick(pick, response, "the partner");
-    if (p)
-      if (auto e =
-              finish_create(*p, dub_detail::text_of(pick.member(dub_detail::m_tenant)), response, context))
-        return std::move(*e);
-    return p;
-  }
+  // The batch path: no tree at all, only the members read (the same verdicts; fuzz/decode_dub_pick).
+  if (!context.keep_raw) return decode_picked(response, context);
 
   auto v = success_object(response, vendor);
   if (!v) return v.error();
@@ -409,7 +442,8 @@ Result<Partner> DubAdapter::decode(const HttpResponse& response, const DecodeCon
   if (const auto* t = string_member(v->get_object(), "tenantId")) tenant.emplace(*t);
   auto p = dub_detail::partner_from(std::move(*v), response, "the partner", true);
   if (p)
-    if (auto e = finish_create(*p, tenant, response, context)) return std::move(*e);
+    if (auto e = finish_create(*p, tenant, *parse_iso8601(p->created_at.value_or("")), response, context))
+      return std::move(*e);
   return p;
 }
 

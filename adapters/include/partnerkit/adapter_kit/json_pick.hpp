@@ -21,6 +21,7 @@
 #pragma once
 
 #include <partnerkit/adapter_kit/decode.hpp>
+#include <partnerkit/adapter_kit/detail/simple_json.hpp>
 #include <partnerkit/adapter_kit/json.hpp>
 #include <partnerkit/detail/json_parse_limits.hpp>
 #include <partnerkit/error.hpp>
@@ -38,7 +39,15 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <vector>
+
+// The event functions are inlined into both parsers (the call cost ~20 instructions a key or value).
+#if defined(__GNUC__)
+#define PARTNERKIT_PICK_INLINE [[gnu::always_inline]] inline
+#else
+#define PARTNERKIT_PICK_INLINE inline
+#endif
 
 namespace partnerkit::adapter_kit {
 
@@ -64,13 +73,34 @@ struct PickPlan {
 
 class JsonPick {
  public:
-  explicit JsonPick(const PickPlan& plan) : plan_(plan) { reset(); }
+  // The members' slots only (parse resets the rest): member(i) is absent before a parse.
+  explicit JsonPick(const PickPlan& plan) : plan_(plan) {
+    members_.assign(plan_.members.size(), PickedValue{});
+  }
   JsonPick(const JsonPick&) = delete;
   JsonPick& operator=(const JsonPick&) = delete;
 
   // Parses `body` (which must outlive the results) as parse_json would: false exactly when parse_json
-  // fails (too large, too deep, not JSON, an allocation failure). Never throws.
+  // fails (too large, too deep, not JSON, an allocation failure). Never throws. A simple body (printable
+  // ASCII strings without escapes, plain numbers: detail/simple_json.hpp) is read by a scanner of that
+  // subset alone; any other goes to Boost.JSON's parser, which decides every refusal.
   bool parse(std::string_view body) {
+    reset();
+    if (body.size() > max_decode_body_bytes) return false;
+    body_ = body;
+    try {
+      Simple events{*this};
+      if (detail::scan_simple_json(body, events)) {
+        by_simple_ = true;
+        return true;
+      }
+    } catch (const std::exception&) {  // allocation failure: Boost.JSON's parser says it again
+    }
+    return parse_with_boost(body);
+  }
+
+  // parse without the fast path: Boost.JSON's parser for every body (the differential tests' reference).
+  bool parse_with_boost(std::string_view body) {
     reset();
     if (body.size() > max_decode_body_bytes) return false;
     body_ = body;
@@ -87,6 +117,9 @@ class JsonPick {
     }
     return !ec;
   }
+
+  // Whether the last parse was decided by the fast path (for tests: the answers meant to take it do).
+  bool read_by_simple_scan() const noexcept { return by_simple_; }
 
   // The document's kind (object for an answer a decoder can read).
   JsonKind root() const noexcept { return root_; }
@@ -105,7 +138,7 @@ class JsonPick {
  private:
   // Boost.JSON's events (basic_parser's Handler concept). Never refuses anything: the limits are those
   // of boost::json::parse's own handler, so the parser decides every verdict.
-  struct Handler : detail::JsonParseLimits {
+  struct Handler : ::partnerkit::detail::JsonParseLimits {
     using ec_t = boost::system::error_code;
     using sv = boost::json::string_view;
 
@@ -133,6 +166,35 @@ class JsonPick {
     bool on_comment(sv, ec_t&) { return true; }
   };
 
+  // The fast path's events: those the Handler turns Boost.JSON's into. An unescaped key or string is a
+  // view into the body, as Boost.JSON passes it (string() would keep it as that view).
+  struct Simple {
+    JsonPick& j;
+    void object_begin() { j.open(JsonKind::object); }
+    void array_begin() { j.open(JsonKind::array); }
+    void end() { j.close(); }
+    // A key or kept string with an escape is left to Boost.JSON (it unescapes); others need no text.
+    bool key(std::string_view s, bool escaped) {
+      if (!j.reads_keys()) return true;
+      if (escaped) return false;
+      j.key(s);
+      return true;
+    }
+    bool string(std::string_view s, bool escaped) {
+      if (!escaped) {
+        j.value(JsonKind::string, s);
+        return true;
+      }
+      if (j.wants_text()) return false;
+      j.value(JsonKind::string);
+      return true;
+    }
+    void number() { j.value(JsonKind::number); }
+    void boolean() { j.value(JsonKind::boolean); }
+    void null() { j.value(JsonKind::null); }
+  };
+  static_assert(detail::simple_json_max_depth < json_max_depth);
+
   static constexpr std::size_t none = static_cast<std::size_t>(-1);
 
   // Copies of escaped strings stay in the arena until the JsonPick goes (a parse per JsonPick is the
@@ -142,6 +204,11 @@ class JsonPick {
     array_ = {};
     element_kinds_.clear();
     element_members_.clear();
+    // Room for 8 elements at once: growing by doubling costs more (and leaves the old blocks in the arena).
+    if (!plan_.array.empty()) {
+      element_kinds_.reserve(8);
+      element_members_.reserve(8 * plan_.element_members.size());
+    }
     root_ = JsonKind::absent;
     depth_ = 0;
     in_array_ = in_element_ = false;
@@ -149,6 +216,7 @@ class JsonPick {
     is_array_key_ = false;
     key_.clear();
     text_.clear();
+    by_simple_ = false;
   }
 
   // Per key length (63: that or longer), the first name of that length: most keys of an answer are no
@@ -177,14 +245,31 @@ class JsonPick {
     }
     return l;
   }
-  // The first bytes first: keys of one length ("createdAt", "updatedAt") mostly differ there.
-  static bool same(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() &&
-           (a.empty() || (a[0] == b[0] && std::memcmp(a.data(), b.data(), a.size()) == 0));
+  // Inline for keys up to 16 bytes (two word loads each, overlapping; no call to memcmp): keys of one
+  // length ("createdAt", "updatedAt") mostly differ in the first word.
+  template <std::size_t N>
+  static bool same_words(const char* a, const char* b, std::size_t n) noexcept {
+    using word = std::conditional_t<N == 8, std::uint64_t, std::uint32_t>;
+    word x, y, u, v;
+    std::memcpy(&x, a, N);
+    std::memcpy(&y, b, N);
+    std::memcpy(&u, a + n - N, N);
+    std::memcpy(&v, b + n - N, N);
+    return ((x ^ y) | (u ^ v)) == 0;
+  }
+  PARTNERKIT_PICK_INLINE static bool same(std::string_view a, std::string_view b) noexcept {
+    const std::size_t n = a.size();
+    if (n != b.size()) return false;
+    if (n > 16) return std::memcmp(a.data(), b.data(), n) == 0;
+    if (n >= 8) return same_words<8>(a.data(), b.data(), n);
+    if (n >= 4) return same_words<4>(a.data(), b.data(), n);
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
   }
   // The index of the first name equal to key, or none.
-  static std::size_t index_of(std::span<const std::string_view> names, const Lookup& l,
-                              std::string_view key) noexcept {
+  PARTNERKIT_PICK_INLINE static std::size_t index_of(std::span<const std::string_view> names, const Lookup& l,
+                                                     std::string_view key) noexcept {
     const std::size_t slot = length_slot(key.size());
     const std::size_t first = l.first[slot];
     if (first == Lookup::no_name) return none;
@@ -196,7 +281,7 @@ class JsonPick {
 
   // A value of kind k begins (a container) or is complete (a scalar, a string with its text). By depth:
   // the document, the top-level members, the plan's array's elements, their members; nothing deeper.
-  void value(JsonKind k, std::string_view text = {}) {
+  PARTNERKIT_PICK_INLINE void value(JsonKind k, std::string_view text = {}) {
     switch (depth_) {
       case 0:
         root_ = k;
@@ -227,7 +312,7 @@ class JsonPick {
     }
   }
 
-  bool open(JsonKind k) {
+  PARTNERKIT_PICK_INLINE bool open(JsonKind k) {
     value(k);
     if (depth_ == 1 && k == JsonKind::array && root_ == JsonKind::object && is_array_key_) in_array_ = true;
     if (depth_ == 2 && k == JsonKind::object && in_array_) {
@@ -237,7 +322,7 @@ class JsonPick {
     ++depth_;
     return true;
   }
-  bool close() {
+  PARTNERKIT_PICK_INLINE bool close() {
     --depth_;
     if (depth_ == 1) in_array_ = false;
     if (depth_ == 2) in_element_ = false;
@@ -254,7 +339,7 @@ class JsonPick {
     key_.append(s);
     return true;
   }
-  bool key(std::string_view s) {
+  PARTNERKIT_PICK_INLINE bool key(std::string_view s) {
     std::string_view k = s;
     if (!key_.empty()) {
       key_.append(s);
@@ -320,6 +405,7 @@ class JsonPick {
   std::size_t member_ = none;
   std::size_t element_member_ = none;
   bool is_array_key_ = false;
+  bool by_simple_ = false;
 };
 
 // success_object's twin: `pick` reads a 2xx body, or the protocol error success_object would give (the

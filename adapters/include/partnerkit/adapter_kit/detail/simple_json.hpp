@@ -1,0 +1,295 @@
+// JsonPick's fast path: a validating scanner of a strict subset of JSON that gives up on anything outside
+// it, so that Boost.JSON's parser decides every other body. The subset: strings without control bytes
+// (printable ASCII, SSE2 16 bytes at a time, and well-formed UTF-8; escapes are validated, but a string
+// with one whose text is kept is left to Boost.JSON, which unescapes), integers and plain decimals of at
+// most 24 characters (no exponent), true/false/null, objects and arrays nested at most
+// simple_json_max_depth deep, JSON whitespace. Every body it accepts Boost.JSON accepts (under
+// parse_json's options and limits: the depth is below json_max_depth, the body is capped before), and
+// its events are the ones Boost.JSON's parser gives for it: a key or string in one piece, a view into the
+// body. It never refuses: `false` only means "not simple, ask Boost" (events may have been delivered up
+// to there; the caller starts again). tests/adapters/json_pick_simple_test.cpp and
+// fuzz/decode_dub_pick_fuzz.cpp compare it with Boost.JSON's parser alone.
+//
+// Why: Boost.JSON's parser with JsonPick's handler cost ~17k instructions on Dub's ~1 KB 201 (a state
+// machine per byte class, count_valid's UTF-8 checks, an event call per token); this ~10k, the picking
+// included (docs/design-notes.md).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace partnerkit::adapter_kit::detail {
+
+// Deeper bodies go to Boost.JSON (json_max_depth is 64); a bit per level in a 64-bit word.
+inline constexpr std::size_t simple_json_max_depth = 32;
+// Longer numbers go to Boost.JSON (big integers become doubles there, which is its business).
+inline constexpr std::size_t simple_json_max_number = 24;
+
+// The first byte of [p, end) that a simple string cannot hold unescaped or that ends it: '"', '\\', a
+// control byte or a byte >= 0x80; end when there is none.
+[[gnu::always_inline]] inline const char* simple_string_stop(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i space = _mm_set1_epi8(' ');
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // A signed compare: bytes >= 0x80 are negative, so "less than ' '" finds them and control bytes.
+    const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                      _mm_cmplt_epi8(v, space));
+    const int mask = _mm_movemask_epi8(stop);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  for (; p != end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return p;
+  }
+  return end;
+}
+
+// The end of the well-formed UTF-8 sequence at p (whose first byte is >= 0x80), or null: the table of
+// Unicode's well-formed byte sequences (no overlong forms, no surrogates, nothing past U+10FFFF), which
+// is what Boost.JSON accepts without allow_invalid_utf8.
+// Out of line: most answers have no such byte, and the string scan stays small enough to inline.
+[[gnu::noinline]] inline const char* simple_utf8_end(const char* p, const char* end) noexcept {
+  const auto b = [&](std::ptrdiff_t i) { return static_cast<unsigned char>(p[i]); };
+  const auto tail = [](unsigned char c) { return c >= 0x80 && c <= 0xBF; };
+  const unsigned char c = b(0);
+  const std::ptrdiff_t left = end - p;
+  if (c >= 0xC2 && c <= 0xDF) return left >= 2 && tail(b(1)) ? p + 2 : nullptr;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (left < 3 || !tail(b(2))) return nullptr;
+    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    return b(1) >= lo && b(1) <= hi ? p + 3 : nullptr;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (left < 4 || !tail(b(2)) || !tail(b(3))) return nullptr;
+    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return b(1) >= lo && b(1) <= hi ? p + 4 : nullptr;
+  }
+  return nullptr;
+}
+
+// The value of four hex digits at p, or -1.
+inline int simple_hex4(const char* p, const char* end) noexcept {
+  if (end - p < 4) return -1;
+  int v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const char c = p[i];
+    const int d = c >= '0' && c <= '9'   ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                         : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+// The end of the escape at p ('\\'), or null: JSON's eight one-letter escapes and \uXXXX, where a
+// surrogate must be a leading one (D800-DBFF) followed by \u and a trailing one (DC00-DFFF), as
+// Boost.JSON's parser requires. Out of line, as simple_utf8_end.
+[[gnu::noinline]] inline const char* simple_escape_end(const char* p, const char* end) noexcept {
+  if (end - p < 2) return nullptr;
+  switch (p[1]) {
+    case '"':
+    case '\\':
+    case '/':
+    case 'b':
+    case 'f':
+    case 'n':
+    case 'r':
+    case 't':
+      return p + 2;
+    case 'u': {
+      const int u1 = simple_hex4(p + 2, end);
+      if (u1 < 0) return nullptr;
+      if (u1 < 0xD800 || u1 > 0xDFFF) return p + 6;
+      if (u1 > 0xDBFF || end - p < 12 || p[6] != '\\' || p[7] != 'u') return nullptr;
+      const int u2 = simple_hex4(p + 8, end);
+      return u2 >= 0xDC00 && u2 <= 0xDFFF ? p + 12 : nullptr;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+// The closing quote of the string whose text starts at s, or null when it is not one of the subset's
+// (a control byte, malformed UTF-8, a bad escape, no end). `escaped` is set when it holds an escape: its
+// text is then not the body's bytes, and an event that needs it gives up.
+[[gnu::always_inline]] inline const char* simple_string_close(const char* s, const char* end,
+                                                              bool& escaped) noexcept {
+  for (;;) {
+    const char* q = simple_string_stop(s, end);
+    if (q == end) return nullptr;
+    const auto c = static_cast<unsigned char>(*q);
+    if (c == '"') return q;
+    if (c == '\\') {
+      escaped = true;
+      s = simple_escape_end(q, end);
+    } else if (c >= 0x80) {
+      s = simple_utf8_end(q, end);
+    } else {
+      return nullptr;  // a control byte
+    }
+    if (!s) return nullptr;
+  }
+}
+
+inline bool simple_json_space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+inline const char* skip_json_space(const char* p, const char* end) noexcept {
+  while (p != end && simple_json_space(*p)) ++p;
+  return p;
+}
+
+inline bool simple_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+// The end of the number at p ('-' or a digit), or null when it is not -?(0|[1-9][0-9]*)(\.[0-9]+)? of
+// at most simple_json_max_number characters. What follows it is the caller's to check.
+inline const char* simple_number_end(const char* p, const char* end) noexcept {
+  const char* q = p;
+  if (*q == '-' && ++q == end) return nullptr;
+  if (*q == '0')
+    ++q;
+  else if (*q >= '1' && *q <= '9')
+    while (++q != end && simple_digit(*q)) {
+    }
+  else
+    return nullptr;
+  if (q != end && *q == '.') {
+    if (++q == end || !simple_digit(*q)) return nullptr;
+    while (++q != end && simple_digit(*q)) {
+    }
+  }
+  if (q != end && (*q == 'e' || *q == 'E')) return nullptr;
+  return static_cast<std::size_t>(q - p) <= simple_json_max_number ? q : nullptr;
+}
+
+// Reads `body` when it is simple JSON, giving `events` what Boost.JSON's parser would (object_begin(),
+// array_begin(), end(), key(text, escaped), string(text, escaped), number(), boolean(), null()); false
+// when it is not simple. key and string get the bytes between the quotes and whether they hold an escape
+// (then still escaped), and return false to give up (an event that needs an escaped text unescaped).
+template <class Events>
+bool scan_simple_json(std::string_view body, Events& events) {
+  const char* p = body.data();
+  const char* const end = p + body.size();
+  std::uint64_t objects = 0;  // bit d set: the container at depth d + 1 is an object
+  std::size_t depth = 0;
+  p = skip_json_space(p, end);
+
+// Whitespace is looked for only where the expected byte is not there (most answers have none).
+value:
+  if (p == end) return false;
+  switch (*p) {
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r':
+      p = skip_json_space(p, end);
+      goto value;
+    case '{':
+    case '[': {
+      if (depth == simple_json_max_depth) return false;
+      const bool object = *p == '{';
+      const std::uint64_t bit = std::uint64_t{1} << depth;
+      objects = object ? objects | bit : objects & ~bit;
+      ++depth;
+      if (object)
+        events.object_begin();
+      else
+        events.array_begin();
+      p = skip_json_space(p + 1, end);
+      if (p != end && *p == (object ? '}' : ']')) {
+        ++p;
+        --depth;
+        events.end();
+        goto after_value;
+      }
+      if (object) goto key;
+      goto value;
+    }
+    case '"': {
+      const char* s = p + 1;
+      bool escaped = false;
+      const char* q = simple_string_close(s, end, escaped);
+      if (!q || !events.string(std::string_view(s, static_cast<std::size_t>(q - s)), escaped)) return false;
+      p = q + 1;
+      goto after_value;
+    }
+    case 't':
+      if (end - p < 4 || std::memcmp(p, "true", 4) != 0) return false;
+      events.boolean();
+      p += 4;
+      goto after_value;
+    case 'f':
+      if (end - p < 5 || std::memcmp(p, "false", 5) != 0) return false;
+      events.boolean();
+      p += 5;
+      goto after_value;
+    case 'n':
+      if (end - p < 4 || std::memcmp(p, "null", 4) != 0) return false;
+      events.null();
+      p += 4;
+      goto after_value;
+    default: {
+      const char* q = simple_number_end(p, end);
+      if (!q) return false;
+      events.number();
+      p = q;
+      goto after_value;
+    }
+  }
+
+key:
+  if (p == end) return false;
+  if (*p != '"') {
+    p = skip_json_space(p, end);
+    if (p == end || *p != '"') return false;
+  }
+  {
+    const char* s = p + 1;
+    bool escaped = false;
+    const char* q = simple_string_close(s, end, escaped);
+    if (!q || !events.key(std::string_view(s, static_cast<std::size_t>(q - s)), escaped)) return false;
+    p = q + 1;
+  }
+  if (p == end) return false;
+  if (*p != ':') {
+    p = skip_json_space(p, end);
+    if (p == end || *p != ':') return false;
+  }
+  ++p;
+  goto value;
+
+after_value:
+  if (depth == 0) return skip_json_space(p, end) == end;
+  if (p == end) return false;
+  {
+    const bool in_object = (objects >> (depth - 1)) & 1;
+    if (*p == ',') {
+      ++p;
+      if (in_object) goto key;
+      goto value;
+    }
+    if (*p != (in_object ? '}' : ']')) {
+      if (!simple_json_space(*p)) return false;
+      p = skip_json_space(p, end);
+      goto after_value;
+    }
+  }
+  ++p;
+  --depth;
+  events.end();
+  goto after_value;
+}
+
+}  // namespace partnerkit::adapter_kit::detail
