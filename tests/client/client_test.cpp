@@ -266,6 +266,53 @@ TEST_F(Fixture, CallDeadline) {
   EXPECT_EQ(r.error().stopped, stop_reason::deadline);
 }
 
+// One timer serves every operation's call deadline: each hanging call ends at its own deadline
+// (later starts, later ends), the answered ones are untouched, and run() returns after the last.
+TEST_F(Fixture, CallDeadlinesOfManyOperationsShareOneTimer) {
+  auto o = options();
+  o.call_timeout = 80ms;
+  Client client(io.get_executor(), registry, transport, o);
+  transport->set_responder([](const HttpRequest& r) {
+    if (r.body.find("slow") != std::string::npos) return FakeReply::hanging();
+    auto reply = FakeReply::status(201);
+    reply.delay = 1ms;
+    return reply;
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::optional<Result<Partner>>> out(6);
+  std::vector<std::chrono::steady_clock::duration> took(6);
+  auto start = [&](int i, const std::string& email) {
+    const auto begun = std::chrono::steady_clock::now();
+    client.async_provision("fake", spec(email), [&, i, begun](Result<Partner> r) {
+      took[i] = std::chrono::steady_clock::now() - begun;
+      out[i] = std::move(r);
+    });
+  };
+  start(0, "slow0@example.com");
+  start(1, "fast1@example.com");
+  start(2, "slow2@example.com");
+  asio::steady_timer later(io, 40ms);  // two more, with deadlines 40 ms after the first ones'
+  later.async_wait([&](boost::system::error_code) {
+    start(3, "slow3@example.com");
+    start(4, "fast4@example.com");
+    start(5, "slow5@example.com");
+  });
+  io.run();
+  const auto total = std::chrono::steady_clock::now() - t0;
+  for (int i : {1, 4}) {
+    ASSERT_TRUE(out[i]);
+    EXPECT_TRUE(*out[i]) << i;
+  }
+  for (int i : {0, 2, 3, 5}) {
+    ASSERT_TRUE(out[i]) << i;
+    ASSERT_THAT(*out[i], ErrorIs(errc::timeout)) << i;
+    EXPECT_EQ(out[i]->error().stopped, stop_reason::deadline);
+    EXPECT_GE(took[i], 75ms) << i;
+    EXPECT_LT(took[i], 2s) << i;
+  }
+  EXPECT_GE(total, 115ms);  // the later ones ended at their own deadlines
+}
+
 // Destroyed before its operation began: the operation finishes cancelled (it took the state's lock
 // twice there once).
 TEST_F(Fixture, DestroyingTheClientBeforeItsWorkBegins) {
@@ -382,6 +429,51 @@ TEST(ClientConcurrency, EightOperationsFromTwoThreads) {
   EXPECT_EQ(ok, 7);
   EXPECT_EQ(failed, 1);
   EXPECT_EQ(transport->request_count(), 7u + 3u);
+  pool.join();
+}
+
+// Operations begun from two threads on a two-thread io_context, some answered and some ending at
+// their call deadline on the one timer: each completes once (the op's mutex orders its handlers as a
+// strand did; ThreadSanitizer runs this).
+TEST(ClientConcurrency, DeadlinesFromTwoThreads) {
+  asio::thread_pool pool(2);
+  auto transport = std::make_shared<FakeTransport>(pool.get_executor());
+  transport->set_responder([](const HttpRequest& r) {
+    if (r.body.find("slow") != std::string::npos) return FakeReply::hanging();
+    auto reply = FakeReply::status(201);
+    reply.delay = 1ms;
+    return reply;
+  });
+  auto registry = std::make_shared<AdapterRegistry>();
+  registry->add(std::make_shared<test::TestAdapter>());
+  ClientOptions o;
+  VendorOptions vo;
+  vo.config.base_url = "https://vendor.test";
+  vo.config.api_key = "k";
+  vo.rate_limit = RateLimit{1000, 16};
+  o.vendors.emplace("fake", vo);
+  o.call_timeout = 60ms;
+  Client client(pool.get_executor(), registry, transport, o);
+  std::vector<std::future<Result<Partner>>> futures(16);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = t; i < 16; i += 2) {
+        const std::string email = (i % 4 == 0 ? "slow" : "fast") + std::to_string(i) + "@example.com";
+        futures[i] = client.async_provision("fake", spec(email), asio::use_future);
+      }
+    });
+  for (auto& th : threads) th.join();
+  int ok = 0, timeouts = 0;
+  for (auto& f : futures) {
+    auto r = f.get();
+    if (r)
+      ++ok;
+    else if (r.error().code == errc::timeout)
+      ++timeouts;
+  }
+  EXPECT_EQ(ok, 12);
+  EXPECT_EQ(timeouts, 4);
   pool.join();
 }
 

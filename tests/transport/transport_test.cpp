@@ -24,6 +24,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -657,6 +658,38 @@ TEST(BeastTransport, StalePooledConnectionIsReplacedByAFreshOne) {
   EXPECT_EQ(stats.connections_opened, 2u);
   EXPECT_EQ(server.connections_accepted(), 2u);
   EXPECT_EQ(server.requests(), 2u);
+}
+
+// A server that closes a keep-alive connection right after a complete answer (no Connection: close;
+// TCP FIN without close_notify a moment later): once that end is there, the next request must go to
+// a fresh connection, never into the closed one (it would fail after the write: an ambiguous
+// outcome for a create).
+TEST(BeastTransport, AConnectionClosedRightAfterItsAnswerGetsNoFurtherRequest) {
+  std::atomic<int> seen{0};
+  TestServer server([&](const ServerRequest&) {
+    ServerResponse res;
+    if (seen.fetch_add(1) > 0) return res;  // the later requests: plain keep-alive answers
+    res.raw = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";  // keep-alive, then the close
+    res.stream = [](std::string&) { return false; };
+    return res;
+  });
+  asio::io_context ioc;
+  BeastTransport transport(ioc.get_executor(), options_for(server));
+  auto first = send(ioc, transport, post(server.url()));
+  ASSERT_FALSE(first.ec) << first.ec.message();
+  EXPECT_EQ(transport.stats().idle_connections, 1u);
+  std::this_thread::sleep_for(100ms);  // the end of the stream arrives
+  for (int i = 0; i < 3; ++i) {
+    auto out = send(ioc, transport, post(server.url()));
+    ASSERT_FALSE(out.ec) << "request " << i << ": " << out.ec.message();
+    EXPECT_EQ(out.result.response.status, 200);
+  }
+  const auto stats = transport.stats();
+  EXPECT_EQ(stats.stale_discarded, 1u);
+  EXPECT_EQ(stats.connections_opened, 2u);
+  EXPECT_EQ(stats.connections_reused, 2u);
+  EXPECT_EQ(server.connections_accepted(), 2u);
+  EXPECT_EQ(server.requests(), 4u);
 }
 
 TEST(BeastTransport, IdleConnectionsExpire) {

@@ -27,12 +27,14 @@ void Connection::close() {
   sock().close(ignored);
 }
 
-bool Connection::alive() {
-  if (!sock().is_open()) return false;
+bool Connection::drained() const {
   if (buffer.size() != 0) return false;
-  if (tls) {
-    if (tls->has_buffered() || tls->at_eof()) return false;
-  }
+  return !tls || (!tls->has_buffered() && !tls->at_eof());
+}
+
+bool Connection::alive() {
+  if (!sock().is_open() || !drained()) return false;
+  if (tls) return tls->peek_idle();
   char byte;
   const auto n = ::recv(sock().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);

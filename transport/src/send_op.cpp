@@ -85,7 +85,8 @@ void SendOp::acquire() {
   auto co = st_->checkout(origin_, shared_from_this());
   if (co.queued) return;
   if (co.idle) {
-    if (!co.idle->alive()) {
+    // A TLS connection is checked as its first read starts, just before the write (exchange_tls).
+    if (!co.idle->tls && !co.idle->alive()) {
       // Closed by the peer while idle: nothing of this request was written, so use the same pool
       // slot for a fresh connection.
       st_->stale.fetch_add(1, std::memory_order_relaxed);
@@ -152,7 +153,7 @@ void SendOp::run() {
     return fail(transport_error::pool_wait_timeout);
   }
   if (reused_) {
-    st_->reused.fetch_add(1, std::memory_order_relaxed);
+    if (!conn_->tls) st_->reused.fetch_add(1, std::memory_order_relaxed);  // TLS: once checked
     return write_request();
   }
   connect();
@@ -384,31 +385,6 @@ void SendOp::exchange_plain() {
                     });
 }
 
-void SendOp::exchange_tls() {
-  start_exchange();
-  written_ = 0;
-  write_tls();
-}
-
-void SendOp::write_tls() {
-  error_code ec;
-  const auto want = conn_->tls->write(req_.bytes, written_, ec);
-  if (ec) return fail(ec);
-  if (want != TlsSocket::Want::nothing) return when_ready(want, &SendOp::write_tls);
-  expect_answer();
-  // The answer cannot be there yet unless it came with an earlier read: wait for the socket first.
-  if (!conn_->tls->has_buffered()) return wait_tls(TlsSocket::Want::read);
-  read_tls();
-}
-
-void SendOp::wait_tls(TlsSocket::Want want) {
-  conn_->tls->async_wait(want, [self = shared_from_this()](error_code e) {
-    if (self->finished()) return;
-    if (e) return self->read_failed(e);
-    self->read_tls();
-  });
-}
-
 // Gives the reader what the buffer holds. False when that ended the exchange (the answer is
 // complete, or an error); true when the reader needs more bytes.
 bool SendOp::parse_buffered() {
@@ -444,25 +420,6 @@ std::size_t SendOp::read_window() {
   }
   const std::size_t spare = buffer.capacity() - buffer.size();
   return std::min({room, ResponseReader::read_size, std::max(spare, first_read)});
-}
-
-// As pump, with OpenSSL decrypting what Asio's read brought: every record in it at once, then a wait.
-void SendOp::read_tls() {
-  auto& buffer = conn_->buffer;
-  bool drained = false;  // the last read stopped because nothing more had arrived
-  for (;;) {
-    if (!parse_buffered()) return;
-    const std::size_t window = read_window();
-    if (window == 0) return;
-    if (drained) return wait_tls(TlsSocket::Want::read);
-    std::size_t n = 0;
-    error_code read_ec;
-    const auto want = conn_->tls->read(buffer.prepare(window), n, read_ec);
-    buffer.commit(n);
-    if (read_ec) return read_failed(read_ec);
-    if (n == 0) return wait_tls(want == TlsSocket::Want::nothing ? TlsSocket::Want::read : want);
-    drained = want == TlsSocket::Want::read;
-  }
 }
 
 // Parses what the buffer holds; reads more (never past the buffer's fixed maximum) until the

@@ -56,8 +56,10 @@ asio::any_io_executor BeastTransportState::make_strand() const {
   return asio::make_strand(executor);
 }
 
-ConnectionPtr BeastTransportState::make_connection(const Target& t, OriginState& o) {
-  return std::make_shared<Connection>(make_strand(), t.tls ? &ctx : nullptr, &o, buffer_limit);
+ConnectionPtr BeastTransportState::make_connection(const Target& t, OriginState& o,
+                                                   asio::any_io_executor strand) {
+  if (!strand) strand = make_strand();
+  return std::make_shared<Connection>(std::move(strand), t.tls ? &ctx : nullptr, &o, buffer_limit);
 }
 
 BeastTransportState::Checkout BeastTransportState::checkout(OriginState& o, const SendOpPtr& op) {

@@ -8,6 +8,8 @@
 
 #include <openssl/err.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -48,14 +50,16 @@ error_code TlsSocket::attach() {
   if (ec) return ec;
   clear_stale_errors();
   BIO* in = BIO_new(in_method());
-  BIO* out = BIO_new_socket(sock_.native_handle(), BIO_NOCLOSE);
+  BIO* out = BIO_new(out_method());
   if (!in || !out) {
     BIO_free(in);
     BIO_free(out);
     return ssl_error(ERR_get_error());
   }
-  BIO_set_data(in, this);
-  BIO_set_init(in, 1);
+  for (BIO* b : {in, out}) {
+    BIO_set_data(b, this);
+    BIO_set_init(b, 1);
+  }
   SSL_set_bio(ssl_, in, out);
   in_ = std::make_unique_for_overwrite<char[]>(in_capacity);
   attached_ = true;
@@ -103,6 +107,35 @@ long TlsSocket::in_ctrl(BIO* b, int cmd, long, void*) {
       return 0;
   }
 }
+
+BIO_METHOD* TlsSocket::out_method() {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "partnerkit socket out");
+    if (!m) throw boost::system::system_error(ssl_error(ERR_get_error()), "BIO_meth_new");
+    BIO_meth_set_write_ex(m, &TlsSocket::out_write);
+    BIO_meth_set_ctrl(m, &TlsSocket::out_ctrl);
+    return m;
+  }();
+  return method;
+}
+
+// As OpenSSL's socket BIO, with send(MSG_NOSIGNAL): a reset connection is EPIPE, not SIGPIPE. The
+// descriptor is the socket's own at each write (-1 once closed: EBADF, never another socket that
+// got the number).
+int TlsSocket::out_write(BIO* b, const char* data, std::size_t len, std::size_t* written) {
+  auto& s = *static_cast<TlsSocket*>(BIO_get_data(b));
+  BIO_clear_retry_flags(b);
+  const auto n = ::send(s.sock_.native_handle(), data, len, MSG_NOSIGNAL);
+  if (n >= 0) {
+    *written = static_cast<std::size_t>(n);
+    return 1;
+  }
+  *written = 0;
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) BIO_set_retry_write(b);
+  return 0;
+}
+
+long TlsSocket::out_ctrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
 
 // Room after what OpenSSL has not taken yet (in practice none: it asks for more only once it has
 // taken everything).
@@ -224,11 +257,14 @@ TlsSocket::Want TlsSocket::shutdown(error_code& ec) {
   return want;
 }
 
+bool TlsSocket::peek_idle() {
+  char byte;
+  const auto n = ::recv(sock_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 void TlsSocket::close() {
-  if (attached_) {
-    // OpenSSL keeps the number: a write after the close would reach whatever socket gets it next.
-    if (BIO* b = SSL_get_wbio(ssl_)) BIO_set_fd(b, -1, BIO_NOCLOSE);
-  }
+  // (The write BIO reads the descriptor from sock_ at each write: -1 from now on.)
   error_code ignored;
   sock_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   sock_.close(ignored);

@@ -32,6 +32,10 @@ void OpBase::begin() {
     std::lock_guard lock(state_->mutex);
     closed = state_->closed;
     if (!closed) link_live();
+    if (deadline_) {
+      if (!state_->call_timer) state_->call_timer = std::make_shared<CallTimer>(state_->executor);
+      call_timer_ = state_->call_timer.get();
+    }
   }
   // Not under the lock: finish() takes it.
   if (closed) return finish(Error::make(errc::cancelled, "the client was destroyed"));
@@ -75,15 +79,8 @@ void OpBase::begin() {
   }
 
   if (deadline_) {
-    // On the client's executor, not the strand, and holding the op weakly: nearly every deadline
-    // is cancelled by finish(), and that completion went through the strand and kept the op alive
-    // (~1k instructions a call). One that expires hops to the strand through cancel().
-    deadline_timer_.emplace(state_->executor);
-    deadline_timer_->expires_at(*deadline_);
-    deadline_timer_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-      if (ec) return;
-      if (auto self = weak.lock()) self->cancel(errc::timeout);
-    });
+    deadline_entry_.op = this;
+    call_timer_->add(deadline_entry_, *deadline_);
   }
   run();
 }
@@ -97,8 +94,8 @@ void OpBase::next_attempt() {
   if (slot.later) {  // too far ahead to reserve yet: ask again nearer the time
     timer().expires_at(slot.send_at);
     timer().async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (self->done_) return;
-      self->shielded([&] {
+      self->serial([&] {
+        if (self->done_) return;
         if (ec) return self->stop_with(self->stop_code_);
         self->next_attempt();
       });
@@ -112,9 +109,9 @@ void OpBase::next_attempt() {
   timer().expires_at(slot.send_at);
   pacing_wait_ = true;
   timer().async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (self->done_) return;
-    self->pacing_wait_ = false;
-    self->shielded([&] {
+    self->serial([&] {
+      if (self->done_) return;
+      self->pacing_wait_ = false;
       if (ec) return self->stop_with(self->stop_code_);
       self->send();
     });
@@ -145,8 +142,8 @@ void OpBase::send() {
   if (hold <= steady::duration::zero()) return transmit();
   timer().expires_after(hold);
   timer().async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (self->done_) return;
-    self->shielded([&] {
+    self->serial([&] {
+      if (self->done_) return;
       if (ec) return self->stop_with(self->stop_code_);
       self->send();  // ask the pacer again: the timer may have fired late
     });
@@ -166,12 +163,12 @@ void OpBase::transmit() {
   }
   in_flight_ = true;
   state_->transport->async_send(
-      step_.sent().request, asio::bind_cancellation_slot(
-                                transport_cancel_.slot(),
-                                asio::bind_executor(strand_, [self = shared_from_this()](
-                                                                 boost::system::error_code ec, SendResult r) {
-                                  self->shielded([&] { self->on_sent(ec, std::move(r)); });
-                                })));
+      step_.sent().request,
+      asio::bind_cancellation_slot(
+          transport_cancel_.slot(),
+          asio::bind_executor(ex_, [self = shared_from_this()](boost::system::error_code ec, SendResult r) {
+            self->serial([&] { self->on_sent(ec, std::move(r)); });
+          })));
 }
 
 Result<Partners> OpBase::decode(const HttpResponse& response) {
@@ -264,8 +261,8 @@ void OpBase::on_sent(boost::system::error_code ec, SendResult r) {
                                maybe_applied_ && reconcile_before_retry();
   timer().expires_after(decision.delay);
   timer().async_wait([self = shared_from_this(), reconcile_first](boost::system::error_code ec) {
-    if (self->done_) return;
-    self->shielded([&] {
+    self->serial([&] {
+      if (self->done_) return;
       if (ec) return self->stop_with(self->stop_code_);
       if (reconcile_first) return self->reconcile();
       self->next_attempt();

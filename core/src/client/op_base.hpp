@@ -15,11 +15,12 @@
 #include <partnerkit/text/ascii.hpp>
 #include <partnerkit/validation.hpp>
 
+#include "call_timer.hpp"
+
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
 #include <atomic>
 #include <exception>
@@ -62,6 +63,9 @@ struct detail::ClientState {
   std::unordered_map<const Adapter*, std::shared_ptr<const Capabilities>> capabilities;
   bool closed = false;
   std::map<std::string, Scrubber, std::less<>> scrubbers;  // per vendor: its key's and settings' secrets
+  // The call deadlines of the ops in flight (made by the first op with a deadline; ops hold it raw:
+  // the state outlives them).
+  std::shared_ptr<client_detail::CallTimer> call_timer;
 
   std::uint64_t next_seed() {
     std::lock_guard lock(mutex);
@@ -215,19 +219,26 @@ struct Budget {
   int attempts = 0;
 };
 
-// The machine every operation runs on. All state changes run on the op's strand; timers and the
-// transport are cancelled through it, so the handler completes exactly once.
+// The machine every operation runs on. Every handler of the op (begin, its timers, the transport's
+// completion, a cancellation) runs its body under the op's mutex (serial()), on the client's
+// executor: on a one-thread io_context the mutex is never contended, on several threads it orders
+// the handlers as a strand did. A strand cost ~3.4k instructions a create (its making, and a trip
+// through the scheduler per hop onto it: begin, and the transport's completion); no handler of
+// the op runs inline from another's body (the transport posts a completion inside async_send, a
+// cancellation and timers post), so the mutex is not taken twice on one thread. Timers and the
+// transport are cancelled through the op, so the handler completes exactly once.
 class OpBase : public std::enable_shared_from_this<OpBase> {
  public:
   OpBase(std::shared_ptr<detail::ClientState> state, std::string vendor)
       : state_(std::move(state)),
-        strand_(asio::make_strand(state_->executor)),
+        ex_(state_->executor),
         vendor_(std::move(vendor)),
         deadline_(state_->options.call_timeout.count() > 0
                       ? std::optional<steady::time_point>(steady::now() + state_->options.call_timeout)
                       : std::nullopt) {}
   virtual ~OpBase() {
-    // An op dropped unfinished (its io_context destroyed with its handlers) leaves the list too.
+    // An op dropped unfinished (its io_context destroyed with its handlers) leaves the lists too.
+    if (call_timer_) call_timer_->remove(deadline_entry_);
     if (!linked_) return;
     std::lock_guard lock(state_->mutex);
     unlink_live();
@@ -238,7 +249,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
 
   void start() {
     // The slot is connected now, in the initiating call: a cancellation emitted right after
-    // async_* returns (before begin() runs on the strand) reaches the op and is not lost.
+    // async_* returns (before begin() runs) reaches the op and is not lost.
     auto slot = handler_slot();
     if (slot.is_connected()) {
       slot.assign([weak = weak_from_this()](asio::cancellation_type type) {
@@ -247,14 +258,13 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
           if (auto self = weak.lock()) self->cancel(errc::cancelled);
       });
     }
-    asio::post(strand_, [self = shared_from_this()] { self->shielded([&] { self->begin(); }); });
+    asio::post(ex_, [self = shared_from_this()] { self->serial([&] { self->begin(); }); });
   }
 
   // From any thread: ends the op with `code` (cancelled, or timeout for the call deadline).
   void cancel(errc code) {
     if (code == errc::cancelled) cancel_requested_ = true;  // seen by begin()/send() before the post runs
-    asio::post(strand_,
-               [self = shared_from_this(), code] { self->shielded([&] { self->stop_with(code); }); });
+    asio::post(ex_, [self = shared_from_this(), code] { self->serial([&] { self->stop_with(code); }); });
   }
 
  protected:
@@ -323,7 +333,10 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
       std::lock_guard lock(state_->mutex);
       pacer_->release(planned_, steady::now());
     }
-    if (deadline_timer_) deadline_timer_->cancel();
+    if (call_timer_) {
+      call_timer_->remove(deadline_entry_);
+      call_timer_ = nullptr;  // (not again in the destructor)
+    }
     if (timer_) timer_->cancel();
     {
       std::lock_guard lock(state_->mutex);
@@ -363,8 +376,8 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   }
 
   // Hands a result to an Asio handler: dispatched onto the handler's own executor. Never inline
-  // from the initiating call: finish() only runs in a handler of the op's strand (start() posts
-  // begin()), so one hop suffices (a post before it cost a scheduler round trip per call). The
+  // from the initiating call: finish() only runs in a handler of the op (start() posts begin()),
+  // so one hop suffices (a post before it cost a scheduler round trip per call). The
   // result rides boxed: a Partner is ~20 strings, and every capture and hop moved it again.
   // The handler may so run inline, under the op's and the transport's frames: an exception it
   // throws is thrown again from a handler of its own on the client's executor, and leaves run()
@@ -385,7 +398,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   }
 
   std::shared_ptr<detail::ClientState> state_;
-  asio::strand<asio::any_io_executor> strand_;
+  asio::any_io_executor ex_;  // the client's: the op's timers and handlers
   std::string vendor_;
   std::shared_ptr<const Adapter> adapter_;
   const VendorConfig* config_ = nullptr;
@@ -396,6 +409,16 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   Scrubber scrubber_;           // the operation's secrets, by value
 
  private:
+  // A handler's body: under the op's mutex, shielded.
+  template <class F>
+  void serial(F&& f) noexcept {
+    std::lock_guard lock(mu_);
+    shielded(std::forward<F>(f));
+  }
+  // Held by the handler running the op's state (serial). Recursive: a Transport that broke its
+  // contract and completed inside async_send nests as it did on a strand, rather than deadlocking.
+  std::recursive_mutex mu_;
+
   // Nothing escapes: an exception from an adapter or plugin (encode, decode, capabilities), a hook,
   // the transport or this op itself ends the op with errc::internal, never the process.
   template <class F>
@@ -441,9 +464,10 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
 
   // Made when first needed: each costs a service lookup under a mutex and an executor (~0.5k
   // instructions), and most creates wait for neither a pace nor a retry.
-  asio::steady_timer& timer() { return timer_ ? *timer_ : timer_.emplace(strand_); }
+  asio::steady_timer& timer() { return timer_ ? *timer_ : timer_.emplace(ex_); }
   std::optional<asio::steady_timer> timer_;
-  std::optional<asio::steady_timer> deadline_timer_;
+  CallTimer* call_timer_ = nullptr;  // the state's, when the op has a deadline
+  CallTimer::Entry deadline_entry_;
   std::optional<steady::time_point> deadline_;
   asio::cancellation_signal transport_cancel_;
   policy::Pacer* pacer_ = nullptr;

@@ -30,9 +30,12 @@ struct Connection {
   void close();
 
   // True if nothing has arrived on the idle connection: no close_notify, no FIN, no RST, no stray
-  // bytes. A connection the server closed while it sat in the pool is detected here, before a byte
-  // of the next request is written.
+  // bytes. A plain connection the server closed while it sat in the pool is detected here, before
+  // a byte of the next request is written (a TLS one by the read its answer comes by, started just
+  // before the write: SendOp::exchange_tls).
   bool alive();
+  // Nothing read and not yet parsed, nothing held by OpenSSL, no end of stream seen.
+  bool drained() const;
 
   boost::asio::any_io_executor strand;
   OriginState* origin;  // whose pool it belongs to

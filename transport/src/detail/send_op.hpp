@@ -74,6 +74,8 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
   void end_exchange();
   void exchange_plain();
   void exchange_tls();
+  void replace_stale();
+  void on_first_read(const Connection* c, error_code ec);
   void write_tls();
   void wait_tls(TlsSocket::Want want);
   void read_tls();
@@ -118,8 +120,15 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
   bool resume_checked_ = false;
   bool pioneer_ = false;
   bool waiting_session_ = false;
-  bool request_written_ = false;          // strand-only (false while queued, where request_abort reads it)
-  std::size_t written_ = 0;               // bytes of the request OpenSSL has taken
+  bool request_written_ = false;  // strand-only (false while queued, where request_abort reads it)
+  std::size_t written_ = 0;       // bytes of the request OpenSSL has taken
+  // The TLS exchange's first read, started before the write (exchange_tls): pending; completed while
+  // the request was still being written (with its error); the write waits for it (Want::read).
+  bool first_read_pending_ = false;
+  bool first_read_early_ = false;
+  error_code first_read_ec_;
+  bool write_waits_read_ = false;
+  ConnectionPtr stale_;  // a pooled connection found closed: kept until its read's handler has run
   RequestTimer::Entry request_deadline_;  // linked and unlinked by st_->request_timer only
   bool request_timed_ = false;            // strand-only: request_deadline_ was added
 

@@ -60,7 +60,8 @@ struct BeastTransportState {
   SSL_SESSION* get_session(OriginState& o);
   void put_session(OriginState& o, SSL_SESSION* s);
 
-  ConnectionPtr make_connection(const Target& t, OriginState& o);
+  // On a strand of its own, or on `strand` (a connection replacing a stale one for the same op).
+  ConnectionPtr make_connection(const Target& t, OriginState& o, boost::asio::any_io_executor strand = {});
 
   Transport::executor_type executor;
   TransportOptions options;

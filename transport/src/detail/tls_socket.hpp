@@ -1,4 +1,6 @@
-// A TLS client stream where OpenSSL writes the non-blocking socket itself (a socket BIO) and reads
+// A TLS client stream where OpenSSL writes the non-blocking socket itself (a BIO of ours sending
+// with MSG_NOSIGNAL: OpenSSL's socket BIO writes with write(2), and a write meeting a reset
+// connection raised SIGPIPE in a process that does not ignore it) and reads
 // the ciphertext Asio read for it, as wrk and curl drive OpenSSL. Asio's ssl::stream copies every
 // byte through a BIO pair and two buffers of its own (~66 KB per connection), clears OpenSSL's
 // error queue at every step and makes OpenSSL free its record buffers after each record
@@ -21,6 +23,8 @@
 #include <boost/system/error_code.hpp>
 
 #include <openssl/ssl.h>
+
+#include <cerrno>
 
 #include <cstddef>
 #include <memory>
@@ -88,6 +92,29 @@ class TlsSocket {
                           });
   }
 
+  // async_wait(Want::read), and whether the peer had sent nothing when it started: no byte, no end
+  // of the stream, no reset. A pooled connection starts the read its answer will come by this way
+  // before the request is written: the check MSG_PEEK made, without a system call of its own. Asio's
+  // epoll reactor tries a read at once when a read starts (epoll_reactor::start_op, "speculative")
+  // and waits only when that read would block, so errno is EAGAIN after the start exactly when the
+  // socket had nothing; a read that brought bytes, the end or an error leaves errno as it was (or
+  // sets the error). Anything else — no read tried — answers false: the connection is not reused,
+  // never written to on a guess. Other reactors probe with MSG_PEEK first.
+  template <class Handler>
+  bool start_read(Handler&& h) {
+#if defined(BOOST_ASIO_HAS_EPOLL) && !defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT)
+    errno = 0;
+    async_wait(Want::read, std::forward<Handler>(h));
+    return errno == EAGAIN || errno == EWOULDBLOCK;
+#else
+    const bool idle = peek_idle();
+    async_wait(Want::read, std::forward<Handler>(h));
+    return idle;
+#endif
+  }
+  // The same question as a system call of its own (recv with MSG_PEEK): nothing has arrived.
+  bool peek_idle();
+
   // Closes the socket and detaches OpenSSL from its descriptor, which the system may hand out
   // again at once.
   void close();
@@ -99,10 +126,13 @@ class TlsSocket {
   bool attempt(Call&& call, Want& want, error_code& ec);
   Want finish(int result, int saved_errno, error_code& ec);
   static int verify_callback(int preverified, X509_STORE_CTX* ctx);
-  // The read BIO over in_ (one BIO_METHOD for all sockets).
+  // The read BIO over in_ and the write BIO onto the socket (one BIO_METHOD each for all sockets).
   static BIO_METHOD* in_method();
   static int in_read(BIO* b, char* out, std::size_t len, std::size_t* got);
   static long in_ctrl(BIO* b, int cmd, long num, void* ptr);
+  static BIO_METHOD* out_method();
+  static int out_write(BIO* b, const char* data, std::size_t len, std::size_t* written);
+  static long out_ctrl(BIO* b, int cmd, long num, void* ptr);
   boost::asio::mutable_buffer in_space();
 
   boost::asio::ip::tcp::socket sock_;
