@@ -32,12 +32,28 @@ bool any_escaped(Word w) {
 
 // Copies the clean tail [p, end) of fewer than 16 bytes to `d` with two overlapping words when no
 // byte of it is escaped (the first word at p, the second ending at `end`); false (nothing done) else.
+#if defined(__SSE2__)
+// The bytes of `v` that are escaped: <= 0x1F (min(v, 0x1F) == v), '"' or '\\', one bit each.
+int escaped_mask(__m128i v) {
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1F);
+  return _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                        _mm_cmpeq_epi8(_mm_min_epu8(v, control), v)));
+}
+#endif
+
 template <class Word>
 bool copy_clean_tail(char* d, const char* p, const char* end) {
   Word a, b;
   std::memcpy(&a, p, sizeof a);
   std::memcpy(&b, end - sizeof b, sizeof b);
+#if defined(__SSE2__)
+  // Both words in one register (a word of 4 leaves zeros, which are escaped: masked off).
+  const __m128i v = sizeof(Word) == 8 ? _mm_set_epi64x(static_cast<long long>(b), static_cast<long long>(a))
+                                      : _mm_set_epi32(0, 0, static_cast<int>(b), static_cast<int>(a));
+  if (escaped_mask(v) & (sizeof(Word) == 8 ? 0xFFFF : 0xFF)) return false;
+#else
   if (any_escaped(a) || any_escaped(b)) return false;
+#endif
   std::memcpy(d, &a, sizeof a);
   std::memcpy(d + (end - p) - sizeof b, &b, sizeof b);
   return true;
@@ -55,14 +71,10 @@ char* write_json_string(char* d, std::string_view s) {
   for (;;) {
     bool hit = false;
 #if defined(__SSE2__)
-    // A byte <= 0x1F (min(v, 0x1F) == v), '"' or '\\' sets its bit in the mask.
-    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1F);
     for (; end - p >= 16; p += 16, d += 16) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(d), v);
-      const __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                     _mm_cmpeq_epi8(_mm_min_epu8(v, control), v));
-      if (const int mask = _mm_movemask_epi8(m)) {
+      if (const int mask = escaped_mask(v)) {
         const int clean = __builtin_ctz(static_cast<unsigned>(mask));
         p += clean;
         d += clean;

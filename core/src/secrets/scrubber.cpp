@@ -342,8 +342,16 @@ struct Scrubber::Automaton {
     if (size < shortest) return false;
     if (stride == 0) return true;
     const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-    for (std::size_t p = 0; p + 1 < size; p += stride)
-      if (sample_set(bytes, p, size)) return true;
+    std::size_t p = 0;
+    if (!quads.empty()) {  // sample_set() in two loops: no test of which per sample
+      const std::uint64_t* bits = quads.data();
+      for (; p + 4 <= size; p += stride) {
+        const unsigned h = quad_hash(bytes + p);
+        if ((bits[h >> 6] >> (h & 63)) & 1u) return true;
+      }
+    }
+    for (; p + 1 < size; p += stride)
+      if (pair_set(bytes + p)) return true;
     return size >= min_secret_length && tail_set(bytes + size - min_secret_length);
   }
   // The sample at p (p + 1 < size): its 4-gram when there are quads and 4 bytes, else its 2-gram.
