@@ -116,6 +116,33 @@ TEST(TransportRequestWriter, GetHeadUserAgentAndClose) {
   EXPECT_FALSE(has_close_token("closed"));
 }
 
+// The head's length is counted before it is written (serialize_request's two passes): a Wire that
+// held a longer request, an empty POST (Content-Length: 0), a GET without one, no User-Agent when
+// there is none to add, and many headers come out byte for byte.
+TEST(TransportRequestWriter, CountsTheHeadBeforeWritingIt) {
+  Wire w;
+  w.bytes.assign(5000, 'x');
+  HttpRequest r;
+  r.method = "POST";
+  r.url = "https://a.example/p?q=1";
+  ASSERT_FALSE(serialize_request(r, target_of(r.url), "", w));
+  EXPECT_EQ(w.bytes, "POST /p?q=1 HTTP/1.1\r\nHost: a.example\r\nContent-Length: 0\r\n\r\n");
+  r.method = "GET";
+  ASSERT_FALSE(serialize_request(r, target_of(r.url), "ua", w));
+  EXPECT_EQ(w.bytes, "GET /p?q=1 HTTP/1.1\r\nHost: a.example\r\nUser-Agent: ua\r\n\r\n");
+  r.method = "PATCH";
+  std::string expected = "PATCH /p?q=1 HTTP/1.1\r\nHost: a.example\r\n";
+  for (int i = 0; i < 40; ++i) {
+    r.headers.emplace_back("X-H" + std::to_string(i), std::string(static_cast<std::size_t>(i), 'v'));
+    if (i % 7 == 0) r.headers.emplace_back("content-length", "12");  // dropped wherever it stands
+    expected += "X-H" + std::to_string(i) + ": " + std::string(static_cast<std::size_t>(i), 'v') + "\r\n";
+  }
+  r.body = std::string(12345, 'b');
+  expected += "User-Agent: ua\r\nContent-Length: 12345\r\n\r\n" + r.body;
+  ASSERT_FALSE(serialize_request(r, target_of(r.url), "ua", w));
+  EXPECT_EQ(w.bytes, expected);
+}
+
 TEST(TransportRequestWriter, RejectsWhatCannotBeSent) {
   HttpRequest r;
   r.url = "https://a.example/";
