@@ -170,28 +170,39 @@ class JsonPick {
   // view into the body, as Boost.JSON passes it (string() would keep it as that view).
   struct Simple {
     JsonPick& j;
-    void object_begin() { j.open(JsonKind::object); }
-    void array_begin() { j.open(JsonKind::array); }
-    void end() { j.close(); }
-    // A key or kept string with an escape is left to Boost.JSON (it unescapes); others need no text.
-    bool key(std::string_view s, bool escaped) {
+    PARTNERKIT_PICK_INLINE void object_begin() { j.open(JsonKind::object); }
+    PARTNERKIT_PICK_INLINE void array_begin() { j.open(JsonKind::array); }
+    PARTNERKIT_PICK_INLINE void end() { j.close(); }
+    // A key compared or a string kept with an escape is unescaped (the scanner checked its escapes) into
+    // key_ / text_, the buffers Boost.JSON's parts go to; a string not kept needs no text.
+    PARTNERKIT_PICK_INLINE bool key(std::string_view s, bool escaped) {
       if (!j.reads_keys()) return true;
-      if (escaped) return false;
-      j.key(s);
-      return true;
+      if (!escaped) return j.key(s);
+      return escaped_key(s);
     }
-    bool string(std::string_view s, bool escaped) {
+    PARTNERKIT_PICK_INLINE bool string(std::string_view s, bool escaped) {
       if (!escaped) {
         j.value(JsonKind::string, s);
         return true;
       }
-      if (j.wants_text()) return false;
-      j.value(JsonKind::string);
-      return true;
+      if (!j.wants_text()) {
+        j.value(JsonKind::string);
+        return true;
+      }
+      return escaped_string(s);
     }
-    void number() { j.value(JsonKind::number); }
-    void boolean() { j.value(JsonKind::boolean); }
-    void null() { j.value(JsonKind::null); }
+    // Out of line, as the scanner's rare branches: inlined, they cost the common path ~1k a body.
+    [[gnu::noinline]] bool escaped_key(std::string_view s) {
+      detail::append_unescaped(j.key_, s);  // not empty: an escape is at least one byte
+      return j.key({});
+    }
+    [[gnu::noinline]] bool escaped_string(std::string_view s) {
+      detail::append_unescaped(j.text_, s);  // string() copies text_ into the arena
+      return j.string({});
+    }
+    PARTNERKIT_PICK_INLINE void number() { j.value(JsonKind::number); }
+    PARTNERKIT_PICK_INLINE void boolean() { j.value(JsonKind::boolean); }
+    PARTNERKIT_PICK_INLINE void null() { j.value(JsonKind::null); }
   };
   static_assert(detail::simple_json_max_depth < json_max_depth);
 

@@ -1,14 +1,15 @@
 // JsonPick's fast path: a validating scanner of a strict subset of JSON that gives up on anything outside
 // it, so that Boost.JSON's parser decides every other body. The subset: strings without control bytes
-// (printable ASCII, SSE2 16 bytes at a time, and well-formed UTF-8; escapes are validated, but a string
-// with one whose text is kept is left to Boost.JSON, which unescapes), integers and plain decimals of at
+// (printable ASCII, SSE2 16 bytes at a time, and well-formed UTF-8; escapes validated, and unescaped
+// where the text is kept or the key compared), integers and plain decimals of at
 // most 24 characters (no exponent), true/false/null, objects and arrays nested at most
 // simple_json_max_depth deep, JSON whitespace. Every body it accepts Boost.JSON accepts (under
 // parse_json's options and limits: the depth is below json_max_depth, the body is capped before), and
-// its events are the ones Boost.JSON's parser gives for it: a key or string in one piece, a view into the
-// body. It never refuses: `false` only means "not simple, ask Boost" (events may have been delivered up
-// to there; the caller starts again). tests/adapters/json_pick_simple_test.cpp and
-// fuzz/decode_dub_pick_fuzz.cpp compare it with Boost.JSON's parser alone.
+// its events are the ones Boost.JSON's parser gives for it: a key or string in one piece (a view into
+// the body, still escaped when it holds an escape). It never refuses: `false` only means "not simple, ask
+// Boost" (events may have been delivered up to there; the caller starts again).
+// tests/adapters/json_pick_simple_test.cpp and fuzz/decode_dub_pick_fuzz.cpp compare it with Boost.JSON's
+// parser alone.
 //
 // Why: Boost.JSON's parser with JsonPick's handler cost ~17k instructions on Dub's ~1 KB 201 (a state
 // machine per byte class, count_valid's UTF-8 checks, an event call per token); this ~10k, the picking
@@ -122,9 +123,77 @@ inline int simple_hex4(const char* p, const char* end) noexcept {
   }
 }
 
+// Appends the text of the string between quotes `s`, whose escapes simple_escape_end accepted, to `out`
+// unescaped: \uXXXX (and a surrogate pair) as UTF-8, as Boost.JSON's parser writes it.
+template <class String>
+void append_unescaped(String& out, std::string_view s) {
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  while (p != end) {
+    const char* run = p;
+    while (p != end && *p != '\\') ++p;
+    out.append(run, static_cast<std::size_t>(p - run));
+    if (p == end) break;
+    char c = p[1];
+    p += 2;
+    switch (c) {
+      case 'b':
+        c = '\b';
+        break;
+      case 'f':
+        c = '\f';
+        break;
+      case 'n':
+        c = '\n';
+        break;
+      case 'r':
+        c = '\r';
+        break;
+      case 't':
+        c = '\t';
+        break;
+      case 'u': {
+        auto cp = static_cast<std::uint32_t>(simple_hex4(p, end));
+        p += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {  // a pair: \uD8xx\uDCxx
+          cp = 0x10000 + ((cp - 0xD800) << 10) +
+               (static_cast<std::uint32_t>(simple_hex4(p + 2, end)) - 0xDC00);
+          p += 6;
+        }
+        char u[4];
+        std::size_t n;
+        if (cp < 0x80) {
+          u[0] = static_cast<char>(cp);
+          n = 1;
+        } else if (cp < 0x800) {
+          u[0] = static_cast<char>(0xC0 | (cp >> 6));
+          u[1] = static_cast<char>(0x80 | (cp & 0x3F));
+          n = 2;
+        } else if (cp < 0x10000) {
+          u[0] = static_cast<char>(0xE0 | (cp >> 12));
+          u[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+          u[2] = static_cast<char>(0x80 | (cp & 0x3F));
+          n = 3;
+        } else {
+          u[0] = static_cast<char>(0xF0 | (cp >> 18));
+          u[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+          u[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+          u[3] = static_cast<char>(0x80 | (cp & 0x3F));
+          n = 4;
+        }
+        out.append(u, n);
+        continue;
+      }
+      default:  // '"', '\\', '/': themselves
+        break;
+    }
+    out.push_back(c);
+  }
+}
+
 // The closing quote of the string whose text starts at s, or null when it is not one of the subset's
 // (a control byte, malformed UTF-8, a bad escape, no end). `escaped` is set when it holds an escape: its
-// text is then not the body's bytes, and an event that needs it gives up.
+// text is then not the body's bytes (append_unescaped gives it).
 [[gnu::always_inline]] inline const char* simple_string_close(const char* s, const char* end,
                                                               bool& escaped) noexcept {
   for (;;) {
@@ -177,7 +246,7 @@ inline const char* simple_number_end(const char* p, const char* end) noexcept {
 // Reads `body` when it is simple JSON, giving `events` what Boost.JSON's parser would (object_begin(),
 // array_begin(), end(), key(text, escaped), string(text, escaped), number(), boolean(), null()); false
 // when it is not simple. key and string get the bytes between the quotes and whether they hold an escape
-// (then still escaped), and return false to give up (an event that needs an escaped text unescaped).
+// (then still escaped: append_unescaped), and return false to give up.
 template <class Events>
 bool scan_simple_json(std::string_view body, Events& events) {
   const char* p = body.data();
