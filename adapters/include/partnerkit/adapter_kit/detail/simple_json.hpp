@@ -252,6 +252,7 @@ bool scan_simple_json(std::string_view body, Events& events) {
   const char* p = body.data();
   const char* const end = p + body.size();
   std::uint64_t objects = 0;  // bit d set: the container at depth d + 1 is an object
+  char close = 0;             // what closes the container at hand: '}', ']' (0 at the top)
   std::size_t depth = 0;
   p = skip_json_space(p, end);
 
@@ -272,17 +273,13 @@ value:
       const std::uint64_t bit = std::uint64_t{1} << depth;
       objects = object ? objects | bit : objects & ~bit;
       ++depth;
+      close = object ? '}' : ']';
       if (object)
         events.object_begin();
       else
         events.array_begin();
       p = skip_json_space(p + 1, end);
-      if (p != end && *p == (object ? '}' : ']')) {
-        ++p;
-        --depth;
-        events.end();
-        goto after_value;
-      }
+      if (p != end && *p == close) goto end_container;
       if (object) goto key;
       goto value;
     }
@@ -342,21 +339,20 @@ key:
 after_value:
   if (depth == 0) return skip_json_space(p, end) == end;
   if (p == end) return false;
-  {
-    const bool in_object = (objects >> (depth - 1)) & 1;
-    if (*p == ',') {
-      ++p;
-      if (in_object) goto key;
-      goto value;
-    }
-    if (*p != (in_object ? '}' : ']')) {
-      if (!simple_json_space(*p)) return false;
-      p = skip_json_space(p, end);
-      goto after_value;
-    }
+  if (*p == ',') {
+    ++p;
+    if (close == '}') goto key;
+    goto value;
   }
+  if (*p == close) goto end_container;
+  if (!simple_json_space(*p)) return false;
+  p = skip_json_space(p, end);
+  goto after_value;
+
+end_container:
   ++p;
   --depth;
+  close = depth == 0 ? 0 : (objects >> (depth - 1)) & 1 ? '}' : ']';
   events.end();
   goto after_value;
 }
