@@ -174,6 +174,53 @@ TEST(JsonWriterEscaping, KeysOfEveryLengthAndByteAsTheByteWriterWroteThem) {
     }
 }
 
+TEST(JsonWriterEscaping, StringMemberIsKeyThenStringByteForByte) {
+  // Keys and values around the one-append path's limits (32 and 96 bytes), clean or needing care, after
+  // a member, first in an object and inside an array of objects; the bad-UTF-8 key it reports too.
+  const std::vector<std::string> pieces = {
+      "a",    "partner-12345678", "\"", "\\", "\n", "\x01", "\xc3\xa9", "\xc3", "\xff", "/", " ",
+      "\x7f", "Bench Partner "};
+  std::mt19937 rng(11);
+  const auto random_text = [&](std::size_t max_pieces) {
+    std::string t;
+    const std::size_t n = rng() % (max_pieces + 1);
+    for (std::size_t k = 0; k < n; ++k) t += pieces[rng() % pieces.size()];
+    if (rng() % 3 == 0) t.append(rng() % 120, 'x');  // across the inline limits
+    return t;
+  };
+  for (int round = 0; round < 20000; ++round) {
+    const std::string k1 = random_text(3), v1 = random_text(6), k2 = random_text(3), v2 = random_text(6);
+    const int shape = round % 3;
+    std::string want, got;
+    JsonWriter a(want), b(got);
+    for (JsonWriter* w : {&a, &b}) {
+      if (shape == 2) w->begin_array();
+      w->begin_object();
+      if (shape == 1) {
+        w->key("n");
+        w->int64(1);
+      }
+    }
+    a.key(k1);
+    a.string(v1);
+    a.key(k2);
+    a.string(v2);
+    b.string_member(k1, v1);
+    b.string_member(k2, v2);
+    for (JsonWriter* w : {&a, &b}) {
+      w->end_object();
+      if (shape == 2) {
+        w->begin_object();
+        w->end_object();
+        w->end_array();
+      }
+    }
+    ASSERT_EQ(got, want) << "round " << round;
+    ASSERT_EQ(b.utf8_ok(), a.utf8_ok());
+    ASSERT_EQ(b.bad_utf8_key(), a.bad_utf8_key());
+  }
+}
+
 TEST(SpecFields, SetsByIndexAgreesWithSetsByName) {
   pk::PartnerSpec spec;
   spec.email = "a@b.co";

@@ -172,9 +172,7 @@ Result<std::string> DubAdapter::encode_body(const PartnerSpec& spec, bool strict
     if (link) {
       // The rest of 002's linkProps, in its order.
       const auto str = [&](const char* key, const std::optional<std::string>& v) {
-        if (!v) return;
-        w.key(key);
-        w.string(*v);
+        if (v) w.string_member(key, *v);
       };
       const auto flag = [&](const char* key, const std::optional<bool>& v) {
         if (!v) return;

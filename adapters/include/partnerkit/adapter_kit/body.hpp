@@ -68,7 +68,14 @@ class BodyWriter {
     return true;
   }
   void string_member(std::string_view key, std::string_view v) {
-    if (member(key)) w_.string(v);
+    if (const auto* o = merge_.take(key)) {
+      if (!o->is_null()) {
+        w_.key(key);
+        w_.value(*o);
+      }
+      return;
+    }
+    w_.string_member(key, v);
   }
 
   // Appends the unused overrides and closes the object.

@@ -68,6 +68,33 @@ class JsonWriter {
     write_string(s);
     need_comma_ = true;
   }
+  // key(k) then string(v), byte for byte. A short plain key with a short value that needs no care (most
+  // members of a request body) is `,"k":"v"` in one append: the two calls cost ~350 instructions in
+  // five std::string appends, this ~100.
+  void string_member(std::string_view k, std::string_view v) {
+    if (k.size() <= max_plain_key && v.size() <= max_plain_value && next_special(k, 0) == k.size() &&
+        next_special(v, 0) == v.size()) {
+      char buf[max_plain_key + max_plain_value + 6];
+      std::size_t n = 0;
+      if (need_comma_) buf[n++] = ',';
+      buf[n++] = '"';
+      std::memcpy(buf + n, k.data(), k.size());
+      n += k.size();
+      buf[n++] = '"';
+      buf[n++] = ':';
+      buf[n++] = '"';
+      std::memcpy(buf + n, v.data(), v.size());
+      n += v.size();
+      buf[n++] = '"';
+      out_.append(buf, n);
+      after_key_ = false;
+      need_comma_ = true;
+      last_key_ = k;
+      return;
+    }
+    key(k);
+    string(v);
+  }
   void int64(std::int64_t v) { number(v); }
   void uint64(std::uint64_t v) { number(v); }
   void boolean(bool v) {
@@ -143,6 +170,7 @@ class JsonWriter {
     need_comma_ = true;
   }
   static constexpr std::size_t max_plain_key = 32;
+  static constexpr std::size_t max_plain_value = 96;
   // Whether a byte is written other than as itself (escaped, or checked as UTF-8).
   static constexpr bool needs_care(unsigned char c) noexcept {
     return c < 0x20 || c >= 0x80 || c == '"' || c == '\\';
