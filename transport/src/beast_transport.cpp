@@ -13,6 +13,7 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 
@@ -47,7 +48,11 @@ TransportStats BeastTransport::stats() const noexcept {
 void BeastTransport::close_idle() { state_->close_idle(); }
 
 void BeastTransport::async_send(HttpRequest request, send_handler handler) {
-  auto work = asio::prefer(asio::get_associated_executor(handler, state_->executor),
+  // The candidate as the io_context's own executor when it is one: an any_io_executor converted to
+  // the handler's any_completion_executor is copied into a shared_ptr (an allocation per create).
+  const auto* io = state_->executor.target<asio::io_context::executor_type>();
+  auto work = asio::prefer(io ? asio::get_associated_executor(handler, *io)
+                              : asio::get_associated_executor(handler, state_->executor),
                            asio::execution::outstanding_work.tracked);
   auto reject = [&](error_code ec) {
     asio::post(state_->executor, asio::bind_executor(work, [h = std::move(handler), ec]() mutable {

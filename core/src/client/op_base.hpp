@@ -19,6 +19,7 @@
 
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -72,23 +73,20 @@ struct detail::ClientState {
     return seeder();
   }
 
-  // The secrets of one operation on `vendor`: the vendor's (built once per Client) and the spec's.
-  // Only the spec's are gathered per operation (the key and settings again cost ~1.5k instructions
-  // a create); a spec without secrets shares the vendor's automata as they are.
-  Scrubber scrubber_for(const std::string& vendor, const Adapter& adapter, const PartnerSpec* spec,
-                        const VendorConfig& config) {
-    Scrubber base;
-    {
-      std::lock_guard lock(mutex);
-      auto it = scrubbers.find(vendor);
-      if (it == scrubbers.end())
-        it = scrubbers.emplace(vendor, operation_scrubber(&adapter, nullptr, config)).first;
-      base = it->second;
-    }
-    if (!spec) return base;
-    auto own = spec_secrets(&adapter, *spec, config);
-    if (own.empty()) return base;
-    return Scrubber(own, base);
+  // The secrets of one operation on `vendor`, the vendor's part (key, settings): built once per
+  // Client, under `mutex`; map nodes are stable and never erased, so ops keep a pointer (a copy per
+  // op cost an allocation and ~0.4k instructions a create). Null when not built yet.
+  const Scrubber* vendor_scrubber_locked(const std::string& vendor) const {
+    auto it = scrubbers.find(vendor);
+    return it == scrubbers.end() ? nullptr : &it->second;
+  }
+  const Scrubber& vendor_scrubber(const std::string& vendor, const Adapter& adapter,
+                                  const VendorConfig& config) {
+    std::lock_guard lock(mutex);
+    auto it = scrubbers.find(vendor);
+    if (it == scrubbers.end())
+      it = scrubbers.emplace(vendor, operation_scrubber(&adapter, nullptr, config)).first;
+    return it->second;
   }
 };
 
@@ -98,6 +96,11 @@ namespace asio = boost::asio;
 using steady = std::chrono::steady_clock;
 
 using Partners = std::vector<Partner>;
+
+inline const Scrubber& no_secrets() {
+  static const Scrubber none;
+  return none;
+}
 
 // A vector of one partner, moved in (`Partners{std::move(p)}` copies it: an initializer_list's
 // elements are const, and a Partner's raw JSON is a tree of allocations).
@@ -298,9 +301,15 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     return std::nullopt;
   }
   Budget new_budget() {
-    return Budget{policy::RetryLoop(state_->options.retry, state_->options.backoff, state_->next_seed(),
-                                    steady::now(), deadline_),
-                  0};
+    std::uint64_t seed = 0;
+    if (first_seed_) {  // drawn in begin() under its lock
+      seed = *first_seed_;
+      first_seed_.reset();
+    } else {
+      seed = state_->next_seed();
+    }
+    return Budget{
+        policy::RetryLoop(state_->options.retry, state_->options.backoff, seed, steady::now(), deadline_), 0};
   }
 
   void send_step(Step step, Budget& budget) {
@@ -308,7 +317,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     budget_ = &budget;
     if (state_->options.hooks.before_send || state_->options.hooks.after_response)
       redacted_ = state_->options.hooks.unsafe_raw_bytes ? step_.sent().request
-                                                         : redacted(step_.sent().request, scrubber_);
+                                                         : redacted(step_.sent().request, *scrubber_);
     next_attempt();
   }
 
@@ -327,7 +336,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     done_ = true;
     if (!keep_raw_ && result)
       for (auto& p : *result) p.raw = nullptr;  // never read: neither scrubbed nor carried
-    scrub(scrubber_, result);                   // every string handed out passes the operation's scrubber
+    scrub(*scrubber_, result);                  // every string handed out passes the operation's scrubber
     if (pacing_wait_) {                         // an abandoned wait gives its slot back
       pacing_wait_ = false;
       std::lock_guard lock(state_->mutex);
@@ -384,7 +393,11 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   // there as it did when the call was posted.
   template <class Handler, class R>
   void post_to(Handler handler, std::unique_ptr<R> boxed) {
-    auto ex = asio::get_associated_executor(handler, state_->executor);
+    // (The candidate as the io_context's own executor when it is one: converting an any_io_executor
+    // to the handler's any_completion_executor allocates.)
+    const auto* io = state_->executor.template target<asio::io_context::executor_type>();
+    auto ex = io ? asio::get_associated_executor(handler, *io)
+                 : asio::get_associated_executor(handler, state_->executor);
     asio::dispatch(ex, [io = state_->executor, h = std::move(handler), r = std::move(boxed)]() mutable {
       try {
         if constexpr (std::is_invocable_v<Handler, std::unique_ptr<R>>)
@@ -406,7 +419,10 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   int attempts_ = 0;            // requests sent by this op, every step counted
   bool maybe_applied_ = false;  // a write (create, update, deactivate) may have been applied
   bool keep_raw_ = true;        // false: Partner::raw is dropped in finish() (ProvisionOptions)
-  Scrubber scrubber_;           // the operation's secrets, by value
+  // The operation's secrets: the vendor's, kept by the state (vendor_scrubber), or own_scrubber_
+  // for a spec with secrets of its own (the vendor's and the spec's). None until begin() resolves.
+  const Scrubber* scrubber_ = &no_secrets();
+  std::optional<Scrubber> own_scrubber_;
 
  private:
   // A handler's body: under the op's mutex, shielded.
@@ -442,7 +458,10 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
 
   void send();
 
-  void transmit();
+  // paced: the pacer was told of the send already (next_attempt, under its lock).
+  void transmit(bool paced);
+
+  void hold_for(steady::duration hold);
 
   bool is_write() const noexcept { return step_.op != Operation::find && step_.op != Operation::get; }
 
@@ -455,10 +474,12 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   void on_sent(boost::system::error_code ec, SendResult r);
   // on_sent's result: the transport's error, or the decoded answer.
   Result<Partners> transport_failure(boost::system::error_code ec, bool request_written);
-  Result<Partners> answered(const HttpResponse& response, steady::time_point now);
+  // written: the request's write time, for the pacer's round trip (none: told already).
+  Result<Partners> answered(const HttpResponse& response, steady::time_point now, steady::time_point written);
 
   // Every answer tells the key's pacer what the vendor said about its limit (policy/pacer.hpp).
-  void learn_rate_limit(const HttpResponse& response, const Error* error, steady::time_point now);
+  void learn_rate_limit(const HttpResponse& response, const Error* error, steady::time_point now,
+                        steady::time_point written);
 
   void stop_with(errc code);
 
@@ -471,8 +492,9 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   std::optional<steady::time_point> deadline_;
   asio::cancellation_signal transport_cancel_;
   policy::Pacer* pacer_ = nullptr;
-  steady::time_point planned_;  // the pacer's slot for the attempt being sent
-  bool pacing_wait_ = false;    // waiting for planned_
+  std::optional<std::uint64_t> first_seed_;  // the first budget's seed, drawn in begin()
+  steady::time_point planned_;               // the pacer's slot for the attempt being sent
+  bool pacing_wait_ = false;                 // waiting for planned_
   Step step_;
   Budget* budget_ = nullptr;
   HttpRequest redacted_;
