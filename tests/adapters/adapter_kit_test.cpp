@@ -183,5 +183,38 @@ TEST(Text, CaseBlanksAndUtf8) {
   EXPECT_EQ(request_url(c, "https://api.example.com", "/v1/x"), "https://127.0.0.1:8443/v1/x");
 }
 
+// append_link builds in place what link_from_texts returns, for every mix of absent, empty, short
+// (in the string's own buffer) and long texts; link_texts reads what link_from reads.
+TEST(Links, AppendLinkIsLinkFromTexts) {
+  const std::optional<std::string_view> texts[] = {std::nullopt, "", "dub.sh",
+                                                   "https://dub.sh/a-key-longer-than-sixteen"};
+  std::vector<ReferralLink> links;
+  std::size_t appended = 0;
+  for (const auto& u : texts)
+    for (const auto& i : texts)
+      for (const auto& k : texts)
+        for (const auto& d : texts) {
+          const LinkTexts t{u, i, k, d};
+          const auto expected = link_from_texts(t);
+          const bool added = append_link(links, t);
+          ASSERT_EQ(added, expected.has_value());
+          ASSERT_EQ(links.size(), appended + (added ? 1 : 0));
+          if (added) {
+            EXPECT_EQ(links.back(), *expected);
+          }
+          appended = links.size();
+        }
+  EXPECT_EQ(appended, 4u * 4 * 4 * 4 - 2u * 2 * 2 * 2);  // all empty or absent: none
+
+  const auto v = boost::json::parse(R"({"shortLink":"https://dub.sh/x","id":7,"key":"","url":"u"})");
+  const auto& o = v.as_object();
+  const LinkTexts t = link_texts(o, {.url = "shortLink"});
+  EXPECT_EQ(t.url, std::optional<std::string_view>("https://dub.sh/x"));
+  EXPECT_FALSE(t.id);  // not a string
+  EXPECT_EQ(t.key, std::optional<std::string_view>(""));
+  EXPECT_FALSE(t.domain);
+  EXPECT_EQ(link_from(o, {.url = "shortLink"}), link_from_texts(t));
+}
+
 }  // namespace
 }  // namespace partnerkit::adapter_kit

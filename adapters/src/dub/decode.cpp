@@ -248,7 +248,9 @@ std::optional<Error> partner_error(const Members& m, JsonKind links, const HttpR
 }
 
 // The Partner of an answer partner_error passed, built in the result (one return: no Partner moves, each
-// ~260 instructions). for_each_link(f) calls f with each element's link (nullopt for a non-object).
+// ~260 instructions); links and optionals constructed in place (append_link), plain strings constructed
+// then moved (cheaper than an assignment's _M_replace). for_each_link(f) calls f with each element's link
+// members (null for a non-object).
 template <class ForEachLink>
 Result<Partner> built_partner(const Members& m, JsonKind links, std::size_t link_count,
                               ForEachLink&& for_each_link) {
@@ -258,19 +260,20 @@ Result<Partner> built_partner(const Members& m, JsonKind links, std::size_t link
   if (links == JsonKind::array) {
     p.links.reserve(link_count);
     std::size_t i = 0;
-    for_each_link([&](std::optional<ReferralLink> link) {
-      if (!link || link->url.empty())
+    for_each_link([&](const LinkTexts* link) {
+      // An empty or absent shortLink is skipped whatever else the link has (and one with nothing at all).
+      if (!link || link->url.value_or("").empty())
         p.warnings.push_back("dub: links[" + std::to_string(i) + "] has no shortLink; skipped");
       else
-        p.links.push_back(std::move(*link));
+        append_link(p.links, *link);
       ++i;
     });
   }
   set_status(p, DubAdapter::vendor, std::optional<std::string_view>(*m.status), statuses);
-  p.id = std::string(*m.id);
+  p.id.emplace(*m.id);
   p.email = std::string(*m.email);
   p.name = std::string(*m.name);
-  p.created_at = std::string(*m.created);
+  p.created_at.emplace(*m.created);
   p.outcome = Outcome::existing;
   return r;
 }
@@ -313,7 +316,8 @@ Result<Partner> partner_from(boost::json::value v, const HttpResponse& response,
       [&](auto&& f) {
         for (const auto& lv : *links) {
           const auto* lo = lv.if_object();
-          f(lo ? link_from(*lo, {.url = "shortLink"}) : std::nullopt);
+          const LinkTexts t = lo ? link_texts(*lo, {.url = "shortLink"}) : LinkTexts{};
+          f(lo ? &t : nullptr);
         }
       },
       response, what);
@@ -333,11 +337,12 @@ Result<Partner> partner_from_pick(const JsonPick& pick, const HttpResponse& resp
       [&](auto&& f) {
         for (std::size_t e = 0; e < pick.elements(); ++e) {
           if (pick.element_kind(e) != JsonKind::object) {
-            f(std::nullopt);
+            f(nullptr);
             continue;
           }
-          f(link_from_texts({text_of(pick.element_member(e, 0)), text_of(pick.element_member(e, 1)),
-                             text_of(pick.element_member(e, 2)), text_of(pick.element_member(e, 3))}));
+          const LinkTexts t{text_of(pick.element_member(e, 0)), text_of(pick.element_member(e, 1)),
+                            text_of(pick.element_member(e, 2)), text_of(pick.element_member(e, 3))};
+          f(&t);
         }
       },
       response, what, created);
