@@ -2,7 +2,7 @@
 // serialization, the response reader (interim responses, caps), the CONNECT answer, the pool's
 // bookkeeping, the TLS session slot (both state machines take the time / events as input) and the
 // list of request deadlines.
-#include "detail/deadline_list.hpp"
+#include <partnerkit/detail/deadline_list.hpp>
 #include "detail/pool.hpp"
 #include "detail/proxy.hpp"
 #include "detail/request_writer.hpp"

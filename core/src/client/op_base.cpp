@@ -91,7 +91,7 @@ void OpBase::begin() {
   }
 
   if (deadline_) {
-    deadline_entry_.op = this;
+    deadline_entry_.owner = this;
     call_timer_->add(deadline_entry_, *deadline_);
   }
   run();

@@ -1,7 +1,7 @@
-// The request deadlines of the exchanges in flight, in deadline order, as a sans-I/O piece (no
-// timer, no lock, no clock: RequestTimer, request_timer.hpp, adds those). Intrusive: each exchange
-// owns its Entry, so linking and unlinking allocate nothing. Owner is any copyable handle (a SendOp*
-// in the transport, an int in tests/transport/transport_units_test.cpp).
+// Deadlines in deadline order, as a sans-I/O piece (no timer, no lock, no clock: DeadlineTimer,
+// deadline_timer.hpp, adds those). Intrusive: each owner keeps its Entry, so linking and unlinking
+// allocate nothing. Owner is any copyable handle (the transport's SendOp*, the client's OpBase*, an
+// int in tests/transport/transport_units_test.cpp).
 #pragma once
 
 #include <chrono>
@@ -25,8 +25,8 @@ class DeadlineList {
   DeadlineList(const DeadlineList&) = delete;
   DeadlineList& operator=(const DeadlineList&) = delete;
 
-  // Links `e`, due at `at`. Searched from the back: the exchanges of a transport share one
-  // request_timeout, so a new deadline is almost always the latest.
+  // Links `e`, due at `at`. Searched from the back: the owners of one list share one timeout (a
+  // transport's request_timeout, a client's call_timeout), so a new deadline is almost always the latest.
   void insert(Entry& e, time_point at) {
     e.at = at;
     Entry* before = tail_;
