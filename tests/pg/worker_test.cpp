@@ -431,10 +431,13 @@ TEST_F(WorkerTest, WithoutRateTheWorkersProbeAndLearnTheStatedLimitTogether) {
   EXPECT_EQ(sql("SELECT rate_policy->>'source' FROM partnerkit.credentials"), "learnt");
   EXPECT_EQ(sql("SELECT (rate_policy->>'learnt')::float8 FROM partnerkit.credentials"), "20");
   // The GCRA runs 2 % under it, 51,021 µs apart, plus what the last 429s left of their margin and
-  // rate step (at most 10 % and 5 %, won back with successes).
+  // rate step: the margin grows by 1 % a 429 up to 10 %, and each 429 steps the rate down 5 % again
+  // (0.95^k), both won back with successes. A loaded machine (TSan beside a CI run) can end on a
+  // bunch of 429s: 62,048 µs was seen after 34 of 234 requests were answered 429. Within half again
+  // of the spacing is still the learnt 20/s, not the declared 1/s (1,000,000 µs) or a probed 2-4/s.
   const long interval = std::stol(sql("SELECT interval_us FROM partnerkit.credentials"));
   EXPECT_GE(interval, 51021);
-  EXPECT_LE(interval, 51021 * 116 / 100);
+  EXPECT_LE(interval, 51021 * 3 / 2);
   EXPECT_EQ(count("state = 'failed'"), 0);
   const std::string logs = workers[0]->log() + workers[1]->log();
   EXPECT_NE(logs.find("rate dub: 20/s, learnt"), std::string::npos) << logs;
