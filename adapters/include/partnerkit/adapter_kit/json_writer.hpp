@@ -47,14 +47,7 @@ class JsonWriter {
     if (k.size() <= max_plain_key && next_special(k, 0) == k.size()) {
       // One of our own (short, nothing to escape): `,"k":` in one append.
       char buf[max_plain_key + 4];
-      std::size_t n = 0;
-      if (need_comma_) buf[n++] = ',';
-      buf[n++] = '"';
-      std::memcpy(buf + n, k.data(), k.size());
-      n += k.size();
-      buf[n++] = '"';
-      buf[n++] = ':';
-      out_.append(buf, n);
+      out_.append(buf, put_plain_key(buf, k));
     } else {
       if (need_comma_) out_.push_back(',');
       write_string(k);
@@ -75,13 +68,7 @@ class JsonWriter {
     if (k.size() <= max_plain_key && v.size() <= max_plain_value && next_special(k, 0) == k.size() &&
         next_special(v, 0) == v.size()) {
       char buf[max_plain_key + max_plain_value + 6];
-      std::size_t n = 0;
-      if (need_comma_) buf[n++] = ',';
-      buf[n++] = '"';
-      std::memcpy(buf + n, k.data(), k.size());
-      n += k.size();
-      buf[n++] = '"';
-      buf[n++] = ':';
+      std::size_t n = put_plain_key(buf, k);
       buf[n++] = '"';
       std::memcpy(buf + n, v.data(), v.size());
       n += v.size();
@@ -157,6 +144,17 @@ class JsonWriter {
   std::string_view bad_utf8_key() const noexcept { return bad_key_; }
 
  private:
+  // `,"k":` (the comma when one is due) at buf, for a key that needs no escaping; the bytes written.
+  std::size_t put_plain_key(char* buf, std::string_view k) const noexcept {
+    std::size_t n = 0;
+    if (need_comma_) buf[n++] = ',';
+    buf[n++] = '"';
+    std::memcpy(buf + n, k.data(), k.size());
+    n += k.size();
+    buf[n++] = '"';
+    buf[n++] = ':';
+    return n;
+  }
   void prefix() {
     if (!after_key_ && need_comma_) out_.push_back(',');
     after_key_ = false;
