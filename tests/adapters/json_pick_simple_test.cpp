@@ -1,6 +1,6 @@
-// JsonPick's fast path (adapter_kit/detail/simple_json.hpp) against Boost.JSON's parser alone: the same
-// verdict and the same picks on chosen edges, on every seed of fuzz/corpus/decode_dub_pick, and on random
-// and mutated bodies; and the bodies meant to take the fast path do take it.
+// JsonPick's fast path (core/include/partnerkit/detail/simple_json.hpp) against Boost.JSON's parser alone:
+// the same verdict and the same picks on chosen edges, on every seed of fuzz/corpus/decode_dub_pick, and on
+// random and mutated bodies; and the bodies meant to take the fast path do take it.
 #include <partnerkit/adapter_kit/json_pick.hpp>
 #include <partnerkit/testing/fuzz_decode.hpp>
 

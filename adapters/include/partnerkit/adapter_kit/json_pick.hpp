@@ -11,8 +11,8 @@
 // member has the kind of that last value.
 //
 // Most answers are read by a scanner of simple JSON in front of Boost.JSON's parser (parse below;
-// detail/simple_json.hpp): ~10k instructions for that answer against ~17k through Boost.JSON, with the
-// same verdicts and picks by construction (the scanner never refuses; what it cannot read, Boost reads).
+// partnerkit/detail/simple_json.hpp): ~10k instructions for that answer against ~17k through Boost.JSON, with
+// the same verdicts and picks by construction (the scanner never refuses; what it cannot read, Boost reads).
 //
 // Not in <partnerkit/adapter_kit.hpp>: it instantiates Boost.JSON's parser, so include it where used.
 //
@@ -26,9 +26,9 @@
 #pragma once
 
 #include <partnerkit/adapter_kit/decode.hpp>
-#include <partnerkit/adapter_kit/detail/simple_json.hpp>
 #include <partnerkit/adapter_kit/json.hpp>
 #include <partnerkit/detail/json_parse_limits.hpp>
+#include <partnerkit/detail/simple_json.hpp>
 #include <partnerkit/error.hpp>
 #include <partnerkit/http.hpp>
 
@@ -88,15 +88,15 @@ class JsonPick {
 
   // Parses `body` (which must outlive the results) as parse_json would: false exactly when parse_json
   // fails (too large, too deep, not JSON, an allocation failure). Never throws. A body of simple JSON
-  // (no control bytes in strings, plain numbers, at most 32 deep: detail/simple_json.hpp) is read by a
-  // scanner of that subset alone; any other goes to Boost.JSON's parser, which decides every refusal.
+  // (no control bytes in strings, plain numbers, at most 32 deep: partnerkit/detail/simple_json.hpp) is read
+  // by a scanner of that subset alone; any other goes to Boost.JSON's parser, which decides every refusal.
   bool parse(std::string_view body) {
     reset();
     if (body.size() > max_decode_body_bytes) return false;
     body_ = body;
     try {
       Simple events{*this};
-      if (detail::scan_simple_json(body, events)) {
+      if (::partnerkit::detail::scan_simple_json(body, events)) {
         by_simple_ = true;
         return true;
       }
@@ -199,18 +199,18 @@ class JsonPick {
     }
     // Out of line, as the scanner's rare branches: inlined, they cost the common path ~1k a body.
     [[gnu::noinline]] bool escaped_key(std::string_view s) {
-      detail::append_unescaped(j.key_, s);  // not empty: an escape is at least one byte
+      ::partnerkit::detail::append_unescaped(j.key_, s);  // not empty: an escape is at least one byte
       return j.key({});
     }
     [[gnu::noinline]] bool escaped_string(std::string_view s) {
-      detail::append_unescaped(j.text_, s);  // string() copies text_ into the arena
+      ::partnerkit::detail::append_unescaped(j.text_, s);  // string() copies text_ into the arena
       return j.string({});
     }
     PARTNERKIT_PICK_INLINE void number() { j.value(JsonKind::number); }
     PARTNERKIT_PICK_INLINE void boolean() { j.value(JsonKind::boolean); }
     PARTNERKIT_PICK_INLINE void null() { j.value(JsonKind::null); }
   };
-  static_assert(detail::simple_json_max_depth < json_max_depth);
+  static_assert(::partnerkit::detail::simple_json_max_depth < json_max_depth);
 
   static constexpr std::size_t none = static_cast<std::size_t>(-1);
 

@@ -1,15 +1,14 @@
-// JsonPick's fast path: a validating scanner of a strict subset of JSON that gives up on anything outside
-// it, so that Boost.JSON's parser decides every other body. The subset: strings without control bytes
-// (printable ASCII, SSE2 16 bytes at a time, and well-formed UTF-8; escapes validated, and unescaped
-// where the text is kept or the key compared), integers and plain decimals of at
-// most 24 characters (no exponent), true/false/null, objects and arrays nested at most
-// simple_json_max_depth deep, JSON whitespace. Every body it accepts Boost.JSON accepts (under
-// parse_json's options and limits: the depth is below json_max_depth, the body is capped before), and
-// its events are the ones Boost.JSON's parser gives for it: a key or string in one piece (a view into
-// the body, still escaped when it holds an escape). It never refuses: `false` only means "not simple, ask
-// Boost" (events may have been delivered up to there; the caller starts again).
-// tests/adapters/json_pick_simple_test.cpp and fuzz/decode_dub_pick_fuzz.cpp compare it with Boost.JSON's
-// parser alone.
+// JsonPick's fast path (and the input line's): a validating scanner of a strict subset of JSON that gives up
+// on anything outside it, so that Boost.JSON's parser decides every other body. The subset: strings without
+// control bytes (printable ASCII, SSE2 16 bytes at a time, and well-formed UTF-8; escapes validated, and
+// unescaped where the text is kept or the key compared), integers and plain decimals of at most 24 characters
+// (no exponent), true/false/null, objects and arrays nested at most simple_json_max_depth deep, JSON
+// whitespace. Every body it accepts Boost.JSON accepts (under parse_json's options and limits: the depth is
+// below json_max_depth, the body is capped before), and its events are the ones Boost.JSON's parser gives for
+// it: a key or string in one piece (a view into the body, still escaped when it holds an escape). It never
+// refuses: `false` only means "not simple, ask Boost" (events may have been delivered up to there; the caller
+// starts again). tests/adapters/json_pick_simple_test.cpp and fuzz/decode_dub_pick_fuzz.cpp compare it with
+// Boost.JSON's parser alone.
 //
 // Why: Boost.JSON's parser with JsonPick's handler cost ~17k instructions on Dub's ~1 KB 201 (a state
 // machine per byte class, count_valid's UTF-8 checks, an event call per token); this ~10k, the picking
@@ -25,7 +24,7 @@
 #include <emmintrin.h>
 #endif
 
-namespace partnerkit::adapter_kit::detail {
+namespace partnerkit::detail {
 
 // Deeper bodies go to Boost.JSON (json_max_depth is 64); a bit per level in a 64-bit word.
 inline constexpr std::size_t simple_json_max_depth = 32;
@@ -357,4 +356,4 @@ end_container:
   goto after_value;
 }
 
-}  // namespace partnerkit::adapter_kit::detail
+}  // namespace partnerkit::detail
