@@ -7,7 +7,10 @@
 // (a reader that loses its place inside an over-long quoted field invents records: issue 13 item 11).
 // The small-limit read is done again from a stream buffer handing out 1-7 bytes at a time: the reader
 // scans the buffer's get area in place (core/src/line_reader.cpp), and the items must not depend on
-// where the get areas end.
+// where the get areas end. With JSON lines, each line also goes through the flat parser's fast path and
+// through Boost.JSON alone (core/src/detail/spec_json_flat.hpp): the same verdict and spec.
+#include "detail/spec_json_flat.hpp"
+
 #include <partnerkit/input.hpp>
 
 #include <algorithm>
@@ -15,9 +18,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <span>
 #include <sstream>
 #include <streambuf>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -81,12 +86,37 @@ Read read_all(const std::string& text, std::size_t limit, bool chunked = false) 
   return out;
 }
 
+constexpr bool is_jsonl(pk::InputFormat f) { return f == pk::InputFormat::jsonl; }
+
+// Each line through the flat parser's fast path (the simple JSON scanner) and through Boost.JSON's parser
+// alone: the same verdict and the same spec (with and without an extra field taken out).
+void check_flat_lines(std::string_view text) {
+  static pk::detail::FlatSpecParser flat;
+  static const std::vector<std::string> extras{"partner_id"};
+  std::size_t n = 0;
+  while (!text.empty()) {
+    const std::size_t end = std::min(text.find('\n'), text.size());
+    const std::string_view line = text.substr(0, end);
+    text.remove_prefix(std::min(end + 1, text.size()));
+    ++n;
+    for (const bool with_extras : {false, true}) {
+      const std::span<const std::string> reserved =
+          with_extras ? std::span(extras) : std::span<const std::string>();
+      pk::PartnerSpec a, b;
+      const bool fast = flat.parse(line, a, reserved);
+      if (flat.parse_with_boost(line, b, reserved) != fast || (fast && a != b))
+        fail("the flat parser's fast path and Boost.JSON differ", n);
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::size_t limit = 16 + std::size_t{data[0] & 63u} * 4;
   const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if (is_jsonl(pk::InputFormat::PK_INPUT_FORMAT)) check_flat_lines(text);
   const Read small = read_all(text, limit);
   const Read big = read_all(text, pk::SpecReaderOptions{}.max_record_bytes);
   const Read pieces = read_all(text, limit, /*chunked=*/true);

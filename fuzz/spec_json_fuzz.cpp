@@ -1,7 +1,8 @@
 // Fuzzes spec_from_json (text), validate/validated and the to_json round trip.
 // Invariants: no crash, no sanitizer report; a parsed spec survives to_json(spec, true) unchanged;
 // to_json without secrets never carries the password; a text the input reader's flat parser
-// (core/src/detail/spec_json_flat.hpp) accepts is read by the tree path too, as the same spec.
+// (core/src/detail/spec_json_flat.hpp) accepts is read by the tree path too, as the same spec; and that
+// parser's fast path (the simple JSON scanner) gives what Boost.JSON's parser alone gives.
 #include "detail/spec_json_flat.hpp"
 
 #include <partnerkit/spec_json.hpp>
@@ -53,7 +54,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The reader's tree path: boost::json::parse, then spec_from_json on the object.
     static pk::detail::FlatSpecParser flat;
     pk::PartnerSpec flat_spec;
-    if (flat.parse(text, flat_spec)) {
+    const bool accepted = flat.parse(text, flat_spec);
+    // Its fast path (the simple JSON scanner) against Boost.JSON's parser alone: the same verdict and spec.
+    pk::PartnerSpec boost_spec;
+    if (flat.parse_with_boost(text, boost_spec) != accepted || (accepted && boost_spec != flat_spec))
+      std::abort();
+    if (accepted) {
       boost::system::error_code ec;
       const boost::json::value tree = boost::json::parse(text, ec);
       if (ec || !tree.is_object()) std::abort();

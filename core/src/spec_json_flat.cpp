@@ -1,9 +1,11 @@
-// FlatSpecParser (detail/spec_json_flat.hpp): a flat spec line read by Boost.JSON's parser with a handler
-// that writes into the PartnerSpec, refusing (so that the caller takes the tree path) whatever it does not
-// read exactly as spec_from_json would.
+// FlatSpecParser (detail/spec_json_flat.hpp): a flat spec line read into the PartnerSpec by the simple JSON
+// scanner (partnerkit/detail/simple_json.hpp), or by Boost.JSON's parser where the scanner gives up, with
+// one set of rules for both: whatever it does not read exactly as spec_from_json would is refused (so that
+// the caller takes the tree path).
 #include "detail/spec_json_flat.hpp"
 
 #include <partnerkit/detail/json_parse_limits.hpp>
+#include <partnerkit/detail/simple_json.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>
 
@@ -139,10 +141,15 @@ struct FlatSpecParser::Impl {
       return true;
     }
     bool on_key(sv s, std::size_t, ec_t&) {
-      std::string_view key(s.data(), s.size());
-      if (!part.empty()) key = part.append(key);
+      std::string_view k(s.data(), s.size());
+      if (!part.empty()) k = part.append(k);
+      return key(k);
+    }
+    // The rules of a key, whichever parser read it (`key` may be a view of `part`).
+    bool key(std::string_view key) {
       field = field_of(key);
-      if (field == Field::none || std::find(reserved.begin(), reserved.end(), key) != reserved.end())
+      if (field == Field::none ||
+          (!reserved.empty() && std::find(reserved.begin(), reserved.end(), key) != reserved.end()))
         return false;
       const std::uint32_t bit = std::uint32_t{1} << static_cast<unsigned>(field);
       if (seen & bit) return false;  // a repeated key: the tree keeps the last, and says so in messages
@@ -199,26 +206,91 @@ struct FlatSpecParser::Impl {
     bool on_comment(sv, ec_t&) { return false; }
   };
 
+  // The scanner's events, turned into the Handler's rules above. The scanner's bool events stop it; the
+  // others cannot, and set `refused` (checked when it is done: such a line is rare, and refused anyway).
+  struct Simple {
+    Handler& h;
+    const char* after_key = nullptr;  // just past the last key's closing quote
+    bool refused = false;
+
+    void object_begin() { refused |= h.depth++ != 0; }
+    void array_begin() { refused |= h.depth++ != 1 || h.field != Field::tags; }
+    void end() { --h.depth; }  // a refused nesting already stopped the line
+    bool key(std::string_view s, bool escaped) {
+      if (refused) return false;
+      after_key = s.data() + s.size() + 1;
+      if (!escaped) return h.key(s);
+      h.part.clear();
+      append_unescaped(h.part, s);  // not empty: an escape is at least one byte
+      return h.key(h.part);
+    }
+    bool string(std::string_view s, bool escaped) {
+      if (refused) return false;
+      if (!escaped) return h.string(s);
+      h.part.clear();
+      append_unescaped(h.part, s);
+      const bool ok = h.string(h.part);
+      h.part.clear();
+      return ok;
+    }
+    void number() { refused = true; }
+    // The scanner does not say which: the value right after the key (past ':' and white space it read).
+    void boolean() {
+      if (h.depth != 1 || h.field != Field::invite) {
+        refused = true;
+        return;
+      }
+      const char* p = after_key;
+      while (*p != 't' && *p != 'f') ++p;
+      h.out->invite = *p == 't';
+    }
+    void null() { refused |= h.depth != 1; }
+  };
+
+  void reset(PartnerSpec& out, std::span<const std::string> reserved) {
+    Handler& h = parser.handler();
+    h.out = &out;
+    h.reserved = reserved;
+    h.depth = 0;
+    h.field = Field::none;
+    h.seen = 0;
+    h.part.clear();
+  }
+
   boost::json::basic_parser<Handler> parser{boost::json::parse_options{}};
+  bool by_simple = false;
 };
 
 FlatSpecParser::FlatSpecParser() : impl_(std::make_unique<Impl>()) {}
 FlatSpecParser::~FlatSpecParser() = default;
 
 bool FlatSpecParser::parse(std::string_view text, PartnerSpec& out, std::span<const std::string> reserved) {
+  impl_->by_simple = false;
+  // The scanner's contract: the body is capped before (Boost.JSON refuses longer strings).
+  if (text.size() < JsonParseLimits::max_string_size) {
+    impl_->reset(out, reserved);
+    Impl::Simple events{impl_->parser.handler()};
+    if (scan_simple_json(text, events) && !events.refused) {
+      impl_->by_simple = true;
+      return true;
+    }
+    out = PartnerSpec{};  // Boost.JSON's parser starts again from the first byte, on an empty spec
+  }
+  return parse_with_boost(text, out, reserved);
+}
+
+bool FlatSpecParser::parse_with_boost(std::string_view text, PartnerSpec& out,
+                                      std::span<const std::string> reserved) {
   auto& p = impl_->parser;
   p.reset();
-  Impl::Handler& h = p.handler();
-  h.out = &out;
-  h.reserved = reserved;
-  h.depth = 0;
-  h.field = Field::none;
-  h.seen = 0;
-  h.part.clear();
+  impl_->reset(out, reserved);
+  impl_->by_simple = false;
   boost::system::error_code ec;
   const std::size_t n = p.write_some(false, text.data(), text.size(), ec);
   // As boost::json::parse: the whole text is one value (trailing white space is consumed).
-  return !ec && n == text.size() && p.done() && h.depth == 0;
+  return !ec && n == text.size() && p.done() && p.handler().depth == 0;
 }
+
+bool FlatSpecParser::read_by_simple_scan() const noexcept { return impl_->by_simple; }
 
 }  // namespace partnerkit::detail
