@@ -299,6 +299,9 @@ JsonKind kind_of(const boost::json::value* v) {
 constexpr std::string_view picked_members[] = {"id", "email", "name", "status", "createdAt", "tenantId"};
 enum Picked : std::size_t { m_id, m_email, m_name, m_status, m_created, m_tenant };
 constexpr std::string_view picked_link_members[] = {"shortLink", "id", "key", "domain"};
+// Indexed at compile time: a decode builds no lookup table.
+constexpr PickKeys picked_keys(PickPlan{
+    .members = picked_members, .array = "links", .element_members = picked_link_members});
 
 }  // namespace
 
@@ -418,9 +421,7 @@ std::optional<Error> finish_create(Partner& p, std::optional<std::string_view> t
 // DubAdapter::decode without keep_raw: a JsonPick of the members read. One return of one result, so
 // that the Partner is built where the caller receives it.
 Result<Partner> decode_picked(const HttpResponse& response, const DecodeContext& context) {
-  JsonPick pick({.members = dub_detail::picked_members,
-                 .array = "links",
-                 .element_members = dub_detail::picked_link_members});
+  JsonPick pick(dub_detail::picked_keys);
   dub_detail::Millis created{};
   auto e = success_pick(response, DubAdapter::vendor, pick);
   Result<Partner> r = e ? Result<Partner>(std::move(*e))

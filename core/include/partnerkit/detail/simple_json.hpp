@@ -11,7 +11,7 @@
 // Boost.JSON's parser alone.
 //
 // Why: Boost.JSON's parser with JsonPick's handler cost ~17k instructions on Dub's ~1 KB 201 (a state
-// machine per byte class, count_valid's UTF-8 checks, an event call per token); this ~10k, the picking
+// machine per byte class, count_valid's UTF-8 checks, an event call per token); this ~6.6k, the picking
 // included (docs/design-notes.md).
 #pragma once
 
@@ -31,28 +31,42 @@ inline constexpr std::size_t simple_json_max_depth = 32;
 // Longer numbers go to Boost.JSON (big integers become doubles there, which is its business).
 inline constexpr std::size_t simple_json_max_number = 24;
 
-// The first byte of [p, end) that a simple string cannot hold unescaped or that ends it: '"', '\\', a
-// control byte or a byte >= 0x80; end when there is none.
-[[gnu::always_inline]] inline const char* simple_string_stop(const char* p, const char* end) noexcept {
+// Finds the first byte of [p, end) that a simple string cannot hold unescaped or that ends it: '"', '\\',
+// a control byte or a byte >= 0x80; end when there is none. An object so that the scanner sets its
+// constants up once, not per string.
+struct SimpleStringStop {
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i backslash = _mm_set1_epi8('\\');
   const __m128i space = _mm_set1_epi8(' ');
-  while (end - p >= 16) {
+
+  // Bit i set: p[i] is a stop (16 bytes readable at p).
+  [[gnu::always_inline]] unsigned mask16(const char* p) const noexcept {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     // A signed compare: bytes >= 0x80 are negative, so "less than ' '" finds them and control bytes.
     const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                      _mm_cmplt_epi8(v, space));
-    const int mask = _mm_movemask_epi8(stop);
-    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
-    p += 16;
+                                      _mm_cmpgt_epi8(space, v));
+    return static_cast<unsigned>(_mm_movemask_epi8(stop));
   }
 #endif
-  for (; p != end; ++p) {
-    const auto c = static_cast<unsigned char>(*p);
-    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return p;
+  [[gnu::always_inline]] const char* operator()(const char* p, const char* end) const noexcept {
+#if defined(__SSE2__)
+    while (end - p >= 16) {
+      const unsigned mask = mask16(p);
+      if (mask != 0) return p + static_cast<unsigned>(__builtin_ctz(mask));
+      p += 16;
+    }
+#endif
+    for (; p != end; ++p) {
+      const auto c = static_cast<unsigned char>(*p);
+      if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return p;
+    }
+    return end;
   }
-  return end;
+};
+
+[[gnu::always_inline]] inline const char* simple_string_stop(const char* p, const char* end) noexcept {
+  return SimpleStringStop{}(p, end);
 }
 
 // The end of the well-formed UTF-8 sequence at p (whose first byte is >= 0x80), or null: the table of
@@ -193,13 +207,14 @@ void append_unescaped(String& out, std::string_view s) {
 // The closing quote of the string whose text starts at s, or null when it is not one of the subset's
 // (a control byte, malformed UTF-8, a bad escape, no end). `escaped` is set when it holds an escape: its
 // text is then not the body's bytes (append_unescaped gives it).
-[[gnu::always_inline]] inline const char* simple_string_close(const char* s, const char* end,
-                                                              bool& escaped) noexcept {
+[[gnu::always_inline]] inline const char* simple_string_close(const char* s, const char* end, bool& escaped,
+                                                              const SimpleStringStop& stop = {}) noexcept {
   for (;;) {
-    const char* q = simple_string_stop(s, end);
+    const char* q = stop(s, end);
     if (q == end) return nullptr;
     const auto c = static_cast<unsigned char>(*q);
-    if (c == '"') return q;
+    if (c == '"') [[likely]]
+      return q;
     if (c == '\\') {
       escaped = true;
       s = simple_escape_end(q, end);
@@ -210,6 +225,13 @@ void append_unescaped(String& out, std::string_view s) {
     }
     if (!s) return nullptr;
   }
+}
+
+// simple_string_close out of line: the scanner's fast path below leaves it the long strings, those with
+// an escape or a byte >= 0x80, and those near the body's end.
+[[gnu::noinline]] inline const char* simple_string_close_slow(const char* s, const char* end,
+                                                              bool& escaped) noexcept {
+  return simple_string_close(s, end, escaped);
 }
 
 inline bool simple_json_space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
@@ -246,18 +268,45 @@ inline const char* simple_number_end(const char* p, const char* end) noexcept {
 // array_begin(), end(), key(text, escaped), string(text, escaped), number(), boolean(), null()); false
 // when it is not simple. key and string get the bytes between the quotes and whether they hold an escape
 // (then still escaped: append_unescaped), and return false to give up.
+// Inlined into its caller: an Events object local there keeps its state in registers.
 template <class Events>
-bool scan_simple_json(std::string_view body, Events& events) {
+[[gnu::always_inline]] inline bool scan_simple_json(std::string_view body, Events& events) {
   const char* p = body.data();
   const char* const end = p + body.size();
   std::uint64_t objects = 0;  // bit d set: the container at depth d + 1 is an object
-  char close = 0;             // what closes the container at hand: '}', ']' (0 at the top)
+  int close = -1;             // what closes the container at hand: '}', ']' (-1, no byte, at the top)
   std::size_t depth = 0;
+#if defined(__SSE2__)
+  const SimpleStringStop stop;
+  // A string starting below `loadable` has 16 bytes to load (none when the body is shorter).
+  const std::uintptr_t loadable = body.size() >= 16 ? reinterpret_cast<std::uintptr_t>(end) - 15 : 0;
+#endif
+  // The closing quote of the string whose text starts at s, or null: most strings end with nothing to
+  // look at on the way; escapes, bytes >= 0x80 and the body's last 15 bytes go out of line.
+  const auto string_end = [&](const char* s, bool& escaped) -> const char* {
+#if defined(__SSE2__)
+    for (; reinterpret_cast<std::uintptr_t>(s) < loadable; s += 16) {
+      const unsigned m = stop.mask16(s);
+      if (m == 0) continue;
+      const char* q = s + static_cast<unsigned>(__builtin_ctz(m));
+      if (*q == '"') [[likely]]
+        return q;
+      return simple_string_close_slow(q, end, escaped);
+    }
+#endif
+    return simple_string_close_slow(s, end, escaped);
+  };
+  const char* q;  // the closing quote of the key or string at hand
+  bool escaped;   // whether it holds an escape
   p = skip_json_space(p, end);
 
 // Whitespace is looked for only where the expected byte is not there (most answers have none).
 value:
   if (p == end) return false;
+  if (*p == '"') {  // most values: before the switch's range checks
+    ++p;
+    goto string_text;
+  }
   switch (*p) {
     case ' ':
     case '\t':
@@ -282,14 +331,6 @@ value:
       if (object) goto key;
       goto value;
     }
-    case '"': {
-      const char* s = p + 1;
-      bool escaped = false;
-      const char* q = simple_string_close(s, end, escaped);
-      if (!q || !events.string(std::string_view(s, static_cast<std::size_t>(q - s)), escaped)) return false;
-      p = q + 1;
-      goto after_value;
-    }
     case 't':
       if (end - p < 4 || std::memcmp(p, "true", 4) != 0) return false;
       events.boolean();
@@ -305,13 +346,12 @@ value:
       events.null();
       p += 4;
       goto after_value;
-    default: {
-      const char* q = simple_number_end(p, end);
+    default:
+      q = simple_number_end(p, end);
       if (!q) return false;
       events.number();
       p = q;
       goto after_value;
-    }
   }
 
 key:
@@ -320,12 +360,16 @@ key:
     p = skip_json_space(p, end);
     if (p == end || *p != '"') return false;
   }
-  {
-    const char* s = p + 1;
-    bool escaped = false;
-    const char* q = simple_string_close(s, end, escaped);
-    if (!q || !events.key(std::string_view(s, static_cast<std::size_t>(q - s)), escaped)) return false;
-    p = q + 1;
+  ++p;
+key_text:  // p: the text of a key
+  escaped = false;
+  q = string_end(p, escaped);
+  if (!q || !events.key(std::string_view(p, static_cast<std::size_t>(q - p)), escaped)) return false;
+  p = q + 1;
+  // Most members: ':' and a string's quote, checked together.
+  if (end - p >= 2 && p[0] == ':' && p[1] == '"') {
+    p += 2;
+    goto string_text;
   }
   if (p == end) return false;
   if (*p != ':') {
@@ -335,15 +379,29 @@ key:
   ++p;
   goto value;
 
+string_text:  // p: the text of a string value
+  escaped = false;
+  q = string_end(p, escaped);
+  if (!q || !events.string(std::string_view(p, static_cast<std::size_t>(q - p)), escaped)) return false;
+  p = q + 1;
+
 after_value:
-  if (depth == 0) return skip_json_space(p, end) == end;
-  if (p == end) return false;
+  if (p == end) return depth == 0;
   if (*p == ',') {
+    if (close == '}') {
+      // Most: the next key's quote right after.
+      if (end - p >= 2 && p[1] == '"') {
+        p += 2;
+        goto key_text;
+      }
+      ++p;
+      goto key;
+    }
     ++p;
-    if (close == '}') goto key;
-    goto value;
+    if (close == ']') goto value;
+    return false;  // at the top
   }
-  if (*p == close) goto end_container;
+  if (static_cast<unsigned char>(*p) == close) goto end_container;
   if (!simple_json_space(*p)) return false;
   p = skip_json_space(p, end);
   goto after_value;
@@ -351,7 +409,7 @@ after_value:
 end_container:
   ++p;
   --depth;
-  close = depth == 0 ? 0 : (objects >> (depth - 1)) & 1 ? '}' : ']';
+  close = depth == 0 ? -1 : (objects >> (depth - 1)) & 1 ? '}' : ']';
   events.end();
   goto after_value;
 }
