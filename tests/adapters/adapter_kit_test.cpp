@@ -91,6 +91,33 @@ TEST(Iso8601, Parses) {
     EXPECT_FALSE(at(bad)) << bad;
 }
 
+TEST(Iso8601, CanonicalShapeReadAsTheGeneralReaderReadsIt) {
+  // parse_iso8601 reads "YYYY-MM-DDTHH:MM:SS.mmmZ" at fixed places: every byte of such strings replaced
+  // by every byte gives what the general reader gives.
+  for (const std::string base : {"2026-01-01T00:00:00.000Z", "2024-02-29T23:59:60.999Z",
+                                 "0000-12-31T12:34:56.789Z", "2023-02-28T09:08:07.060Z"})
+    for (std::size_t at = 0; at < base.size(); ++at)
+      for (int b = 0; b < 256; ++b) {
+        std::string s = base;
+        s[at] = static_cast<char>(b);
+        ASSERT_EQ(parse_iso8601(s), iso8601_detail::parse_general(s)) << s;
+      }
+  for (const char* s : {"2023-02-29T00:00:00.000Z", "2025-06-01T24:00:00.000Z", "2025-13-01T00:00:00.000Z",
+                        "2025-06-01T12:00:00.000z", "2025-06-01t12:00:00.000Z", "2025-06-01T12:00:00,000Z"})
+    EXPECT_EQ(parse_iso8601(s), iso8601_detail::parse_general(s)) << s;
+}
+
+TEST(Auth, KeyCheckRefusesEveryByteOutsidePrintableAsciiAtEveryOffset) {
+  for (std::size_t n = 1; n <= 20; ++n)
+    for (std::size_t at = 0; at < n; ++at)
+      for (int b = 0; b < 256; ++b) {
+        std::string key(n, 'k');
+        key[at] = static_cast<char>(b);
+        const bool bad = b <= 0x20 || b >= 0x7F;
+        ASSERT_EQ(check_api_key("v", key).has_value(), bad) << n << " " << at << " " << b;
+      }
+}
+
 TEST(Capped, KeepsUtf8Whole) {
   EXPECT_EQ(capped("short", 10), "short");
   EXPECT_EQ(capped("abcdef", 3), "abc...");

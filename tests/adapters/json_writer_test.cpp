@@ -269,3 +269,62 @@ TEST(SpecFields, DroppingByMaskDropsWhatDroppingByNameDrops) {
     }
   }
 }
+
+TEST(JsonWriterEscaping, StringMemberEveryByteAtEveryOffsetOfShortTexts) {
+  // The one-append path's plainness test reads 4- and 8-byte words: every byte at every place of keys
+  // and values of 1 to 20 bytes, as the byte writer writes them.
+  for (std::size_t len = 1; len <= 20; ++len)
+    for (std::size_t at = 0; at < len; ++at)
+      for (int b = 0; b < 256; ++b) {
+        std::string t(len, 'v');
+        t[at] = static_cast<char>(b);
+        bool bad = false;
+        const std::string want = "{" + reference(t, bad) + ":\"value\",\"key\":" + reference(t, bad) + "}";
+        std::string got;
+        JsonWriter w(got);
+        w.begin_object();
+        w.string_member(t, "value");
+        w.string_member("key", t);
+        w.end_object();
+        ASSERT_EQ(got, want) << len << " " << at << " " << b;
+      }
+}
+
+TEST(SpecFields, DroppingByMaskDropsEveryFieldInOrderAsByName) {
+  // Every field set, against random carried lists: the mask's set-field pass names each field dropped,
+  // in partner_spec_fields' order, as the by-name loop does.
+  pk::PartnerSpec spec;
+  spec.email = "a@b.co";
+  spec.name = spec.first_name = spec.last_name = spec.company = spec.referral_key = spec.external_id =
+      spec.image = spec.country = spec.description = spec.group = spec.password = "x";
+  spec.tags = {"t"};
+  spec.partner_type = pk::PartnerType{};
+  spec.referrer.emplace();
+  spec.contacts.emplace_back();
+  spec.invite = false;
+  spec.link.emplace();
+  spec.custom_fields.push_back({.id = 1, .type = "text", .value = "v"});
+  spec.vendor_overrides["x"] = boost::json::object{};
+  for (std::size_t i = 0; i < std::size(pk::partner_spec_fields); ++i)
+    ASSERT_TRUE(pk::adapter_kit::sets_field(spec, i)) << pk::partner_spec_fields[i];
+  std::mt19937 rng(12);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::string_view> carried;
+    for (const auto f : pk::partner_spec_fields)
+      if (rng() % 2) carried.push_back(f);
+    const auto mask = pk::adapter_kit::Dropper::declared_mask(carried);
+    for (const bool strict : {false, true}) {
+      std::vector<std::string> by_name_warnings, by_mask_warnings;
+      pk::adapter_kit::Dropper by_name("v", strict, &by_name_warnings),
+          by_mask("v", strict, &by_mask_warnings);
+      by_name.drop_undeclared(spec, carried);
+      by_mask.drop_undeclared(spec, mask);
+      EXPECT_EQ(by_name_warnings, by_mask_warnings) << round;
+      ASSERT_EQ(by_name.failed(), by_mask.failed()) << round;
+      if (by_name.failed()) {
+        EXPECT_EQ(by_name.error().message, by_mask.error().message) << round;
+        EXPECT_EQ(by_name.error().issues.size(), by_mask.error().issues.size()) << round;
+      }
+    }
+  }
+}

@@ -224,7 +224,7 @@ Result<EncodedRequest> DubAdapter::encode(const PartnerSpec& spec, const VendorC
   EncodedRequest out;
   auto body = encode_body(spec, config.strict, &out.warnings);
   if (!body) return body.error();
-  out.request.method = "POST";
+  if (out.request.method != "POST") out.request.method = "POST";  // HttpRequest's default: no reassignment
   out.request.url = request_url(config, default_base_url, path);
   out.request.headers = json_headers(config.api_key);
   out.request.body = std::move(*body);
