@@ -244,6 +244,7 @@ int run_batch(const ParsedArgs& p, const BatchCommand& command) {
   std::unique_ptr<sandbox::Sandbox> sim;
   TransportOptions topts;
   if (auto ca = p.value("--ca-file")) topts.ca_file = *ca;
+  topts.single_threaded = true;  // io.run() below is the only thread: no strand per connection
   if (auto rt = p.value("--request-timeout")) topts.request_timeout = parse_seconds("--request-timeout", *rt);
   if (use_sandbox) {
     sandbox::SandboxOptions so;

@@ -9,6 +9,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core/error.hpp>
 
 #include <gtest/gtest.h>
@@ -296,4 +297,32 @@ TEST_F(BatchRaw, KeepRawFalseLeavesRawNullAndTheDefaultKeepsItScrubbed) {
       }
     }
   }
+}
+
+// A client whose executor is not the io_context's own (here a strand over it): the batch runs on a
+// strand over the type-erased any_io_executor (start_batch instantiates BatchOp for it), with the same
+// results as on the io_context's executor.
+TEST_F(BatchFixture, AClientOnAnotherExecutorRunsTheSameBatch) {
+  client = std::make_unique<Client>(boost::asio::make_strand(io), registry, transport,
+                                    batch_options({"alpha", "beta"}));
+  ASSERT_EQ(client->get_executor().target<boost::asio::io_context::executor_type>(), nullptr);
+  transport->set_responder([](const HttpRequest&) { return FakeReply::status(201); });
+  Source src{50};
+  src.bad = {7};
+  std::set<std::pair<std::size_t, std::string>> seen;
+  BatchOptions o;
+  o.vendors = {"alpha", "beta"};
+  o.concurrency = 3;
+  o.on_result = [&](const BatchResult& r) {
+    EXPECT_TRUE(seen.emplace(r.index, r.vendor).second) << "twice: " << r.index << " " << r.vendor;
+    if (r.index != 7) {
+      EXPECT_EQ(r.email, email_of(r.index));
+    }
+  };
+  auto s = run(std::ref(src), o);
+  EXPECT_EQ(s.items, 50u);
+  EXPECT_EQ(s.results, 100u);
+  EXPECT_EQ(s.succeeded, 98u);
+  EXPECT_EQ(s.failed, 2u);
+  EXPECT_EQ(seen.size(), 100u);
 }

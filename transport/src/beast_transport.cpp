@@ -48,6 +48,10 @@ TransportStats BeastTransport::stats() const noexcept {
 void BeastTransport::close_idle() { state_->close_idle(); }
 
 void BeastTransport::async_send(HttpRequest request, send_handler handler) {
+  async_send_lent(request, std::move(handler));
+}
+
+void BeastTransport::async_send_lent(const HttpRequest& request, send_handler handler) {
   // The candidate as the io_context's own executor when it is one: an any_io_executor converted to
   // the handler's any_completion_executor is copied into a shared_ptr (an allocation per create).
   const auto* io = state_->executor.target<asio::io_context::executor_type>();

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <tuple>
+#include <utility>
 
 namespace partnerkit::detail {
 namespace http = boost::beast::http;
@@ -20,7 +22,9 @@ void ResponseParser::on_response_impl(int code, string_view, int, error_code&) {
 }
 
 void ResponseParser::on_field_impl(http::field, string_view name, string_view value, error_code&) {
-  out_.headers.emplace_back(std::string(name), std::string(value));
+  // Both strings built in the element (no temporaries moved in).
+  out_.headers.emplace_back(std::piecewise_construct, std::forward_as_tuple(name.data(), name.size()),
+                            std::forward_as_tuple(value.data(), value.size()));
 }
 
 void ResponseParser::on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) {

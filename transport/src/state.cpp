@@ -52,6 +52,7 @@ boost::system::error_code BeastTransportState::target_for(const std::string& url
 }
 
 asio::any_io_executor BeastTransportState::make_strand() const {
+  if (options.single_threaded) return executor;  // handlers cannot overlap: no strand needed
   if (const auto* io = executor.target<asio::io_context::executor_type>()) return asio::make_strand(*io);
   return asio::make_strand(executor);
 }

@@ -215,7 +215,7 @@ class SingleOp final : public PartnerResultOp {
                            std::string(to_string(p.status)) + "), so nothing was sent again");
       return finish(std::move(p));
     }
-    send_step(*action_, *budget_);  // still on: the deactivate goes out again on its own budget
+    send_step(Step(*action_), *budget_);  // still on: the deactivate goes out again on its own budget
   }
 
   const PartnerSpec* scrub_spec() const override { return &changes_; }

@@ -28,14 +28,11 @@ void OpBase::fail_internal(std::string_view what) noexcept {
 void OpBase::begin() {
   if (done_) return;  // cancelled before it began
   if (cancel_requested_) return stop_with(errc::cancelled);
-  // Resolved before the lock (neither needs it); their errors are reported after the closed check.
-  adapter_ = state_->registry->find(vendor_);
-  const auto vo = adapter_ ? state_->options.vendors.find(vendor_) : state_->options.vendors.end();
-  if (adapter_ && vo != state_->options.vendors.end()) config_ = &vo->second.config;
   // One lock for what every op looks up in the state (each its own lock cost ~6 lock pairs a
-  // create): the live list, the call timer, the vendor's scrubber, the capabilities, the pacer and
-  // the first retry seed. What is missing (the first op of a vendor) is made below, as before.
+  // create): the live list, the call timer, the vendor's route and the first retry seed. A vendor's
+  // first op resolves the route (resolve_vendor) and keeps it for the next ones.
   bool closed = false;
+  const detail::ClientState::Route* route = nullptr;
   {
     std::lock_guard lock(state_->mutex);
     closed = state_->closed;
@@ -44,57 +41,80 @@ void OpBase::begin() {
       if (!state_->call_timer) state_->call_timer = std::make_shared<CallTimer>(state_->executor);
       call_timer_ = state_->call_timer.get();
     }
-    if (!closed && config_) {
-      if (const Scrubber* s = state_->vendor_scrubber_locked(vendor_)) scrubber_ = s;
-      if (auto it = state_->capabilities.find(adapter_.get()); it != state_->capabilities.end()) {
-        capabilities_ = it->second;
-        const std::pair<std::string_view, std::string_view> key(vendor_, config_->api_key);
-        if (auto p = state_->pacers.find(key); p != state_->pacers.end()) pacer_ = &p->second;
-      }
-      first_seed_ = state_->seeder();
+    if (!closed) {
+      route = state_->route_locked(vendor_);
+      if (route) first_seed_ = state_->seeder();
     }
   }
   // Not under the lock: finish() takes it.
   if (closed) return finish(Error::make(errc::cancelled, "the client was destroyed"));
-  if (!adapter_)
-    return finish(
-        Error::make(errc::invalid_input, "no adapter is registered for vendor '" + vendor_ + "'", "vendor"));
-  if (!config_)
-    return finish(Error::make(errc::invalid_input,
-                              "vendor '" + vendor_ + "' is not configured (no base URL or API key)",
-                              "vendor"));
-  // The operation's secrets (key, settings, the spec's password...): applied in finish() and to
-  // what hooks see.
-  if (scrubber_ == &no_secrets()) scrubber_ = &state_->vendor_scrubber(vendor_, *adapter_, *config_);
+  if (route) {
+    adapter_ = route->adapter;
+    config_ = route->config;
+    scrubber_ = route->scrubber;
+    capabilities_ = route->capabilities;
+    pacer_ = route->pacer;
+  } else if (!resolve_vendor()) {
+    return;  // finished
+  }
+  // The operation's own secrets (the spec's password...) beside the vendor's: applied in finish()
+  // and to what hooks see.
   if (const PartnerSpec* spec = scrub_spec()) {
     auto own = spec_secrets(adapter_.get(), *spec, *config_);
     if (!own.empty()) scrubber_ = &own_scrubber_.emplace(own, *scrubber_);
   }
-  if (!capabilities_) {
-    auto caps = guarded<Capabilities>(*adapter_, "capabilities", [&] { return adapter_->capabilities(); });
-    if (!caps) return finish(caps.error());
-    auto shared = std::make_shared<const Capabilities>(std::move(*caps));
-    std::lock_guard lock(state_->mutex);
-    capabilities_ = state_->capabilities.emplace(adapter_.get(), std::move(shared)).first->second;
-  }
-  if (!pacer_) {
-    std::lock_guard lock(state_->mutex);
-    const std::pair<std::string_view, std::string_view> key(vendor_, config_->api_key);
-    auto it = state_->pacers.find(key);
-    if (it == state_->pacers.end()) {
-      policy::PacerConfig pc{declared_rate_limit(*capabilities_), vo->second.rate_limit};
-      pc.paced_elsewhere = vo->second.paced_by_caller;
-      it = state_->pacers.emplace(std::make_pair(vendor_, config_->api_key), policy::Pacer(pc, steady::now()))
-               .first;
-    }
-    pacer_ = &it->second;  // std::map nodes are stable
-  }
-
   if (deadline_) {
     deadline_entry_.owner = this;
     call_timer_->add(deadline_entry_, *deadline_);
   }
   run();
+}
+
+bool OpBase::resolve_vendor() {
+  adapter_ = state_->registry->find(vendor_);
+  const auto vo = adapter_ ? state_->options.vendors.find(vendor_) : state_->options.vendors.end();
+  if (adapter_ && vo != state_->options.vendors.end()) config_ = &vo->second.config;
+  if (!adapter_) {
+    finish(
+        Error::make(errc::invalid_input, "no adapter is registered for vendor '" + vendor_ + "'", "vendor"));
+    return false;
+  }
+  if (!config_) {
+    finish(Error::make(errc::invalid_input,
+                       "vendor '" + vendor_ + "' is not configured (no base URL or API key)", "vendor"));
+    return false;
+  }
+  first_seed_ = state_->next_seed();
+  scrubber_ = &state_->vendor_scrubber(vendor_, *adapter_, *config_);
+  {
+    std::lock_guard lock(state_->mutex);
+    if (auto it = state_->capabilities.find(adapter_.get()); it != state_->capabilities.end())
+      capabilities_ = it->second;
+  }
+  if (!capabilities_) {
+    auto caps = guarded<Capabilities>(*adapter_, "capabilities", [&] { return adapter_->capabilities(); });
+    if (!caps) {
+      finish(caps.error());
+      return false;
+    }
+    auto shared = std::make_shared<const Capabilities>(std::move(*caps));
+    std::lock_guard lock(state_->mutex);
+    capabilities_ = state_->capabilities.emplace(adapter_.get(), std::move(shared)).first->second;
+  }
+  std::lock_guard lock(state_->mutex);
+  const std::pair<std::string_view, std::string_view> key(vendor_, config_->api_key);
+  auto it = state_->pacers.find(key);
+  if (it == state_->pacers.end()) {
+    policy::PacerConfig pc{declared_rate_limit(*capabilities_), vo->second.rate_limit};
+    pc.paced_elsewhere = vo->second.paced_by_caller;
+    it = state_->pacers.emplace(std::make_pair(vendor_, config_->api_key), policy::Pacer(pc, steady::now()))
+             .first;
+  }
+  pacer_ = &it->second;  // std::map nodes are stable
+  if (!state_->route_locked(vendor_))
+    state_->routes.push_front(
+        detail::ClientState::Route{vendor_, adapter_, config_, scrubber_, capabilities_, pacer_});
+  return true;
 }
 
 void OpBase::next_attempt() {
@@ -196,18 +216,20 @@ void OpBase::transmit(bool paced) {
     pacer_->on_sent(planned_, sent_steady_);
   }
   in_flight_ = true;
-  auto done = [self = shared_from_this()](boost::system::error_code ec, SendResult r) {
-    self->serial([&] { self->on_sent(ec, std::move(r)); });
+  // SendResult by reference: the type-erased call moved it twice already (an answer's headers and
+  // body each time).
+  auto done = [self = shared_from_this()](boost::system::error_code ec, SendResult&& r) {
+    self->serial([&] { self->on_sent(ec, r); });
   };
   // Bound to the io_context's own executor when the client's is one: the transport converts the
   // handler's executor to an any_completion_executor, and from an any_io_executor that conversion
   // allocates (a shared_ptr copy) on every send.
   if (const auto* io = ex_.target<asio::io_context::executor_type>())
-    state_->transport->async_send(
+    state_->transport->async_send_lent(
         step_.sent().request,
         asio::bind_cancellation_slot(transport_cancel_.slot(), asio::bind_executor(*io, std::move(done))));
   else
-    state_->transport->async_send(
+    state_->transport->async_send_lent(
         step_.sent().request,
         asio::bind_cancellation_slot(transport_cancel_.slot(), asio::bind_executor(ex_, std::move(done))));
 }
@@ -258,7 +280,7 @@ Result<Partners> OpBase::decode_as(const Adapter& a, const HttpResponse& respons
   return Error::make(errc::internal, "unknown operation");
 }
 
-void OpBase::on_sent(boost::system::error_code ec, SendResult r) {
+void OpBase::on_sent(boost::system::error_code ec, SendResult& r) {
   in_flight_ = false;
   const auto now = steady::now();
   // An answer's round trip (on_answered) is told with what the answer says (learn_rate_limit),

@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <exception>
+#include <forward_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -68,6 +69,26 @@ struct detail::ClientState {
   // the state outlives them).
   std::shared_ptr<client_detail::CallTimer> call_timer;
 
+  // What an op on a vendor looks up (its adapter, config, scrubber, capabilities and pacer),
+  // resolved by the vendor's first op: a registry, a vendor map and a pacer map searched by string
+  // per create cost ~0.5k instructions. The adapter of a name never changes (a name cannot be
+  // registered twice) and the rest are never erased; a route is immutable once listed, and never
+  // removed, so ops read it without the lock.
+  struct Route {
+    std::string vendor;
+    std::shared_ptr<const Adapter> adapter;
+    const VendorConfig* config = nullptr;
+    const Scrubber* scrubber = nullptr;
+    std::shared_ptr<const Capabilities> capabilities;
+    policy::Pacer* pacer = nullptr;
+  };
+  std::forward_list<Route> routes;
+  const Route* route_locked(std::string_view vendor) const {
+    for (const auto& r : routes)
+      if (r.vendor == vendor) return &r;
+    return nullptr;
+  }
+
   std::uint64_t next_seed() {
     std::lock_guard lock(mutex);
     return seeder();
@@ -75,11 +96,7 @@ struct detail::ClientState {
 
   // The secrets of one operation on `vendor`, the vendor's part (key, settings): built once per
   // Client, under `mutex`; map nodes are stable and never erased, so ops keep a pointer (a copy per
-  // op cost an allocation and ~0.4k instructions a create). Null when not built yet.
-  const Scrubber* vendor_scrubber_locked(const std::string& vendor) const {
-    auto it = scrubbers.find(vendor);
-    return it == scrubbers.end() ? nullptr : &it->second;
-  }
+  // op cost an allocation and ~0.4k instructions a create).
   const Scrubber& vendor_scrubber(const std::string& vendor, const Adapter& adapter,
                                   const VendorConfig& config) {
     std::lock_guard lock(mutex);
@@ -312,7 +329,8 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
         policy::RetryLoop(state_->options.retry, state_->options.backoff, seed, steady::now(), deadline_), 0};
   }
 
-  void send_step(Step step, Budget& budget) {
+  // (By rvalue reference: a Step is ~10 strings, and a by-value parameter moved them once more.)
+  void send_step(Step&& step, Budget& budget) {
     step_ = std::move(step);
     budget_ = &budget;
     if (state_->options.hooks.before_send || state_->options.hooks.after_response)
@@ -324,7 +342,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   // A request the op makes to check something (a lookup before a create, a read before a deactivate
   // is sent again): on a budget of its own, kept in `budget`, without its encode warnings (they are
   // not the call's).
-  void send_check(Step step, std::optional<Budget>& budget) {
+  void send_check(Step&& step, std::optional<Budget>& budget) {
     step.encoded.warnings.clear();
     budget.emplace(new_budget());
     send_step(std::move(step), *budget);
@@ -398,7 +416,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
     const auto* io = state_->executor.template target<asio::io_context::executor_type>();
     auto ex = io ? asio::get_associated_executor(handler, *io)
                  : asio::get_associated_executor(handler, state_->executor);
-    asio::dispatch(ex, [io = state_->executor, h = std::move(handler), r = std::move(boxed)]() mutable {
+    auto call = [io = state_->executor, h = std::move(handler), r = std::move(boxed)]() mutable {
       try {
         if constexpr (std::is_invocable_v<Handler, std::unique_ptr<R>>)
           std::move(h)(std::move(r));  // a boxed handler (detail::boxed_provision_handler)
@@ -407,7 +425,8 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
       } catch (...) {
         asio::post(io, [e = std::current_exception()] { std::rethrow_exception(e); });
       }
-    });
+    };
+    asio::dispatch(ex, std::move(call));
   }
 
   std::shared_ptr<detail::ClientState> state_;
@@ -451,6 +470,10 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   void fail_internal(std::string_view what) noexcept;
 
   void begin();
+  // A vendor's first op: finds its adapter, config, scrubber, capabilities and pacer and lists the
+  // route for the next ones. False when the op finished instead (unknown or unconfigured vendor, a
+  // throwing adapter).
+  bool resolve_vendor();
 
   void next_attempt();
 
@@ -471,7 +494,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   Result<Partners> decode_as(const Adapter& a, const HttpResponse& response, const DecodeContext& context,
                              One one);
 
-  void on_sent(boost::system::error_code ec, SendResult r);
+  void on_sent(boost::system::error_code ec, SendResult& r);
   // on_sent's result: the transport's error, or the decoded answer.
   Result<Partners> transport_failure(boost::system::error_code ec, bool request_written);
   // written: the request's write time, for the pacer's round trip (none: told already).

@@ -132,6 +132,12 @@ struct TransportOptions {
   // session ticket is read with the first answer, so against a vendor slower than the wait the others
   // just do full handshakes 50 ms later: a one-off cost per cold origin. 0: never wait.
   std::chrono::milliseconds tls_resume_wait{50};
+  // A promise that the executor's execution context is run by one thread at a time (an io_context
+  // whose run() only one thread calls, as the command line's). Connections then get no strand of
+  // their own: their handlers cannot overlap anyway, and a strand's hop and its trip for each read
+  // cost ~1.5k instructions a request. Default false: safe on any executor. Broken, the promise is a
+  // data race.
+  bool single_threaded = false;
 };
 
 // Counters since construction, for tests and metrics. Read with relaxed atomics: a snapshot.
@@ -148,8 +154,9 @@ class BeastTransport final : public Transport {
  public:
   // All I/O runs on `executor` (an io_context's, a thread_pool's, or a strand of either). Safe to
   // use from several threads and on a multi-threaded io_context: every connection has its own
-  // strand, the pool is guarded by a mutex. Throws boost::system::system_error if ca_file / ca_pem
-  // cannot be loaded or the proxy URL is not http://host[:port].
+  // strand (unless TransportOptions::single_threaded), the pool is guarded by a mutex. Throws
+  // boost::system::system_error if ca_file / ca_pem cannot be loaded or the proxy URL is not
+  // http://host[:port].
   explicit BeastTransport(executor_type executor, TransportOptions options = {});
   // Closes idle connections. Requests in flight keep the shared state alive and complete normally.
   ~BeastTransport() override;
@@ -162,6 +169,8 @@ class BeastTransport final : public Transport {
   // connection and complete with asio::error::operation_aborted. Emit the signal from the handler's
   // executor (the usual Asio rule).
   void async_send(HttpRequest request, send_handler handler) override;
+  // The same without a copy: the request is serialized before this returns.
+  void async_send_lent(const HttpRequest& request, send_handler handler) override;
 
   executor_type get_executor() const override;
 

@@ -14,17 +14,28 @@
 
 #include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace partnerkit::detail {
+
+// The concrete executors behind the type-erased ones when the transport runs on an io_context:
+// the handler's with its work tracked (SendOp::work_), and a connection's strand.
+using TrackedIoExecutor = decltype(boost::asio::prefer(std::declval<boost::asio::io_context::executor_type>(),
+                                                       boost::asio::execution::outstanding_work.tracked));
+using IoStrand = boost::asio::strand<boost::asio::io_context::executor_type>;
 
 class SendOp : public std::enable_shared_from_this<SendOp> {
  public:
@@ -90,6 +101,8 @@ class SendOp : public std::enable_shared_from_this<SendOp> {
   void succeed();
   void fail(error_code ec);
   void complete(error_code ec, bool post_only);
+  // Runs the handler (once, from complete).
+  void deliver(error_code ec);
 
   std::shared_ptr<BeastTransportState> st_;
   std::shared_ptr<const Target> target_;

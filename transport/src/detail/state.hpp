@@ -90,8 +90,9 @@ struct BeastTransportState {
   std::atomic<std::uint64_t> resumed{0};
 
  private:
-  // Every connection gets its own strand. Over an io_context executor the strand is concrete
-  // (one level of type erasure instead of two on every handler).
+  // Every connection gets its own strand (the executor itself when single_threaded). Over an
+  // io_context executor the strand is concrete (one level of type erasure instead of two on every
+  // handler).
   boost::asio::any_io_executor make_strand() const;
 };
 
