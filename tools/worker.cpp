@@ -148,6 +148,7 @@ int run_worker(const ParsedArgs& p) {
   if (auto ca = p.value("--ca-file")) topts.ca_file = *ca;
   topts.request_timeout = parse_seconds("--request-timeout", p.value("--request-timeout").value_or("30"));
   wo.call_timeout = topts.request_timeout + topts.connect_timeout;
+  topts.single_threaded = true;  // io.run() below is the only thread: no strand per connection
 
   asio::io_context io(1);
   std::shared_ptr<BeastTransport> transport;
