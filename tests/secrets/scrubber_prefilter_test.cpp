@@ -44,6 +44,12 @@ class Differential {
     const std::string filtered = s_.scrub(text);
     ASSERT_EQ(filtered, s_.scrub_unfiltered(text)) << "text: " << text;
     ASSERT_EQ(s_.leaks(text), filtered != text) << "text: " << text;
+    // Several strings at once (and a null skipped): each the bytes scrub() gives it alone.
+    std::string one = text, two = "x" + text;
+    std::string* const texts[] = {&one, nullptr, &two};
+    s_.scrub_each_in_place(texts);
+    ASSERT_EQ(one, filtered) << "text: " << text;
+    ASSERT_EQ(two, s_.scrub("x" + text)) << "text: " << text;
     changed += filtered != text;
     scanned += s_.scanned_bytes(text);
     bytes += text.size();
@@ -153,6 +159,11 @@ TEST(ScrubberPrefilter, SameBytesWhenExtendingABase) {
     for (unsigned n = rng() % 12; n > 0; --n) text += pieces[rng() % pieces.size()];
     const std::string filtered = op.scrub(text);
     ASSERT_EQ(filtered, op.scrub_unfiltered(text)) << text;
+    std::string a = text, b = text + "0000", c;
+    std::string* const texts[] = {&a, &b, &c};  // both automata over all three strings
+    op.scrub_each_in_place(texts);
+    ASSERT_EQ(a, filtered) << text;
+    ASSERT_EQ(b, op.scrub(text + "0000")) << text;
     changed += filtered != text;
   }
   EXPECT_GT(changed, 100u);

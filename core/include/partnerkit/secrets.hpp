@@ -22,8 +22,9 @@
 // Matching is a single pass of an Aho–Corasick automaton over all forms of all secrets: linear in
 // the text, independent of the number of secrets (bench/secrets measures it). A prefilter in front
 // of it (one hashed 4-gram test every shortest-pattern-length - 3 bytes, one hashed test of the last
-// 6 bytes for a cut tail) skips the text no pattern can occupy, most strings whole; the result is
-// the same bytes (tests/secrets and fuzz/scrubber hold the two scans equal).
+// 6 bytes for a cut tail, the only test of a text shorter than every pattern) skips the text no
+// pattern can occupy, most strings whole; the result is the same bytes (tests/secrets and
+// fuzz/scrubber hold the two scans equal).
 #pragma once
 
 #include <partnerkit/error.hpp>
@@ -34,6 +35,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +96,9 @@ class Scrubber {
   // `text` with every form of every secret replaced by "REDACTED".
   std::string scrub(std::string_view text) const;
   void scrub_in_place(std::string& text) const;
+  // scrub_in_place on each string (null pointers skipped), with the same bytes: one pass over the
+  // automata for all of them (a Partner's or an Error's dozen short strings).
+  void scrub_each_in_place(std::span<std::string* const> texts) const;
   // Every string (and member name) of a JSON value.
   void scrub_in_place(boost::json::value& v) const;
 

@@ -6,6 +6,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <array>
+#include <span>
+
 namespace partnerkit {
 
 namespace {
@@ -49,24 +52,55 @@ Scrubber operation_scrubber(const Adapter* adapter, const PartnerSpec* spec, con
   return Scrubber(operation_secrets(adapter, spec, config));
 }
 
+namespace {
+
+// The strings of one value gathered for Scrubber::scrub_each_in_place (one pass over the automata),
+// in batches of `capacity`.
+class ScrubBatch {
+ public:
+  explicit ScrubBatch(const Scrubber& s) : s_(s) {}
+  ScrubBatch(const ScrubBatch&) = delete;
+  ScrubBatch& operator=(const ScrubBatch&) = delete;
+  void add(std::string* text) {
+    if (n_ == capacity) flush();
+    texts_[n_++] = text;
+  }
+  void flush() {
+    s_.scrub_each_in_place(std::span<std::string* const>(texts_.data(), n_));
+    n_ = 0;
+  }
+
+ private:
+  static constexpr std::size_t capacity = 32;
+  const Scrubber& s_;
+  std::array<std::string*, capacity> texts_;  // the first n_ are set
+  std::size_t n_ = 0;
+};
+
+}  // namespace
+
 void scrub(const Scrubber& s, Error& e) {
   if (s.empty()) return;
+  ScrubBatch batch(s);
   for (std::string* text : {&e.message, &e.vendor_message, &e.vendor_code, &e.doc_url, &e.field, &e.raw_body})
-    s.scrub_in_place(*text);
+    batch.add(text);
   for (auto& issue : e.issues) {
-    s.scrub_in_place(issue.field);
-    s.scrub_in_place(issue.message);
+    batch.add(&issue.field);
+    batch.add(&issue.message);
   }
+  batch.flush();
 }
 
 void scrub(const Scrubber& s, Partner& p) {
   if (s.empty()) return;
-  if (p.id) s.scrub_in_place(*p.id);
-  if (p.created_at) s.scrub_in_place(*p.created_at);
-  for (std::string* text : {&p.email, &p.name, &p.status_raw}) s.scrub_in_place(*text);
+  ScrubBatch batch(s);
+  if (p.id) batch.add(&*p.id);
+  if (p.created_at) batch.add(&*p.created_at);
+  for (std::string* text : {&p.email, &p.name, &p.status_raw}) batch.add(text);
   for (auto& link : p.links)
-    for (std::string* text : {&link.url, &link.id, &link.key, &link.domain}) s.scrub_in_place(*text);
-  for (auto& w : p.warnings) s.scrub_in_place(w);
+    for (std::string* text : {&link.url, &link.id, &link.key, &link.domain}) batch.add(text);
+  for (auto& w : p.warnings) batch.add(&w);
+  batch.flush();
   s.scrub_in_place(p.raw);
 }
 

@@ -327,9 +327,8 @@ struct Scrubber::Automaton {
   static void set_bit(std::vector<std::uint64_t>& bits, unsigned h) {
     bits[h >> 6] |= std::uint64_t{1} << (h & 63);
   }
-  static bool bit(const std::vector<std::uint64_t>& bits, unsigned h) noexcept {
-    return (bits[h >> 6] >> (h & 63)) & 1u;
-  }
+  static bool bit(const std::vector<std::uint64_t>& bits, unsigned h) noexcept { return bit(bits.data(), h); }
+  static bool bit(const std::uint64_t* bits, unsigned h) noexcept { return (bits[h >> 6] >> (h & 63)) & 1u; }
 
   bool tail_set(const unsigned char* b) const noexcept { return bit(tails, tail_hash(b)); }
 
@@ -342,6 +341,9 @@ struct Scrubber::Automaton {
     if (size < shortest) return false;
     if (stride == 0) return true;
     const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+    // Shorter than every pattern: no whole match fits, only a cut tail (scan() reads no run here).
+    if (size < shortest_pattern)
+      return size >= min_secret_length && tail_set(bytes + size - min_secret_length);
     std::size_t p = 0;
     if (!quads.empty()) {  // sample_set() in two loops: no test of which per sample
       const std::uint64_t* bits = quads.data();
@@ -377,7 +379,8 @@ struct Scrubber::Automaton {
       return scan_run(text, 0, size, found);
     }
     const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-    std::size_t p = 0;
+    // A text shorter than every pattern holds no run long enough to scan: only its cut tail.
+    std::size_t p = size < shortest_pattern ? size : 0;
     bool to_end = false;  // the last run scanned ends the text (and was judged for a cut tail)
     while (p + 1 < size) {
       if (!sample_set(bytes, p, size)) {
@@ -490,6 +493,30 @@ std::string Scrubber::scrub(std::string_view text) const {
 void Scrubber::scrub_in_place(std::string& text) const {
   for (const auto& a : automata_)
     if (a->candidate(text)) scrub_with(*a, text, true);
+}
+
+void Scrubber::scrub_each_in_place(std::span<std::string* const> texts) const {
+  for (const auto& a : automata_) {
+    const Automaton& automaton = *a;
+    // candidate() with its tests for a string shorter than every pattern (most of a Partner's: only a
+    // cut tail can be there) in locals: scrub_with() writes strings, which the compiler cannot tell
+    // apart from the automaton's members.
+    const std::size_t shortest = automaton.shortest;
+    const std::size_t short_below = automaton.stride ? automaton.shortest_pattern : 0;
+    const std::uint64_t* tails = automaton.tails.data();
+    for (std::string* text : texts) {
+      if (!text) continue;
+      const std::size_t size = text->size();
+      if (size < shortest) continue;
+      const bool hit =
+          size < short_below
+              ? size >= min_secret_length &&
+                    Automaton::bit(tails, Automaton::tail_hash(reinterpret_cast<const unsigned char*>(
+                                              text->data() + size - min_secret_length)))
+              : automaton.candidate(*text);
+      if (hit) scrub_with(automaton, *text, true);
+    }
+  }
 }
 
 std::string Scrubber::scrub_unfiltered(std::string_view text) const {
