@@ -5,6 +5,8 @@
 #include <partnerkit/adapters/journeybee.hpp>
 #include <partnerkit/adapters/partnero.hpp>
 
+#include "../support/dub_bench_201.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -67,25 +69,6 @@ const std::string dub_201 =
     R"("averageLifetimeValue":4900,"clickToLeadRate":0.2,"clickToConversionRate":0.1,"leadToConversionRate":0.5,)"
     R"("returnOnAdSpend":5,"website":null,"youtube":null,"twitter":null,"linkedin":null,"instagram":null,"tiktok":null})";
 
-// The throughput bench's answer (bench/transport/bench_transport.cpp canned_body, as echoed: 1,071 bytes,
-// 21 top-level members and three link objects of 9), whose decode PERF.md's callgrind recipe measures per
-// create.
-std::string bench_server_201() {
-  std::string links;
-  for (int i = 0; i < 3; ++i)
-    links += std::string(i ? "," : "") + R"({"id":"link_01HZX)" + std::to_string(i) +
-             R"(ABCDEF","domain":"dub.sh","key":"partner-)" + std::to_string(i) +
-             R"(","url":"https://example.com/?via=partner","shortLink":"https://dub.sh/partner-)" +
-             std::to_string(i) + R"(","clicks":0,"leads":0,"sales":0,"saleAmount":0})";
-  return R"({"id":"pn_01HZXQ3BENCHMARK0000000000","name":"Bench Partner","email":"ana.lopez@example.com",)"
-         R"("username":"bench-partner","companyName":null,"networkStatus":"approved",)"
-         R"("defaultPayoutMethod":null,"paypalEmail":null,"stripeConnectId":null,"payoutsEnabledAt":null,)"
-         R"("identityVerifiedAt":null,"partnerId":"pn_01HZXQ3BENCHMARK0000000000",)"
-         R"("image":null,"country":"US","status":"approved","tenantId":"crm-000042","programId":"prog_bench",)"
-         R"("createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z","links":[)" +
-         links + "]}";
-}
-
 const std::string partnero_201 =
     R"({"data":{"email":"ana.lopez@example.com","created_at":"2025-04-30T16:44:13.000000Z",)"
     R"("updated_at":"2025-04-30T16:44:13.000000Z","name":"Ana","id":"partner_123","surname":"López","tos":false,)"
@@ -127,7 +110,7 @@ void BM_DubDecode201BatchEscaped(benchmark::State& s) {
 }
 // The batch path on the throughput bench's answer (PERF.md measures this decode per create).
 void BM_DubDecodeBenchServer201Batch(benchmark::State& s) {
-  static const std::string body = bench_server_201();
+  static const std::string body = bench::dub_bench_201("ana.lopez@example.com", "crm-000042");
   decode<DubAdapter>(s, body, false);
 }
 void BM_PartneroDecode201(benchmark::State& s) { decode<PartneroAdapter>(s, partnero_201); }

@@ -10,6 +10,7 @@
 // Prints requests/s, latency percentiles and the peak RSS (getrusage ru_maxrss).
 #include <partnerkit/beast_transport.hpp>
 
+#include "../support/dub_bench_201.hpp"
 #include "test_tls_server.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -46,29 +47,6 @@ std::string member(const std::string& body, const std::string& name) {
   return end == std::string::npos ? std::string() : body.substr(at, end - at);
 }
 
-// A Dub enrollment answer (~1 KB) for the email and tenantId received, so that partnerkit's Dub
-// adapter (which checks that the answer describes the partner sent) accepts it.
-std::string echo_body(const std::string& email, const std::string& tenant_id);
-
-std::string canned_body() {
-  // A Dub enrollment answer, ~1 KB.
-  std::string links;
-  for (int i = 0; i < 3; ++i) {
-    links += std::string(i ? "," : "") + R"({"id":"link_01HZX)" + std::to_string(i) +
-             R"(ABCDEF","domain":"dub.sh","key":"partner-)" + std::to_string(i) +
-             R"(","url":"https://example.com/?via=partner","shortLink":"https://dub.sh/partner-)" +
-             std::to_string(i) + R"(","clicks":0,"leads":0,"sales":0,"saleAmount":0})";
-  }
-  // Every member Dub's TypeScript SDK requires of the answer, so the SDK accepts it too.
-  return R"({"id":"pn_01HZXQ3BENCHMARK0000000000","name":"Bench Partner","email":"partner@example.com",)"
-         R"("username":"bench-partner","companyName":null,"networkStatus":"approved",)"
-         R"("defaultPayoutMethod":null,"paypalEmail":null,"stripeConnectId":null,"payoutsEnabledAt":null,)"
-         R"("identityVerifiedAt":null,"partnerId":"pn_01HZXQ3BENCHMARK0000000000",)"
-         R"("image":null,"country":"US","status":"approved","tenantId":"crm-12345","programId":"prog_bench",)"
-         R"("createdAt":"2026-01-01T00:00:00.000Z","updatedAt":"2026-01-01T00:00:00.000Z","links":[)" +
-         links + "]}";
-}
-
 std::string request_body(int i) {
   return R"({"programId":"prog_bench","name":"Partner )" + std::to_string(i) + R"(","email":"partner)" +
          std::to_string(i) + R"(@example.com","username":"partner-)" + std::to_string(i) +
@@ -88,17 +66,6 @@ long peak_rss_kib() {
   return u.ru_maxrss;  // KiB on Linux
 }
 
-std::string echo_body(const std::string& email, const std::string& tenant_id) {
-  std::string body = canned_body();
-  auto replace = [&](const std::string& from, const std::string& to) {
-    if (auto at = body.find(from); at != std::string::npos) body.replace(at, from.size(), to);
-  };
-  replace(R"("email":"partner@example.com")", "\"email\":\"" + email + "\"");
-  replace(R"("tenantId":"crm-12345")",
-          tenant_id.empty() ? "\"tenantId\":null" : "\"tenantId\":\"" + tenant_id + "\"");
-  return body;
-}
-
 // Answers every request with a Dub-shaped 201 echoing the email and tenantId it received.
 test::TestServer make_server(unsigned short port) {
   test::ServerOptions so;
@@ -110,7 +77,8 @@ test::TestServer make_server(unsigned short port) {
         res.status = 201;
         res.headers = {{"Content-Type", "application/json"}};
         const auto email = member(req.body, "email");
-        res.body = email.empty() ? canned_body() : echo_body(email, member(req.body, "tenantId"));
+        res.body = email.empty() ? bench::dub_bench_201("partner@example.com", "crm-12345")
+                                 : bench::dub_bench_201(email, member(req.body, "tenantId"));
         return res;
       },
       so);

@@ -3,6 +3,7 @@
 // chosen edges, on every seed of the input and spec fuzzers (fuzz/corpus/spec_json, input_jsonl), and on
 // random lines mutated byte by byte; and the flat lines of a CRM export take the fast path.
 #include "detail/spec_json_flat.hpp"
+#include "json_mutation.hpp"
 
 #include <gtest/gtest.h>
 
@@ -180,31 +181,7 @@ class Lines {
     return s + space() + "}" + space();
   }
 
-  std::string mutate(std::string s) {
-    static constexpr char bytes[] = {'"',    '\\',   '{',    '}',    '[',    ']',    ',',    ':',
-                                     ' ',    '\t',   '\n',   '0',    '1',    '-',    '.',    'e',
-                                     'n',    't',    'f',    'u',    '\x7f', '\x80', '\xc3', '\xa9',
-                                     '\0',   '\x1f', '\xe0', '\xed', '\xf0', '\xf4', '\xbf', '\xa0',
-                                     '\x8f', '\x90', '\xc2', '\xdf', '\xf5', '\xff', '/'};
-    for (std::size_t n = 1 + pick(3); n > 0 && !s.empty(); --n) {
-      const std::size_t at = pick(s.size());
-      switch (pick(4)) {
-        case 0:
-          s[at] = bytes[pick(sizeof bytes)];
-          break;
-        case 1:
-          s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), bytes[pick(sizeof bytes)]);
-          break;
-        case 2:
-          s.erase(at, 1 + pick(3));
-          break;
-        default:
-          s.resize(at);
-          break;
-      }
-    }
-    return s;
-  }
+  std::string mutate(std::string s) { return pk::test::mutate_json(std::move(s), rng_); }
 
  private:
   std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
