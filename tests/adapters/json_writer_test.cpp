@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,24 @@ void expect_same(const std::string& s) {
   EXPECT_EQ(w.utf8_ok(), !bad);
   if (bad) {
     EXPECT_EQ(w.bad_utf8_key(), "k");
+  }
+}
+
+// Dropping the fields `carried` does not declare, by name and by the mask of the same list, with and
+// without strict: the same warnings, the same failure, message and issues.
+void expect_same_drops(const pk::PartnerSpec& spec, std::span<const std::string_view> carried,
+                       pk::adapter_kit::FieldMask mask, int trace) {
+  for (const bool strict : {false, true}) {
+    std::vector<std::string> by_name_warnings, by_mask_warnings;
+    pk::adapter_kit::Dropper by_name("v", strict, &by_name_warnings), by_mask("v", strict, &by_mask_warnings);
+    by_name.drop_undeclared(spec, carried);
+    by_mask.drop_undeclared(spec, mask);
+    EXPECT_EQ(by_name_warnings, by_mask_warnings) << trace;
+    ASSERT_EQ(by_name.failed(), by_mask.failed()) << trace;
+    if (by_name.failed()) {
+      EXPECT_EQ(by_name.error().message, by_mask.error().message) << trace;
+      EXPECT_EQ(by_name.error().issues.size(), by_mask.error().issues.size()) << trace;
+    }
   }
 }
 
@@ -255,18 +274,7 @@ TEST(SpecFields, DroppingByMaskDropsWhatDroppingByNameDrops) {
     if (set & 8) spec.invite = true;
     if (set & 16) spec.custom_fields.push_back({.id = 1, .type = "text", .value = "v"});
     if (set & 32) spec.vendor_overrides["x"] = boost::json::object{};
-    for (const bool strict : {false, true}) {
-      std::vector<std::string> by_name_warnings, by_mask_warnings;
-      pk::adapter_kit::Dropper by_name("v", strict, &by_name_warnings),
-          by_mask("v", strict, &by_mask_warnings);
-      by_name.drop_undeclared(spec, carried);
-      by_mask.drop_undeclared(spec, mask);
-      EXPECT_EQ(by_name_warnings, by_mask_warnings) << set;
-      ASSERT_EQ(by_name.failed(), by_mask.failed()) << set;
-      if (by_name.failed()) {
-        EXPECT_EQ(by_name.error().message, by_mask.error().message) << set;
-      }
-    }
+    expect_same_drops(spec, carried, mask, static_cast<int>(set));
   }
 }
 
@@ -313,18 +321,6 @@ TEST(SpecFields, DroppingByMaskDropsEveryFieldInOrderAsByName) {
     for (const auto f : pk::partner_spec_fields)
       if (rng() % 2) carried.push_back(f);
     const auto mask = pk::adapter_kit::Dropper::declared_mask(carried);
-    for (const bool strict : {false, true}) {
-      std::vector<std::string> by_name_warnings, by_mask_warnings;
-      pk::adapter_kit::Dropper by_name("v", strict, &by_name_warnings),
-          by_mask("v", strict, &by_mask_warnings);
-      by_name.drop_undeclared(spec, carried);
-      by_mask.drop_undeclared(spec, mask);
-      EXPECT_EQ(by_name_warnings, by_mask_warnings) << round;
-      ASSERT_EQ(by_name.failed(), by_mask.failed()) << round;
-      if (by_name.failed()) {
-        EXPECT_EQ(by_name.error().message, by_mask.error().message) << round;
-        EXPECT_EQ(by_name.error().issues.size(), by_mask.error().issues.size()) << round;
-      }
-    }
+    expect_same_drops(spec, carried, mask, round);
   }
 }
