@@ -2,6 +2,7 @@
 #include <partnerkit/beast_transport.hpp>
 
 #include "test_tls_server.hpp"
+#include "transport_test_kit.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -26,22 +27,11 @@ using boost::system::error_code;
 using namespace std::chrono_literals;
 
 TransportOptions options_for(const test::TestServer& server) {
-  TransportOptions o;
-  o.use_default_verify_paths = false;
-  o.ca_pem = server.ca_pem();
-  o.connect_timeout = 5s;
-  o.tls_timeout = 5s;
-  o.request_timeout = 10s;
-  o.proxy_from_environment = false;
-  return o;
+  return test::test_server_options(server, 5s, 10s);
 }
 
 HttpRequest post(std::string url, int i) {
-  HttpRequest r;
-  r.url = std::move(url);
-  r.headers = {{"Content-Type", "application/json"}};
-  r.body = R"({"email":"p)" + std::to_string(i) + R"(@example.com"})";
-  return r;
+  return test::json_post(std::move(url), R"({"email":"p)" + std::to_string(i) + R"(@example.com"})");
 }
 
 // Each chain sends `n` requests one after another, each from the previous one's handler.

@@ -5,6 +5,7 @@
 #include <partnerkit/transport_errors.hpp>
 
 #include "test_tls_server.hpp"
+#include "transport_test_kit.hpp"
 
 #include <partnerkit/sandbox/sandbox.hpp>
 
@@ -40,24 +41,10 @@ struct Outcome {
   SendResult result;
 };
 
-TransportOptions options_for(const TestServer& server) {
-  TransportOptions o;
-  o.use_default_verify_paths = false;
-  o.ca_pem = server.ca_pem();
-  o.connect_timeout = 5s;
-  o.tls_timeout = 5s;
-  o.request_timeout = 20s;
-  o.proxy_from_environment = false;
-  return o;
-}
+TransportOptions options_for(const TestServer& server) { return test::test_server_options(server, 5s, 20s); }
 
 HttpRequest post(std::string url, std::string body) {
-  HttpRequest r;
-  r.method = "POST";
-  r.url = std::move(url);
-  r.headers = {{"Content-Type", "application/json"}};
-  r.body = std::move(body);
-  return r;
+  return test::json_post(std::move(url), std::move(body));
 }
 
 Outcome send(asio::io_context& ioc, BeastTransport& transport, HttpRequest request) {

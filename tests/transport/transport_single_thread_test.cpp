@@ -4,6 +4,7 @@
 #include <partnerkit/beast_transport.hpp>
 
 #include "test_tls_server.hpp"
+#include "transport_test_kit.hpp"
 
 #include <gtest/gtest.h>
 
@@ -32,24 +33,13 @@ using test::TestServer;
 using namespace std::chrono_literals;
 
 TransportOptions single_threaded_for(const TestServer& server) {
-  TransportOptions o;
-  o.use_default_verify_paths = false;  // trust the test CA only
-  o.ca_pem = server.ca_pem();
-  o.connect_timeout = 2s;
-  o.tls_timeout = 2s;
-  o.request_timeout = 3s;
-  o.proxy_from_environment = false;
+  TransportOptions o = test::test_server_options(server, 2s, 3s);
   o.single_threaded = true;
   return o;
 }
 
 HttpRequest post(std::string url, std::string body) {
-  HttpRequest r;
-  r.method = "POST";
-  r.url = std::move(url);
-  r.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer test-key"}};
-  r.body = std::move(body);
-  return r;
+  return test::json_post(std::move(url), std::move(body), "test-key");
 }
 
 // `lanes` chains of `per_lane` requests, each request sent from the handler of the one before (on

@@ -3,6 +3,7 @@
 #include <partnerkit/transport_errors.hpp>
 
 #include "test_tls_server.hpp"
+#include "transport_test_kit.hpp"
 
 #include <gtest/gtest.h>
 
@@ -54,24 +55,10 @@ struct Outcome {
   SendResult result;
 };
 
-TransportOptions options_for(const TestServer& server) {
-  TransportOptions o;
-  o.use_default_verify_paths = false;  // trust the test CA only
-  o.ca_pem = server.ca_pem();
-  o.connect_timeout = 2s;
-  o.tls_timeout = 2s;
-  o.request_timeout = 3s;
-  o.proxy_from_environment = false;
-  return o;
-}
+TransportOptions options_for(const TestServer& server) { return test::test_server_options(server, 2s, 3s); }
 
 HttpRequest post(std::string url, std::string body = R"({"email":"a@example.com"})") {
-  HttpRequest r;
-  r.method = "POST";
-  r.url = std::move(url);
-  r.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer test-key"}};
-  r.body = std::move(body);
-  return r;
+  return test::json_post(std::move(url), std::move(body), "test-key");
 }
 
 // Runs the io_context until this one request has completed.
