@@ -157,6 +157,24 @@ TEST(TransportRequestWriter, RejectsWhatCannotBeSent) {
   EXPECT_EQ(serialize_request(r, t, "", w), transport_error::request_rejected);
   r.headers = {{"X-A", std::string("a\0b", 3)}};
   EXPECT_EQ(serialize_request(r, t, "", w), transport_error::request_rejected);
+  // Values are checked eight bytes at a time: a CR, LF or NUL at every place of every word and of
+  // the tail is refused, and every other byte (DEL, obs-text, HTAB) is sent.
+  for (std::size_t size = 1; size <= 19; ++size) {
+    for (std::size_t at = 0; at < size; ++at) {
+      for (char bad : {'\r', '\n', '\0'}) {
+        std::string value(size, 'v');
+        value[at] = bad;
+        r.headers = {{"X-A", value}};
+        EXPECT_EQ(serialize_request(r, t, "", w), transport_error::request_rejected) << size << " " << at;
+      }
+      for (char fine : {'\x7f', '\x80', '\t', '\x0b', '\x0e', '\xff'}) {
+        std::string value(size, 'v');
+        value[at] = fine;
+        r.headers = {{"X-A", value}};
+        EXPECT_FALSE(serialize_request(r, t, "", w)) << size << " " << at;
+      }
+    }
+  }
 }
 
 // ---- the response reader ---------------------------------------------------------------------
@@ -477,6 +495,24 @@ TEST(TransportPool, RemovedWaitersAndNoReuse) {
   EXPECT_EQ(r.retire, 10);
   EXPECT_EQ(r.waiter, 0);
   EXPECT_EQ(pool.total(), 0u);
+}
+
+// ---- the TLS context -------------------------------------------------------------------------
+
+TEST(TransportTlsContext, OffersTls13AesGcm128FirstAndNoOtherSuites) {
+  boost::asio::ssl::context ctx(boost::asio::ssl::context::tls_client);
+  TransportOptions o;
+  o.use_default_verify_paths = false;
+  configure_tls_context(ctx, o);
+  std::vector<std::string> tls13;
+  STACK_OF(SSL_CIPHER)* ciphers = SSL_CTX_get_ciphers(ctx.native_handle());
+  for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); ++i) {
+    const SSL_CIPHER* c = sk_SSL_CIPHER_value(ciphers, i);
+    if (std::string_view(SSL_CIPHER_get_version(c)) == "TLSv1.3")
+      tls13.emplace_back(SSL_CIPHER_standard_name(c));
+  }
+  EXPECT_EQ(tls13, (std::vector<std::string>{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+                                             "TLS_CHACHA20_POLY1305_SHA256"}));
 }
 
 // ---- the TLS session slot --------------------------------------------------------------------

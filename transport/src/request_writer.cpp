@@ -1,5 +1,7 @@
 #include "detail/request_writer.hpp"
 
+#include "detail/swar.hpp"
+
 #include <partnerkit/text/ascii.hpp>
 
 #include <partnerkit/transport_errors.hpp>
@@ -7,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 namespace partnerkit::detail {
@@ -19,14 +22,35 @@ constexpr std::array<bool, 256> token_chars = [] {
   return t;
 }();
 
-// Without early exits: a header is valid far more often than not, and the loops stay branch-free
-// (the value's vectorizes) — a third of serialize_request's cost went to checking char by char.
+// Without early exits: a header is valid far more often than not. The value (the longest part: a
+// bearer key) eight bytes at a time — byte by byte it was most of serialize_request's cost.
+bool clean_value(std::string_view value) noexcept {
+  const auto bad = [](std::uint64_t v) {
+    return swar::has_byte(v, '\r') | swar::has_byte(v, '\n') | swar::has_byte(v, '\0');
+  };
+  if (value.size() < 8) {
+    bool clean = true;
+    for (unsigned char c : value) clean &= (c != '\r') & (c != '\n') & (c != '\0');
+    return clean;
+  }
+  std::uint64_t found = 0;
+  std::size_t i = 0;
+  for (; i + 8 < value.size(); i += 8) found |= bad(swar::load(value.data() + i));
+  found |= bad(swar::load(value.data() + value.size() - 8));  // the last word, overlapping
+  return found == 0;
+}
+
 bool valid_header(std::string_view name, std::string_view value) noexcept {
-  bool token = !name.empty();
-  for (unsigned char c : name) token &= token_chars[c];
-  bool clean = true;
-  for (unsigned char c : value) clean &= (c != '\r') & (c != '\n') & (c != '\0');
-  return token && clean;
+  // Two lookups a step, into two results: half the loop's overhead.
+  const auto* s = reinterpret_cast<const unsigned char*>(name.data());
+  bool even = !name.empty(), odd = true;
+  std::size_t i = 0;
+  for (; i + 2 <= name.size(); i += 2) {
+    even &= token_chars[s[i]];
+    odd &= token_chars[s[i + 1]];
+  }
+  if (i < name.size()) even &= token_chars[s[i]];
+  return even && odd && clean_value(value);
 }
 
 }  // namespace
@@ -94,9 +118,27 @@ boost::system::error_code serialize_request(const HttpRequest& request, const Ta
   out.clear();
   out.resize(size);
   char* p = out.data();
+  // Most pieces (names, short values, the target, the Host) are 4-16 bytes: two overlapping
+  // fixed-size copies each, inline, instead of a call to memcpy.
   const auto put = [&p](std::string_view piece) {
-    std::memcpy(p, piece.data(), piece.size());
-    p += piece.size();
+    const std::size_t n = piece.size();
+    const char* s = piece.data();
+    if (n >= 8 && n <= 16) {
+      std::uint64_t a, b;
+      std::memcpy(&a, s, 8);
+      std::memcpy(&b, s + n - 8, 8);
+      std::memcpy(p, &a, 8);
+      std::memcpy(p + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+      std::uint32_t a, b;
+      std::memcpy(&a, s, 4);
+      std::memcpy(&b, s + n - 4, 4);
+      std::memcpy(p, &a, 4);
+      std::memcpy(p + n - 4, &b, 4);
+    } else {
+      std::memcpy(p, s, n);
+    }
+    p += n;
   };
   put(method);
   put(" ");

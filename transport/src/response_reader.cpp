@@ -1,5 +1,7 @@
 #include "detail/response_reader.hpp"
 
+#include "detail/simple_head.hpp"
+
 #include <partnerkit/transport_errors.hpp>
 
 #include <boost/asio/buffer.hpp>
@@ -43,9 +45,53 @@ std::size_t ResponseParser::on_chunk_body_impl(std::uint64_t, string_view body, 
   return body.size();
 }
 
-ResponseReader::ResponseReader(HttpResponse& out, ResponseLimits limits, bool head_request)
-    : out_(out), limits_(limits), head_(head_request), budget_(limits.max_header_bytes) {
-  start_message();
+ResponseReader::ResponseReader(HttpResponse& out, ResponseLimits limits, bool head_request, HeadPath path)
+    : out_(out),
+      limits_(limits),
+      head_(head_request),
+      budget_(limits.max_header_bytes),
+      try_fast_(path == HeadPath::fast_when_simple && !head_request) {
+  if (!try_fast_) start_message();  // else when the fast path declines (or never, ~50 instructions)
+}
+
+bool ResponseReader::try_fast(std::string_view data, std::size_t& used, error_code& ec) {
+  SimpleHead head;
+  const std::size_t limit = std::min<std::size_t>(budget_, std::numeric_limits<std::uint32_t>::max());
+  if (!parse_simple_head(data, limit, limits_.max_body_bytes, head)) return false;
+  // What ResponseParser's callbacks would write, in the same order.
+  out_.status = head.status;
+  out_.headers.clear();
+  out_.body.clear();
+  out_.headers.reserve(head.field_count);
+  for (std::size_t i = 0; i < head.field_count; ++i) {
+    const auto& f = head.fields[i];
+    out_.headers.emplace_back(std::piecewise_construct,
+                              std::forward_as_tuple(data.data() + f.name, f.name_size),
+                              std::forward_as_tuple(data.data() + f.value, f.value_size));
+  }
+  got_some_ = true;
+  header_bytes_ = head.size;
+  budget_ -= head.size;
+  header_done_ = true;
+  fast_ = true;
+  fast_left_ = head.content_length;
+  if (fast_left_ > 0) out_.body.reserve(static_cast<std::size_t>(fast_left_));
+  used = head.size + put_fast_body(data.substr(head.size), ec);
+  return true;
+}
+
+// As Beast's body state with a Content-Length: what is left of the body, no byte past it.
+std::size_t ResponseReader::put_fast_body(std::string_view data, error_code& ec) {
+  const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(fast_left_, data.size()));
+  out_.body.append(data.data(), n);
+  fast_left_ -= n;
+  if (fast_left_ == 0) {
+    done_ = true;
+    ec = {};
+  } else {
+    ec = http::error::need_more;
+  }
+  return n;
 }
 
 void ResponseReader::start_message() {
@@ -61,6 +107,16 @@ std::size_t ResponseReader::put(std::string_view data, error_code& ec) {
   std::size_t used = 0;
   ec = {};
   if (done_) return 0;
+  if (fast_) return put_fast_body(data, ec);
+  if (try_fast_) {
+    if (data.empty() && budget_ > 0) {
+      ec = http::error::need_more;  // what Beast answers before the first byte, without the call
+      return 0;
+    }
+    try_fast_ = false;  // once: declined, the bytes are Beast's from the first one
+    if (try_fast(data, used, ec)) return used;
+    start_message();
+  }
   for (;;) {
     auto& p = *parser_;
     const std::string_view rest = data.substr(used);
@@ -143,6 +199,11 @@ std::size_t ResponseReader::put(std::string_view data, error_code& ec) {
 void ResponseReader::put_eof(error_code& ec) {
   ec = {};
   if (done_) return;
+  if (fast_) {
+    ec = http::error::partial_message;  // the body stopped short of its Content-Length
+    return;
+  }
+  if (!parser_) start_message();  // only empty puts so far
   auto& p = *parser_;
   if (!p.got_some()) {
     // Nothing of this message (or nothing at all): the server closed instead of answering.
@@ -154,8 +215,9 @@ void ResponseReader::put_eof(error_code& ec) {
   if (!ec && !done_) ec = http::error::partial_message;
 }
 
-bool ResponseReader::keep_alive() const noexcept { return done_ && parser_->keep_alive(); }
-bool ResponseReader::need_eof() const noexcept { return parser_->need_eof(); }
+// The fast path's answers are HTTP/1.1 without a Connection field and with a Content-Length.
+bool ResponseReader::keep_alive() const noexcept { return done_ && (fast_ || parser_->keep_alive()); }
+bool ResponseReader::need_eof() const noexcept { return !fast_ && parser_ && parser_->need_eof(); }
 bool ResponseReader::is_header_done() const noexcept { return header_done_; }
 
 std::size_t ResponseReader::buffer_limit(const ResponseLimits& limits) noexcept {

@@ -13,6 +13,10 @@
 //   - the bytes a caller must hold unconsumed never exceed max_header_bytes + 20, so the caller's
 //     read buffer can have a fixed maximum (buffer_limit()).
 // The response is written straight into the HttpResponse (no Beast message, no field copies).
+//
+// A plain final answer (detail/simple_head.hpp: HTTP/1.1, Content-Length, no framing or connection
+// fields) arriving with its whole head in the first bytes is read without Beast: the head by
+// parse_simple_head, the body by counting. Anything else goes to Beast from the first byte.
 #pragma once
 
 #include <partnerkit/http.hpp>
@@ -62,8 +66,11 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
 class ResponseReader {
  public:
   // `out` receives the final response (its status, headers, trailers appended to the headers, body).
-  // head_request: the answer to a HEAD has no body.
-  ResponseReader(HttpResponse& out, ResponseLimits limits, bool head_request);
+  // head_request: the answer to a HEAD has no body. beast_only: never the fast path (the tests and
+  // the fuzzer compare the two).
+  enum class HeadPath { fast_when_simple, beast_only };
+  ResponseReader(HttpResponse& out, ResponseLimits limits, bool head_request,
+                 HeadPath path = HeadPath::fast_when_simple);
 
   // Parses from the front of `data` and returns how many bytes were consumed; the caller drops
   // them and calls again with what is left plus newly read bytes. ec after the call:
@@ -82,6 +89,8 @@ class ResponseReader {
   bool need_eof() const noexcept;
   bool is_header_done() const noexcept;
   std::size_t interim_responses() const noexcept { return interim_; }
+  // Whether the answer was read by the fast path (tests).
+  bool fast_path() const noexcept { return fast_; }
 
   // The largest buffer a caller needs: unconsumed bytes never exceed max_header_bytes + 20, plus
   // room for one read.
@@ -92,6 +101,10 @@ class ResponseReader {
 
  private:
   void start_message();
+  // At the first byte of the first message: reads a simple head (and what came of its body) without
+  // Beast. False when it declined: nothing consumed, nothing written.
+  bool try_fast(std::string_view data, std::size_t& used, boost::system::error_code& ec);
+  std::size_t put_fast_body(std::string_view data, boost::system::error_code& ec);
 
   HttpResponse& out_;
   ResponseLimits limits_;
@@ -104,6 +117,9 @@ class ResponseReader {
   bool header_done_ = false;
   bool done_ = false;
   bool got_some_ = false;
+  bool try_fast_;                // the fast path may still be tried
+  bool fast_ = false;            // this answer is read by the fast path
+  std::uint64_t fast_left_ = 0;  // body bytes still to come (fast path)
 };
 
 }  // namespace partnerkit::detail
