@@ -256,7 +256,15 @@ std::optional<Error> partner_error(const Members& m, JsonKind links, const HttpR
 template <class ForEachLink>
 Result<Partner> built_partner(const Members& m, JsonKind links, std::size_t link_count,
                               ForEachLink&& for_each_link) {
-  Result<Partner> r(boost::system::in_place_value);
+  // Default-initialized through a conversion, not value-initialized: Partner() zero-fills its 300 bytes
+  // before constructing them (~45 instructions a decode).
+  struct NewPartner {
+    operator Partner() const {
+      Partner p;
+      return p;
+    }
+  };
+  Result<Partner> r(boost::system::in_place_value, NewPartner{});
   Partner& p = *r;
   p.vendor = std::string(DubAdapter::vendor);
   if (links == JsonKind::array) {
@@ -373,7 +381,12 @@ std::optional<Error> finish_create(Partner& p, std::optional<std::string_view> t
   // Dub upserts by email: an answer about someone else means the tenantId matched another enrollment.
   const PartnerSpec* spec = context.spec;
   // The bytes first: the answer echoes the email as it was sent (iequals costs ~15 instructions a byte).
-  const std::string_view sent = spec ? text::trim(spec->email, text::ows) : std::string_view();
+  // Most emails have no white space at either end: trim (a memchr per end) only when one might.
+  std::string_view sent;
+  if (spec) {
+    const std::string_view e = spec->email;
+    sent = !e.empty() && e.front() > ' ' && e.back() > ' ' ? e : text::trim(e, text::ows);
+  }
   if (spec && sent != p.email && !iequals(sent, p.email)) {
     if (spec->external_id) {
       Error e = Error::make(errc::already_exists,

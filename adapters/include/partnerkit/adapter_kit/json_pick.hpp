@@ -11,7 +11,7 @@
 // member has the kind of that last value.
 //
 // Most answers are read by a scanner of simple JSON in front of Boost.JSON's parser (parse below;
-// partnerkit/detail/simple_json.hpp): ~6.6k instructions for that answer against ~17k through Boost.JSON,
+// partnerkit/detail/simple_json.hpp): ~3.9k instructions for that answer against ~17k through Boost.JSON,
 // with the same verdicts and picks by construction (the scanner never refuses; what it cannot read, Boost
 // reads).
 //
@@ -29,6 +29,7 @@
 
 #include <partnerkit/adapter_kit/decode.hpp>
 #include <partnerkit/adapter_kit/json.hpp>
+#include <partnerkit/adapter_kit/json_pick_names.hpp>
 #include <partnerkit/detail/json_parse_limits.hpp>
 #include <partnerkit/detail/simple_json.hpp>
 #include <partnerkit/error.hpp>
@@ -49,6 +50,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 // The event functions are inlined into both parsers (the call cost ~20 instructions a key or value).
 #if defined(__GNUC__)
@@ -58,151 +60,6 @@
 #endif
 
 namespace partnerkit::adapter_kit {
-
-// What a JSON value is; `absent` for a member that is not there (or an element past the end).
-enum class JsonKind : std::uint8_t { absent, null, boolean, number, string, array, object };
-
-// One member read: its kind and, when a string, its unescaped text (a view into the parsed body, or into
-// the JsonPick's own storage for a string with escapes: valid while both live).
-struct PickedValue {
-  JsonKind kind = JsonKind::absent;
-  std::string_view text;
-  // The text when the member is a string, else null: as string_member.
-  const std::string_view* string() const noexcept { return kind == JsonKind::string ? &text : nullptr; }
-};
-
-// What to read. The names are compared with keys exactly (after unescaping); the spans must outlive the
-// JsonPick. `array` may also be one of `members` (its kind is then read both ways).
-struct PickPlan {
-  std::span<const std::string_view> members;          // of the top-level object
-  std::string_view array;                             // a top-level member whose elements are read; "" none
-  std::span<const std::string_view> element_members;  // of each element that is an object
-};
-
-// A plan's names ready for lookup: by length, then compared as one or two 8-byte words (names of at
-// most 16 bytes: most keys are no name's length and cost one table load; keys of one length mostly
-// differ in their first word). Longer names, and plans of more than 32 names, are compared byte by byte.
-// The top-level table holds the plan's array too (array_bit).
-class PickNames {
- public:
-  static constexpr std::uint32_t none = 0x7FFFFFFF;        // no member of that name
-  static constexpr std::uint32_t array_bit = 0x80000000u;  // the key is the plan's array
-
-  constexpr PickNames(std::span<const std::string_view> names, std::string_view array) noexcept
-      : names_(names), array_(array) {
-    std::array<std::string_view, capacity> text{};
-    std::array<std::uint32_t, capacity> result{};
-    std::size_t count = 0;
-    const auto add = [&](std::string_view name, std::uint32_t r) {
-      for (std::size_t i = 0; i < count; ++i)
-        if (text[i] == name) {  // the first of equal names counts; the array joins a member's entry
-          if (r & array_bit) result[i] |= array_bit;
-          return;
-        }
-      if (count == capacity) {
-        generic_ = true;
-        return;
-      }
-      text[count] = name;
-      result[count++] = r;
-    };
-    for (std::size_t i = 0; i < names.size() && !generic_; ++i) {
-      if (names[i].size() <= longest) add(names[i], static_cast<std::uint32_t>(i));
-      if (names[i].size() > longest_name_) longest_name_ = names[i].size();
-    }
-    if (array.size() > longest_name_) longest_name_ = array.size();
-    if (!array.empty() && array.size() <= longest && !generic_) add(array, none | array_bit);
-    if (generic_ || names.size() >= none) {
-      table_ = 0;  // every key compared byte by byte
-      return;
-    }
-    // By length (stable: of equal names the first stays first): start_[n] .. start_[n + 1].
-    std::size_t at = 0;
-    for (std::size_t n = 0; n <= longest; ++n) {
-      start_[n] = static_cast<std::uint8_t>(at);
-      for (std::size_t i = 0; i < count; ++i)
-        if (text[i].size() == n) {
-          entries_[at].lo = word(text[i].data(), n < 8 ? n : 8);
-          entries_[at].hi = n < 8 ? 0 : word(text[i].data() + n - 8, 8);
-          entries_[at++].result = result[i];
-        }
-      if (at > start_[n]) first_[n] = entries_[start_[n]];
-      more_[n] = at - start_[n] > 1;
-    }
-    start_[longest + 1] = static_cast<std::uint8_t>(at);
-  }
-
-  // The index of the first name equal to the key [s, s + n) or none, | array_bit when it is the
-  // plan's array. `loadable`: 8 bytes can be read from s (a key in the body, not at its very end).
-  [[gnu::always_inline]] std::uint32_t find(const char* s, std::size_t n, bool loadable) const noexcept {
-    if (n >= table_) [[unlikely]]
-      return n > longest_name_ ? none : find_slow(std::string_view(s, n));
-    std::uint64_t lo, hi = 0;
-    if (n >= 8) {  // two word loads, overlapping
-      lo = load(s);
-      hi = load(s + n - 8);
-    } else if (loadable) {
-      lo = load(s) & ((std::uint64_t{1} << (8 * n)) - 1);
-    } else {
-      lo = word(s, n);
-    }
-    // The first name of that length (an empty slot's words match nothing but "", and say none).
-    const Entry& f = first_[n];
-    if (f.lo == lo && f.hi == hi) return f.result;
-    if (!more_[n]) [[likely]]
-      return none;
-    for (std::size_t i = start_[n] + 1u; i < start_[n + 1]; ++i)
-      if (entries_[i].lo == lo && entries_[i].hi == hi) return entries_[i].result;
-    return none;
-  }
-
- private:
-  static constexpr std::size_t capacity = 32, longest = 16;
-  // Bytes as a little-endian word, the way load reads them.
-  static constexpr std::uint64_t word(const char* p, std::size_t n) noexcept {
-    std::uint64_t w = 0;
-    for (std::size_t i = 0; i < n; ++i) w |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
-    return w;
-  }
-  static std::uint64_t load(const char* p) noexcept {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
-    return w;
-  }
-  [[gnu::noinline]] std::uint32_t find_slow(std::string_view key) const noexcept {
-    std::uint32_t r = none;
-    for (std::size_t i = 0; i < names_.size(); ++i)
-      if (names_[i] == key) {
-        r = static_cast<std::uint32_t>(i);
-        break;
-      }
-    if (!array_.empty() && array_ == key) r |= array_bit;
-    return r;
-  }
-
-  struct Entry {
-    std::uint64_t lo = 0, hi = 0;
-    std::uint32_t result = none;
-  };
-  std::array<Entry, longest + 1> first_{};  // by length: the first name of it (most keys: one compare)
-  std::array<bool, longest + 1> more_{};    // several names of that length: entries_ has the rest
-  std::array<Entry, capacity> entries_{};   // by length, start_[n] .. start_[n + 1]
-  std::array<std::uint8_t, longest + 2> start_{};
-  bool generic_ = false;             // while building: too many names for the table
-  std::size_t table_ = longest + 1;  // keys shorter than that are looked up in the table
-  std::size_t longest_name_ = 0;
-  std::span<const std::string_view> names_;
-  std::string_view array_;
-};
-
-// A plan ready for JsonPick: built once (constexpr for a constant plan, as Dub's), not per parse.
-struct PickKeys {
-  constexpr explicit PickKeys(const PickPlan& p) noexcept
-      : plan(p), members(p.members, p.array), elements(p.element_members, {}) {}
-  PickPlan plan;
-  PickNames members, elements;
-};
 
 class JsonPick {
  public:
@@ -224,8 +81,9 @@ class JsonPick {
     if (body.size() > max_decode_body_bytes) return false;
     body_ = body;
     try {
-      Simple events{*this, body.data() + body.size()};
-      if (::partnerkit::detail::scan_simple_json(body, events)) {
+      const ::partnerkit::detail::SimpleJsonText text(body);
+      Simple events{*this, text.text().data(), body.data()};
+      if (::partnerkit::detail::scan_padded_simple_json(text.text(), events)) {
         by_simple_ = true;
         return true;
       }
@@ -302,39 +160,54 @@ class JsonPick {
     bool on_comment(sv, ec_t&) { return true; }
   };
 
-  // The fast path's events: those the Handler turns Boost.JSON's into. An unescaped key or string is a
-  // view into the body, as Boost.JSON passes it (string() would keep it as that view). The state a key
-  // or value touches is copied here from the JsonPick (the scanner is inlined into parse, so it stays
-  // in registers: ~20 instructions a member less than through the JsonPick); containers sync it.
+  // What the container at hand is to the plan: the top-level object (its members read), the plan's
+  // array (each value an element), an object element of it (its members read), or nothing read.
+  enum class Role : std::uint8_t { top, members, array, element, other };
+
+  // The fast path's events: those the Handler turns Boost.JSON's into, by the same rules (roles by
+  // depth, special values, the last of duplicate keys). The scanner reads a padded copy of the body; an
+  // unescaped string kept is the view of the same bytes in the body, as Boost.JSON passes it. The state
+  // a key or value touches lives here, not in the JsonPick (the scanner is inlined into parse, so it
+  // stays in registers); the JsonPick's own parse state is left as it was (the next parse resets it).
   struct Simple {
     JsonPick& j;
-    const char* body_end;  // a key 8 bytes before it is compared by word loads
-    const PickNames* names = nullptr;
+    const char* copy;  // the padded copy the scanner reads (its keys: 16 bytes readable at each)
+    const char* body;  // where its bytes are in the body
+    const PickNames* names = &no_names;  // never null: an object not read has these
     PickedValue* base = nullptr;
-    PickedValue* target = &j.root_;
-    bool special = false;
+    // The slot of the value at hand (or 0) | 1 when it is special (the plan's array or an element of
+    // it): one test for most values, which are neither.
+    std::uintptr_t target = reinterpret_cast<std::uintptr_t>(&j.root_);
+    std::size_t depth = 0;
+    Role role = Role::top;
+    bool in_array = false;    // inside the plan's array (depth 2 holds its elements)
+    bool in_element = false;  // inside an object element of it (depth 3 holds its members)
 
     PARTNERKIT_PICK_INLINE void object_begin() { open(JsonKind::object); }
     PARTNERKIT_PICK_INLINE void array_begin() { open(JsonKind::array); }
-    PARTNERKIT_PICK_INLINE void end() {
-      j.close();
-      sync();
+    PARTNERKIT_PICK_INLINE void key(std::string_view s) {
+      target = names->find_target(s.data(), s.size(), base);
+    }
+    // A key without escapes of at most 15 bytes (scan_padded_simple_json's optional event).
+    PARTNERKIT_PICK_INLINE bool short_key(std::string_view s) {
+      target = names->find_short_target(s.data(), s.size(), base);
+      return true;
     }
     PARTNERKIT_PICK_INLINE bool key(std::string_view s, bool escaped) {
-      if (!names) return true;
-      // A key compared with an escape is unescaped (the scanner checked its escapes) into key_.
-      const std::uint32_t r =
-          escaped ? unescaped_key(j, *names, s) : names->find(s.data(), s.size(), body_end - s.data() >= 8);
-      const std::uint32_t i = r & PickNames::none;
-      target = i != PickNames::none ? base + i : nullptr;
-      special = (r & PickNames::array_bit) != 0;
+      if (!escaped) {
+        key(s);
+        return true;
+      }
+      // A key with an escape is unescaped (the scanner checked its escapes) and compared.
+      target = names->target_of(unescaped_key(j, *names, s), base);
       return true;
     }
     PARTNERKIT_PICK_INLINE bool string(std::string_view s, bool escaped) {
-      // A string kept with an escape is unescaped into the arena; one not kept needs no text.
-      if (escaped) [[unlikely]]
-        s = target || (special && j.role_ == Role::members) ? unescaped_text(j, s) : std::string_view();
-      store(JsonKind::string, s);
+      if (!target) return true;  // most strings
+      // A string kept with an escape is unescaped into the arena (an element of the array's too: rare);
+      // an unescaped one is the same bytes in the body.
+      store(JsonKind::string,
+            escaped ? unescaped_text(j, s) : std::string_view(body + (s.data() - copy), s.size()));
       return true;
     }
     PARTNERKIT_PICK_INLINE void number() { store(JsonKind::number, {}); }
@@ -342,21 +215,66 @@ class JsonPick {
     PARTNERKIT_PICK_INLINE void null() { store(JsonKind::null, {}); }
 
     PARTNERKIT_PICK_INLINE void store(JsonKind k, std::string_view text) {
-      if (target) *target = {k, text};
-      if (special) [[unlikely]]
-        j.special(k, text);
+      if (!target) return;
+      if (target & 1) [[unlikely]]
+        return store_special(k, text);
+      *reinterpret_cast<PickedValue*>(target) = {k, text};
     }
+    [[gnu::noinline]] void store_special(JsonKind k, std::string_view text) {
+      if (auto* slot = reinterpret_cast<PickedValue*>(target & ~std::uintptr_t{1})) *slot = {k, text};
+      if (role != Role::array || j.elements_ == j.element_cap_) return j.special(role, k, text);
+      j.kinds_[j.elements_++] = k;  // an element (the room is there; its slots absent already)
+    }
+    // JsonPick::open's and close's rules (child_role, close, enter) on this state.
     PARTNERKIT_PICK_INLINE void open(JsonKind k) {
-      store(k, {});
-      j.special_ = special;
-      j.enter(j.child_role(k));
-      sync();
+      const bool special = (target & 1) != 0;
+      if (target == 1 && role == Role::array && j.elements_ != j.element_cap_)
+        j.kinds_[j.elements_++] = k;  // an element (its slots absent already)
+      else
+        store(k, {});
+      ++depth;
+      if (role == Role::top && k == JsonKind::object)
+        role = Role::members;
+      else if (role == Role::members && k == JsonKind::array && special)
+        role = Role::array;
+      else if (role == Role::array && k == JsonKind::object)
+        role = Role::element;
+      else
+        role = Role::other;
+      enter();
     }
-    PARTNERKIT_PICK_INLINE void sync() {
-      names = j.names_;
-      base = j.base_;
-      target = nullptr;
-      special = j.special_;
+    PARTNERKIT_PICK_INLINE void end() {
+      --depth;
+      role = Role::other;
+      if (depth == 0) role = Role::top;
+      if (depth == 1 && j.root_.kind == JsonKind::object) role = Role::members;
+      if (depth == 2 && in_array) role = Role::array;
+      if (depth == 3 && in_element) role = Role::element;
+      enter();
+    }
+    PARTNERKIT_PICK_INLINE void enter() {
+      if (depth == 1) in_array = false;
+      if (depth == 2) in_element = false;
+      target = 0;
+      names = &no_names;
+      base = nullptr;
+      switch (role) {
+        case Role::members:
+          names = &j.keys_.members;
+          base = j.members_;
+          break;
+        case Role::array:
+          in_array = true;
+          target = 1;  // each value an element
+          break;
+        case Role::element:
+          in_element = true;
+          names = &j.keys_.elements;
+          base = j.slots_ + (j.elements_ - 1) * j.per_;
+          break;
+        default:
+          break;
+      }
     }
     // Out of line, as the scanner's rare branches: inlined, they cost the common path ~1k a body.
     [[gnu::noinline]] static std::uint32_t unescaped_key(JsonPick& j, const PickNames& names,
@@ -376,23 +294,52 @@ class JsonPick {
     }
   };
   static_assert(::partnerkit::detail::simple_json_max_depth < json_max_depth);
+  // No name: the keys of an object not read find none of them at once.
+  static constexpr PickNames no_names{{}, {}};
 
-  // What the container at hand is to the plan: the top-level object (its members read), the plan's
-  // array (each value an element), an object element of it (its members read), or nothing read.
-  enum class Role : std::uint8_t { top, members, array, element, other };
-
+  // Element slots not in use are always absent (all zero bytes: PickedValue{}), so an element needs
+  // no clearing when it comes.
+  static_assert(std::is_trivially_copyable_v<PickedValue> && static_cast<int>(JsonKind::absent) == 0);
+  static void clear(PickedValue* v, std::size_t n) noexcept {
+    if (n) std::memset(static_cast<void*>(v), 0, n * sizeof(PickedValue));
+  }
+  // Elements the first slots hold (up to 4, at most 32 slots: cleared at construction), then doubling.
+  static std::size_t first_room(std::size_t per) noexcept {
+    return per == 0 ? 8 : std::max<std::size_t>(1, std::min<std::size_t>(4, 32 / per));
+  }
+  // The bytes at the buffer's start that init() takes for the members and the first element slots
+  // (one memset, no arena calls), or 0 when they would take more than half of it.
+  static std::size_t prefix_bytes(const PickKeys& keys) noexcept {
+    const std::size_t per = keys.plan.element_members.size();
+    const std::size_t room = keys.plan.array.empty() ? 0 : first_room(per);
+    const std::size_t bytes = (keys.plan.members.size() + 1 + room * per) * sizeof(PickedValue) + room;
+    const std::size_t rounded =
+        (bytes + alignof(std::max_align_t) - 1) / alignof(std::max_align_t) * alignof(std::max_align_t);
+    return rounded <= 1024 ? rounded : 0;
+  }
   void init() {
     per_ = keys_.plan.element_members.size();
-    const std::size_t n = keys_.plan.members.size();
-    members_ = static_cast<PickedValue*>(arena_.allocate(n * sizeof(PickedValue), alignof(PickedValue)));
-    std::uninitialized_fill_n(members_, n, PickedValue{});
-    if (!keys_.plan.array.empty()) grow();  // room for a few elements at once (from the 2 KB buffer)
+    // One more than the members: the fast path's slot for the plan's array when it is no member.
+    const std::size_t n = keys_.plan.members.size() + 1;
+    if (prefix_ == 0) {
+      members_ = static_cast<PickedValue*>(arena_.allocate(n * sizeof(PickedValue), alignof(PickedValue)));
+      clear(members_, n);
+      if (!keys_.plan.array.empty()) grow();  // room for a few elements at once (from the 2 KB buffer)
+      return;
+    }
+    std::memset(buffer_.data(), 0, prefix_);
+    members_ = reinterpret_cast<PickedValue*>(buffer_.data());
+    if (keys_.plan.array.empty()) return;
+    element_cap_ = first_room(per_);
+    slots_ = members_ + n;
+    kinds_ = reinterpret_cast<JsonKind*>(slots_ + element_cap_ * per_);
   }
   // Copies of escaped strings (and grown element slots) stay in the arena until the JsonPick goes (a
   // parse per JsonPick is the intended use; a reused one keeps growing by them).
   void reset() {
     std::fill_n(members_, keys_.plan.members.size(), PickedValue{});
     array_ = root_ = {};
+    clear(slots_, elements_ * per_);
     elements_ = 0;
     depth_ = 0;
     role_ = Role::top;
@@ -412,28 +359,28 @@ class JsonPick {
     if (special_) [[unlikely]]
       special(k, text);
   }
-  [[gnu::noinline]] void special(JsonKind k, std::string_view text) {
-    if (role_ == Role::array) {  // every element gets its slots (absent unless an object)
+  void special(JsonKind k, std::string_view text) { special(role_, k, text); }
+  // In a container of role `in`.
+  [[gnu::noinline]] void special(Role in, JsonKind k, std::string_view text) {
+    if (in == Role::array) {  // every element gets its slots (absent unless an object)
       if (elements_ == element_cap_) grow();
-      kinds_[elements_] = k;
-      std::fill_n(slots_ + elements_ * per_, per_, PickedValue{});
-      ++elements_;
+      kinds_[elements_++] = k;  // its slots absent already
       return;
     }
     // The plan's array member: its last occurrence counts, an earlier one's elements go.
     array_ = {k, text};
+    clear(slots_, elements_ * per_);
     elements_ = 0;
   }
-  // Up to 8 elements, at most 32 slots (768 bytes of the buffer) first, then doubling (the old blocks
-  // stay in the arena).
+  // first_room elements first, then doubling (the old blocks stay in the arena).
   [[gnu::noinline]] void grow() {
-    const std::size_t room = per_ == 0 ? 8 : std::max<std::size_t>(1, std::min<std::size_t>(8, 32 / per_));
-    const std::size_t cap = element_cap_ == 0 ? room : 2 * element_cap_;
+    const std::size_t cap = element_cap_ == 0 ? first_room(per_) : 2 * element_cap_;
     auto* slots =
         static_cast<PickedValue*>(arena_.allocate(cap * per_ * sizeof(PickedValue), alignof(PickedValue)));
     auto* kinds = static_cast<JsonKind*>(arena_.allocate(cap, 1));
     std::uninitialized_copy_n(kinds_, elements_, kinds);
     std::uninitialized_copy_n(slots_, elements_ * per_, slots);
+    clear(slots + elements_ * per_, (cap - elements_) * per_);
     kinds_ = kinds;
     slots_ = slots;
     element_cap_ = cap;
@@ -532,9 +479,11 @@ class JsonPick {
   std::optional<PickKeys> own_;  // when built from a plan
   const PickKeys& keys_;
   std::string_view body_;
-  // The slots and copies live here: an answer with up to ~5 link objects needs no heap.
-  std::array<std::byte, 2048> buffer_;
-  std::pmr::monotonic_buffer_resource arena_{buffer_.data(), buffer_.size()};
+  // The slots and copies live here: an answer with up to ~5 link objects needs no heap. The members and
+  // the first element slots take its first prefix_ bytes (prefix_bytes), the arena the rest.
+  alignas(std::max_align_t) std::array<std::byte, 2048> buffer_;
+  std::size_t prefix_ = prefix_bytes(keys_);
+  std::pmr::monotonic_buffer_resource arena_{buffer_.data() + prefix_, buffer_.size() - prefix_};
   PickedValue* members_ = nullptr;
   PickedValue root_, array_;  // root_: only its kind
   JsonKind* kinds_ = nullptr;

@@ -5,19 +5,21 @@
 // (no exponent), true/false/null, objects and arrays nested at most simple_json_max_depth deep, JSON
 // whitespace. Every body it accepts Boost.JSON accepts (under parse_json's options and limits: the depth is
 // below json_max_depth, the body is capped before), and its events are the ones Boost.JSON's parser gives for
-// it: a key or string in one piece (a view into the body, still escaped when it holds an escape). It never
+// it: a key or string in one piece (a view into the padded copy it reads, still escaped when it holds an
+// escape). It never
 // refuses: `false` only means "not simple, ask Boost" (events may have been delivered up to there; the caller
 // starts again). tests/adapters/json_pick_simple_test.cpp and fuzz/decode_dub_pick_fuzz.cpp compare it with
 // Boost.JSON's parser alone.
 //
 // Why: Boost.JSON's parser with JsonPick's handler cost ~17k instructions on Dub's ~1 KB 201 (a state
-// machine per byte class, count_valid's UTF-8 checks, an event call per token); this ~6.6k, the picking
-// included (docs/design-notes.md).
+// machine per byte class, count_valid's UTF-8 checks, an event call per token); this ~3.9k, the picking
+// and the padded copy included (docs/design-notes.md, issue 11).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 #if defined(__SSE2__)
@@ -31,42 +33,61 @@ inline constexpr std::size_t simple_json_max_depth = 32;
 // Longer numbers go to Boost.JSON (big integers become doubles there, which is its business).
 inline constexpr std::size_t simple_json_max_number = 24;
 
-// Finds the first byte of [p, end) that a simple string cannot hold unescaped or that ends it: '"', '\\',
-// a control byte or a byte >= 0x80; end when there is none. An object so that the scanner sets its
-// constants up once, not per string.
-struct SimpleStringStop {
+// The bytes a simple string cannot hold unescaped or that end it: '"', '\\', a control byte or a byte >=
+// 0x80. With x = byte ^ 0x02, those are the bytes with x <= 0x20 as a signed byte (control bytes, '"'
+// as 0x20, bytes >= 0x80 as negatives) and '\\' (x == 0x5E): two compares, not three.
 #if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  const __m128i space = _mm_set1_epi8(' ');
-
-  // Bit i set: p[i] is a stop (16 bytes readable at p).
-  [[gnu::always_inline]] unsigned mask16(const char* p) const noexcept {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // A signed compare: bytes >= 0x80 are negative, so "less than ' '" finds them and control bytes.
-    const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                      _mm_cmpgt_epi8(space, v));
-    return static_cast<unsigned>(_mm_movemask_epi8(stop));
-  }
+alignas(16) inline constexpr unsigned char simple_stop_constants[3][16] = {
+    {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2},
+    {0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21},
+    {0x5E, 0x5E, 0x5E, 0x5E, 0x5E, 0x5E, 0x5E, 0x5E, 0x5E, 0x5E, 0x5E, 0x5E, 0x5E, 0x5E, 0x5E, 0x5E}};
 #endif
-  [[gnu::always_inline]] const char* operator()(const char* p, const char* end) const noexcept {
+
+// Bit i set: p[i] is a stop byte (16 bytes readable at p).
+[[gnu::always_inline]] inline unsigned simple_stop_mask16(const char* p) noexcept {
 #if defined(__SSE2__)
-    while (end - p >= 16) {
-      const unsigned mask = mask16(p);
-      if (mask != 0) return p + static_cast<unsigned>(__builtin_ctz(mask));
-      p += 16;
-    }
-#endif
-    for (; p != end; ++p) {
-      const auto c = static_cast<unsigned char>(*p);
-      if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return p;
-    }
-    return end;
+  // The constants read from memory at each use (GCC kept them in registers across the scanner's rare
+  // calls by spilling and reloading them around every string: ~6 instructions a key).
+  const auto* c = reinterpret_cast<const __m128i*>(simple_stop_constants);
+  asm("" : "+r"(c));
+  const __m128i x = _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_load_si128(c));
+  const __m128i stop =
+      _mm_or_si128(_mm_cmpgt_epi8(_mm_load_si128(c + 1), x), _mm_cmpeq_epi8(x, _mm_load_si128(c + 2)));
+  return static_cast<unsigned>(_mm_movemask_epi8(stop));
+#else
+  unsigned m = 0;
+  for (int i = 0; i < 16; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) m |= 1u << i;
   }
-};
+  return m;
+#endif
+}
 
-[[gnu::always_inline]] inline const char* simple_string_stop(const char* p, const char* end) noexcept {
-  return SimpleStringStop{}(p, end);
+// The index of m's lowest set bit (m != 0). GCC sign-extends __builtin_ctzll's int before adding it to
+// a pointer (one instruction a string more).
+[[gnu::always_inline]] inline std::size_t simple_ctz(std::uint64_t m) noexcept {
+#if defined(__x86_64__) && defined(__GNUC__)
+  std::uint64_t i;
+  asm("rep bsf %1, %0"
+      : "=r"(i)
+      : "r"(m)
+      : "cc");  // tzcnt where the CPU has it, else bsf: the same for m != 0
+  return i;
+#else
+  return static_cast<unsigned>(__builtin_ctzll(m));
+#endif
+}
+
+// The first stop byte of [p, end), or end.
+inline const char* simple_string_stop(const char* p, const char* end) noexcept {
+  for (; end - p >= 16; p += 16)
+    if (const unsigned m = simple_stop_mask16(p)) return p + static_cast<unsigned>(__builtin_ctz(m));
+  for (; p != end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) return p;
+  }
+  return end;
 }
 
 // The end of the well-formed UTF-8 sequence at p (whose first byte is >= 0x80), or null: the table of
@@ -207,10 +228,9 @@ void append_unescaped(String& out, std::string_view s) {
 // The closing quote of the string whose text starts at s, or null when it is not one of the subset's
 // (a control byte, malformed UTF-8, a bad escape, no end). `escaped` is set when it holds an escape: its
 // text is then not the body's bytes (append_unescaped gives it).
-[[gnu::always_inline]] inline const char* simple_string_close(const char* s, const char* end, bool& escaped,
-                                                              const SimpleStringStop& stop = {}) noexcept {
+inline const char* simple_string_close(const char* s, const char* end, bool& escaped) noexcept {
   for (;;) {
-    const char* q = stop(s, end);
+    const char* q = simple_string_stop(s, end);
     if (q == end) return nullptr;
     const auto c = static_cast<unsigned char>(*q);
     if (c == '"') [[likely]]
@@ -227,92 +247,138 @@ void append_unescaped(String& out, std::string_view s) {
   }
 }
 
-// simple_string_close out of line: the scanner's fast path below leaves it the long strings, those with
-// an escape or a byte >= 0x80, and those near the body's end.
-[[gnu::noinline]] inline const char* simple_string_close_slow(const char* s, const char* end,
-                                                              bool& escaped) noexcept {
-  return simple_string_close(s, end, escaped);
+// simple_string_close from the string's first stop byte `q` that is not its closing quote: the closing
+// quote, or null. Out of line (the scanner leaves it the strings with an escape or a byte >= 0x80, and
+// the unclosed ones); whether the string holds an escape is asked apart, so that the scanner's flag
+// stays in a register.
+[[gnu::noinline]] inline const char* simple_string_rest(const char* q, const char* end) noexcept {
+  bool escaped = false;
+  return simple_string_close(q, end, escaped);
 }
 
 inline bool simple_json_space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-inline const char* skip_json_space(const char* p, const char* end) noexcept {
-  while (p != end && simple_json_space(*p)) ++p;
+// In a padded text (below): the NUL after it stops the loop.
+inline const char* skip_json_space(const char* p) noexcept {
+  while (simple_json_space(*p)) ++p;
   return p;
 }
 
 inline bool simple_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-// The end of the number at p ('-' or a digit), or null when it is not -?(0|[1-9][0-9]*)(\.[0-9]+)? of
-// at most simple_json_max_number characters. What follows it is the caller's to check.
-inline const char* simple_number_end(const char* p, const char* end) noexcept {
+// The end of the number at p ('-' or a digit) in a padded text, or null when it is not
+// -?(0|[1-9][0-9]*)(\.[0-9]+)? of at most simple_json_max_number characters. What follows it is the
+// caller's to check.
+inline const char* simple_number_end(const char* p) noexcept {
   const char* q = p;
-  if (*q == '-' && ++q == end) return nullptr;
+  if (*q == '-') ++q;
   if (*q == '0')
     ++q;
   else if (*q >= '1' && *q <= '9')
-    while (++q != end && simple_digit(*q)) {
+    while (simple_digit(*++q)) {
     }
   else
     return nullptr;
-  if (q != end && *q == '.') {
-    if (++q == end || !simple_digit(*q)) return nullptr;
-    while (++q != end && simple_digit(*q)) {
+  if (*q == '.') {
+    if (!simple_digit(*++q)) return nullptr;
+    while (simple_digit(*++q)) {
     }
   }
-  if (q != end && (*q == 'e' || *q == 'E')) return nullptr;
+  if (*q == 'e' || *q == 'E') return nullptr;
   return static_cast<std::size_t>(q - p) <= simple_json_max_number ? q : nullptr;
 }
 
-// Reads `body` when it is simple JSON, giving `events` what Boost.JSON's parser would (object_begin(),
+// What the scanner needs after the text: simple_json_padding readable bytes, zero. The NUL at the end
+// stops every string and every token, so the scanner tests for the end only where a NUL appears (~0.9k
+// instructions of bounds checks fewer on a 1 KB answer than a scanner of the bare text), and every
+// 16-byte load of a string or key that starts in the text stays in the buffer.
+inline constexpr std::size_t simple_json_padding = 16;
+
+// A copy of a text followed by simple_json_padding zero bytes: on the stack up to 4 KB (the answers
+// and input lines read on the hot paths), else on the heap (may throw std::bad_alloc).
+class SimpleJsonText {
+ public:
+  explicit SimpleJsonText(std::string_view text) {
+    char* d = buffer_;
+    if (text.size() > sizeof buffer_ - simple_json_padding) {
+      heap_.reset(new char[text.size() + simple_json_padding]);
+      d = heap_.get();
+    }
+    if (!text.empty()) std::memcpy(d, text.data(), text.size());
+    std::memset(d + text.size(), 0, simple_json_padding);
+    text_ = std::string_view(d, text.size());
+  }
+  SimpleJsonText(const SimpleJsonText&) = delete;
+  SimpleJsonText& operator=(const SimpleJsonText&) = delete;
+  std::string_view text() const noexcept { return text_; }
+
+ private:
+  std::unique_ptr<char[]> heap_;
+  std::string_view text_;
+  char buffer_[4096];
+};
+
+// Reads `text` when it is simple JSON, giving `events` what Boost.JSON's parser would (object_begin(),
 // array_begin(), end(), key(text, escaped), string(text, escaped), number(), boolean(), null()); false
 // when it is not simple. key and string get the bytes between the quotes and whether they hold an escape
-// (then still escaped: append_unescaped), and return false to give up.
+// (then still escaped: append_unescaped), and return false to give up. `text` must be padded
+// (SimpleJsonText): the views events get are into it, and 16 bytes can be read at each.
 // Inlined into its caller: an Events object local there keeps its state in registers.
 template <class Events>
-[[gnu::always_inline]] inline bool scan_simple_json(std::string_view body, Events& events) {
-  const char* p = body.data();
-  const char* const end = p + body.size();
+[[gnu::always_inline]] inline bool scan_padded_simple_json(std::string_view text, Events& events) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
   std::uint64_t objects = 0;  // bit d set: the container at depth d + 1 is an object
   int close = -1;             // what closes the container at hand: '}', ']' (-1, no byte, at the top)
   std::size_t depth = 0;
-#if defined(__SSE2__)
-  const SimpleStringStop stop;
-  // A string starting below `loadable` has 16 bytes to load (none when the body is shorter).
-  const std::uintptr_t loadable = body.size() >= 16 ? reinterpret_cast<std::uintptr_t>(end) - 15 : 0;
-#endif
-  // The closing quote of the string whose text starts at s, or null: most strings end with nothing to
-  // look at on the way; escapes, bytes >= 0x80 and the body's last 15 bytes go out of line.
-  const auto string_end = [&](const char* s, bool& escaped) -> const char* {
-#if defined(__SSE2__)
-    for (; reinterpret_cast<std::uintptr_t>(s) < loadable; s += 16) {
-      const unsigned m = stop.mask16(s);
-      if (m == 0) continue;
-      const char* q = s + static_cast<unsigned>(__builtin_ctz(m));
-      if (*q == '"') [[likely]]
-        return q;
-      return simple_string_close_slow(q, end, escaped);
+  // The closing quote of the string whose text starts at s and whose first 16 bytes' stop mask is m,
+  // or null; `escaped` set when it holds an escape. The scanner reads most strings in their first 16
+  // bytes itself; the longer ones come here, and escapes, bytes >= 0x80 and the end (its NUL) go out of
+  // line.
+  const auto string_end = [&](const char* s, std::uint64_t m, bool& escaped) -> const char* {
+    while (m == 0) {
+      s += 16;
+      m = simple_stop_mask16(s);
     }
-#endif
-    return simple_string_close_slow(s, end, escaped);
+    const char* q = s + simple_ctz(m);
+    if (*q == '"') [[likely]]
+      return q;
+    const char* close = simple_string_rest(q, end);
+    escaped = close && std::memchr(q, '\\', static_cast<std::size_t>(close - q)) != nullptr;
+    return close;
   };
-  const char* q;  // the closing quote of the key or string at hand
-  bool escaped;   // whether it holds an escape
-  p = skip_json_space(p, end);
+  // Two bytes as the 16-bit word a load of them gives.
+  const auto pair = [](char a, char b) -> std::uint16_t {
+    const char bytes[2] = {a, b};
+    std::uint16_t w;
+    std::memcpy(&w, bytes, 2);
+    return w;
+  };
+  const auto load2 = [](const char* at) {
+    std::uint16_t w;
+    std::memcpy(&w, at, 2);
+    return w;
+  };
+  const char* q;    // the closing quote of the key or string at hand
+  std::uint64_t m;  // the stop mask of its first 16 bytes
+  std::size_t n;    // its length, when its closing quote is the first stop byte
+  bool escaped;     // whether it holds an escape
+  p = skip_json_space(p);
 
-// Whitespace is looked for only where the expected byte is not there (most answers have none).
+// Whitespace is looked for only where the expected byte is not there (most answers have none). A NUL
+// is the end when p is there, else a control byte: either way not simple.
 value:
-  if (p == end) return false;
   if (*p == '"') {  // most values: before the switch's range checks
     ++p;
     goto string_text;
   }
+  if (simple_digit(*p)) goto number;
   switch (*p) {
     case ' ':
     case '\t':
     case '\n':
     case '\r':
-      p = skip_json_space(p, end);
+      p = skip_json_space(p);
       goto value;
     case '{':
     case '[': {
@@ -326,84 +392,137 @@ value:
         events.object_begin();
       else
         events.array_begin();
-      p = skip_json_space(p + 1, end);
-      if (p != end && *p == close) goto end_container;
+      ++p;
+      if (object && *p == '"') {  // most objects: a key right after the brace
+        ++p;
+        goto key_text;
+      }
+      p = skip_json_space(p);
+      if (*p == close) goto end_container;
       if (object) goto key;
       goto value;
     }
-    case 't':
-      if (end - p < 4 || std::memcmp(p, "true", 4) != 0) return false;
+    case 't':  // the padding makes the 4 or 5 bytes readable
+      if (std::memcmp(p, "true", 4) != 0) return false;
       events.boolean();
       p += 4;
       goto after_value;
     case 'f':
-      if (end - p < 5 || std::memcmp(p, "false", 5) != 0) return false;
+      if (std::memcmp(p, "false", 5) != 0) return false;
       events.boolean();
       p += 5;
       goto after_value;
     case 'n':
-      if (end - p < 4 || std::memcmp(p, "null", 4) != 0) return false;
+      if (std::memcmp(p, "null", 4) != 0) return false;
       events.null();
       p += 4;
       goto after_value;
+    case '-':
+      goto number;
     default:
-      q = simple_number_end(p, end);
+      return false;
+  }
+
+number:
+  q = simple_number_end(p);
+  if (!q) return false;
+  events.number();
+  p = q;
+  goto after_value;
+
+key:
+  if (*p != '"') {
+    p = skip_json_space(p);
+    if (*p != '"') return false;
+  }
+  ++p;
+key_text:  // p: the text of a key. Most end in their first 16 bytes, their length the stop's index.
+  m = simple_stop_mask16(p);
+  if (m == 0) goto key_long;
+  n = simple_ctz(m);
+  if (p[n] != '"') goto key_long;
+  if constexpr (requires { events.short_key(std::string_view()); }) {
+    if (!events.short_key(std::string_view(p, n))) return false;
+  } else {
+    if (!events.key(std::string_view(p, n), false)) return false;
+  }
+  p += n + 1;
+key_done:
+  // Most members: ':' and a string's quote, read as one word.
+  if (load2(p) == pair(':', '"')) {
+    p += 2;
+    goto member_text;
+  }
+  if (*p == ':') {  // then most: null, a number (the padding makes 4 bytes readable)
+    ++p;
+    if (std::memcmp(p, "null", 4) == 0) {
+      events.null();
+      p += 4;
+      goto after_member;
+    }
+    if (simple_digit(*p)) {
+      q = simple_number_end(p);
       if (!q) return false;
       events.number();
       p = q;
-      goto after_value;
+      goto after_member;
+    }
+    goto value;
   }
-
-key:
-  if (p == end) return false;
-  if (*p != '"') {
-    p = skip_json_space(p, end);
-    if (p == end || *p != '"') return false;
-  }
-  ++p;
-key_text:  // p: the text of a key
-  escaped = false;
-  q = string_end(p, escaped);
-  if (!q || !events.key(std::string_view(p, static_cast<std::size_t>(q - p)), escaped)) return false;
-  p = q + 1;
-  // Most members: ':' and a string's quote, checked together.
-  if (end - p >= 2 && p[0] == ':' && p[1] == '"') {
-    p += 2;
-    goto string_text;
-  }
-  if (p == end) return false;
-  if (*p != ':') {
-    p = skip_json_space(p, end);
-    if (p == end || *p != ':') return false;
-  }
+  p = skip_json_space(p);
+  if (*p != ':') return false;
   ++p;
   goto value;
+key_long:
+  escaped = false;
+  q = string_end(p, m, escaped);
+  if (!q || !events.key(std::string_view(p, static_cast<std::size_t>(q - p)), escaped)) return false;
+  p = q + 1;
+  goto key_done;
+
+member_text:  // p: the text of a string value in an object
+  m = simple_stop_mask16(p);
+  if (m == 0) goto member_long;
+  n = simple_ctz(m);
+  if (p[n] != '"') goto member_long;
+  if (!events.string(std::string_view(p, n), false)) return false;
+  p += n + 1;
+after_member:  // after a member's value: most have the next member's key right after the comma
+  if (load2(p) == pair(',', '"')) {
+    p += 2;
+    goto key_text;
+  }
+  goto after_value;
+
+member_long:
+  escaped = false;
+  q = string_end(p, m, escaped);
+  if (!q || !events.string(std::string_view(p, static_cast<std::size_t>(q - p)), escaped)) return false;
+  p = q + 1;
+  goto after_member;
 
 string_text:  // p: the text of a string value
+  m = simple_stop_mask16(p);
   escaped = false;
-  q = string_end(p, escaped);
+  q = string_end(p, m, escaped);
   if (!q || !events.string(std::string_view(p, static_cast<std::size_t>(q - p)), escaped)) return false;
   p = q + 1;
 
 after_value:
-  if (p == end) return depth == 0;
+  if (load2(p) == pair(',', '"') && close == '}') {
+    p += 2;
+    goto key_text;
+  }
   if (*p == ',') {
-    if (close == '}') {
-      // Most: the next key's quote right after.
-      if (end - p >= 2 && p[1] == '"') {
-        p += 2;
-        goto key_text;
-      }
-      ++p;
-      goto key;
-    }
     ++p;
+    if (close == '}') goto key;
     if (close == ']') goto value;
     return false;  // at the top
   }
   if (static_cast<unsigned char>(*p) == close) goto end_container;
+  if (p == end) return depth == 0;
   if (!simple_json_space(*p)) return false;
-  p = skip_json_space(p, end);
+  p = skip_json_space(p);
   goto after_value;
 
 end_container:
@@ -412,6 +531,14 @@ end_container:
   close = depth == 0 ? -1 : (objects >> (depth - 1)) & 1 ? '}' : ']';
   events.end();
   goto after_value;
+}
+
+// scan_padded_simple_json on a padded copy of `body` (the events' views are into the copy, valid during
+// the call only).
+template <class Events>
+[[gnu::always_inline]] inline bool scan_simple_json(std::string_view body, Events& events) {
+  const SimpleJsonText text(body);
+  return scan_padded_simple_json(text.text(), events);
 }
 
 }  // namespace partnerkit::detail
