@@ -266,6 +266,8 @@ int run_batch(const ParsedArgs& p, const BatchCommand& command) {
   }
 
   ClientOptions copts;
+  copts.single_threaded =
+      true;  // io.run() below is the only thread: ops lock nothing, the batch has no strand
   copts.retry.max_attempts = max_attempts;
   copts.retry.max_elapsed = timeout;
   copts.call_timeout = copts.retry.max_elapsed;

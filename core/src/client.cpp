@@ -17,7 +17,7 @@ std::optional<Reconcile> reconcile_from_string(std::string_view s) noexcept {
 
 Client::Client(executor_type executor, std::shared_ptr<const AdapterRegistry> registry,
                std::shared_ptr<Transport> transport, ClientOptions options)
-    : state_(std::make_shared<detail::ClientState>()) {
+    : state_(std::make_shared<detail::ClientState>(options.single_threaded)) {
   if (!registry) throw std::invalid_argument("partnerkit::Client: null registry");
   if (!transport) throw std::invalid_argument("partnerkit::Client: null transport");
   state_->executor = std::move(executor);
@@ -38,10 +38,11 @@ Client::~Client() {
   for (auto& op : ops) op->cancel(errc::cancelled);
 }
 
-void detail::start_boxed_provision(Client& client, std::string vendor, PartnerSpec&& spec,
-                                   ProvisionOptions options, boxed_provision_handler handler) {
+void detail::start_batch_provision(Client& client, std::string vendor, PartnerSpec&& spec,
+                                   ProvisionOptions options, std::shared_ptr<ProvisionSink> sink,
+                                   std::uint64_t ticket) {
   client_detail::start_provision_op(client.state_, std::move(vendor), std::move(spec), options,
-                                    std::move(handler));
+                                    {std::move(sink), ticket});
 }
 
 Client::executor_type Client::get_executor() const noexcept { return state_->executor; }

@@ -21,8 +21,9 @@
 
 namespace partnerkit {
 
-// Pulls the next input item; nullopt at the end. Called on the batch's strand, only when there is
-// room in flight, so a streaming reader keeps memory bounded by concurrency.
+// Pulls the next input item; nullopt at the end. Called on the batch's strand (the client's executor
+// itself under ClientOptions::single_threaded), only when there is room in flight, so a streaming
+// reader keeps memory bounded by concurrency.
 using ItemSource = std::function<std::optional<InputItem>()>;
 
 struct BatchResult {

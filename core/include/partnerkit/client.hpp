@@ -15,6 +15,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/deferred.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,12 +58,33 @@ struct ProvisionOptions {
 
 class Client;
 namespace detail {
-// The batch's create (batch.cpp): Client::async_provision's operation, its rules, executor and
-// cancellation alike, with the result handed over boxed (a type-erased call moves its argument
-// twice, and a Partner is ~20 strings) and the spec by reference (no by-value hop).
-using boxed_provision_handler = boost::asio::any_completion_handler<void(std::unique_ptr<Result<Partner>>)>;
-void start_boxed_provision(Client& client, std::string vendor, PartnerSpec&& spec, ProvisionOptions options,
-                           boxed_provision_handler handler);
+// An operation's answer: one partner, or the error its retries ended with.
+using PartnersResult = Result<std::vector<Partner>>;
+// Its partner (the first; none is errc::internal), moved once: built where the caller returns it.
+inline Result<Partner> first_partner(PartnersResult&& r) {
+  if (!r) return r.error();  // (result::error() is a copy)
+  if (r->empty()) return Error::make(errc::internal, "an operation completed without a partner");
+  return std::move(r->front());
+}
+
+// The batch's create (batch.cpp): Client::async_provision's operation and rules, with the spec by
+// reference (~1.4 KB: each move costs) and the answer handed to `sink` by a call instead of an Asio
+// handler: an any_completion_handler's boxing, its executor's hop (a strand's, through a type-erased
+// executor) and the boxes of the result cost ~1.5k instructions a create. No cancellation slot (a
+// batch cancels by starting no more items; ~Client still cancels the op). `sink` is kept alive by
+// the op until it is done.
+class ProvisionSink {
+ public:
+  // Once per op, with `ticket` as given, from a handler of the op on the client's executor (never
+  // inline from start_batch_provision; any thread of that executor). Must not throw (an exception
+  // is taken as the op's own failure, and its result is lost).
+  virtual void provision_done(std::uint64_t ticket, PartnersResult&& result) = 0;
+
+ protected:
+  ~ProvisionSink() = default;
+};
+void start_batch_provision(Client& client, std::string vendor, PartnerSpec&& spec, ProvisionOptions options,
+                           std::shared_ptr<ProvisionSink> sink, std::uint64_t ticket);
 }  // namespace detail
 
 std::string_view to_string(Reconcile r) noexcept;
@@ -184,8 +206,8 @@ class Client {
   std::vector<PacingReport> pacing() const;
 
  private:
-  friend void detail::start_boxed_provision(Client&, std::string, PartnerSpec&&, ProvisionOptions,
-                                            detail::boxed_provision_handler);
+  friend void detail::start_batch_provision(Client&, std::string, PartnerSpec&&, ProvisionOptions,
+                                            std::shared_ptr<detail::ProvisionSink>, std::uint64_t);
   // The spec by reference down to the operation that keeps it (~1.4 KB: each move costs).
   void start_provision(std::string vendor, PartnerSpec&& spec, ProvisionOptions options,
                        provision_handler handler);

@@ -1,6 +1,8 @@
 #include <partnerkit/batch.hpp>
 #include <partnerkit/journal.hpp>
 
+#include "client/recycler.hpp"
+
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
@@ -97,16 +99,31 @@ std::uint64_t fnv1a64(std::string_view a, std::string_view b, std::uint64_t basi
   return h;
 }
 
-// Executor: the client's, as its concrete type where start_batch knows it (an io_context's): a strand over
-// the type-erased any_io_executor costs two heap-allocated property queries and more indirect calls per
-// completion that comes back to the batch.
+// A create in flight, parked while its operation runs (its ticket is the index in BatchOp::flights_).
+struct Flight {
+  VendorLane* lane = nullptr;
+  Work work;
+  steady::time_point t0;
+};
+
 template <class Executor>
-class BatchOp : public std::enable_shared_from_this<BatchOp<Executor>> {
+struct is_strand : std::false_type {};
+template <class Executor>
+struct is_strand<asio::strand<Executor>> : std::true_type {};
+
+// Serial: what the batch's handlers run on: a strand of the client's executor, or, under
+// ClientOptions::single_threaded, the executor itself (one thread: handlers cannot overlap, and a
+// strand's hop cost ~0.9k instructions a create). The executor as its concrete type where start_batch
+// knows it (an io_context's): a strand over the type-erased any_io_executor costs two heap-allocated
+// property queries and more indirect calls per completion that comes back to the batch.
+template <class Serial>
+class BatchOp : public std::enable_shared_from_this<BatchOp<Serial>>, public detail::ProvisionSink {
  public:
+  template <class Executor>
   BatchOp(const Executor& ex, Client& client, ItemSource source, BatchOptions options,
           detail::batch_handler handler)
       : client_(client),
-        strand_(asio::make_strand(ex)),
+        strand_(make_serial(ex)),
         source_(std::move(source)),
         options_(std::move(options)),
         handler_(std::move(handler)) {
@@ -119,7 +136,28 @@ class BatchOp : public std::enable_shared_from_this<BatchOp<Executor>> {
     asio::post(strand_, [self = this->shared_from_this()] { self->guarded([&] { self->begin(); }); });
   }
 
+  // A create's answer (ProvisionSink), from a handler of its op on the client's executor.
+  void provision_done(std::uint64_t ticket, detail::PartnersResult&& r) override {
+    if constexpr (direct) {
+      guarded([&] { landed(ticket, std::move(r)); });  // the only thread: this is the batch's turn too
+    } else {
+      // Onto the strand (inline when it is free); a vector of partners moves as three pointers.
+      asio::dispatch(strand_, [self = this->shared_from_this(), ticket, r = std::move(r)]() mutable {
+        self->guarded([&] { self->landed(ticket, std::move(r)); });
+      });
+    }
+  }
+
  private:
+  static constexpr bool direct = !is_strand<Serial>::value;
+  template <class Executor>
+  static Serial make_serial(const Executor& ex) {
+    if constexpr (direct)
+      return ex;
+    else
+      return asio::make_strand(ex);
+  }
+
   void begin() {
     started_ = steady::now();
     auto slot = asio::get_associated_cancellation_slot(handler_);
@@ -218,7 +256,8 @@ class BatchOp : public std::enable_shared_from_this<BatchOp<Executor>> {
   // at the end of the input, holds none).
   std::shared_ptr<ItemData> next_input() {
     try {
-      return std::make_shared<ItemData>(source_);
+      // (Its block recycled: ~1.5 KB, a slow allocation each time for mimalloc.)
+      return std::allocate_shared<ItemData>(client_detail::Recycled<ItemData>{}, source_);
     } catch (...) {
       input_done_ = true;
       throw;
@@ -238,11 +277,11 @@ class BatchOp : public std::enable_shared_from_this<BatchOp<Executor>> {
       const Result<Partner> bad = item->spec.error();
       for (auto& lane : lanes_) {
         if (journal_ && journal_->find(item->index, lane.name).state == Journal::State::failed) {
-          deliver(lane.name, item->index, item->line, "", Result<Partner>(bad), true, {});
+          deliver(lane.name, item->index, item->line, "", [&] { return bad; }, true, {});
           continue;
         }
         if (journal_) journal_->record_finished(item->index, lane.name, "", bad);
-        deliver(lane.name, item->index, item->line, "", Result<Partner>(bad), false, {});
+        deliver(lane.name, item->index, item->line, "", [&] { return bad; }, false, {});
       }
       return;
     }
@@ -281,12 +320,14 @@ class BatchOp : public std::enable_shared_from_this<BatchOp<Executor>> {
           auto recorded = journal_->take_partner(item->index, lane.name);
           p.id = std::move(recorded.partner_id);
           if (recorded.referral_link) p.links.push_back(ReferralLink{*recorded.referral_link, {}, {}, {}});
-          deliver(lane.name, w.index, w.line, spec->email, std::move(p), true, {});
+          deliver(lane.name, w.index, w.line, spec->email, [&] { return Result<Partner>(std::move(p)); },
+                  true, {});
           continue;
         }
         if (entry.state == Journal::State::failed && !entry.local) {
           Error e = Error::make(entry.code, "failed in an earlier run (from the journal)");
-          deliver(lane.name, w.index, w.line, spec->email, std::move(e), true, {});
+          deliver(lane.name, w.index, w.line, spec->email, [&] { return Result<Partner>(std::move(e)); },
+                  true, {});
           continue;
         }
         // A local failure (nothing sent: the line may have been fixed since) runs again. Started or
@@ -351,21 +392,18 @@ class BatchOp : public std::enable_shared_from_this<BatchOp<Executor>> {
       po.may_have_been_applied = w.may_have_been_applied;
       po.reconcile = options_.reconcile;
       po.keep_raw = options_.keep_raw;
-      // async_provision's operation with the result boxed: no Partner moves on the way (the
-      // client completes it exactly once).
-      detail::start_boxed_provision(
-          client_, lane.name, std::move(spec), po,
-          asio::bind_executor(strand_, [self = this->shared_from_this(), &lane, w = std::move(w),
-                                        t0](std::unique_ptr<Result<Partner>> r) {
-            self->guarded([&] { self->item_done(lane, w, t0, std::move(*r)); });
-          }));
+      // async_provision's operation, answering this batch (provision_done) with the ticket of the
+      // item parked here: no handler to box, no Partner moved on the way (it completes exactly once).
+      const std::uint64_t ticket = park(lane, std::move(w), t0);
+      detail::start_batch_provision(client_, lane.name, std::move(spec), po,
+                                    std::shared_ptr<detail::ProvisionSink>(this->shared_from_this()), ticket);
       return;
     }
     auto once = std::make_shared<bool>(false);  // an item completes once, whatever an operation does
     auto done = asio::bind_executor(
         strand_, [self = this->shared_from_this(), &lane, w, t0, once](Result<Partner>&& r) {
           if (std::exchange(*once, true)) return;
-          self->guarded([&] { self->item_done(lane, w, t0, std::move(r)); });
+          self->guarded([&] { self->item_done(lane, w, t0, [&] { return std::move(r); }); });
         });
     BatchItem item{w.index, spec, w.data->extras(), w.may_have_been_applied};
     std::string why;
@@ -380,30 +418,68 @@ class BatchOp : public std::enable_shared_from_this<BatchOp<Executor>> {
     if (std::exchange(*once, true)) return;
     asio::post(strand_, [self = this->shared_from_this(), &lane, w = std::move(w), t0, why] {
       self->guarded([&] {
-        self->item_done(lane, w, t0, Error::make(errc::internal, "the batch operation threw: " + why));
+        self->item_done(lane, w, t0, [&] {
+          return Result<Partner>(Error::make(errc::internal, "the batch operation threw: " + why));
+        });
       });
     });
   }
 
-  void item_done(VendorLane& lane, const Work& w, steady::time_point t0, Result<Partner>&& r) {
+  std::uint64_t park(VendorLane& lane, Work&& w, steady::time_point t0) {
+    if (free_flights_.empty()) {
+      flights_.push_back(Flight{&lane, std::move(w), t0});
+      return flights_.size() - 1;
+    }
+    const std::uint64_t ticket = free_flights_.back();
+    free_flights_.pop_back();
+    flights_[ticket] = Flight{&lane, std::move(w), t0};
+    return ticket;
+  }
+
+  // The create of `ticket` answered: its partner goes straight into the result (moved once).
+  void landed(std::uint64_t ticket, detail::PartnersResult&& r) {
+    // Taken out first: the result's callbacks start more creates, which may grow flights_.
+    Flight f = std::move(flights_[ticket]);
+    free_flights_.push_back(ticket);
+    item_done(*f.lane, f.work, f.t0, [&] { return detail::first_partner(std::move(r)); });
+  }
+
+  // make(): the Result<Partner>, built in the BatchResult (a prvalue: not moved there).
+  template <class Make>
+  void item_done(VendorLane& lane, const Work& w, steady::time_point t0, Make&& make) {
     --lane.in_flight;
     --progress_.in_flight;
     auto latency = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - t0);
-    if (journal_) {
-      if (auto jr = journal_->record_finished(w.index, lane.name, w.data->email, r); !jr) {
-        summary_.fatal = jr.error();
-        stopping_ = true;
-      }
-    }
     // The item's last result takes its email (nothing reads it after): no copy and free per result.
     std::string& email = w.data->email;
-    deliver(lane.name, w.index, w.line, --w.data->unfinished == 0 ? std::move(email) : std::string(email),
-            std::move(r), false, latency);
+    const bool last = --w.data->unfinished == 0;
+    deliver(lane.name, w.index, w.line, last ? std::move(email) : std::string(email), make, false, latency,
+            [&](const BatchResult& br) {
+              if (!journal_) return;
+              if (auto jr = journal_->record_finished(w.index, lane.name, br.email, br.result); !jr) {
+                summary_.fatal = jr.error();
+                stopping_ = true;
+              }
+            });
     pump();
   }
 
-  void deliver(const std::string& vendor, std::size_t index, std::size_t line, std::string email,
-               Result<Partner>&& r, bool from_journal, std::chrono::microseconds latency) {
+  // make(): the result (see item_done); record(br): the journal's, before anything sees it.
+  template <class Make, class Record = void (*)(const BatchResult&)>
+  void deliver(
+      const std::string& vendor, std::size_t index, std::size_t line, std::string email, Make&& make,
+      bool from_journal, std::chrono::microseconds latency, Record record = [](const BatchResult&) {}) {
+    // Built in place: assigning a result moved the Partner twice (variant2's assignment across
+    // alternatives goes through a temporary), and handing one in moved it once more.
+    const BatchResult br{.index = index,
+                         .line = line,
+                         .vendor = vendor,
+                         .email = std::move(email),
+                         .result = make(),
+                         .from_journal = from_journal,
+                         .latency = latency};
+    record(br);
+    const Result<Partner>& r = br.result;
     ++summary_.results;
     ++progress_.finished;
     if (from_journal) ++summary_.from_journal;
@@ -425,18 +501,7 @@ class BatchOp : public std::enable_shared_from_this<BatchOp<Executor>> {
       }
     }
     if (!from_journal && latency.count() > 0) latencies_.add(latency);
-    if (options_.on_result) {
-      // The result constructed in place: assigning it moved the Partner twice (variant2's
-      // assignment across alternatives goes through a temporary).
-      const BatchResult br{.index = index,
-                           .line = line,
-                           .vendor = vendor,
-                           .email = std::move(email),
-                           .result = std::move(r),
-                           .from_journal = from_journal,
-                           .latency = latency};
-      options_.on_result(br);
-    }
+    if (options_.on_result) options_.on_result(br);
     if (options_.on_progress) options_.on_progress(progress_);
   }
 
@@ -459,7 +524,7 @@ class BatchOp : public std::enable_shared_from_this<BatchOp<Executor>> {
   }
 
   Client& client_;
-  asio::strand<Executor> strand_;
+  Serial strand_;
   ItemSource source_;
   BatchOptions options_;
   detail::batch_handler handler_;
@@ -472,6 +537,8 @@ class BatchOp : public std::enable_shared_from_this<BatchOp<Executor>> {
   std::map<errc, std::size_t> errors_;
   BatchProgress progress_;
   LatencyHistogram latencies_;
+  std::vector<Flight> flights_;  // the creates in flight, by ticket (touched on strand_ only)
+  std::vector<std::uint64_t> free_flights_;
   steady::time_point started_;
   bool input_done_ = false;
   bool stopping_ = false;
@@ -499,13 +566,19 @@ std::string derive_external_id(std::string_view name_space, std::string_view ema
 
 void detail::start_batch(Client& client, ItemSource source, BatchOptions options, batch_handler handler) {
   const asio::any_io_executor ex = client.get_executor();
-  if (const auto* io = ex.target<asio::io_context::executor_type>())
-    return std::make_shared<BatchOp<asio::io_context::executor_type>>(*io, client, std::move(source),
-                                                                      std::move(options), std::move(handler))
+  const bool one_thread = client.options().single_threaded;
+  auto run = [&]<class Serial>(const auto& executor) {
+    std::make_shared<BatchOp<Serial>>(executor, client, std::move(source), std::move(options),
+                                      std::move(handler))
         ->start();
-  std::make_shared<BatchOp<asio::any_io_executor>>(ex, client, std::move(source), std::move(options),
-                                                   std::move(handler))
-      ->start();
+  };
+  using io_executor = asio::io_context::executor_type;
+  if (const auto* io = ex.target<io_executor>()) {
+    if (one_thread) return run.template operator()<io_executor>(*io);
+    return run.template operator()<asio::strand<io_executor>>(*io);
+  }
+  if (one_thread) return run.template operator()<asio::any_io_executor>(ex);
+  run.template operator()<asio::strand<asio::any_io_executor>>(ex);
 }
 
 }  // namespace partnerkit

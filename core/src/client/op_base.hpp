@@ -38,15 +38,33 @@
 namespace partnerkit {
 namespace client_detail {
 class OpBase;
+
+// A mutex that is none under ClientOptions::single_threaded: one thread runs every handler and call,
+// so nothing can overlap (a lock pair cost ~60 instructions, ~6 a create).
+class OptionalMutex {
+ public:
+  explicit OptionalMutex(bool enabled = true) noexcept : enabled_(enabled) {}
+  void lock() {
+    if (enabled_) mutex_.lock();
+  }
+  void unlock() {
+    if (enabled_) mutex_.unlock();
+  }
+
+ private:
+  bool enabled_;
+  std::mutex mutex_;
+};
 }  // namespace client_detail
 
 struct detail::ClientState {
+  explicit ClientState(bool single_threaded) : mutex(!single_threaded) {}
   Client::executor_type executor;
   std::shared_ptr<const AdapterRegistry> registry;
   std::shared_ptr<Transport> transport;
   ClientOptions options;
 
-  std::mutex mutex;  // guards everything below
+  client_detail::OptionalMutex mutex;  // guards everything below
   // (vendor, api key), found by views: copying the two strings per call cost an allocation.
   struct PacerKeyLess {
     using is_transparent = void;
@@ -165,7 +183,8 @@ struct Budget {
 // the handlers as a strand did. A strand cost ~3.4k instructions a create (its making, and a trip
 // through the scheduler per hop onto it: begin, and the transport's completion); no handler of
 // the op runs inline from another's body (the transport posts a completion inside async_send, a
-// cancellation and timers post), so the mutex is not taken twice on one thread. Timers and the
+// cancellation and timers post), so the mutex is not taken twice on one thread. Under
+// ClientOptions::single_threaded there is no mutex: one thread runs every handler. Timers and the
 // transport are cancelled through the op, so the handler completes exactly once.
 class OpBase : public std::enable_shared_from_this<OpBase> {
  public:
@@ -173,6 +192,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
       : state_(std::move(state)),
         ex_(state_->executor),
         vendor_(std::move(vendor)),
+        single_threaded_(state_->options.single_threaded),
         deadline_(state_->options.call_timeout.count() > 0
                       ? std::optional<steady::time_point>(steady::now() + state_->options.call_timeout)
                       : std::nullopt) {}
@@ -198,7 +218,12 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
           if (auto self = weak.lock()) self->cancel(errc::cancelled);
       });
     }
-    asio::post(ex_, [self = shared_from_this()] { self->serial([&] { self->begin(); }); });
+    auto begin = [self = shared_from_this()] { self->serial([&] { self->begin(); }); };
+    // Through the io_context's own executor when it is one: a post through an any_io_executor
+    // makes two more type-erased executors (its blocking.never and relationship.fork preferences).
+    if (const auto* io = ex_.target<asio::io_context::executor_type>())
+      return asio::post(*io, std::move(begin));
+    asio::post(ex_, std::move(begin));
   }
 
   // From any thread: ends the op with `code` (cancelled, or timeout for the call deadline).
@@ -338,10 +363,7 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
                  : asio::get_associated_executor(handler, state_->executor);
     auto call = [io = state_->executor, h = std::move(handler), r = std::move(boxed)]() mutable {
       try {
-        if constexpr (std::is_invocable_v<Handler, std::unique_ptr<R>>)
-          std::move(h)(std::move(r));  // a boxed handler (detail::boxed_provision_handler)
-        else
-          std::move(h)(std::move(*r));
+        std::move(h)(std::move(*r));
       } catch (...) {
         asio::post(io, [e = std::current_exception()] { std::rethrow_exception(e); });
       }
@@ -364,12 +386,15 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   std::optional<Scrubber> own_scrubber_;
 
  private:
-  // A handler's body: under the op's mutex, shielded.
+  // A handler's body: under the op's mutex (none under ClientOptions::single_threaded: handlers
+  // cannot overlap), shielded.
   template <class F>
   void serial(F&& f) noexcept {
+    if (single_threaded_) return shielded(std::forward<F>(f));
     std::lock_guard lock(mu_);
     shielded(std::forward<F>(f));
   }
+  const bool single_threaded_;
   // Held by the handler running the op's state (serial). Recursive: a Transport that broke its
   // contract and completed inside async_send nests as it did on a strand, rather than deadlocking.
   std::recursive_mutex mu_;
@@ -474,31 +499,36 @@ class OpBase : public std::enable_shared_from_this<OpBase> {
   bool linked_ = false;
 };
 
-// An op completing a handler of signature void(R), or one of void(std::unique_ptr<R>) (the
-// batch's: a type-erased handler's call moves its argument twice, a Partner's ~20 strings each time).
+// An op completing a handler of signature void(R), or, for the batch's creates, a
+// detail::ProvisionSink (called with the op's answer as it lies: no box, no executor's hop).
 template <class R>
 class HandlerOp : public OpBase {
  public:
   using handler_type = asio::any_completion_handler<void(R)>;
-  using boxed_handler_type = asio::any_completion_handler<void(std::unique_ptr<R>)>;
+  struct Sink {
+    std::shared_ptr<detail::ProvisionSink> sink;
+    std::uint64_t ticket = 0;
+  };
   HandlerOp(std::shared_ptr<detail::ClientState> state, std::string vendor, handler_type handler)
       : OpBase(std::move(state), std::move(vendor)), handler_(std::move(handler)) {}
-  HandlerOp(std::shared_ptr<detail::ClientState> state, std::string vendor, boxed_handler_type handler)
-      : OpBase(std::move(state), std::move(vendor)), handler_(std::move(handler)) {}
+  HandlerOp(std::shared_ptr<detail::ClientState> state, std::string vendor, Sink sink)
+      : OpBase(std::move(state), std::move(vendor)), handler_(std::move(sink)) {}
 
  protected:
   asio::cancellation_slot handler_slot() override {
-    return std::visit([](auto& h) { return asio::get_associated_cancellation_slot(h); }, handler_);
+    if (auto* h = std::get_if<handler_type>(&handler_)) return asio::get_associated_cancellation_slot(*h);
+    return {};
   }
   void complete(Result<Partners>&& result) override {
+    if (auto* s = std::get_if<Sink>(&handler_)) return s->sink->provision_done(s->ticket, std::move(result));
     // `new R(prvalue)`: the converted result is built in its box, not moved there.
     std::unique_ptr<R> boxed(new R(convert(std::move(result))));
-    std::visit([&](auto& h) { post_to(std::move(h), std::move(boxed)); }, handler_);
+    post_to(std::move(std::get<handler_type>(handler_)), std::move(boxed));
   }
   virtual R convert(Result<Partners>&& result) = 0;
 
  private:
-  std::variant<handler_type, boxed_handler_type> handler_;
+  std::variant<handler_type, Sink> handler_;
 };
 
 // Operations answering one partner (create, get, update, deactivate).
@@ -507,18 +537,14 @@ class PartnerResultOp : public HandlerOp<Result<Partner>> {
   using HandlerOp::HandlerOp;
 
  protected:
-  Result<Partner> convert(Result<Partners>&& r) override {
-    if (!r) return r.error();
-    if (r->empty()) return Error::make(errc::internal, "an operation completed without a partner");
-    return std::move(r->front());
-  }
+  Result<Partner> convert(Result<Partners>&& r) override { return detail::first_partner(std::move(r)); }
 };
 
 // The flows' entry points (provision_op.cpp, lifecycle_ops.cpp): make the op and start it.
 void start_provision_op(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec&& spec,
                         ProvisionOptions options, Client::provision_handler handler);
 void start_provision_op(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec&& spec,
-                        ProvisionOptions options, detail::boxed_provision_handler handler);
+                        ProvisionOptions options, HandlerOp<Result<Partner>>::Sink sink);
 void start_find_op(std::shared_ptr<detail::ClientState> state, std::string vendor, FindQuery query,
                    Client::find_handler handler);
 void start_single_op(std::shared_ptr<detail::ClientState> state, std::string vendor, Operation op,

@@ -2,6 +2,7 @@
 // settles an attempt that may have been applied, or an already_exists answer, by lookup (external id,
 // then email) or by the duplicate rule.
 #include "op_base.hpp"
+#include "recycler.hpp"
 
 #include <partnerkit/validation.hpp>
 
@@ -11,7 +12,7 @@ namespace {
 // ---- create, with reconciliation ----
 class ProvisionOp final : public PartnerResultOp {
  public:
-  template <class Handler>  // Client::provision_handler or detail::boxed_provision_handler
+  template <class Handler>  // Client::provision_handler or a ProvisionSink (HandlerOp::Sink)
   ProvisionOp(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec&& spec,
               ProvisionOptions options, Handler handler)
       : PartnerResultOp(std::move(state), std::move(vendor), std::move(handler)),
@@ -223,15 +224,15 @@ class ProvisionOp final : public PartnerResultOp {
 
 void start_provision_op(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec&& spec,
                         ProvisionOptions options, Client::provision_handler handler) {
-  std::make_shared<ProvisionOp>(std::move(state), std::move(vendor), std::move(spec), options,
-                                std::move(handler))
+  std::allocate_shared<ProvisionOp>(Recycled<ProvisionOp>{}, std::move(state), std::move(vendor),
+                                    std::move(spec), options, std::move(handler))
       ->start();
 }
 
 void start_provision_op(std::shared_ptr<detail::ClientState> state, std::string vendor, PartnerSpec&& spec,
-                        ProvisionOptions options, detail::boxed_provision_handler handler) {
-  std::make_shared<ProvisionOp>(std::move(state), std::move(vendor), std::move(spec), options,
-                                std::move(handler))
+                        ProvisionOptions options, HandlerOp<Result<Partner>>::Sink sink) {
+  std::allocate_shared<ProvisionOp>(Recycled<ProvisionOp>{}, std::move(state), std::move(vendor),
+                                    std::move(spec), options, std::move(sink))
       ->start();
 }
 
